@@ -1,0 +1,143 @@
+"""Samenwerkingsportaal: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import structlog
+from cachelib import FileSystemCache
+from flask import Flask, request, session
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.config import ROOT, build_config
+from portal.extensions import api, babel, csrf, db, limiter, login_manager, migrate, server_session
+
+
+def _configure_logging(app: Flask) -> None:
+    level = logging.DEBUG if app.debug else logging.INFO
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            structlog.dev.ConsoleRenderer(colors=False)
+            if app.config["PORTAL_ENV"] != "production"
+            else structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+
+def _select_locale() -> str:
+    if current_user and current_user.is_authenticated:
+        return str(current_user.locale)
+    chosen = session.get("locale")
+    if chosen in ("nl_BE", "en"):
+        return str(chosen)
+    return request.accept_languages.best_match(["nl_BE", "nl", "en"], default="nl_BE").replace("nl", "nl_BE").replace(
+        "nl_BE_BE", "nl_BE"
+    )
+
+
+def create_app(config: dict[str, Any] | None = None, mode: str | None = None) -> Flask:
+    """Build the portal for one runtime shape (embedded, production or test)."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(build_config(mode, **(config or {})))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _configure_logging(app)
+    if app.config.get("PORTAL_PROXY_FIX", app.config["PORTAL_ENV"] == "production"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    if app.config["SESSION_TYPE"] == "redis":
+        import redis
+
+        app.config.setdefault("SESSION_REDIS", redis.from_url(app.config["PORTAL_REDIS_URL"]))
+    else:
+        app.config.setdefault("SESSION_CACHELIB", FileSystemCache(app.config["PORTAL_SESSION_DIR"], threshold=5000))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, default_translation_directories=str(ROOT / "translations"))
+    limiter.init_app(app)
+    server_session.init_app(app)
+
+    from portal.core import audit
+    from portal.core import notifications as notification_hooks
+    from tenants import rls, scoping
+
+    scoping.install()
+    audit.install()
+    notification_hooks.install()
+    if app.config["PORTAL_RLS"]:
+        with app.app_context():
+            rls.install(db.engine)
+
+    from portal.core.taskqueue import init_celery
+
+    init_celery(app)
+
+    from portal.core.errors import register_error_handlers
+    from portal.core.templating import init_templating
+    from portal.core.web import init_web
+
+    init_web(app)
+    init_templating(app)
+
+    from portal.api import register_api
+    from portal.admin.views import bp as admin_bp
+    from portal.auth.views import account as account_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.auth.views import init_login
+    from portal.dashboard.views import bp as dashboard_bp
+    from portal.notifications.views import bp as notifications_bp
+
+    init_login(app)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(notifications_bp)
+    register_api(app)
+    # After smorest: its app-wide HTTPException handler must not turn pages into JSON.
+    register_error_handlers(app)
+
+    @app.route("/branding/<slug>.css")
+    def branding_css(slug: str) -> Any:
+        """Serve the tenant's colour as a stylesheet (CSP forbids inline styles)."""
+        from flask import abort
+        from sqlalchemy import select
+
+        from tenants.models import Tenant
+
+        colour = db.session.scalar(select(Tenant.brand_colour).where(Tenant.slug == slug))
+        if colour is None and db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is None:
+            abort(404)
+        body = f":root {{ --portal-brand: {colour or '#0b5394'}; }}\n"
+        return app.response_class(body, mimetype="text/css", headers={"Cache-Control": "public, max-age=300"})
+
+    @app.route("/healthz")
+    def healthz() -> Any:
+        """Answer 200 when the database answers (for load balancers and compose)."""
+        from sqlalchemy import text
+
+        db.session.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    from portal.cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,1 @@
+"""Tenant administration: users, roles, settings and the audit log."""

@@ -1,0 +1,1 @@
+"""Accounts: login, logout, password reset, invitations, API tokens and user admin."""

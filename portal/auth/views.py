@@ -1,0 +1,322 @@
+"""Login, logout, password reset, invitations, own account and API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from portal.auth import operations as ops
+from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm, ProfileForm, TokenForm
+from portal.auth.models import ApiToken, User
+from portal.core.errors import DomainError
+from portal.core.models import utcnow
+from portal.core.notifications import CATEGORIES, MANDATORY, MODE_LABELS, MODES, NotificationPreference
+from portal.extensions import csrf, db, limiter, login_manager
+
+bp = Blueprint("auth", __name__)
+
+
+def init_login(app: Flask) -> None:
+    """Configure flask-login: session users carry an epoch; API users a bearer token."""
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Meld je aan om deze pagina te bekijken.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # ids rotate at login; epochs revoke
+
+    @login_manager.user_loader
+    def load_user(value: str) -> User | None:
+        try:
+            user_id, epoch = (int(part) for part in value.split(":", 1))
+        except ValueError:
+            return None
+        user = db.session.get(User, user_id)
+        if user is None or user.session_epoch != epoch or not user.is_active or not user.tenant.is_active:
+            return None
+        return user
+
+    @login_manager.request_loader
+    def load_from_token(req: Any) -> User | None:
+        header = req.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        user = ops.user_for_api_token(header[7:].strip())
+        if user is not None:
+            g.token_auth = True
+        return user
+
+    @login_manager.unauthorized_handler
+    def unauthorized() -> Any:
+        from portal.core.errors import is_api_request, problem
+
+        if is_api_request():
+            return problem(401)
+        flash(str(login_manager.login_message), "info")
+        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def home_url(user: User) -> str:
+    """Return the dashboard of the user's tenant."""
+    return url_for("dashboard.index", tenant=user.tenant.slug)
+
+
+@bp.route("/")
+def root() -> Any:
+    """Send a signed-in user to their dashboard, others to the login page."""
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """Sign in with e-mail and password; throttled per account and per address."""
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(home_url(current_user))
+    form = LoginForm()
+    status = 200
+    if request.method == "POST":
+        email = (request.form.get("email") or "").strip().lower()[:255]
+        if ops.login_blocked(email, request.remote_addr):
+            flash(_("Te veel mislukte aanmeldpogingen. Probeer het over 15 minuten opnieuw."), "danger")
+            return render_template("auth/login.html", form=form), 429
+        if form.validate_on_submit():
+            user = ops.authenticate(form.email.data or "", form.password.data or "")
+            if user is None:
+                db.session.rollback()
+                ops.register_login_failure(email, request.remote_addr)
+                flash(_("E-mailadres of wachtwoord is onjuist."), "danger")
+                status = 401
+            else:
+                # A new session id at login defeats session fixation.
+                current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]
+                session.clear()
+                login_user(user)
+                session["login_at"] = utcnow().timestamp()
+                session.permanent = True
+                db.session.commit()
+                target = _safe_next(request.args.get("next")) or home_url(user)
+                return redirect(target)
+        else:
+            status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    """Sign out: the server-side session is deleted, so a replayed cookie is worthless."""
+    logout_user()
+    session.clear()
+    flash(_("Je bent afgemeld."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
+@limiter.limit("5 per 15 minutes", methods=["POST"])
+def forgot_password() -> Any:
+    """Ask for a reset link; the answer never tells whether the account exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        ops.request_password_reset(form.email.data or "")
+        db.session.commit()
+        flash(
+            _("Als er een account bestaat voor dit adres, ontvang je binnen enkele minuten een e-mail met een link."),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form), (400 if request.method == "POST" else 200)
+
+
+def _token_page(purpose: str, token: str, template: str) -> Any:
+    form = NewPasswordForm()
+    valid = ops.peek_email_token(token, purpose) is not None
+    if not valid:
+        return render_template(template, form=None, invalid=True), 400 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        try:
+            user = ops.complete_password_reset(token, form.password.data or "", form.confirm.data or "", purpose)
+        except DomainError as err:
+            db.session.rollback()
+            target = getattr(form, err.field or "password", form.password)
+            target.errors = [*target.errors, err.message]
+            return render_template(template, form=form, invalid=False), 422
+        db.session.commit()
+        flash(_("Je wachtwoord is ingesteld. Meld je nu aan."), "success")
+        return redirect(url_for("auth.login", email=user.email))
+    return render_template(template, form=form, invalid=False), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per 15 minutes", methods=["POST"])
+def reset_password(token: str) -> Any:
+    """Choose a new password with a single-use link."""
+    return _token_page("reset", token, "auth/reset.html")
+
+
+@bp.route("/uitnodiging/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per 15 minutes", methods=["POST"])
+def accept_invitation(token: str) -> Any:
+    """Accept an invitation by choosing a password."""
+    return _token_page("invite", token, "auth/invitation.html")
+
+
+@bp.route("/taal/<code>", methods=["POST"])
+def set_language(code: str) -> Any:
+    """Switch the interface language (nl_BE or en)."""
+    if code not in ("nl_BE", "en"):
+        abort(404)
+    session["locale"] = code
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    return redirect(_safe_next(request.form.get("next")) or url_for("auth.root"))
+
+
+# -- own account (under the tenant) -----------------------------------------------------
+
+account = Blueprint("account", __name__, url_prefix="/<tenant>/account")
+
+
+@account.route("/", methods=["GET", "POST"])
+@login_required
+def profile() -> Any:
+    """Show and edit the own profile; change the password."""
+    form = ProfileForm(obj=current_user)
+    pw_form = ChangePasswordForm(prefix="pw")
+    status = 200
+    if request.method == "POST" and request.form.get("action") == "profile":
+        if form.validate_on_submit():
+            current_user.full_name = form.full_name.data
+            current_user.job_title = form.job_title.data or None
+            current_user.locale = form.locale.data
+            db.session.commit()
+            flash(_("Je profiel is bijgewerkt."), "success")
+            return redirect(url_for("account.profile"))
+        status = 422
+    if request.method == "POST" and request.form.get("action") == "password":
+        if pw_form.validate_on_submit():
+            if not ops.check_password(current_user, pw_form.current.data or ""):
+                pw_form.current.errors = [_("Het huidige wachtwoord is onjuist.")]
+                status = 422
+            else:
+                try:
+                    ops.set_password(current_user, pw_form.password.data or "", pw_form.confirm.data or "")
+                except DomainError as err:
+                    db.session.rollback()
+                    target = getattr(pw_form, err.field or "password", pw_form.password)
+                    target.errors = [*target.errors, err.message]
+                    status = 422
+                else:
+                    db.session.commit()
+                    # Other sessions ended with the epoch; keep this one going.
+                    login_user(current_user)
+                    flash(_("Je wachtwoord is gewijzigd. Andere sessies zijn afgemeld."), "success")
+                    return redirect(url_for("account.profile"))
+        else:
+            status = 422
+    return render_template("auth/profile.html", form=form, pw_form=pw_form), status
+
+
+@account.route("/meldingen", methods=["GET", "POST"])
+@login_required
+def preferences() -> Any:
+    """Choose per category: immediately, daily digest or off."""
+    prefs = {
+        p.category: p.mode
+        for p in db.session.scalars(
+            select(NotificationPreference).where(NotificationPreference.user_id == current_user.id)
+        )
+    }
+    if request.method == "POST":
+        errors = []
+        for category in CATEGORIES:
+            if category in MANDATORY:
+                continue
+            mode = request.form.get(f"mode-{category}", "immediate")
+            if mode not in MODES:
+                errors.append(category)
+                continue
+            row = db.session.scalar(
+                select(NotificationPreference).where(
+                    NotificationPreference.user_id == current_user.id, NotificationPreference.category == category
+                )
+            )
+            if row is None:
+                db.session.add(NotificationPreference(user_id=current_user.id, category=category, mode=mode))
+            else:
+                row.mode = mode
+            prefs[category] = mode
+        if errors:
+            db.session.rollback()
+            flash(_("Kies voor elke categorie een geldige instelling."), "danger")
+            return render_template(
+                "auth/preferences.html", prefs=prefs, categories=CATEGORIES, modes=MODE_LABELS, mandatory=MANDATORY
+            ), 422
+        db.session.commit()
+        flash(_("Je meldingsvoorkeuren zijn bewaard."), "success")
+        return redirect(url_for("account.preferences"))
+    return render_template(
+        "auth/preferences.html", prefs=prefs, categories=CATEGORIES, modes=MODE_LABELS, mandatory=MANDATORY
+    )
+
+
+@account.route("/tokens", methods=["GET", "POST"])
+@login_required
+def tokens() -> Any:
+    """List, create and revoke personal API tokens."""
+    form = TokenForm()
+    new_raw = None
+    status = 200
+    if form.validate_on_submit():
+        _token, new_raw = ops.create_api_token(current_user, form.name.data or "")
+        db.session.commit()
+        flash(_("Kopieer het token nu: het wordt maar één keer getoond."), "warning")
+        form = TokenForm(formdata=None)
+    elif request.method == "POST":
+        status = 422
+    rows = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
+    ).all()
+    return render_template("auth/tokens.html", form=form, tokens=rows, new_raw=new_raw), status
+
+
+@account.route("/tokens/<int:token_id>/intrekken", methods=["POST"])
+@login_required
+def revoke_token(token_id: int) -> Any:
+    """Revoke one of the own tokens."""
+    try:
+        ops.revoke_api_token(current_user, token_id)
+    except DomainError:
+        abort(404)
+    db.session.commit()
+    flash(_("Het token is ingetrokken."), "success")
+    return redirect(url_for("account.tokens"))
+
+
+@account.route("/afmelden-overal", methods=["POST"])
+@login_required
+def logout_everywhere() -> Any:
+    """End every session of the current user, this one included."""
+    ops.end_all_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("Je bent op alle toestellen afgemeld."), "success")
+    return redirect(url_for("auth.login"))
+
+
+__all__ = ["account", "bp", "csrf", "init_login"]

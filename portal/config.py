@@ -1,0 +1,119 @@
+"""Settings read from environment variables."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.lower() in {"1", "true", "yes", "on"}
+
+
+class ConfigError(RuntimeError):
+    """Raise when the configuration is unsafe to run with."""
+
+
+def build_config(mode: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """Return the settings for one runtime shape: embedded, production or test."""
+    mode = mode or _env("PORTAL_ENV", "embedded") or "embedded"
+    redis_url = _env("PORTAL_REDIS_URL")
+    database_url = _env("PORTAL_DATABASE_URL", f"sqlite:///{INSTANCE / 'portal.sqlite3'}")
+    cfg: dict[str, Any] = {
+        "PORTAL_ENV": mode,
+        "SECRET_KEY": _env("PORTAL_SECRET_KEY", "embedded-insecure-key-change-me"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_RECORD_QUERIES": False,
+        "PORTAL_REDIS_URL": redis_url,
+        "PORTAL_BASE_URL": _env("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
+        # Sessions live on the server so logout and disabling a user really revoke them.
+        "SESSION_TYPE": "redis" if redis_url else "cachelib",
+        "SESSION_PERMANENT": True,
+        "SESSION_USE_SIGNER": True,
+        "SESSION_KEY_PREFIX": "portal:session:",
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(_env("PORTAL_SESSION_IDLE_MINUTES", "30") or 30)),
+        "PORTAL_SESSION_ABSOLUTE_HOURS": int(_env("PORTAL_SESSION_ABSOLUTE_HOURS", "10") or 10),
+        "SESSION_COOKIE_NAME": "portal_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("PORTAL_SECURE_COOKIES", mode == "production"),
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        "MAX_CONTENT_LENGTH": int(_env("PORTAL_MAX_CONTENT_LENGTH", str(10 * 1024 * 1024)) or 0),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": False,
+        "BABEL_DEFAULT_LOCALE": "nl_BE",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Brussels",
+        "PORTAL_LOCALES": ["nl_BE", "en"],
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_STRATEGY": "moving-window",
+        "PORTAL_LOGIN_MAX_FAILURES": 10,
+        "PORTAL_LOGIN_WINDOW_SECONDS": 15 * 60,
+        "PORTAL_TOKEN_MAX_AGE_HOURS": 24,
+        "PORTAL_INVITE_MAX_AGE_DAYS": 7,
+        "MAIL_SERVER": _env("PORTAL_MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(_env("PORTAL_MAIL_PORT", "25") or 25),
+        "MAIL_USE_TLS": _bool("PORTAL_MAIL_USE_TLS", False),
+        "MAIL_USERNAME": _env("PORTAL_MAIL_USERNAME"),
+        "MAIL_PASSWORD": _env("PORTAL_MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": _env("PORTAL_MAIL_SENDER", "Samenwerkingsportaal <noreply@samenwerkingsportaal.be>"),
+        # Embedded default: no SMTP server is assumed; mails are written to the log instead.
+        "PORTAL_MAIL_BACKEND": _env("PORTAL_MAIL_BACKEND", "smtp" if mode == "production" else "log"),
+        "CELERY": {
+            "broker_url": redis_url or "memory://",
+            "result_backend": redis_url,
+            "task_always_eager": redis_url is None,
+            "task_eager_propagates": True,
+            "task_acks_late": True,
+            "task_reject_on_worker_lost": True,
+            "worker_prefetch_multiplier": 1,
+            "task_default_queue": "portal",
+            "broker_connection_retry_on_startup": True,
+            "redbeat_redis_url": redis_url,
+            "redbeat_lock_timeout": 300,
+            "beat_scheduler": "redbeat.RedBeatScheduler",
+            "timezone": "Europe/Brussels",
+        },
+        "API_TITLE": "Samenwerkingsportaal API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_REDOC_PATH": "docs",
+        "OPENAPI_REDOC_URL": "/static/vendor/redoc/redoc.standalone.js",
+        "API_PAGE_SIZE_MAX": 100,
+        "PORTAL_DEMO_ON_EMPTY": _bool("PORTAL_DEMO_ON_EMPTY", False),
+        "PORTAL_RLS": database_url.startswith("postgresql") if database_url else False,
+        "PORTAL_SESSION_DIR": str(INSTANCE / "sessions"),
+        "TESTING": False,
+    }
+    cfg.update(overrides)
+    if cfg["PORTAL_ENV"] == "production":
+        check_production(cfg)
+    return cfg
+
+
+def check_production(cfg: dict[str, Any]) -> None:
+    """Refuse to start production without a secret key and a real database."""
+    secret = cfg.get("SECRET_KEY") or ""
+    if secret.startswith("embedded-insecure") or len(secret) < 32:
+        raise ConfigError("PORTAL_SECRET_KEY must be set to at least 32 random characters in production.")
+    uri = cfg.get("SQLALCHEMY_DATABASE_URI") or ""
+    if not uri.startswith("postgresql"):
+        raise ConfigError("PORTAL_DATABASE_URL must point to PostgreSQL in production.")
+    if not cfg.get("PORTAL_REDIS_URL"):
+        raise ConfigError("PORTAL_REDIS_URL must be set in production.")

@@ -1,0 +1,1 @@
+"""Shared machinery: model base, errors, audit log, notifications, permissions."""

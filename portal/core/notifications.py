@@ -1,0 +1,128 @@
+"""In-app notifications, per-user preferences and the transactional e-mail outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from portal.core.models import Base, utcnow
+
+MODES = ("immediate", "daily", "off")
+MODE_LABELS = {"immediate": _l("Meteen"), "daily": _l("Dagelijkse samenvatting"), "off": _l("Uit")}
+
+# Categories modules notify in; a module adds its own here when it lands.
+CATEGORIES: dict[str, Any] = {
+    "account": _l("Account en beveiliging"),
+    "sharing": _l("Delen en partners"),
+    "general": _l("Algemeen"),
+}
+# Security mails cannot be switched off.
+MANDATORY = {"account"}
+
+
+class Notification(Base):
+    """An in-app notification for one user; e-mailed according to their preference."""
+
+    __tablename__ = "notifications"
+    __audit__ = False
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The tenant whose action caused it (for the audit trail, not for access).
+    source_tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="SET NULL"))
+    category: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str | None] = mapped_column(String(500))
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+    digested_at: Mapped[datetime | None]
+
+
+class NotificationPreference(Base):
+    """How one user wants one category delivered: immediately, daily digest or off."""
+
+    __tablename__ = "notification_preferences"
+    __audit__ = False
+    __table_args__ = (
+        UniqueConstraint("user_id", "category"),
+        CheckConstraint("mode IN ('immediate', 'daily', 'off')", name="mode"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(40))
+    mode: Mapped[str] = mapped_column(String(10))
+
+
+class OutboxMessage(Base):
+    """An e-mail waiting to be sent; written in the same transaction as the change."""
+
+    __tablename__ = "outbox_messages"
+    __audit__ = False
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status"),
+        Index("ix_outbox_messages_status", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Idempotency: the same logical mail is queued at most once.
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    to_email: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    attachment_path: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+def preference_for(session: Session, user_id: int, category: str) -> str:
+    """Return the delivery mode the user chose for ``category`` (default: immediate)."""
+    if category in MANDATORY:
+        return "immediate"
+    mode = session.scalar(
+        select(NotificationPreference.mode).where(
+            NotificationPreference.user_id == user_id, NotificationPreference.category == category
+        )
+    )
+    return mode or "immediate"
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    """Return how many unread notifications the user has."""
+    return session.scalar(
+        select(func.count()).select_from(Notification).where(
+            Notification.user_id == user_id, Notification.read_at.is_(None)
+        )
+    ) or 0
+
+
+def _after_commit(session: Session) -> None:
+    ids = session.info.pop("outbox_new", None)
+    if ids:
+        from portal.core.outbox import dispatch
+
+        dispatch(ids)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop("outbox_new", None)
+
+
+def install(session_class: Any = Session) -> None:
+    """Hand new outbox rows to the task queue once their transaction commits."""
+    if not event.contains(session_class, "after_commit", _after_commit):
+        event.listen(session_class, "after_commit", _after_commit)
+        event.listen(session_class, "after_soft_rollback", lambda s, prev: _after_rollback(s))

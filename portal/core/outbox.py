@@ -1,0 +1,186 @@
+"""Queue e-mails and notifications in the transaction, send them idempotently after commit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import structlog
+from flask import current_app, g, has_request_context, render_template
+from sqlalchemy import or_, select, update
+
+from portal.core.mail import build_message, deliver
+from portal.core.models import utcnow
+from portal.core.taskqueue import enqueue
+from portal.core.notifications import Notification, OutboxMessage, preference_for
+from portal.extensions import db
+
+log = structlog.get_logger(__name__)
+
+CLAIM_TIMEOUT = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+
+
+def queue_mail(
+    *,
+    to: str,
+    subject: str,
+    template: str,
+    dedupe_key: str,
+    attachment_path: str | None = None,
+    attachment_name: str | None = None,
+    **context: Any,
+) -> OutboxMessage | None:
+    """Add an outbox row rendered from ``template`` (.txt and optional .html); once per key."""
+    existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+    if existing is not None:
+        return None
+    text = render_template(f"mail/{template}.txt", **context)
+    try:
+        html: str | None = render_template(f"mail/{template}.html", **context)
+    except Exception:  # noqa: BLE001 - an HTML part is optional
+        html = None
+    msg = OutboxMessage(
+        dedupe_key=dedupe_key,
+        to_email=to,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        attachment_path=attachment_path,
+        attachment_name=attachment_name,
+    )
+    db.session.add(msg)
+    db.session.flush()
+    db.session.info.setdefault("outbox_new", []).append(msg.id)
+    return msg
+
+
+def notify(
+    user: Any,
+    *,
+    category: str,
+    title: str,
+    body: str = "",
+    link: str | None = None,
+    dedupe_key: str | None = None,
+    source_tenant_id: int | None = None,
+) -> Notification | None:
+    """Create an in-app notification and, if the user wants it now, its e-mail."""
+    if dedupe_key is not None:
+        found = db.session.scalar(select(Notification).where(Notification.dedupe_key == dedupe_key))
+        if found is not None:
+            return None
+    note = Notification(
+        user_id=user.id,
+        category=category,
+        title=title,
+        body=body,
+        link=link,
+        dedupe_key=dedupe_key,
+        source_tenant_id=source_tenant_id,
+    )
+    db.session.add(note)
+    db.session.flush()
+    mode = preference_for(db.session, user.id, category)
+    if mode == "immediate" and user.is_active:
+        queue_mail(
+            to=user.email,
+            subject=title,
+            template="notification",
+            dedupe_key=f"notification:{note.id}",
+            user=user,
+            notification=note,
+            base_url=current_app.config["PORTAL_BASE_URL"],
+        )
+        note.digested_at = utcnow()
+    elif mode == "off":
+        note.digested_at = utcnow()
+    return note
+
+
+def dispatch(ids: list[int]) -> None:
+    """Hand committed outbox rows to the worker; in a request, after the response is built."""
+    if has_request_context():
+        pending = g.setdefault("outbox_dispatch", [])
+        pending.extend(ids)
+        return
+    enqueue_ids(ids)
+
+
+def flush_request_dispatch() -> None:
+    """Enqueue what this request committed to the outbox."""
+    ids = g.pop("outbox_dispatch", None)
+    if ids:
+        enqueue_ids(ids)
+
+
+def enqueue_ids(ids: list[int]) -> None:
+    """Enqueue the sender for each outbox id; a broker outage leaves them for the relay."""
+    for message_id in ids:
+        try:
+            enqueue("portal.outbox.send", message_id)
+        except Exception as exc:  # noqa: BLE001 - broker down: the relay picks it up later
+            log.warning("outbox.enqueue_failed", message_id=message_id, error=str(exc))
+
+
+def claim(message_id: int) -> bool:
+    """Mark the message as being sent; False when it is sent or another worker holds it."""
+    now = utcnow()
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            or_(
+                OutboxMessage.status == "pending",
+                (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
+            ),
+        )
+        .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return bool(getattr(result, "rowcount", 0))
+
+
+def send_message(message_id: int) -> str:
+    """Send one outbox message once; return its final status."""
+    if not claim(message_id):
+        status = db.session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == message_id))
+        return status or "missing"
+    msg = db.session.get(OutboxMessage, message_id)
+    assert msg is not None
+    attachment = None
+    if msg.attachment_path:
+        path = Path(msg.attachment_path)
+        attachment = (msg.attachment_name or path.name, path.read_bytes(), "application/pdf")
+    try:
+        deliver(build_message(msg.to_email, msg.subject, msg.body_text, msg.body_html, attachment))
+    except Exception as exc:
+        msg.status = "failed" if msg.attempts >= MAX_ATTEMPTS else "pending"
+        msg.last_error = str(exc)[:2000]
+        db.session.commit()
+        raise
+    msg.status = "sent"
+    msg.sent_at = utcnow()
+    msg.last_error = None
+    db.session.commit()
+    log.info("outbox.sent", message_id=message_id, to=msg.to_email)
+    return "sent"
+
+
+def pending_ids(older_than: timedelta = timedelta(seconds=30), limit: int = 500) -> list[int]:
+    """Return outbox ids a relay should (re)hand to the worker."""
+    cutoff = utcnow() - older_than
+    rows = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(
+            or_(
+                (OutboxMessage.status == "pending") & (OutboxMessage.created_at < cutoff),
+                (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < utcnow() - CLAIM_TIMEOUT),
+            )
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(rows)

@@ -1,0 +1,48 @@
+"""The Celery app bound to Flask, and enqueueing by task name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from celery import Celery, Task
+from celery.schedules import crontab
+from flask import Flask, current_app
+
+log = structlog.get_logger(__name__)
+
+TASK_MODULES = ["tasks.mail", "tasks.maintenance"]
+
+BEAT_SCHEDULE = {
+    "outbox-relay": {"task": "portal.outbox.relay", "schedule": 60.0},
+    "notification-digest": {"task": "portal.notifications.digest", "schedule": crontab(hour=7, minute=0)},
+    "token-cleanup": {"task": "portal.maintenance.cleanup_tokens", "schedule": crontab(hour=3, minute=15)},
+}
+
+
+def init_celery(app: Flask) -> Celery:
+    """Create the Celery app; every task runs in its own Flask app context and DB session."""
+
+    class FlaskTask(Task):  # type: ignore[misc]
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            # A fresh app context gives the task its own session, even when run eagerly
+            # inside a request.
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.import_name, task_cls=FlaskTask)
+    celery.config_from_object(app.config["CELERY"])
+    celery.conf.include = TASK_MODULES
+    celery.conf.beat_schedule = BEAT_SCHEDULE
+    celery.set_default()
+    app.extensions["celery"] = celery
+    celery.loader.import_default_modules()
+    return celery
+
+
+def enqueue(name: str, *args: Any) -> Any:
+    """Run task ``name``: in-process when eager (embedded default), else through the broker."""
+    celery: Celery = current_app.extensions["celery"]
+    if celery.conf.task_always_eager:
+        return celery.tasks[name].apply(args=args, throw=True)
+    return celery.send_task(name, args=args)

@@ -1,0 +1,136 @@
+"""Request plumbing: tenant URLs, tenant context, request ids, role checks, security headers."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any, TypeVar
+
+import structlog
+from flask import Blueprint, Flask, abort, current_app, g, request, session
+from flask_login import current_user, logout_user
+from sqlalchemy import select
+
+from portal.core.models import utcnow
+from portal.extensions import db
+from tenants.context import TenantContext, reset_context, set_context
+from tenants.models import Tenant
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def tenant_blueprint(name: str, import_name: str, url_prefix: str = "") -> Blueprint:
+    """Return a blueprint whose pages live under /<tenant-slug>/..."""
+    return Blueprint(name, import_name, url_prefix=f"/<tenant>{url_prefix}")
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    """Allow the view only to users holding one of ``roles`` (403 otherwise)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def current_tenant() -> Tenant | None:
+    """Return the tenant the current user acts for."""
+    if current_user.is_authenticated:
+        return current_user.tenant  # type: ignore[no-any-return]
+    return None
+
+
+def _pull_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    if not values or "tenant" not in values:
+        return
+    slug = values.pop("tenant")
+    if current_user.is_authenticated:
+        # A user acts only for the home tenant: any other slug does not exist for them.
+        if slug != current_user.tenant.slug:
+            abort(404)
+    elif db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is None:
+        abort(404)
+    g.url_tenant = slug
+
+
+def _add_tenant(endpoint: str, values: dict[str, Any]) -> None:
+    if "tenant" in values or not current_user or not current_user.is_authenticated:
+        return
+    if current_app.url_map.is_endpoint_expecting(endpoint, "tenant"):
+        values["tenant"] = current_user.tenant.slug
+
+
+def _begin_request() -> None:
+    g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+    g.csp_nonce = secrets.token_urlsafe(16)
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(request_id=g.request_id, path=request.path)
+    user_id = None
+    tenant_id = None
+    if current_user.is_authenticated:
+        started = session.get("login_at")
+        limit = timedelta(hours=current_app.config["PORTAL_SESSION_ABSOLUTE_HOURS"])
+        if started is not None and utcnow().timestamp() - float(started) > limit.total_seconds():
+            logout_user()
+            session.clear()
+        else:
+            user_id = current_user.id
+            tenant_id = current_user.tenant_id
+            structlog.contextvars.bind_contextvars(user_id=user_id, tenant=current_user.tenant.slug)
+    g.tenant_ctx_token = set_context(
+        TenantContext(tenant_id=tenant_id, user_id=user_id, request_id=g.request_id, ip=request.remote_addr)
+    )
+
+
+def _end_request(exc: BaseException | None) -> None:
+    token = g.pop("tenant_ctx_token", None)
+    if token is not None:
+        reset_context(token)
+
+
+def security_headers(response: Any) -> Any:
+    """Add CSP, framing, sniffing, referrer and (in production) HSTS headers."""
+    if response.mimetype == "text/html":
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'; frame-ancestors 'none'",
+        )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_app.config["PORTAL_ENV"] == "production":
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if "X-Request-ID" not in response.headers and "request_id" in g:
+        response.headers["X-Request-ID"] = g.request_id
+    return response
+
+
+def _after_request(response: Any) -> Any:
+    from portal.core.outbox import flush_request_dispatch
+
+    flush_request_dispatch()
+    return security_headers(response)
+
+
+def init_web(app: Flask) -> None:
+    """Register the request hooks on ``app``."""
+    app.url_value_preprocessor(_pull_tenant)
+    app.url_defaults(_add_tenant)
+    app.before_request(_begin_request)
+    app.after_request(_after_request)
+    app.teardown_request(_end_request)

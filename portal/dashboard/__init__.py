@@ -1,0 +1,1 @@
+"""Dashboard and announcements (mededelingen) shared with partners."""

@@ -1,0 +1,188 @@
+"""Demo data: two real regions, users for every role, content for every page. Idempotent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from portal.auth.models import User
+from portal.auth.operations import create_user
+from portal.core import roles as R
+from portal.dashboard.models import Announcement
+from portal.dashboard.operations import create_announcement
+from portal.extensions import db
+from tenants.context import tenant_context
+from tenants.models import Region, Tenant
+from tenants.operations import add_member, create_region, ensure_municipality, remove_member
+
+DEMO_PASSWORD = "Demo-wachtwoord-2026"
+DOMAIN = "demo.samenwerkingsportaal.be"
+
+REGIONS = [
+    {
+        "slug": "regio-ranst",
+        "name": "Samenwerkingsverband regio Ranst",
+        "description": "Structurele samenwerking tussen Ranst en de buurgemeenten.",
+        "members": ["11035", "11054", "11055", "11039", "11050", "11052", "11004"],
+        # Nijlen was a member and left: a former partner.
+        "former": [("12026", date(2024, 1, 1), date(2025, 7, 1))],
+    },
+    {
+        "slug": "regio-lier",
+        "name": "Samenwerkingsverband regio Lier-Herenthout",
+        "description": "Samenwerking rond Lier en Herenthout.",
+        "members": ["12021", "13012", "12002", "12009"],
+        "former": [],
+    },
+]
+
+# Tenants that get a user for every role.
+STAFFED = ["11035", "11054", "11055", "12021", "13012"]
+
+ROLE_LOGINS = [
+    ("beheerder", [R.BEHEERDER], "Beheerder"),
+    ("ad", [R.ALGEMEEN_DIRECTEUR], "Algemeen directeur"),
+    ("schepen", [R.BELEIDSVERANTWOORDELIJKE], "Schepen"),
+    ("hr", [R.HR], "HR-medewerker"),
+    ("dienst", [R.DIENST], "Dienstmedewerker"),
+    ("aankoop", [R.AANKOPER], "Aankoper"),
+    ("raadslid", [R.RAADSLID], "Raadslid"),
+    ("expert", [R.EXPERT], "Expert"),
+]
+
+FIRST_NAMES = ["An", "Bart", "Charlotte", "Dirk", "Els", "Filip", "Griet", "Hans"]
+
+
+@dataclass
+class DemoAccount:
+    """One demo login."""
+
+    email: str
+    password: str
+    tenant: str
+    region: str
+    roles: list[str]
+    name: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "email": self.email,
+            "password": self.password,
+            "tenant": self.tenant,
+            "region": self.region,
+            "roles": self.roles,
+            "name": self.name,
+        }
+
+
+def demo_accounts() -> list[DemoAccount]:
+    """Return every demo login (deterministic; no database needed)."""
+    from tenants.catalogue import municipality
+
+    accounts = []
+    for region in REGIONS:
+        for nis in region["members"]:
+            if nis not in STAFFED:
+                continue
+            m = municipality(nis)
+            for i, (key, roles, label) in enumerate(ROLE_LOGINS):
+                accounts.append(
+                    DemoAccount(
+                        email=f"{key}.{m['slug']}@{DOMAIN}",
+                        password=DEMO_PASSWORD,
+                        tenant=m["slug"],
+                        region=str(region["slug"]),
+                        roles=list(roles),
+                        name=f"{FIRST_NAMES[i]} {label} {m['name']}",
+                    )
+                )
+    accounts.append(
+        DemoAccount(
+            email=f"platform@{DOMAIN}",
+            password=DEMO_PASSWORD,
+            tenant="ranst",
+            region="regio-ranst",
+            roles=[R.BEHEERDER],
+            name="Platformbeheerder",
+        )
+    )
+    return accounts
+
+
+def load_demo() -> dict[str, int]:
+    """Create the demo regions, tenants, users and content that are missing."""
+    created = {"tenants": 0, "regions": 0, "users": 0, "announcements": 0}
+    with tenant_context(None, is_platform=True):
+        for spec in REGIONS:
+            region = db.session.scalar(select(Region).where(Region.slug == spec["slug"]))
+            if region is None:
+                region = create_region(str(spec["name"]), slug=str(spec["slug"]), description=str(spec["description"]))
+                created["regions"] += 1
+            members = {m.tenant_id for m in region.memberships}
+            for nis in spec["members"]:
+                before = db.session.scalar(select(Tenant.id).where(Tenant.nis_code == nis))
+                tenant = ensure_municipality(nis)
+                created["tenants"] += before is None
+                if tenant.id not in members:
+                    add_member(region, tenant, date(2023, 1, 1))
+            for nis, joined, left in spec["former"]:  # type: ignore[misc]
+                tenant = ensure_municipality(nis)
+                if tenant.id not in members:
+                    add_member(region, tenant, joined)
+                    remove_member(region, tenant, left)
+        db.session.flush()
+        for account in demo_accounts():
+            if db.session.scalar(select(User.id).where(User.email == account.email)) is not None:
+                continue
+            tenant = db.session.scalar(select(Tenant).where(Tenant.slug == account.tenant))
+            assert tenant is not None
+            create_user(
+                tenant,
+                email=account.email,
+                full_name=account.name,
+                roles=account.roles,
+                password=DEMO_PASSWORD,
+                is_platform_admin=account.email.startswith("platform@"),
+            )
+            created["users"] += 1
+        db.session.commit()
+    created["announcements"] = _load_announcements()
+    db.session.commit()
+    return created
+
+
+def _load_announcements() -> int:
+    count = 0
+    region_ids = {r.slug: r.id for r in db.session.scalars(select(Region))}
+    tenants = {t.slug: t for t in db.session.scalars(select(Tenant))}
+    samples = [
+        ("ranst", "Nieuwe beleidstafel Vrije Tijd", "region", "regio-ranst", []),
+        ("ranst", "Interne nota aankoopplanning 2027", "own", None, []),
+        ("zandhoven", "Podium beschikbaar tijdens de zomer", "region", "regio-ranst", []),
+        ("zoersel", "Gezamenlijke vorming GDPR voor Ranst en Zandhoven", "partners", None, ["ranst", "zandhoven"]),
+        ("lier", "Werfreserve technisch assistent", "region", "regio-lier", []),
+        ("herenthout", "Overleg algemeen directeurs", "region", "regio-lier", []),
+    ]
+    for slug, title, audience, region, partners in samples:
+        tenant = tenants[slug]
+        with tenant_context(tenant.id):
+            exists = db.session.scalar(select(Announcement.id).where(Announcement.title == title))
+            if exists is not None:
+                continue
+            author = db.session.scalar(select(User).where(User.email == f"ad.{slug}@{DOMAIN}"))
+            create_announcement(
+                {
+                    "title": title,
+                    "body_html": f"<p>{title}. Meer informatie bij de algemeen directeur van {tenant.name}.</p>",
+                    "audience": audience,
+                    "region_id": region_ids.get(region) if region else None,
+                    "partner_ids": [tenants[p].id for p in partners],
+                },
+                author_id=author.id if author else 0,
+            )
+            db.session.commit()
+            count += 1
+    return count

@@ -1,0 +1,1 @@
+"""Celery tasks: thin wrappers that enter a context and call portal operations."""

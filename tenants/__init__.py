@@ -1,0 +1,1 @@
+"""Multi-tenancy: tenants, regions, tenant context, ORM scoping and sharing."""

@@ -1,0 +1,190 @@
+"""The one sharing mechanism: audiences, partner grants and who a tenant's partners are."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.orm import aliased
+
+from portal.core.errors import DomainError
+from portal.core.models import Shareable, utcnow
+from portal.extensions import db
+from tenants.context import BRUSSELS
+from tenants.models import Region, RegionMembership, ShareGrant, Tenant
+
+
+def today() -> date:
+    """Return today's date in Brussels."""
+    return utcnow().astimezone(BRUSSELS).date()
+
+
+def current_regions(tenant_id: int, day: date | None = None) -> list[Region]:
+    """Return the regions ``tenant_id`` is a member of on ``day``."""
+    day = day or today()
+    return list(
+        db.session.scalars(
+            select(Region)
+            .join(RegionMembership, RegionMembership.region_id == Region.id)
+            .where(RegionMembership.tenant_id == tenant_id, RegionMembership.current_on(day))
+            .order_by(Region.name)
+            .distinct()
+        )
+    )
+
+
+def region_members(region_id: int, day: date | None = None) -> list[Tenant]:
+    """Return the current members of a region."""
+    day = day or today()
+    return list(
+        db.session.scalars(
+            select(Tenant)
+            .join(RegionMembership, RegionMembership.tenant_id == Tenant.id)
+            .where(RegionMembership.region_id == region_id, RegionMembership.current_on(day))
+            .order_by(Tenant.name)
+            .distinct()
+        )
+    )
+
+
+def partner_tenants(tenant_id: int, day: date | None = None) -> list[Tenant]:
+    """Return tenants sharing at least one current region with ``tenant_id`` (not itself)."""
+    day = day or today()
+    mine = aliased(RegionMembership)
+    theirs = aliased(RegionMembership)
+    return list(
+        db.session.scalars(
+            select(Tenant)
+            .join(theirs, theirs.tenant_id == Tenant.id)
+            .join(mine, mine.region_id == theirs.region_id)
+            .where(
+                mine.tenant_id == tenant_id,
+                mine.joined_on <= day,
+                (mine.left_on.is_(None)) | (mine.left_on > day),
+                theirs.joined_on <= day,
+                (theirs.left_on.is_(None)) | (theirs.left_on > day),
+                Tenant.id != tenant_id,
+            )
+            .order_by(Tenant.name)
+            .distinct()
+        )
+    )
+
+
+def is_member(tenant_id: int, region_id: int, day: date | None = None) -> bool:
+    """Tell whether the tenant is a current member of the region."""
+    day = day or today()
+    return (
+        db.session.scalar(
+            select(RegionMembership.id).where(
+                RegionMembership.tenant_id == tenant_id,
+                RegionMembership.region_id == region_id,
+                RegionMembership.current_on(day),
+            )
+        )
+        is not None
+    )
+
+
+def object_grantees(obj: Shareable) -> list[int]:
+    """Return ids of tenants with an active per-object grant on ``obj``."""
+    return list(
+        db.session.scalars(
+            select(ShareGrant.grantee_tenant_id).where(
+                ShareGrant.tenant_id == obj.tenant_id,
+                ShareGrant.object_type == obj.__share_type__,
+                ShareGrant.object_id == obj.id,
+                ShareGrant.active_at(utcnow()),
+            )
+        )
+    )
+
+
+def set_audience(
+    obj: Shareable,
+    audience: str,
+    *,
+    region_id: int | None = None,
+    partner_ids: Iterable[int] = (),
+    expires_at: datetime | None = None,
+) -> None:
+    """Share ``obj`` with nobody, a region, or chosen partners (grants are added and revoked)."""
+    owner = obj.tenant_id
+    if audience not in ("own", "region", "partners"):
+        raise DomainError(_("Onbekende doelgroep."), field="audience", status_code=422)
+    if audience == "region":
+        if region_id is None or not is_member(owner, region_id):
+            raise DomainError(
+                _("Je kan enkel delen met een samenwerkingsverband waarvan je bestuur lid is."),
+                field="region_id",
+                status_code=422,
+            )
+    else:
+        region_id = None
+    wanted = set(partner_ids) if audience == "partners" else set()
+    if audience == "partners":
+        if not wanted:
+            raise DomainError(_("Kies minstens één partnerbestuur."), field="partner_ids", status_code=422)
+        allowed = {t.id for t in partner_tenants(owner)}
+        if not wanted <= allowed:
+            raise DomainError(
+                _("Je kan enkel delen met partnerbesturen uit je samenwerkingsverbanden."),
+                field="partner_ids",
+                status_code=422,
+            )
+    obj.audience = audience
+    obj.region_id = region_id
+    db.session.flush()
+    now = utcnow()
+    existing = set(object_grantees(obj))
+    stale = existing - wanted
+    if stale:
+        db.session.execute(
+            update(ShareGrant)
+            .where(
+                ShareGrant.tenant_id == owner,
+                ShareGrant.object_type == obj.__share_type__,
+                ShareGrant.object_id == obj.id,
+                ShareGrant.grantee_tenant_id.in_(stale),
+                ShareGrant.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+    for grantee in sorted(wanted - existing):
+        db.session.add(
+            ShareGrant(
+                tenant_id=owner,
+                grantee_tenant_id=grantee,
+                object_type=obj.__share_type__,
+                object_id=obj.id,
+                expires_at=expires_at,
+            )
+        )
+    db.session.flush()
+
+
+def grant_domain(
+    owner_id: int, grantee_id: int, domain: str, *, source: str, expires_at: datetime | None = None
+) -> ShareGrant:
+    """Share every object of ``domain`` of the owner with the grantee (e.g. by an agreement)."""
+    if owner_id == grantee_id:
+        raise DomainError(_("Een bestuur kan niet met zichzelf delen."))
+    grant = ShareGrant(
+        tenant_id=owner_id, grantee_tenant_id=grantee_id, domain=domain, source=source, expires_at=expires_at
+    )
+    db.session.add(grant)
+    db.session.flush()
+    return grant
+
+
+def revoke_source(source: str, *, owner_id: int | None = None, grantee_id: int | None = None) -> int:
+    """Revoke the active grants created by ``source``; return how many."""
+    stmt = update(ShareGrant).where(ShareGrant.source == source, ShareGrant.revoked_at.is_(None))
+    if owner_id is not None:
+        stmt = stmt.where(ShareGrant.tenant_id == owner_id)
+    if grantee_id is not None:
+        stmt = stmt.where(ShareGrant.grantee_tenant_id == grantee_id)
+    result = db.session.execute(stmt.values(revoked_at=utcnow()))
+    return int(getattr(result, "rowcount", 0) or 0)
