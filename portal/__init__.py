@@ -14,7 +14,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import ROOT, build_config
-from portal.extensions import api, babel, csrf, db, limiter, login_manager, migrate, server_session
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, server_session
 
 
 def _configure_logging(app: Flask) -> None:
@@ -41,8 +41,10 @@ def _select_locale() -> str:
     chosen = session.get("locale")
     if chosen in ("nl_BE", "en"):
         return str(chosen)
-    return request.accept_languages.best_match(["nl_BE", "nl", "en"], default="nl_BE").replace("nl", "nl_BE").replace(
-        "nl_BE_BE", "nl_BE"
+    return (
+        request.accept_languages.best_match(["nl_BE", "nl", "en"], default="nl_BE")
+        .replace("nl", "nl_BE")
+        .replace("nl_BE_BE", "nl_BE")
     )
 
 
@@ -97,8 +99,8 @@ def create_app(config: dict[str, Any] | None = None, mode: str | None = None) ->
     init_web(app)
     init_templating(app)
 
-    from portal.api import register_api
     from portal.admin.views import bp as admin_bp
+    from portal.api import register_api
     from portal.auth.views import account as account_bp
     from portal.auth.views import bp as auth_bp
     from portal.auth.views import init_login

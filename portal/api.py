@@ -15,7 +15,7 @@ from portal.core.errors import problem
 from portal.core.pagination import Page
 from portal.core.schemas import TenantRefSchema
 from portal.extensions import api, csrf, db
-from tenants.models import Region, RegionMembership, Tenant
+from tenants.models import RegionMembership, Tenant
 from tenants.sharing import current_regions, partner_tenants
 
 
@@ -153,12 +153,17 @@ def _api_guard() -> Any:
 
 def register_api(app: Flask) -> None:
     """Attach flask-smorest and every module's API blueprint."""
-    app.config.setdefault("API_SPEC_OPTIONS", {
-        "info": {"description": "REST API van het Samenwerkingsportaal. Authenticatie met een persoonlijk "
-                 "API-token: `Authorization: Bearer swp_...`. Fouten volgen RFC 9457 (problem details)."},
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-        "security": [{"bearer": []}],
-    })
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {
+                "description": "REST API van het Samenwerkingsportaal. Authenticatie met een persoonlijk "
+                "API-token: `Authorization: Bearer swp_...`. Fouten volgen RFC 9457 (problem details)."
+            },
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        },
+    )
     api.init_app(app)
     from portal.dashboard.api import blp as announcements_api
 

@@ -45,7 +45,11 @@ def _region(slug: str) -> Region:
 @click.argument("name")
 @click.option("--nis", "nis_code", help="NIS-code (5 cijfers)")
 @click.option("--slug")
-@click.option("--kind", default="gemeente", type=click.Choice(["gemeente", "ocmw", "intercommunale", "politiezone", "hulpverleningszone"]))
+@click.option(
+    "--kind",
+    default="gemeente",
+    type=click.Choice(["gemeente", "ocmw", "intercommunale", "politiezone", "hulpverleningszone"]),
+)
 def create_tenant(name: str, nis_code: str | None, slug: str | None, kind: str) -> None:
     """Create a tenant."""
     with tenant_context(None, is_platform=True):

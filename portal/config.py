@@ -37,13 +37,15 @@ def build_config(mode: str | None = None, **overrides: Any) -> dict[str, Any]:
         "SECRET_KEY": _env("PORTAL_SECRET_KEY", "embedded-insecure-key-change-me"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Owner role for `flask db upgrade` on PostgreSQL; the runtime role owns no tables.
+        "PORTAL_MIGRATION_DATABASE_URL": _env("PORTAL_MIGRATION_DATABASE_URL"),
         "SQLALCHEMY_RECORD_QUERIES": False,
         "PORTAL_REDIS_URL": redis_url,
         "PORTAL_BASE_URL": _env("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
         # Sessions live on the server so logout and disabling a user really revoke them.
         "SESSION_TYPE": "redis" if redis_url else "cachelib",
         "SESSION_PERMANENT": True,
-        "SESSION_USE_SIGNER": True,
+        # Session ids are 32 random bytes; signing is deprecated in Flask-Session 0.8.
         "SESSION_KEY_PREFIX": "portal:session:",
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(_env("PORTAL_SESSION_IDLE_MINUTES", "30") or 30)),
         "PORTAL_SESSION_ABSOLUTE_HOURS": int(_env("PORTAL_SESSION_ABSOLUTE_HOURS", "10") or 10),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.auth.models import User
 from portal.auth.operations import create_user
-from portal.core import roles as R
+from portal.core import roles
 from portal.dashboard.models import Announcement
 from portal.dashboard.operations import create_announcement
 from portal.extensions import db
@@ -21,7 +21,7 @@ from tenants.operations import add_member, create_region, ensure_municipality, r
 DEMO_PASSWORD = "Demo-wachtwoord-2026"
 DOMAIN = "demo.samenwerkingsportaal.be"
 
-REGIONS = [
+REGIONS: list[dict[str, Any]] = [
     {
         "slug": "regio-ranst",
         "name": "Samenwerkingsverband regio Ranst",
@@ -43,14 +43,14 @@ REGIONS = [
 STAFFED = ["11035", "11054", "11055", "12021", "13012"]
 
 ROLE_LOGINS = [
-    ("beheerder", [R.BEHEERDER], "Beheerder"),
-    ("ad", [R.ALGEMEEN_DIRECTEUR], "Algemeen directeur"),
-    ("schepen", [R.BELEIDSVERANTWOORDELIJKE], "Schepen"),
-    ("hr", [R.HR], "HR-medewerker"),
-    ("dienst", [R.DIENST], "Dienstmedewerker"),
-    ("aankoop", [R.AANKOPER], "Aankoper"),
-    ("raadslid", [R.RAADSLID], "Raadslid"),
-    ("expert", [R.EXPERT], "Expert"),
+    ("beheerder", [roles.BEHEERDER], "Beheerder"),
+    ("ad", [roles.ALGEMEEN_DIRECTEUR], "Algemeen directeur"),
+    ("schepen", [roles.BELEIDSVERANTWOORDELIJKE], "Schepen"),
+    ("hr", [roles.HR], "HR-medewerker"),
+    ("dienst", [roles.DIENST], "Dienstmedewerker"),
+    ("aankoop", [roles.AANKOPER], "Aankoper"),
+    ("raadslid", [roles.RAADSLID], "Raadslid"),
+    ("expert", [roles.EXPERT], "Expert"),
 ]
 
 FIRST_NAMES = ["An", "Bart", "Charlotte", "Dirk", "Els", "Filip", "Griet", "Hans"]
@@ -88,14 +88,14 @@ def demo_accounts() -> list[DemoAccount]:
             if nis not in STAFFED:
                 continue
             m = municipality(nis)
-            for i, (key, roles, label) in enumerate(ROLE_LOGINS):
+            for i, (key, role_codes, label) in enumerate(ROLE_LOGINS):
                 accounts.append(
                     DemoAccount(
                         email=f"{key}.{m['slug']}@{DOMAIN}",
                         password=DEMO_PASSWORD,
                         tenant=m["slug"],
                         region=str(region["slug"]),
-                        roles=list(roles),
+                        roles=list(role_codes),
                         name=f"{FIRST_NAMES[i]} {label} {m['name']}",
                     )
                 )
@@ -105,7 +105,7 @@ def demo_accounts() -> list[DemoAccount]:
             password=DEMO_PASSWORD,
             tenant="ranst",
             region="regio-ranst",
-            roles=[R.BEHEERDER],
+            roles=[roles.BEHEERDER],
             name="Platformbeheerder",
         )
     )
@@ -128,7 +128,7 @@ def load_demo() -> dict[str, int]:
                 created["tenants"] += before is None
                 if tenant.id not in members:
                     add_member(region, tenant, date(2023, 1, 1))
-            for nis, joined, left in spec["former"]:  # type: ignore[misc]
+            for nis, joined, left in spec["former"]:
                 tenant = ensure_municipality(nis)
                 if tenant.id not in members:
                     add_member(region, tenant, joined)
@@ -137,10 +137,10 @@ def load_demo() -> dict[str, int]:
         for account in demo_accounts():
             if db.session.scalar(select(User.id).where(User.email == account.email)) is not None:
                 continue
-            tenant = db.session.scalar(select(Tenant).where(Tenant.slug == account.tenant))
-            assert tenant is not None
+            home = db.session.scalar(select(Tenant).where(Tenant.slug == account.tenant))
+            assert home is not None
             create_user(
-                tenant,
+                home,
                 email=account.email,
                 full_name=account.name,
                 roles=account.roles,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, and_, or_
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal.core.models import Base, TimestampMixin, utcnow
+from portal.core.models import Base, JSONType, TimestampMixin, utcnow
 
 TENANT_KINDS = ("gemeente", "ocmw", "intercommunale", "politiezone", "hulpverleningszone")
 
@@ -19,7 +19,9 @@ class Tenant(TimestampMixin, Base):
 
     __tablename__ = "tenants"
     __table_args__ = (
-        CheckConstraint("kind IN ('gemeente', 'ocmw', 'intercommunale', 'politiezone', 'hulpverleningszone')", name="kind"),
+        CheckConstraint(
+            "kind IN ('gemeente', 'ocmw', 'intercommunale', 'politiezone', 'hulpverleningszone')", name="kind"
+        ),
         CheckConstraint("brand_colour IS NULL OR length(brand_colour) = 7", name="brand_colour"),
     )
 
@@ -32,7 +34,7 @@ class Tenant(TimestampMixin, Base):
     logo_path: Mapped[str | None] = mapped_column(String(255))
     contact_email: Mapped[str | None] = mapped_column(String(255))
     # Tenant-configurable settings, e.g. {"closing_days": ["07-11"]}; 11 juli is not in `holidays`.
-    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     is_active: Mapped[bool] = mapped_column(default=True)
 
     memberships: Mapped[list[RegionMembership]] = relationship(back_populates="tenant")

@@ -24,29 +24,19 @@ def today() -> date:
 def current_regions(tenant_id: int, day: date | None = None) -> list[Region]:
     """Return the regions ``tenant_id`` is a member of on ``day``."""
     day = day or today()
-    return list(
-        db.session.scalars(
-            select(Region)
-            .join(RegionMembership, RegionMembership.region_id == Region.id)
-            .where(RegionMembership.tenant_id == tenant_id, RegionMembership.current_on(day))
-            .order_by(Region.name)
-            .distinct()
-        )
+    ids = select(RegionMembership.region_id).where(
+        RegionMembership.tenant_id == tenant_id, RegionMembership.current_on(day)
     )
+    return list(db.session.scalars(select(Region).where(Region.id.in_(ids)).order_by(Region.name)))
 
 
 def region_members(region_id: int, day: date | None = None) -> list[Tenant]:
     """Return the current members of a region."""
     day = day or today()
-    return list(
-        db.session.scalars(
-            select(Tenant)
-            .join(RegionMembership, RegionMembership.tenant_id == Tenant.id)
-            .where(RegionMembership.region_id == region_id, RegionMembership.current_on(day))
-            .order_by(Tenant.name)
-            .distinct()
-        )
+    ids = select(RegionMembership.tenant_id).where(
+        RegionMembership.region_id == region_id, RegionMembership.current_on(day)
     )
+    return list(db.session.scalars(select(Tenant).where(Tenant.id.in_(ids)).order_by(Tenant.name)))
 
 
 def partner_tenants(tenant_id: int, day: date | None = None) -> list[Tenant]:
@@ -54,23 +44,19 @@ def partner_tenants(tenant_id: int, day: date | None = None) -> list[Tenant]:
     day = day or today()
     mine = aliased(RegionMembership)
     theirs = aliased(RegionMembership)
-    return list(
-        db.session.scalars(
-            select(Tenant)
-            .join(theirs, theirs.tenant_id == Tenant.id)
-            .join(mine, mine.region_id == theirs.region_id)
-            .where(
-                mine.tenant_id == tenant_id,
-                mine.joined_on <= day,
-                (mine.left_on.is_(None)) | (mine.left_on > day),
-                theirs.joined_on <= day,
-                (theirs.left_on.is_(None)) | (theirs.left_on > day),
-                Tenant.id != tenant_id,
-            )
-            .order_by(Tenant.name)
-            .distinct()
+    ids = (
+        select(theirs.tenant_id)
+        .join(mine, mine.region_id == theirs.region_id)
+        .where(
+            mine.tenant_id == tenant_id,
+            mine.joined_on <= day,
+            (mine.left_on.is_(None)) | (mine.left_on > day),
+            theirs.joined_on <= day,
+            (theirs.left_on.is_(None)) | (theirs.left_on > day),
         )
     )
+    stmt = select(Tenant).where(Tenant.id.in_(ids), Tenant.id != tenant_id).order_by(Tenant.name)
+    return list(db.session.scalars(stmt))
 
 
 def is_member(tenant_id: int, region_id: int, day: date | None = None) -> bool:

@@ -2,14 +2,14 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 21:23:05.388754
+Create Date: 2026-11-22 21:26:05.865851
 
 """
 from alembic import op
 import sqlalchemy as sa
 
 import portal.core.models
-
+from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '0001'
@@ -61,7 +61,7 @@ def upgrade():
     sa.Column('brand_colour', sa.String(length=7), nullable=True),
     sa.Column('logo_path', sa.String(length=255), nullable=True),
     sa.Column('contact_email', sa.String(length=255), nullable=True),
-    sa.Column('settings', sa.JSON(), nullable=False),
+    sa.Column('settings', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('created_at', portal.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', portal.core.models.UTCDateTime(timezone=True), nullable=False),
@@ -179,7 +179,7 @@ def upgrade():
     sa.Column('action', sa.String(length=10), nullable=False),
     sa.Column('object_type', sa.String(length=60), nullable=False),
     sa.Column('object_id', sa.Integer(), nullable=True),
-    sa.Column('changes', sa.JSON(), nullable=False),
+    sa.Column('changes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('created_at', portal.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('request_id', sa.String(length=64), nullable=True),
     sa.Column('ip', sa.String(length=64), nullable=True),

@@ -184,10 +184,7 @@ def audit() -> Any:
     if end:
         stmt = stmt.where(AuditEntry.created_at <= end)
     page = paginate(stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()), per_page=50)
-    actors = {
-        u.id: u
-        for u in db.session.scalars(select(User).where(User.tenant_id == current_user.tenant_id))
-    }
+    actors = {u.id: u for u in db.session.scalars(select(User).where(User.tenant_id == current_user.tenant_id))}
     types = db.session.scalars(
         select(AuditEntry.object_type).where(AuditEntry.tenant_id == current_user.tenant_id).distinct()
     ).all()

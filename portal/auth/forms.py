@@ -23,14 +23,20 @@ class ForgotPasswordForm(FlaskForm):
 
     email = EmailField(
         _l("E-mailadres"),
-        validators=[DataRequired(_l("Vul je e-mailadres in.")), Email(_l("Dit is geen geldig e-mailadres.")), Length(max=255)],
+        validators=[
+            DataRequired(_l("Vul je e-mailadres in.")),
+            Email(_l("Dit is geen geldig e-mailadres.")),
+            Length(max=255),
+        ],
     )
 
 
 class NewPasswordForm(FlaskForm):
     """Choose a new password twice."""
 
-    password = PasswordField(_l("Nieuw wachtwoord"), validators=[DataRequired(_l("Kies een wachtwoord.")), Length(max=256)])
+    password = PasswordField(
+        _l("Nieuw wachtwoord"), validators=[DataRequired(_l("Kies een wachtwoord.")), Length(max=256)]
+    )
     confirm = PasswordField(
         _l("Herhaal het wachtwoord"), validators=[DataRequired(_l("Herhaal het wachtwoord.")), Length(max=256)]
     )
@@ -53,7 +59,9 @@ class ProfileForm(FlaskForm):
 class TokenForm(FlaskForm):
     """Name a new API token."""
 
-    name = StringField(_l("Naam van het token"), validators=[DataRequired(_l("Geef het token een naam.")), Length(max=80)])
+    name = StringField(
+        _l("Naam van het token"), validators=[DataRequired(_l("Geef het token een naam.")), Length(max=80)]
+    )
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -73,14 +81,22 @@ class InviteForm(FlaskForm):
 
     email = EmailField(
         _l("E-mailadres"),
-        validators=[DataRequired(_l("Vul een e-mailadres in.")), Email(_l("Dit is geen geldig e-mailadres.")), Length(max=255)],
+        validators=[
+            DataRequired(_l("Vul een e-mailadres in.")),
+            Email(_l("Dit is geen geldig e-mailadres.")),
+            Length(max=255),
+        ],
     )
     full_name = StringField(_l("Naam"), validators=[DataRequired(_l("Vul een naam in.")), Length(max=160)])
     job_title = StringField(_l("Functie"), validators=[Optional(), Length(max=160)])
-    roles = MultiCheckboxField(_l("Rollen"), choices=role_choices, validators=[DataRequired(_l("Kies minstens één rol."))])
+    roles = MultiCheckboxField(
+        _l("Rollen"), choices=role_choices, validators=[DataRequired(_l("Kies minstens één rol."))]
+    )
 
 
 class RolesForm(FlaskForm):
     """Change a user's roles."""
 
-    roles = MultiCheckboxField(_l("Rollen"), choices=role_choices, validators=[DataRequired(_l("Kies minstens één rol."))])
+    roles = MultiCheckboxField(
+        _l("Rollen"), choices=role_choices, validators=[DataRequired(_l("Kies minstens één rol."))]
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -10,7 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from limits import parse
+from limits import RateLimitItem, parse
 from sqlalchemy import delete, func, or_, select, update
 
 from portal.auth.models import ApiToken, EmailToken, User, UserRole
@@ -48,10 +49,8 @@ def check_password(user: User | None, password: str) -> bool:
         key = "fast" if current_app.config.get("PORTAL_ARGON2_FAST") else "prod"
         if key not in _DUMMY_HASH:
             _DUMMY_HASH[key] = hasher.hash("dummy-password-for-timing")
-        try:
+        with contextlib.suppress(VerificationError):
             hasher.verify(_DUMMY_HASH[key], password)
-        except VerificationError:
-            pass
         return False
     try:
         hasher.verify(user.password_hash, password)
@@ -77,7 +76,7 @@ def validate_password(password: str, confirm: str | None = None) -> None:
 # -- login throttling -------------------------------------------------------------------
 
 
-def _login_limit() -> object:
+def _login_limit() -> RateLimitItem:
     cfg = current_app.config
     return parse(f"{cfg['PORTAL_LOGIN_MAX_FAILURES']} per {cfg['PORTAL_LOGIN_WINDOW_SECONDS']} seconds")
 

@@ -7,10 +7,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, event, insert, inspect
+from sqlalchemy import ForeignKey, Index, String, event, insert, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from portal.core.models import Base, utcnow
+from portal.core.models import Base, JSONType, utcnow
 from tenants.context import current_context
 
 # Never written into the log, whatever model they live on.
@@ -31,7 +31,7 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(10))
     object_type: Mapped[str] = mapped_column(String(60))
     object_id: Mapped[int | None]
-    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     request_id: Mapped[str | None] = mapped_column(String(64))
     ip: Mapped[str | None] = mapped_column(String(64))
@@ -127,7 +127,8 @@ def _write(session: Session, flush_context: Any) -> None:
             }
         )
     if rows:
-        session.connection().execute(insert(AuditEntry.__table__), rows)
+        table: Any = AuditEntry.__table__
+        session.connection().execute(insert(table), rows)
 
 
 def install(session_class: Any = Session) -> None:

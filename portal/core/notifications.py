@@ -102,11 +102,14 @@ def preference_for(session: Session, user_id: int, category: str) -> str:
 
 def unread_count(session: Session, user_id: int) -> int:
     """Return how many unread notifications the user has."""
-    return session.scalar(
-        select(func.count()).select_from(Notification).where(
-            Notification.user_id == user_id, Notification.read_at.is_(None)
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
         )
-    ) or 0
+        or 0
+    )
 
 
 def _after_commit(session: Session) -> None:

@@ -12,8 +12,8 @@ from sqlalchemy import or_, select, update
 
 from portal.core.mail import build_message, deliver
 from portal.core.models import utcnow
-from portal.core.taskqueue import enqueue
 from portal.core.notifications import Notification, OutboxMessage, preference_for
+from portal.core.taskqueue import enqueue
 from portal.extensions import db
 
 log = structlog.get_logger(__name__)
@@ -82,7 +82,7 @@ def notify(
     )
     db.session.add(note)
     db.session.flush()
-    mode = preference_for(db.session, user.id, category)
+    mode = preference_for(db.session(), user.id, category)
     if mode == "immediate" and user.is_active:
         queue_mail(
             to=user.email,

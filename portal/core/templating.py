@@ -63,7 +63,7 @@ def _context() -> dict[str, Any]:
         from portal.extensions import db
 
         if "unread_count" not in g:
-            g.unread_count = unread_count(db.session, current_user.id)
+            g.unread_count = unread_count(db.session(), current_user.id)
         unread = g.unread_count
     return {
         "modules": MODULES,

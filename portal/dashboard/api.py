@@ -8,6 +8,7 @@ from flask import abort
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
 from portal.api import PageArgsSchema, PaginationSchema, page_envelope
 from portal.core.loading import get_visible_or_404
@@ -17,7 +18,6 @@ from portal.dashboard import permissions
 from portal.dashboard.models import Announcement
 from portal.dashboard.schemas import AnnouncementSchema, CreateAnnouncementSchema, UpdateAnnouncementSchema
 from portal.extensions import db
-from marshmallow import Schema, fields
 
 blp = Blueprint("announcements_api", __name__, url_prefix="/api/v1/announcements", description="Mededelingen")
 

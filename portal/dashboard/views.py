@@ -12,14 +12,13 @@ from portal.core.errors import DomainError
 from portal.core.forms import load_form
 from portal.core.loading import get_visible_or_404
 from portal.core.pagination import paginate
+from portal.core.web import tenant_blueprint
 from portal.dashboard import operations as ops
 from portal.dashboard import permissions
 from portal.dashboard.models import Announcement
 from portal.dashboard.schemas import CreateAnnouncementSchema
 from portal.extensions import db
 from tenants.sharing import current_regions, object_grantees, partner_tenants
-
-from portal.core.web import tenant_blueprint
 
 bp = tenant_blueprint("dashboard", __name__)
 
@@ -41,7 +40,9 @@ def announcements() -> Any:
     """List the announcements the tenant may read, with search."""
     q = request.args.get("q", "").strip()
     page = paginate(ops.visible_announcements(q or None))
-    return render_template("dashboard/announcements.html", page=page, q=q, can_create=permissions.can_create(current_user))
+    return render_template(
+        "dashboard/announcements.html", page=page, q=q, can_create=permissions.can_create(current_user)
+    )
 
 
 def _form_context(values: dict[str, Any], errors: dict[str, Any], obj: Announcement | None = None) -> dict[str, Any]:
@@ -63,8 +64,7 @@ def new_announcement() -> Any:
     values: dict[str, Any] = {"audience": "own", "publish": True, "partner_ids": []}
     errors: dict[str, Any] = {}
     if request.method == "POST":
-        values = request.form.to_dict()
-        values["partner_ids"] = request.form.getlist("partner_ids")
+        values = {**request.form.to_dict(), "partner_ids": request.form.getlist("partner_ids")}
         data, errors = load_form(CreateAnnouncementSchema(), request.form)
         if data is not None:
             try:
@@ -119,8 +119,7 @@ def edit_announcement(announcement_id: int) -> Any:
     }
     errors: dict[str, Any] = {}
     if request.method == "POST":
-        values = request.form.to_dict()
-        values["partner_ids"] = request.form.getlist("partner_ids")
+        values = {**request.form.to_dict(), "partner_ids": request.form.getlist("partner_ids")}
         data, errors = load_form(CreateAnnouncementSchema(), request.form)
         if data is not None:
             try:

@@ -1,0 +1,55 @@
+# The README's commands. Everything installs into .venv from requirements.lock.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app portal
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint pytest format install worker beat services-check clean
+
+$(STAMP): requirements.lock
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24"
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: embedded default (SQLite under instance/, tasks in-process, demo data), on http://127.0.0.1:5000
+run: $(STAMP)
+	@mkdir -p instance
+	@$(FLASK) db upgrade
+	@$(FLASK) demo load-if-empty
+	@echo ""
+	@echo "Demo-aanmeldingen (wachtwoord voor iedereen: Demo-wachtwoord-2026):"
+	@$(FLASK) demo users
+	@echo ""
+	@echo "Samenwerkingsportaal draait op http://$(HOST):$(PORT)  (Ctrl+C om te stoppen)"
+	@$(FLASK) run --host $(HOST) --port $(PORT) --no-debugger --no-reload
+
+## make test: lint (ruff, ruff format, mypy) and the whole pytest suite
+test: lint pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## production-shape processes without Docker (need PORTAL_DATABASE_URL and PORTAL_REDIS_URL)
+worker: $(STAMP)
+	$(BIN)/celery -A tasks.worker worker --loglevel=INFO --concurrency=2
+
+beat: $(STAMP)
+	$(BIN)/celery -A tasks.worker beat --loglevel=INFO -S redbeat.RedBeatScheduler
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

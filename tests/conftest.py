@@ -1,0 +1,261 @@
+"""Test fixtures: the app on SQLite (default) or PostgreSQL + Redis, a rollback per test,
+an SMTP sink, factories and a small world of tenants for cross-tenant tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db, limiter
+
+PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
+PG_OWNER_URL = os.environ.get("PORTAL_TEST_OWNER_DATABASE_URL")
+REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL")
+PASSWORD = "Correct-paard-batterij-12"
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+# -- SMTP sink ----------------------------------------------------------------------------
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@dataclass
+class Mailbox:
+    """Mails received by the SMTP sink during one test."""
+
+    sink: _Sink
+    start: int = 0
+
+    @property
+    def messages(self) -> list[Message]:
+        return self.sink.messages[self.start :]
+
+    def wait(self, count: int = 1, timeout: float = 5.0) -> list[Message]:
+        """Wait until ``count`` mails arrived; return them."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.messages
+
+    def to(self, address: str) -> list[Message]:
+        """Return the mails sent to ``address``."""
+        return [m for m in self.messages if address in (m["To"] or "")]
+
+
+def body_of(msg: Message) -> str:
+    """Return the text part of a mail."""
+    if msg.is_multipart():
+        for part in msg.walk():
+            if part.get_content_type() == "text/plain":
+                payload = part.get_payload(decode=True)
+                return payload.decode() if isinstance(payload, bytes) else str(payload)
+    payload = msg.get_payload(decode=True)
+    return payload.decode() if isinstance(payload, bytes) else str(payload)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[tuple[_Sink, int]]:
+    sink = _Sink()
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield sink, port
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_sink: tuple[_Sink, int]) -> Mailbox:
+    sink, _port = smtp_sink
+    return Mailbox(sink=sink, start=len(sink.messages))
+
+
+# -- application and database --------------------------------------------------------------
+
+
+def test_config(tmp_dir: str, smtp_port: int) -> dict[str, Any]:
+    """Return the settings of the app under test."""
+    database_url = PG_URL or f"sqlite:///{tmp_dir}/test.sqlite3"
+    celery: dict[str, Any] = {
+        "broker_url": REDIS_URL or "memory://",
+        "result_backend": None,
+        "task_always_eager": True,
+        "task_eager_propagates": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "broker_connection_retry_on_startup": True,
+        "timezone": "Europe/Brussels",
+    }
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production-use",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "PORTAL_MIGRATION_DATABASE_URL": PG_OWNER_URL if PG_URL else None,
+        "PORTAL_RLS": bool(PG_URL),
+        "PORTAL_REDIS_URL": REDIS_URL,
+        "SESSION_TYPE": "redis" if REDIS_URL else "cachelib",
+        "SESSION_KEY_PREFIX": f"test:{RUN_ID}:session:",
+        "PORTAL_SESSION_DIR": f"{tmp_dir}/sessions",
+        "RATELIMIT_STORAGE_URI": REDIS_URL or "memory://",
+        "RATELIMIT_KEY_PREFIX": f"test-{RUN_ID}",
+        "WTF_CSRF_ENABLED": False,
+        "PORTAL_ARGON2_FAST": True,
+        "PORTAL_MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        "PORTAL_BASE_URL": "http://portal.test",
+        "CELERY": celery,
+    }
+
+
+def _reset_schema(app: Flask) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        if PG_URL:
+            from sqlalchemy import create_engine
+
+            owner = create_engine(PG_OWNER_URL or PG_URL)
+            with owner.begin() as conn:
+                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+                conn.execute(text("GRANT USAGE ON SCHEMA public TO PUBLIC"))
+            owner.dispose()
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory, smtp_sink: tuple[_Sink, int]) -> Flask:
+    tmp_dir = str(tmp_path_factory.mktemp("portal"))
+    application = create_app(test_config(tmp_dir, smtp_sink[1]), mode="test")
+    _reset_schema(application)
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _db(app: Flask) -> Iterator[None]:
+    """Run each test in a transaction that is rolled back afterwards."""
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        limiter.reset()
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+# -- a small world of tenants ---------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """Region A (owner, partner, former member), region B (outsider), users per tenant."""
+
+    tenants: dict[str, Any] = field(default_factory=dict)
+    regions: dict[str, Any] = field(default_factory=dict)
+    users: dict[str, Any] = field(default_factory=dict)
+
+    def user(self, tenant: str, role: str = "ad") -> Any:
+        return self.users[f"{role}@{tenant}"]
+
+
+ROLE_SET = {
+    "ad": ["algemeen_directeur"],
+    "beheerder": ["beheerder"],
+    "dienst": ["dienstmedewerker"],
+    "raadslid": ["raadslid"],
+    "expert": ["expert"],
+    "hr": ["hr_medewerker"],
+    "aankoper": ["aankoper"],
+    "schepen": ["beleidsverantwoordelijke"],
+}
+
+
+def build_world() -> World:
+    """Create the cross-tenant test world (committed to the test transaction)."""
+    from portal.auth.operations import create_user
+    from tenants.context import tenant_context
+    from tenants.operations import add_member, create_region, create_tenant, remove_member
+
+    world = World()
+    today = date.today()
+    with tenant_context(None, is_platform=True):
+        for slug, nis in [("owner", "91001"), ("partner", "91002"), ("former", "91003"), ("outsider", "91004")]:
+            world.tenants[slug] = create_tenant(f"Gemeente {slug.capitalize()}", nis_code=nis, slug=slug)
+        world.regions["a"] = create_region("Regio A", slug="regio-a")
+        world.regions["b"] = create_region("Regio B", slug="regio-b")
+        start = today - timedelta(days=400)
+        add_member(world.regions["a"], world.tenants["owner"], start)
+        add_member(world.regions["a"], world.tenants["partner"], start)
+        add_member(world.regions["a"], world.tenants["former"], start)
+        remove_member(world.regions["a"], world.tenants["former"], today - timedelta(days=10))
+        add_member(world.regions["b"], world.tenants["outsider"], start)
+        for slug, tenant in world.tenants.items():
+            for role, codes in ROLE_SET.items():
+                world.users[f"{role}@{slug}"] = create_user(
+                    tenant, email=f"{role}@{slug}.test", full_name=f"{role} {slug}", roles=codes, password=PASSWORD
+                )
+        db.session.commit()
+    return world
+
+
+@pytest.fixture
+def world() -> World:
+    return build_world()
+
+
+def login(client: FlaskClient, user: Any, password: str = PASSWORD) -> Any:
+    """Sign ``user`` in through the login form."""
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.data[:500]
+    return response
+
+
+@pytest.fixture
+def login_as(client: FlaskClient) -> Any:
+    def _login(user: Any, password: str = PASSWORD) -> FlaskClient:
+        login(client, user, password)
+        return client
+
+    return _login
