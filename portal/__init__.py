@@ -9,7 +9,7 @@ from typing import Any
 
 import structlog
 from cachelib import FileSystemCache
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -36,6 +36,8 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _select_locale() -> str:
+    if not has_request_context():
+        return "nl_BE"
     if current_user and current_user.is_authenticated:
         return str(current_user.locale)
     chosen = session.get("locale")
@@ -84,8 +86,11 @@ def create_app(config: dict[str, Any] | None = None, mode: str | None = None) ->
     scoping.install()
     audit.install()
     notification_hooks.install()
-    if app.config["PORTAL_RLS"]:
-        with app.app_context():
+    from portal.core.sqlite import configure_sqlite
+
+    with app.app_context():
+        configure_sqlite(db.engine)
+        if app.config["PORTAL_RLS"]:
             rls.install(db.engine)
 
     from portal.core.taskqueue import init_celery

@@ -53,7 +53,13 @@ ROLE_LOGINS = [
     ("expert", [roles.EXPERT], "Expert"),
 ]
 
-FIRST_NAMES = ["An", "Bart", "Charlotte", "Dirk", "Els", "Filip", "Griet", "Hans"]
+# Realistic Flemish names, picked deterministically per tenant and role.
+FIRST_NAMES = ["An", "Bart", "Charlotte", "Dirk", "Els", "Filip", "Griet", "Hans", "Ilse", "Jan", "Katrien", "Luc"]
+LAST_NAMES = ["Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", "Goossens", "Wouters", "De Smet"]
+
+
+def _person(n: int) -> str:
+    return f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {LAST_NAMES[n % len(LAST_NAMES)]}"
 
 
 @dataclass
@@ -66,6 +72,7 @@ class DemoAccount:
     region: str
     roles: list[str]
     name: str
+    job_title: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +82,7 @@ class DemoAccount:
             "region": self.region,
             "roles": self.roles,
             "name": self.name,
+            "job_title": self.job_title,
         }
 
 
@@ -88,6 +96,7 @@ def demo_accounts() -> list[DemoAccount]:
             if nis not in STAFFED:
                 continue
             m = municipality(nis)
+            offset = int(nis) % len(LAST_NAMES)
             for i, (key, role_codes, label) in enumerate(ROLE_LOGINS):
                 accounts.append(
                     DemoAccount(
@@ -96,7 +105,8 @@ def demo_accounts() -> list[DemoAccount]:
                         tenant=m["slug"],
                         region=str(region["slug"]),
                         roles=list(role_codes),
-                        name=f"{FIRST_NAMES[i]} {label} {m['name']}",
+                        job_title=f"{label} {m['name']}",
+                        name=_person(i + offset),
                     )
                 )
     accounts.append(
@@ -106,7 +116,8 @@ def demo_accounts() -> list[DemoAccount]:
             tenant="ranst",
             region="regio-ranst",
             roles=[roles.BEHEERDER],
-            name="Platformbeheerder",
+            name="Sam Platform",
+            job_title="Platformbeheerder",
         )
     )
     return accounts
@@ -114,7 +125,7 @@ def demo_accounts() -> list[DemoAccount]:
 
 def load_demo() -> dict[str, int]:
     """Create the demo regions, tenants, users and content that are missing."""
-    created = {"tenants": 0, "regions": 0, "users": 0, "announcements": 0}
+    created = {"tenants": 0, "regions": 0, "users": 0, "announcements": 0, "notifications": 0}
     with tenant_context(None, is_platform=True):
         for spec in REGIONS:
             region = db.session.scalar(select(Region).where(Region.slug == spec["slug"]))
@@ -144,14 +155,40 @@ def load_demo() -> dict[str, int]:
                 email=account.email,
                 full_name=account.name,
                 roles=account.roles,
+                job_title=account.job_title or None,
                 password=DEMO_PASSWORD,
                 is_platform_admin=account.email.startswith("platform@"),
             )
             created["users"] += 1
         db.session.commit()
     created["announcements"] = _load_announcements()
+    created["notifications"] = _load_notifications()
     db.session.commit()
     return created
+
+
+def _load_notifications() -> int:
+    """Give every demo AD an unread notification so the bell shows something."""
+    from portal.core.outbox import notify
+
+    count = 0
+    for account in demo_accounts():
+        if not account.email.startswith("ad."):
+            continue
+        user = db.session.scalar(select(User).where(User.email == account.email))
+        if user is None:
+            continue
+        with tenant_context(user.tenant_id, user_id=user.id):
+            note = notify(
+                user,
+                category="sharing",
+                title="Welkom op het Samenwerkingsportaal",
+                body="Je partnerbesturen delen hier mededelingen; deel zelf met je samenwerkingsverband.",
+                link=f"/{account.tenant}/mededelingen",
+                dedupe_key=f"demo-welcome:{user.id}",
+            )
+            count += note is not None
+    return count
 
 
 def _load_announcements() -> int:

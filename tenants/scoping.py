@@ -8,7 +8,7 @@ security (see ``tenants.rls``) enforces the same rules a second time in the data
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import and_, event, exists, or_
@@ -62,7 +62,7 @@ def _scope_statement(state: ORMExecuteState) -> None:
     ctx = current_context()
     tenant_id = ctx.tenant_id if ctx else None
     if state.is_select:
-        now = ctx.started_at if ctx else datetime.min
+        now = ctx.started_at if ctx else datetime.min.replace(tzinfo=UTC)
         today = ctx.today if ctx else date.min
         state.statement = state.statement.options(
             with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True),

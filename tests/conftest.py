@@ -19,6 +19,7 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from portal import create_app
 from portal.extensions import db, limiter
@@ -162,6 +163,13 @@ def app(tmp_path_factory: pytest.TempPathFactory, smtp_sink: tuple[_Sink, int]) 
     return application
 
 
+class _BoundSession(Session):
+    """A plain SQLAlchemy session that accepts Flask-SQLAlchemy's `db` argument."""
+
+    def __init__(self, db: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+
+
 @pytest.fixture(autouse=True)
 def _db(app: Flask) -> Iterator[None]:
     """Run each test in a transaction that is rolled back afterwards."""
@@ -169,7 +177,10 @@ def _db(app: Flask) -> Iterator[None]:
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session
-        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint"})
+        # A plain Session honours `bind`; Flask-SQLAlchemy's would pick the engine and commit for real.
+        db.session = db._make_scoped_session(
+            {"class_": _BoundSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
+        )
         limiter.reset()
         try:
             yield
