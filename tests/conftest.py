@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -155,10 +155,25 @@ def _reset_schema(app: Flask) -> None:
         db.engine.dispose()
 
 
+class FreshGlobalsClient(FlaskClient):
+    """A test client whose every request starts with an empty ``g``.
+
+    The per-test app context is reused by requests, so without this the user flask-login
+    cached, Babel's locale and ``g.token_auth`` would leak from one request into the next;
+    in production every request has its own app context.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory, smtp_sink: tuple[_Sink, int]) -> Flask:
     tmp_dir = str(tmp_path_factory.mktemp("portal"))
     application = create_app(test_config(tmp_dir, smtp_sink[1]), mode="test")
+    application.test_client_class = FreshGlobalsClient
     _reset_schema(application)
     return application
 

@@ -223,7 +223,7 @@ def profile() -> Any:
                 else:
                     db.session.commit()
                     # Other sessions ended with the epoch; keep this one going.
-                    login_user(current_user)
+                    login_user(current_user._get_current_object())  # type: ignore[attr-defined]
                     flash(_("Je wachtwoord is gewijzigd. Andere sessies zijn afgemeld."), "success")
                     return redirect(url_for("account.profile"))
         else:
