@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
 
 from portal.auth import operations as ops
@@ -17,6 +17,7 @@ from portal.auth.models import ApiToken, User
 from portal.core.errors import DomainError
 from portal.core.models import utcnow
 from portal.core.notifications import CATEGORIES, MANDATORY, MODE_LABELS, MODES, NotificationPreference
+from portal.core.web import end_session
 from portal.extensions import csrf, db, limiter, login_manager
 
 bp = Blueprint("auth", __name__)
@@ -119,9 +120,7 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
     """Sign out: the server-side session is deleted, so a replayed cookie is worthless."""
-    logout_user()
-    session.clear()
-    flash(_("Je bent afgemeld."), "success")
+    end_session(_("Je bent afgemeld."))
     return redirect(url_for("auth.login"))
 
 
@@ -313,9 +312,7 @@ def logout_everywhere() -> Any:
     """End every session of the current user, this one included."""
     ops.end_all_sessions(current_user)
     db.session.commit()
-    logout_user()
-    session.clear()
-    flash(_("Je bent op alle toestellen afgemeld."), "success")
+    end_session(_("Je bent op alle toestellen afgemeld."))
     return redirect(url_for("auth.login"))
 
 

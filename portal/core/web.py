@@ -10,7 +10,8 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import structlog
-from flask import Blueprint, Flask, abort, current_app, g, request, session
+from flask import Blueprint, Flask, abort, current_app, flash, g, request, session
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
@@ -42,6 +43,15 @@ def roles_required(*roles: str) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def end_session(message: str, category: str = "success") -> None:
+    """Sign out, delete the server-side session and continue under a new session id."""
+    logout_user()
+    session.clear()
+    flash(message, category)
+    # The flash makes the session non-empty, so regenerate() drops the old id from the store.
+    current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]
 
 
 def current_tenant() -> Tenant | None:
@@ -82,8 +92,7 @@ def _begin_request() -> None:
         started = session.get("login_at")
         limit = timedelta(hours=current_app.config["PORTAL_SESSION_ABSOLUTE_HOURS"])
         if started is not None and utcnow().timestamp() - float(started) > limit.total_seconds():
-            logout_user()
-            session.clear()
+            end_session(_("Je sessie is verlopen. Meld je opnieuw aan."), "info")
         else:
             user_id = current_user.id
             tenant_id = current_user.tenant_id
