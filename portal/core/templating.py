@@ -6,17 +6,24 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, g, request
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask import Flask, g, has_request_context, request
+from flask_babel import format_currency, format_date, format_decimal, format_time, get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
 from portal.core.roles import ROLE_LABELS
 
-# Navigation to the modules; a module that has not landed yet shows as "binnenkort".
+# Navigation to the modules; a module that has not landed yet (endpoint None) shows as "binnenkort".
+# ``match``: endpoint prefixes that mark the entry as the current page (default: the key's blueprint).
 MODULES: list[dict[str, Any]] = [
-    {"key": "dashboard", "label": _l("Overzicht"), "endpoint": "dashboard.index"},
+    {"key": "dashboard", "label": _l("Overzicht"), "endpoint": "dashboard.index", "match": ("dashboard.index",)},
+    {
+        "key": "announcements",
+        "label": _l("Mededelingen"),
+        "endpoint": "dashboard.announcements",
+        "match": ("dashboard.announcement", "dashboard.new_announcement", "dashboard.edit_announcement"),
+    },
     {"key": "policy_tables", "label": _l("Beleidstafels"), "endpoint": None},
     {"key": "hr", "label": _l("Gedeelde HR"), "endpoint": None},
     {"key": "rentals", "label": _l("Materieel en zalen"), "endpoint": None},
@@ -25,21 +32,24 @@ MODULES: list[dict[str, Any]] = [
     {"key": "reports", "label": _l("Rapporten"), "endpoint": None},
 ]
 
+DEFAULT_BRAND_COLOUR = "#0b5394"
+
 
 def fmt_date(value: date | datetime | None, fmt: str = "medium") -> str:
-    """Format a date the Belgian way (e.g. 22 nov. 2026)."""
+    """Format a date the Belgian way (CLDR nl_BE: 22 nov 2026; a moment is first put in Europe/Brussels)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return format_datetime(value, "d MMM y" if fmt == "medium" else fmt)
+        value = to_user_timezone(value).date()
     return format_date(value, fmt)
 
 
 def fmt_datetime(value: datetime | None, fmt: str = "medium") -> str:
-    """Format a moment in Europe/Brussels (e.g. 22 nov. 2026 14:30)."""
+    """Format a moment in Europe/Brussels (nl_BE: 22 nov 2026 14:30; en: Nov 22, 2026 2:30 PM)."""
     if value is None:
         return ""
-    return format_datetime(value, "d MMM y HH:mm" if fmt == "medium" else fmt)
+    local = to_user_timezone(value)
+    return f"{format_date(local.date(), fmt)} {format_time(local, 'short')}"
 
 
 def fmt_money(value: Decimal | float | int | None) -> str:
@@ -54,6 +64,47 @@ def fmt_number(value: Decimal | float | int | None) -> str:
     if value is None:
         return ""
     return format_decimal(value)
+
+
+def _linear(channel: int) -> float:
+    c = channel / 255
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def relative_luminance(colour: str) -> float:
+    """Return the WCAG relative luminance of a #RRGGBB colour."""
+    hexa = colour.lstrip("#")
+    r, g_, b = (int(hexa[i : i + 2], 16) for i in (0, 2, 4))
+    return 0.2126 * _linear(r) + 0.7152 * _linear(g_) + 0.0722 * _linear(b)
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """Return the WCAG contrast ratio (1 to 21) between two #RRGGBB colours."""
+    high, low = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def brand_scheme(colour: str | None) -> str:
+    """Return "dark" (white text) or "light" (black text) for a bar in the tenant's colour.
+
+    One of white and black always reaches at least 4.5:1 (WCAG AA) on any colour, since the
+    two ratios multiply to 21; white is preferred because most municipal colours are dark.
+    """
+    colour = colour if colour and _is_hex(colour) else DEFAULT_BRAND_COLOUR
+    return "dark" if contrast_ratio("#ffffff", colour) >= 4.5 else "light"
+
+
+def _is_hex(colour: str) -> bool:
+    return len(colour) == 7 and colour[0] == "#" and all(c in "0123456789abcdefABCDEF" for c in colour[1:])
+
+
+def _active_module() -> str:
+    endpoint = (request.endpoint or "") if has_request_context() else ""
+    for module in MODULES:
+        prefixes = module.get("match") or (f"{module['key']}.",)
+        if any(endpoint.startswith(prefix) for prefix in prefixes):
+            return str(module["key"])
+    return ""
 
 
 def _context() -> dict[str, Any]:
@@ -71,7 +122,8 @@ def _context() -> dict[str, Any]:
         "unread_count": unread,
         "current_locale": str(get_locale() or "nl_BE"),
         "html_lang": "nl-BE" if str(get_locale() or "nl_BE").startswith("nl") else "en",
-        "active_module": (request.blueprint or "").split(".")[0] if request else "",
+        "active_module": _active_module(),
+        "active_blueprint": (request.blueprint or "") if has_request_context() else "",
     }
 
 
@@ -82,4 +134,5 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["money"] = fmt_money
     app.jinja_env.filters["number"] = fmt_number
     app.jinja_env.globals["Markup"] = Markup
+    app.jinja_env.globals["brand_scheme"] = brand_scheme
     app.context_processor(_context)
