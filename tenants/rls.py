@@ -4,10 +4,44 @@ The runtime role owns no table; every tenant table has ``FORCE ROW LEVEL SECURIT
 policies that read the acting tenant from ``current_setting('app.tenant_id')``, set per
 transaction with ``set_config(..., true)`` when a session begins and whenever the tenant
 context changes inside it.
+
+This module also generates the DDL the migrations run (policies, runtime grants, the
+append-only trigger), so every table gets the same wall. How a module adds RLS for a new
+table, in the migration that creates it (after ``op.create_table``)::
+
+    from alembic import op
+    from tenants import rls
+
+    def upgrade():
+        ...  # op.create_table("vacancies", ...)
+        if op.get_bind().dialect.name == "postgresql":
+            for statement in rls.shareable_policies("vacancies", "vacancy", "hr"):
+                op.execute(statement)
+            # or, for a TenantOwned model: rls.owner_policies("applications")
+
+    def downgrade():
+        if op.get_bind().dialect.name == "postgresql":
+            for statement in rls.drop_policies("vacancies"):
+                op.execute(statement)
+        ...  # op.drop_table("vacancies")
+
+Use ``shareable_policies(table, __share_type__, __share_domain__)`` for a ``Shareable``
+model (the values of its class attributes, written out literally so the migration stays
+frozen) and ``owner_policies(table)`` for a ``TenantOwned`` one. Grants need nothing: the
+runtime role receives SELECT/INSERT/UPDATE/DELETE on new tables through the default
+privileges migration 0002 set for the owner role. ``tests/test_postgres_rls.py`` fails for
+any ``TenantScoped`` model whose table lacks enabled and forced RLS.
+
+Writes obey the same rule as the ORM: only the owner tenant inserts, changes or deletes its
+rows; code that must write rows of several tenants (e.g. grants of every party of an
+agreement) enters each owner's tenant context in turn. Change these generators only in
+backward-compatible ways: earlier migrations call them too.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from typing import Any
 
 from sqlalchemy import event, text
@@ -58,3 +92,182 @@ def install(engine: Engine) -> None:
         event.listen(Session, "after_begin", _after_begin)
         event.listen(Session, "do_orm_execute", _before_execute)
         event.listen(Session, "before_flush", _before_flush)
+
+
+# -- DDL for the migrations -------------------------------------------------------------------
+
+#: The acting tenant, or NULL outside any tenant context (then no tenant row matches).
+TENANT_SQL = "NULLIF(current_setting('app.tenant_id', true), '')::int"
+#: The acting context's date in Brussels (memberships are dated); today's date if unset.
+TODAY_SQL = "COALESCE(NULLIF(current_setting('app.today', true), '')::date, current_date)"
+DEFAULT_RUNTIME_ROLE = "portal_app"
+_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_COMMANDS = ("select", "insert", "update", "delete")
+
+
+def _name(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(f"not a plain lower-case SQL name: {value!r}")
+    return value
+
+
+def quote_ident(value: str) -> str:
+    """Quote an identifier (role or schema name) for DDL."""
+    return '"' + value.replace('"', '""') + '"'
+
+
+def runtime_role() -> str:
+    """Return the runtime role's name (``PORTAL_DB_APP_ROLE``, default ``portal_app``)."""
+    return os.environ.get("PORTAL_DB_APP_ROLE") or DEFAULT_RUNTIME_ROLE
+
+
+def _enable(table: str) -> list[str]:
+    return [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY", f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY"]
+
+
+def _owner_writes(table: str) -> list[str]:
+    own = f"{table}.tenant_id = {TENANT_SQL}"
+    return [
+        f"CREATE POLICY {table}_insert ON {table} FOR INSERT WITH CHECK ({own})",
+        f"CREATE POLICY {table}_update ON {table} FOR UPDATE USING ({own}) WITH CHECK ({own})",
+        f"CREATE POLICY {table}_delete ON {table} FOR DELETE USING ({own})",
+    ]
+
+
+def owner_policies(table: str) -> list[str]:
+    """Return DDL that lets only the owner tenant read and write rows of ``table`` (TenantOwned)."""
+    table = _name(table)
+    return [
+        *_enable(table),
+        f"CREATE POLICY {table}_select ON {table} FOR SELECT USING ({table}.tenant_id = {TENANT_SQL})",
+        *_owner_writes(table),
+    ]
+
+
+def shareable_visibility_sql(table: str, share_type: str, domain: str) -> str:
+    """Return the SQL twin of ``tenants.scoping.shareable_visibility`` for rows of ``table``.
+
+    Own rows; region-shared rows while viewer and owner are both current members of the
+    row's region; partner-shared rows with an active grant for the row or its domain.
+    """
+    t, share_type, domain = _name(table), _name(share_type), _name(domain)
+    # Names are checked by _name(), so interpolating them is safe.
+    return (
+        f"({t}.tenant_id = {TENANT_SQL}"  # noqa: S608
+        f" OR ({t}.audience = 'region' AND EXISTS ("
+        f"SELECT 1 FROM region_memberships AS m_viewer, region_memberships AS m_owner"
+        f" WHERE m_viewer.region_id = {t}.region_id AND m_viewer.tenant_id = {TENANT_SQL}"
+        f" AND m_viewer.joined_on <= {TODAY_SQL}"
+        f" AND (m_viewer.left_on IS NULL OR m_viewer.left_on > {TODAY_SQL})"
+        f" AND m_owner.region_id = {t}.region_id AND m_owner.tenant_id = {t}.tenant_id"
+        f" AND m_owner.joined_on <= {TODAY_SQL}"
+        f" AND (m_owner.left_on IS NULL OR m_owner.left_on > {TODAY_SQL})))"
+        f" OR ({t}.audience = 'partners' AND EXISTS ("
+        f"SELECT 1 FROM share_grants AS g"
+        f" WHERE g.tenant_id = {t}.tenant_id AND g.grantee_tenant_id = {TENANT_SQL}"
+        f" AND g.revoked_at IS NULL AND (g.expires_at IS NULL OR g.expires_at > now())"
+        f" AND ((g.object_type = '{share_type}' AND g.object_id = {t}.id) OR g.domain = '{domain}'))))"
+    )
+
+
+def shareable_policies(table: str, share_type: str, domain: str) -> list[str]:
+    """Return DDL for a Shareable table: reads own + shared, writes owner only."""
+    table = _name(table)
+    visible = shareable_visibility_sql(table, share_type, domain)
+    return [
+        *_enable(table),
+        f"CREATE POLICY {table}_select ON {table} FOR SELECT USING {visible}",
+        *_owner_writes(table),
+    ]
+
+
+def share_grant_policies(table: str = "share_grants") -> list[str]:
+    """Return DDL for grants: owner and grantee read them, only the owner writes them."""
+    table = _name(table)
+    return [
+        *_enable(table),
+        f"CREATE POLICY {table}_select ON {table} FOR SELECT"
+        f" USING ({table}.tenant_id = {TENANT_SQL} OR {table}.grantee_tenant_id = {TENANT_SQL})",
+        *_owner_writes(table),
+    ]
+
+
+def append_only_policies(table: str) -> list[str]:
+    """Return DDL for a log: the tenant reads its rows, appends own or platform (NULL) rows; no edits."""
+    table = _name(table)
+    return [
+        *_enable(table),
+        f"CREATE POLICY {table}_select ON {table} FOR SELECT USING ({table}.tenant_id = {TENANT_SQL})",
+        f"CREATE POLICY {table}_insert ON {table} FOR INSERT"
+        f" WITH CHECK ({table}.tenant_id = {TENANT_SQL} OR {table}.tenant_id IS NULL)",
+    ]
+
+
+def drop_policies(table: str) -> list[str]:
+    """Return DDL that removes what the ``*_policies`` generators created on ``table``."""
+    table = _name(table)
+    return [
+        *(f"DROP POLICY IF EXISTS {table}_{command} ON {table}" for command in _COMMANDS),
+        f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
+    ]
+
+
+def grant_runtime(role: str, schema: str) -> list[str]:
+    """Return DDL giving the runtime role DML (not ownership) on every table, now and later."""
+    r, s = quote_ident(role), quote_ident(schema)
+    return [
+        f"GRANT USAGE ON SCHEMA {s} TO {r}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {s} TO {r}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
+        # Tables later migrations create (as this same owner role) get the same grants.
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {r}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT USAGE, SELECT ON SEQUENCES TO {r}",
+    ]
+
+
+def revoke_runtime(role: str, schema: str) -> list[str]:
+    """Return DDL undoing ``grant_runtime``."""
+    r, s = quote_ident(role), quote_ident(schema)
+    return [
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE USAGE, SELECT ON SEQUENCES FROM {r}",  # noqa: S608
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM {r}",
+        f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {s} FROM {r}",
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA {s} FROM {r}",
+        f"REVOKE USAGE ON SCHEMA {s} FROM {r}",
+    ]
+
+
+def append_only_triggers(table: str, dialect: str) -> list[str]:
+    """Return DDL for triggers that refuse UPDATE and DELETE on ``table``, even by its owner."""
+    table = _name(table)
+    message = f"{table} is append-only"
+    if dialect == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION portal_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$"
+            " BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME"
+            " USING ERRCODE = 'insufficient_privilege'; END $$",
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}"
+            " FOR EACH ROW EXECUTE FUNCTION portal_refuse_change()",
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}"
+            " FOR EACH STATEMENT EXECUTE FUNCTION portal_refuse_change()",
+        ]
+    if dialect == "sqlite":
+        return [
+            f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} BEGIN SELECT RAISE(ABORT, '{message}'); END",
+            f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} BEGIN SELECT RAISE(ABORT, '{message}'); END",
+        ]
+    raise ValueError(f"unsupported dialect {dialect}")
+
+
+def drop_append_only_triggers(table: str, dialect: str) -> list[str]:
+    """Return DDL undoing ``append_only_triggers`` (the shared PG function stays while in use)."""
+    table = _name(table)
+    if dialect == "postgresql":
+        return [
+            f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+            f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+        ]
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
+    raise ValueError(f"unsupported dialect {dialect}")

@@ -139,19 +139,28 @@ def test_config(tmp_dir: str, smtp_port: int) -> dict[str, Any]:
 
 
 def _reset_schema(app: Flask) -> None:
+    """Rebuild the schema from the migrations; on PostgreSQL as the owner, for the runtime role."""
     from flask_migrate import upgrade
 
     with app.app_context():
+        x_arg: list[str] = []
         if PG_URL:
             from sqlalchemy import create_engine
+            from sqlalchemy.engine import make_url
 
+            from tenants.rls import quote_ident
+
+            runtime = make_url(PG_URL).username or ""
             owner = create_engine(PG_OWNER_URL or PG_URL)
             with owner.begin() as conn:
                 conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
-                conn.execute(text("GRANT USAGE ON SCHEMA public TO PUBLIC"))
+                conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {quote_ident(runtime)}"))
             owner.dispose()
-        upgrade()
+            # Migration 0002 grants the runtime role DML on every table (it owns none).
+            x_arg = [f"app_role={runtime}"]
+        # app.config["PORTAL_MIGRATION_DATABASE_URL"] is the owner URL on PostgreSQL.
+        upgrade(x_arg=x_arg)
         db.engine.dispose()
 
 

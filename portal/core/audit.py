@@ -128,7 +128,8 @@ def _write(session: Session, flush_context: Any) -> None:
         )
     if rows:
         table: Any = AuditEntry.__table__
-        session.connection().execute(insert(table), rows)
+        # inline(): no RETURNING, which would make PostgreSQL apply the read policy to the new rows.
+        session.connection().execute(insert(table).inline(), rows)
 
 
 def install(session_class: Any = Session) -> None:
