@@ -177,11 +177,10 @@ def demo_load_if_empty() -> None:
 @outbox_cli.command("relay")
 def outbox_relay() -> None:
     """Hand pending outbox messages to the worker now."""
-    from portal.core.outbox import enqueue_ids, pending_ids
+    from portal.core.outbox import relay
 
-    ids = pending_ids(older_than=__import__("datetime").timedelta(0))
-    enqueue_ids(ids)
-    click.echo(f"{len(ids)} berichten doorgegeven.")
+    count = relay(older_than=__import__("datetime").timedelta(0))
+    click.echo(f"{count} berichten doorgegeven.")
 
 
 @outbox_cli.command("digest")

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from portal.core.models import Base, utcnow
 
@@ -113,6 +113,9 @@ def unread_count(session: Session, user_id: int) -> int:
 
 
 def _after_commit(session: Session) -> None:
+    # Also fired when a SAVEPOINT (begin_nested) is released: the rows are not committed yet.
+    if session.in_nested_transaction():
+        return
     ids = session.info.pop("outbox_new", None)
     if ids:
         from portal.core.outbox import dispatch
@@ -120,12 +123,15 @@ def _after_commit(session: Session) -> None:
         dispatch(ids)
 
 
-def _after_rollback(session: Session) -> None:
-    session.info.pop("outbox_new", None)
+def _after_soft_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    # A rolled-back SAVEPOINT keeps the outer transaction's rows; an id of a row it undid is
+    # harmless (the sender finds nothing to send).
+    if previous_transaction.parent is None:
+        session.info.pop("outbox_new", None)
 
 
 def install(session_class: Any = Session) -> None:
     """Hand new outbox rows to the task queue once their transaction commits."""
     if not event.contains(session_class, "after_commit", _after_commit):
         event.listen(session_class, "after_commit", _after_commit)
-        event.listen(session_class, "after_soft_rollback", lambda s, prev: _after_rollback(s))
+        event.listen(session_class, "after_soft_rollback", _after_soft_rollback)

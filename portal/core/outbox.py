@@ -9,6 +9,7 @@ from typing import Any
 import structlog
 from flask import current_app, g, has_request_context, render_template
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal.core.mail import build_message, deliver
 from portal.core.models import utcnow
@@ -50,10 +51,20 @@ def queue_mail(
         attachment_path=attachment_path,
         attachment_name=attachment_name,
     )
-    db.session.add(msg)
-    db.session.flush()
+    if not _insert_once(msg):
+        return None
     db.session.info.setdefault("outbox_new", []).append(msg.id)
     return msg
+
+
+def _insert_once(row: Any) -> bool:
+    """Insert ``row``; False when a concurrent transaction already holds its dedupe key."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return False
+    return True
 
 
 def notify(
@@ -80,8 +91,8 @@ def notify(
         dedupe_key=dedupe_key,
         source_tenant_id=source_tenant_id,
     )
-    db.session.add(note)
-    db.session.flush()
+    if not _insert_once(note):
+        return None
     mode = preference_for(db.session(), user.id, category)
     if mode == "immediate" and user.is_active:
         queue_mail(
@@ -112,6 +123,9 @@ def flush_request_dispatch() -> None:
     """Enqueue what this request committed to the outbox."""
     ids = g.pop("outbox_dispatch", None)
     if ids:
+        # The response is built: end the request's transaction first. An eager sender commits on
+        # another connection, and on SQLite a read transaction still open here would lock it out.
+        db.session.rollback()
         enqueue_ids(ids)
 
 
@@ -143,23 +157,33 @@ def claim(message_id: int) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
+def status_of(message_id: int) -> str:
+    """Return the outbox message's status, or "missing"."""
+    status = db.session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == message_id))
+    return status or "missing"
+
+
 def send_message(message_id: int) -> str:
-    """Send one outbox message once; return its final status."""
+    """Send one outbox message once and return its status; commits the session.
+
+    A failed delivery is recorded (``last_error``, back to pending, or failed after
+    MAX_ATTEMPTS) and the error re-raised so the caller can retry later.
+    """
     if not claim(message_id):
-        status = db.session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == message_id))
-        return status or "missing"
+        return status_of(message_id)
     msg = db.session.get(OutboxMessage, message_id)
     assert msg is not None
-    attachment = None
-    if msg.attachment_path:
-        path = Path(msg.attachment_path)
-        attachment = (msg.attachment_name or path.name, path.read_bytes(), "application/pdf")
     try:
+        attachment = None
+        if msg.attachment_path:
+            path = Path(msg.attachment_path)
+            attachment = (msg.attachment_name or path.name, path.read_bytes(), "application/pdf")
         deliver(build_message(msg.to_email, msg.subject, msg.body_text, msg.body_html, attachment))
     except Exception as exc:
         msg.status = "failed" if msg.attempts >= MAX_ATTEMPTS else "pending"
-        msg.last_error = str(exc)[:2000]
+        msg.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         db.session.commit()
+        log.warning("outbox.delivery_failed", message_id=message_id, attempts=msg.attempts, error=str(exc))
         raise
     msg.status = "sent"
     msg.sent_at = utcnow()
@@ -167,6 +191,15 @@ def send_message(message_id: int) -> str:
     db.session.commit()
     log.info("outbox.sent", message_id=message_id, to=msg.to_email)
     return "sent"
+
+
+def relay(older_than: timedelta = timedelta(seconds=30)) -> int:
+    """Hand every pending or abandoned outbox row to the sender again; return how many."""
+    ids = pending_ids(older_than=older_than)
+    # End the read first: an eager sender commits on another connection (SQLite would lock it out).
+    db.session.commit()
+    enqueue_ids(ids)
+    return len(ids)
 
 
 def pending_ids(older_than: timedelta = timedelta(seconds=30), limit: int = 500) -> list[int]:

@@ -45,4 +45,5 @@ def enqueue(name: str, *args: Any) -> Any:
     celery: Celery = current_app.extensions["celery"]
     if celery.conf.task_always_eager:
         return celery.tasks[name].apply(args=args, throw=True)
-    return celery.send_task(name, args=args)
+    # Fire and forget: callers never wait for a result, so do not subscribe to one.
+    return celery.send_task(name, args=args, ignore_result=True)
