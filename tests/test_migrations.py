@@ -1,0 +1,198 @@
+"""Migrations: they agree with the models, go down and up again, and make the audit log append-only."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from portal import create_app
+from portal.core.models import utcnow
+from portal.extensions import db
+from tenants.context import tenant_context
+from tests import conftest
+
+MIGRATION_OPTIONS = {"compare_type": True, "render_as_batch": True}
+
+
+def _differences(connection: Any) -> list[Any]:
+    context = MigrationContext.configure(connection, opts=MIGRATION_OPTIONS)
+    return list(compare_metadata(context, db.metadata))
+
+
+def _tables(connection: Any) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+@contextmanager
+def other_app(app: Flask, tmp_path: Path, **overrides: Any) -> Iterator[Flask]:
+    """Build a second app (another database) that does not take over the session app's Celery."""
+    config = {
+        **conftest.test_config(str(tmp_path), app.config["MAIL_PORT"]),
+        "PORTAL_REDIS_URL": None,
+        "SESSION_TYPE": "cachelib",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        **overrides,
+    }
+    other = create_app(config, mode="test")
+    try:
+        yield other
+    finally:
+        main = app.extensions["celery"]
+        main.set_current()
+        main.set_default()
+        other.extensions["celery"].close()
+        with other.app_context():
+            db.engine.dispose()
+
+
+def test_models_and_migrations_agree(app):
+    """Autogenerate finds nothing to do on the database the suite runs on (SQLite or PostgreSQL)."""
+    with app.app_context(), db.engine.connect() as connection:
+        assert {"tenants", "announcements", "audit_entries", "alembic_version"} <= _tables(connection)
+        assert _differences(connection) == []
+
+
+def test_downgrade_to_base_and_upgrade_again_on_sqlite(app, tmp_path):
+    database = tmp_path / "migrations.sqlite3"
+    url = f"sqlite:///{database}"
+    overrides = {"SQLALCHEMY_DATABASE_URI": url, "PORTAL_MIGRATION_DATABASE_URL": None, "PORTAL_RLS": False}
+    with other_app(app, tmp_path, **overrides) as other, other.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            tables = _tables(connection)
+            assert {"tenants", "users", "announcements", "audit_entries"} <= tables
+            assert _differences(connection) == []
+
+        downgrade(revision="base")
+        with db.engine.connect() as connection:
+            assert _tables(connection) <= {"alembic_version"}
+            triggers = connection.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).all()
+            assert triggers == []
+
+        upgrade()
+        with db.engine.connect() as connection:
+            assert _tables(connection) == tables
+            assert _differences(connection) == []
+            version = connection.scalar(text("SELECT version_num FROM alembic_version"))
+            triggers = set(connection.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+        head = ScriptDirectory.from_config(other.extensions["migrate"].migrate.get_config()).get_current_head()
+    assert version == head
+    assert {"audit_entries_no_update", "audit_entries_no_delete"} <= triggers
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not (conftest.PG_URL and conftest.PG_OWNER_URL), reason="needs PostgreSQL with an owner role")
+def test_downgrade_to_base_and_upgrade_again_on_postgresql(app, tmp_path):
+    """The PostgreSQL-only DDL (policies, grants, triggers) reverses cleanly, in a throwaway schema."""
+    schema = f"migrations_{uuid.uuid4().hex[:8]}"
+    owner_url = make_url(conftest.PG_OWNER_URL or "")
+    owner = create_engine(owner_url)
+    scoped_url = owner_url.update_query_dict({"options": f"-csearch_path={schema}"})
+    runtime = make_url(conftest.PG_URL or "").username
+
+    def state() -> dict[str, Any]:
+        with owner.connect() as conn:
+            params = {"schema": schema, "role": runtime}
+            return {
+                "tables": set(conn.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = :schema"), params)),
+                "forced": set(
+                    conn.scalars(
+                        text(
+                            "SELECT relname FROM pg_class WHERE relnamespace = CAST(:schema AS regnamespace)"
+                            " AND relrowsecurity AND relforcerowsecurity"
+                        ),
+                        params,
+                    )
+                ),
+                "policies": conn.scalar(text("SELECT count(*) FROM pg_policies WHERE schemaname = :schema"), params),
+                "triggers": set(
+                    conn.scalars(
+                        text(
+                            "SELECT tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                            " WHERE c.relnamespace = CAST(:schema AS regnamespace) AND NOT t.tgisinternal"
+                        ),
+                        params,
+                    )
+                ),
+                "default_acl": conn.scalar(
+                    text("SELECT count(*) FROM pg_default_acl WHERE defaclnamespace = CAST(:schema AS regnamespace)"),
+                    params,
+                ),
+                "runtime_may_select": conn.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_tables WHERE schemaname = :schema AND tablename <> 'alembic_version'"
+                        " AND has_table_privilege(:role, format('%I.%I', schemaname, tablename), 'SELECT')"
+                    ),
+                    params,
+                ),
+            }
+
+    with owner.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        overrides = {
+            "SQLALCHEMY_DATABASE_URI": conftest.PG_URL,
+            "PORTAL_MIGRATION_DATABASE_URL": scoped_url.render_as_string(hide_password=False),
+        }
+        with other_app(app, tmp_path, **overrides) as other, other.app_context():
+            x_arg = [f"app_role={runtime}"]
+            upgrade(x_arg=x_arg)
+            up = state()
+            assert {"announcements", "share_grants", "audit_entries"} <= up["forced"]
+            assert up["policies"] >= 10
+            assert {"audit_entries_append_only", "audit_entries_no_truncate"} <= up["triggers"]
+            assert up["default_acl"] == 2
+            assert up["runtime_may_select"] == len(up["tables"]) - 1
+
+            downgrade(revision="0001", x_arg=x_arg)
+            down = state()
+            assert down["tables"] == up["tables"]
+            assert (down["forced"], down["policies"], down["triggers"]) == (set(), 0, set())
+            assert (down["default_acl"], down["runtime_may_select"]) == (0, 0)
+
+            downgrade(revision="base", x_arg=x_arg)
+            assert state()["tables"] <= {"alembic_version"}
+
+            upgrade(x_arg=x_arg)
+            again = state()
+            assert again == up
+    finally:
+        with owner.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        owner.dispose()
+
+
+def test_audit_log_is_append_only_in_the_database(app, world):
+    """Beyond the ORM guard: plain SQL cannot change or delete audit entries (trigger / grants)."""
+    owner = world.tenants["owner"]
+    with tenant_context(owner.id):
+        db.session.execute(
+            text(
+                "INSERT INTO audit_entries (tenant_id, action, object_type, changes, created_at)"
+                " VALUES (:tenant, 'create', 'test', '{}', :now)"
+            ),
+            {"tenant": owner.id, "now": utcnow()},
+        )
+        connection = db.session.connection()
+        assert connection.scalar(text("SELECT count(*) FROM audit_entries WHERE tenant_id = :t"), {"t": owner.id})
+        for statement in ("UPDATE audit_entries SET action = 'x'", "DELETE FROM audit_entries"):
+            savepoint = connection.begin_nested()
+            with pytest.raises(DBAPIError) as caught:
+                connection.execute(text(statement))
+            savepoint.rollback()
+            message = str(caught.value.orig)
+            assert "append-only" in message or "permission denied" in message
+        assert connection.scalar(text("SELECT count(*) FROM audit_entries WHERE action = 'x'")) == 0
