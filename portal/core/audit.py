@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, event, insert, inspect
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from portal.core.models import Base, JSONType, utcnow
 from tenants.context import current_context
@@ -132,8 +132,17 @@ def _write(session: Session, flush_context: Any) -> None:
         session.connection().execute(insert(table).inline(), rows)
 
 
+def _refuse_bulk_changes(state: ORMExecuteState) -> None:
+    # update(AuditEntry) / delete(AuditEntry) bypass the flush; refuse them here as well.
+    if state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) == AuditEntry.__tablename__:
+            raise AuditLogImmutable("Het auditlog kan niet gewijzigd worden.")
+
+
 def install(session_class: Any = Session) -> None:
     """Record every flushed change of every model in the audit log."""
     if not event.contains(session_class, "before_flush", _collect):
         event.listen(session_class, "before_flush", _collect)
         event.listen(session_class, "after_flush", _write)
+        event.listen(session_class, "do_orm_execute", _refuse_bulk_changes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, func, select
@@ -22,6 +23,17 @@ CATEGORIES: dict[str, Any] = {
 }
 # Security mails cannot be switched off.
 MANDATORY = {"account"}
+
+
+def is_local_link(link: str | None) -> bool:
+    """Return True only for a path on this site ("/..."), never for a link to another host."""
+    if not link or not link.startswith("/") or link.startswith("//"):
+        return False
+    # Browsers read "/\host" as "//host" and drop tabs and newlines: refuse them all.
+    if "\\" in link or any(ord(c) <= 32 or ord(c) == 127 for c in link):
+        return False
+    parts = urlsplit(link)
+    return not parts.scheme and not parts.netloc
 
 
 class Notification(Base):
@@ -43,6 +55,11 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
     digested_at: Mapped[datetime | None]
+
+    @property
+    def local_link(self) -> str | None:
+        """Return the link if it stays on this site, else None (never follow it elsewhere)."""
+        return self.link if is_local_link(self.link) else None
 
 
 class NotificationPreference(Base):

@@ -104,8 +104,8 @@ def notify(
             notification=note,
             base_url=current_app.config["PORTAL_BASE_URL"],
         )
-        note.digested_at = utcnow()
-    elif mode == "off":
+    if mode != "daily":
+        # Handled now (mailed, off, or a disabled account): never repeated in a digest.
         note.digested_at = utcnow()
     return note
 

@@ -41,8 +41,8 @@ def open_notification(notification_id: int) -> Any:
     if note.read_at is None:
         note.read_at = utcnow()
         db.session.commit()
-    if note.link and note.link.startswith("/") and not note.link.startswith("//"):
-        return redirect(note.link)
+    if note.local_link:
+        return redirect(note.local_link)
     return redirect(url_for("notifications.index"))
 
 
