@@ -1,0 +1,27 @@
+# The portal's production image: web (gunicorn), worker and beat (Celery) all run from it.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# Dependencies first, so a code change does not reinstall them; exact versions from the lock.
+COPY requirements.lock ./
+RUN python -m pip install --no-compile -r requirements.lock
+
+COPY . .
+
+# Run as an unprivileged user that may write only instance/ (mail files, cache).
+RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home portal \
+    && mkdir -p /app/instance \
+    && chown portal:portal /app/instance
+USER portal
+
+ENV PORTAL_ENV=production
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "docker/healthcheck.py", "web"]
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "portal:create_app()"]
