@@ -179,12 +179,15 @@ class FreshGlobalsClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory, smtp_sink: tuple[_Sink, int]) -> Flask:
+def app(tmp_path_factory: pytest.TempPathFactory, smtp_sink: tuple[_Sink, int]) -> Iterator[Flask]:
     tmp_dir = str(tmp_path_factory.mktemp("portal"))
     application = create_app(test_config(tmp_dir, smtp_sink[1]), mode="test")
     application.test_client_class = FreshGlobalsClient
     _reset_schema(application)
-    return application
+    yield application
+    # Close pooled connections: an app garbage-collected with open ones warns (an error here).
+    with application.app_context():
+        db.engine.dispose()
 
 
 class _BoundSession(Session):

@@ -21,3 +21,11 @@ def make_app(app: Flask, smtp_sink: Any, tmp_path_factory: Any, mode: str = "tes
     other = create_app(config, mode=mode)
     other.test_client_class = FreshGlobalsClient
     return other
+
+
+def dispose_app(other: Flask) -> None:
+    """Close the pooled connections of an app built by make_app."""
+    from portal.extensions import db
+
+    with other.app_context():
+        db.engine.dispose()

@@ -10,7 +10,7 @@ import pytest
 from portal.core.models import utcnow
 from portal.extensions import db
 from tests.conftest import PASSWORD, login
-from tests.test_security import make_app
+from tests.test_security import dispose_app, make_app
 
 COOKIE = "portal_session"
 
@@ -219,7 +219,9 @@ def test_cookie_flags_in_test_config(world, client):
 
 @pytest.fixture(scope="module")
 def secure_app(app, smtp_sink, tmp_path_factory):
-    return make_app(app, smtp_sink, tmp_path_factory, SESSION_COOKIE_SECURE=True)
+    other = make_app(app, smtp_sink, tmp_path_factory, SESSION_COOKIE_SECURE=True)
+    yield other
+    dispose_app(other)
 
 
 def test_cookie_is_secure_with_production_settings(world, secure_app):
