@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -10,7 +11,8 @@ from typing import Any
 
 import pytest
 from flask import Blueprint, Flask, abort, request
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 from structlog.testing import capture_logs
 
 from portal import create_app
@@ -301,6 +303,39 @@ def test_notify_with_the_same_dedupe_key_notifies_once(world, mailbox):
     assert len(mailbox.wait(2, timeout=0.5)) == 1
 
 
+@pytest.mark.skipif(not conftest.PG_URL, reason="needs PostgreSQL: two concurrent writers")
+def test_concurrent_queue_with_the_same_key_keeps_one_row_and_the_transaction(world, mailbox):
+    user = world.user("owner", "dienst")
+    key = f"race:{conftest.RUN_ID}"
+    rival = Session(db.engine)
+    rival.add(OutboxMessage(dedupe_key=key, to_email="rivaal@owner.test", subject="Eerst", body_text="Eerst"))
+    rival.flush()  # holds the key, uncommitted: our insert waits for it
+    timer = threading.Timer(0.5, rival.commit)
+    timer.start()
+    try:
+        user.job_title = "Blijft bewaard"
+        queued = outbox.queue_mail(
+            to=user.email,
+            subject="Tweede",
+            template="digest",
+            dedupe_key=key,
+            user=user,
+            notifications=[],
+            base_url="http://portal.test",
+        )
+        assert queued is None
+        db.session.commit()  # the rest of the transaction is unharmed
+        assert db.session.scalar(select(func.count()).where(OutboxMessage.dedupe_key == key)) == 1
+        db.session.expire_all()
+        assert user.job_title == "Blijft bewaard"
+    finally:
+        timer.join()
+        rival.close()
+        with Session(db.engine) as cleanup:
+            cleanup.execute(delete(OutboxMessage).where(OutboxMessage.dedupe_key == key))
+            cleanup.commit()
+
+
 def test_relay_resends_a_message_claimed_by_a_crashed_worker(mailbox):
     stale = utcnow() - outbox.CLAIM_TIMEOUT - timedelta(minutes=1)
     msg = pending_row(to="crash@owner.test", status="sending", claimed_at=stale, attempts=1)
@@ -373,15 +408,20 @@ def test_message_fails_for_good_after_max_attempts(app, mailbox):
     assert mailbox.wait(1, timeout=0.3) == []
 
 
-def test_broker_down_commit_still_succeeds_and_relay_sends_later(world, app, smtp_sink, tmp_path, mailbox):
-    user = world.user("owner", "dienst")
-    broken = {
+def broken_broker() -> dict[str, Any]:
+    """Celery settings for a worker setup whose Redis is down."""
+    return {
         "broker_url": f"redis://127.0.0.1:{closed_port()}/0",
         "result_backend": None,
         "task_always_eager": False,
         "task_default_queue": "portal",
         "broker_connection_retry_on_startup": False,
     }
+
+
+def test_broker_down_commit_still_succeeds_and_relay_sends_later(world, app, smtp_sink, tmp_path, mailbox):
+    user = world.user("owner", "dienst")
+    broken = broken_broker()
     with second_app(app, smtp_sink[1], str(tmp_path), CELERY=broken) as other, other.app_context():
         assert not other.extensions["celery"].conf.task_always_eager
         with capture_logs() as logs:
@@ -402,6 +442,19 @@ def test_broker_down_commit_still_succeeds_and_relay_sends_later(world, app, smt
     assert [m["Subject"] for m in mailbox.wait(1)] == ["Broker ligt plat"]
     assert relay_outbox.apply().get() == 0
     assert len(mailbox.wait(2, timeout=0.5)) == 1
+
+
+def test_request_succeeds_while_the_broker_is_down(world, app, smtp_sink, tmp_path, mailbox):
+    seen: dict[str, Any] = {}
+    user = world.user("owner", "dienst")
+    bp = _notify_blueprint(seen)
+    with second_app(app, smtp_sink[1], str(tmp_path), (bp,), CELERY=broken_broker()) as other, capture_logs() as logs:
+        response = other.test_client().post("/_test/notify", data={"user_id": user.id, "title": "Zonder broker"})
+    assert response.status_code == 200, response.text
+    assert any(e["event"] == "outbox.enqueue_failed" for e in logs), logs
+    msg = db.session.scalar(select(OutboxMessage).where(OutboxMessage.subject == "Zonder broker"))
+    assert msg is not None and (msg.status, msg.attempts) == ("pending", 0)
+    assert mailbox.wait(1, timeout=0.3) == []
 
 
 # -- command line -------------------------------------------------------------------------
