@@ -1,9 +1,19 @@
 """ORM-level tenant scoping: every session only reads what the acting tenant may see.
 
 Reads of tenant-owned rows are filtered to the owner tenant; reads of shareable rows also
-admit rows shared with the acting tenant (region or grant). Writes are checked before
-flush: only the owner tenant may insert, change or delete its rows. PostgreSQL row-level
-security (see ``tenants.rls``) enforces the same rules a second time in the database.
+admit rows shared with the acting tenant (region or grant); share grants are read by their
+owner and their grantee. Writes are checked before flush: only the owner tenant may insert,
+change or delete its rows (grants included). Statements that bypass the flush are checked
+too: bulk and Core-table ``update()``/``delete()`` only touch the acting tenant's rows,
+``insert()`` and bulk updates by primary key may not name another tenant's rows.
+PostgreSQL row-level security (see ``tenants.rls``) enforces the same rules a second time
+in the database.
+
+Known gaps of the ORM layer (closed by row-level security on PostgreSQL only): a SELECT
+on a Core ``Table`` (``Model.__table__``) or ``text()`` is not filtered, and the legacy
+``Session.bulk_*_mappings``/``bulk_save_objects`` methods skip every hook. Use ORM
+entities in queries and load tenant rows with ``select()`` (``Session.get`` may answer
+from the identity map without a query).
 """
 
 from __future__ import annotations
@@ -11,9 +21,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, event, exists, or_
+from sqlalchemy import and_, event, exists, inspect, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, aliased, with_loader_criteria
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ClauseElement, ColumnElement
 
 from portal.core.models import Shareable, TenantOwned, TenantScoped
 from tenants.context import current_context
@@ -55,6 +65,81 @@ def shareable_visibility(cls: Any, tenant_id: int | None, now: datetime, today: 
     )
 
 
+def _owner_written_tables() -> set[str]:
+    """Return the names of tables whose rows only their ``tenant_id`` may write."""
+    names = {ShareGrant.__tablename__}
+    stack: list[type] = [TenantScoped]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        table = getattr(cls, "__table__", None)
+        if table is not None:
+            names.add(table.name)
+    return names
+
+
+def _key(column: Any) -> str:
+    return str(getattr(column, "key", column))
+
+
+def _plain(value: Any, table: str) -> Any:
+    if isinstance(value, BindParameter):
+        return value.effective_value
+    if isinstance(value, ClauseElement):
+        raise TenantViolation(f"tenant_id of {table} computed in SQL; write rows through the ORM")
+    return value
+
+
+def _named_values(state: ORMExecuteState) -> list[dict[str, Any]]:
+    """Return the column values an INSERT or UPDATE statement sets, one dict per row."""
+    stmt: Any = state.statement
+    rows: list[dict[str, Any]] = []
+    # The statement's own .values(...) / .ordered_values(...) / .values([...]).
+    single = dict(getattr(stmt, "_values", None) or {})
+    single.update(dict(getattr(stmt, "_ordered_values", None) or ()))
+    if single:
+        rows.append({_key(k): v for k, v in single.items()})
+    for batch in getattr(stmt, "_multi_values", None) or ():
+        rows.extend({_key(k): v for k, v in row.items()} for row in batch)
+    # Parameters given to Session.execute(): one dict, or a list for bulk statements.
+    params = state.parameters
+    if isinstance(params, dict):
+        rows.append(dict(params))
+    elif isinstance(params, (list, tuple)):
+        rows.extend(dict(p) for p in params)
+    return rows
+
+
+def _guard_dml(state: ORMExecuteState, tenant_id: int | None) -> None:
+    """Keep INSERT/UPDATE/DELETE statements that bypass the flush to the acting tenant's rows."""
+    stmt: Any = state.statement
+    table = getattr(stmt, "table", None)
+    name = getattr(table, "name", None)
+    if table is None or name not in _owner_written_tables():
+        return
+    if state.is_insert and "tenant_id" in {_key(c) for c in getattr(stmt, "_select_names", None) or ()}:
+        raise TenantViolation(f"INSERT ... SELECT into {name} cannot be checked; write rows through the ORM")
+    for row in _named_values(state):
+        if "tenant_id" in row and _plain(row["tenant_id"], name) != tenant_id:
+            raise TenantViolation(f"{name}: statement writes a row of another tenant")
+    if state.is_insert:
+        return
+    entity = stmt.entity_description.get("entity")
+    if entity is None or not (isinstance(entity, type) and issubclass(entity, TenantScoped)):
+        # A Core table or a non-TenantScoped model (grants): add the owner criterion here.
+        column = entity.tenant_id if entity is not None else table.c.tenant_id
+        stmt = stmt.where(column == tenant_id)
+    if state.is_update and isinstance(state.parameters, (list, tuple)):
+        # ORM bulk UPDATE by primary key ignores the loader criteria: check the ids instead.
+        ids = {p.get("id") for p in state.parameters}
+        owned = set(
+            state.session.scalars(select(table.c.id).where(table.c.id.in_(ids), table.c.tenant_id == tenant_id))
+        )
+        if ids - owned:
+            raise TenantViolation(f"{name}: bulk update names rows of another tenant")
+    state.statement = stmt
+
+
 def _scope_statement(state: ORMExecuteState) -> None:
     if state.is_column_load or state.is_relationship_load:
         # Options on the originating statement propagate to these loads already.
@@ -71,17 +156,28 @@ def _scope_statement(state: ORMExecuteState) -> None:
                 lambda cls: shareable_visibility(cls, tenant_id, now, today),
                 include_aliases=True,
             ),
+            with_loader_criteria(
+                ShareGrant,
+                lambda cls: or_(cls.tenant_id == tenant_id, cls.grantee_tenant_id == tenant_id),
+                include_aliases=True,
+            ),
         )
     elif state.is_update or state.is_delete:
         state.statement = state.statement.options(
             with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True),
         )
+        _guard_dml(state, tenant_id)
+    elif state.is_insert:
+        _guard_dml(state, tenant_id)
 
 
 def _check_writes(session: Session, flush_context: Any, instances: Any) -> None:
     ctx = current_context()
     tenant_id = ctx.tenant_id if ctx else None
     for obj in session.new:
+        if isinstance(obj, ShareGrant) and obj.tenant_id != tenant_id:
+            # Only the owner shares its rows; a grantee cannot grant itself access.
+            raise TenantViolation("ShareGrant created for another owner tenant")
         if isinstance(obj, TenantScoped):
             if obj.tenant_id is None:
                 if tenant_id is None:
@@ -90,8 +186,12 @@ def _check_writes(session: Session, flush_context: Any, instances: Any) -> None:
             elif obj.tenant_id != tenant_id:
                 raise TenantViolation(f"{type(obj).__name__} created for another tenant")
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, TenantScoped) and obj.tenant_id != tenant_id:
-            raise TenantViolation(f"{type(obj).__name__} #{obj.id} belongs to another tenant")
+        if isinstance(obj, (TenantScoped, ShareGrant)):
+            # The loaded owner counts as well: moving a foreign row to the own tenant is a write too.
+            state: Any = inspect(obj)
+            owners = {obj.tenant_id, *state.attrs.tenant_id.history.deleted}
+            if owners != {tenant_id}:
+                raise TenantViolation(f"{type(obj).__name__} #{obj.id} belongs to another tenant")
 
 
 def install(session_class: Any = Session) -> None:
