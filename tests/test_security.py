@@ -7,19 +7,19 @@ from typing import Any
 from flask import Flask
 
 from portal import create_app
-from tests.conftest import FreshGlobalsClient, test_config
+from tests import conftest
 
 
 def make_app(app: Flask, smtp_sink: Any, tmp_path_factory: Any, mode: str = "test", **overrides: Any) -> Flask:
     """Build a second app on the same test database with some settings changed."""
     tmp_dir = str(tmp_path_factory.mktemp("app"))
     config = {
-        **test_config(tmp_dir, smtp_sink[1]),
+        **conftest.test_config(tmp_dir, smtp_sink[1]),
         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         **overrides,
     }
     other = create_app(config, mode=mode)
-    other.test_client_class = FreshGlobalsClient
+    other.test_client_class = conftest.FreshGlobalsClient
     return other
 
 

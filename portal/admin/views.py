@@ -88,7 +88,7 @@ def user(user_id: int) -> Any:
         try:
             if action == "roles":
                 if form.validate_on_submit():
-                    auth_ops.set_roles(target, list(form.roles.data or []))
+                    auth_ops.set_roles(target, list(form.roles.data or []), acting=current_user)
                     flash(_("De rollen zijn bijgewerkt."), "success")
                 else:
                     status = 422

@@ -18,7 +18,7 @@ from portal.auth.models import ApiToken, EmailToken, User, UserRole
 from portal.core.errors import DomainError
 from portal.core.models import utcnow
 from portal.core.outbox import queue_mail
-from portal.core.roles import ROLES
+from portal.core.roles import BEHEERDER, ROLES
 from portal.extensions import db, limiter
 from tenants.models import Tenant
 
@@ -158,15 +158,23 @@ def create_user(
     return user
 
 
-def set_roles(user: User, roles: list[str]) -> None:
-    """Replace the roles of ``user``."""
+def set_roles(user: User, roles: list[str], *, acting: User | None = None) -> None:
+    """Replace the roles of ``user``; a beheerder cannot take away their own beheerder role."""
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise DomainError(_("Onbekende rol: %(r)s", r=", ".join(sorted(unknown))), field="roles", status_code=422)
+    if not roles:
+        raise DomainError(_("Kies minstens één rol."), field="roles", status_code=422)
     wanted = set(roles)
-    user.role_rows = [r for r in user.role_rows if r.role in wanted] + [
-        UserRole(role=r) for r in sorted(wanted - user.roles)
-    ]
+    if acting is not None and user.id == acting.id and BEHEERDER in user.roles and BEHEERDER not in wanted:
+        raise DomainError(
+            _("Je kan je eigen rol van beheerder niet afnemen; vraag dat aan een andere beheerder."), field="roles"
+        )
+    for row in [r for r in user.role_rows if r.role not in wanted]:
+        # An explicit delete (not only the orphan cascade) so the audit log records it.
+        user.role_rows.remove(row)
+        db.session.delete(row)
+    user.role_rows.extend(UserRole(role=r) for r in sorted(wanted - user.roles))
     db.session.flush()
 
 
@@ -207,6 +215,8 @@ def peek_email_token(raw: str, purpose: str) -> EmailToken | None:
     )
     if token is None or token.used_at is not None or token.expires_at <= utcnow():
         return None
+    if not token.user.is_active or not token.user.tenant.is_active:
+        return None
     return token
 
 
@@ -235,8 +245,6 @@ def complete_password_reset(raw: str, password: str, confirm: str, purpose: str 
     if token is None:
         raise DomainError(_("Deze link is ongeldig, verlopen of al gebruikt. Vraag een nieuwe aan."), status_code=400)
     user = token.user
-    if not user.is_active:
-        raise DomainError(_("Dit account is uitgeschakeld."), status_code=400)
     set_password(user, password, confirm)
     token.used_at = utcnow()
     return user

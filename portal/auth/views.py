@@ -144,7 +144,7 @@ def _token_page(purpose: str, token: str, template: str) -> Any:
     form = NewPasswordForm()
     valid = ops.peek_email_token(token, purpose) is not None
     if not valid:
-        return render_template(template, form=None, invalid=True), 400 if request.method == "POST" else 200
+        return render_template(template, form=None, invalid=True), 400
     if form.validate_on_submit():
         try:
             user = ops.complete_password_reset(token, form.password.data or "", form.confirm.data or "", purpose)
