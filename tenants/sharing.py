@@ -166,7 +166,12 @@ def grant_domain(
 
 
 def revoke_source(source: str, *, owner_id: int | None = None, grantee_id: int | None = None) -> int:
-    """Revoke the active grants created by ``source``; return how many."""
+    """Revoke the acting tenant's active grants created by ``source``; return how many.
+
+    Only the owner writes its grants (the ORM scope and row-level security both enforce it):
+    to end grants of several owners, e.g. every party of an agreement, call this inside each
+    owner's tenant context in turn.
+    """
     stmt = update(ShareGrant).where(ShareGrant.source == source, ShareGrant.revoked_at.is_(None))
     if owner_id is not None:
         stmt = stmt.where(ShareGrant.tenant_id == owner_id)

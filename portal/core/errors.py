@@ -107,6 +107,10 @@ def register_error_handlers(app: Flask) -> None:
         return error_page(400, detail)
 
     def handle_domain(exc: DomainError) -> Any:
+        from portal.extensions import db
+
+        # What the operation flushed before it refused must not reach a later commit.
+        db.session.rollback()
         if is_api_request():
             return problem(exc.status_code, exc.message)
         return error_page(exc.status_code, exc.message)
