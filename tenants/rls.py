@@ -62,6 +62,8 @@ def _wanted() -> tuple[str, str]:
 
 def _apply(session: Session, connection: Any) -> None:
     wanted = _wanted()
+    if session.info.pop("portal_rls_stale", False):
+        connection.info.pop("portal_rls", None)
     if connection.info.get("portal_rls") != wanted:
         connection.execute(_SET, {"tenant": wanted[0], "today": wanted[1]})
         connection.info["portal_rls"] = wanted
@@ -71,6 +73,12 @@ def _after_begin(session: Session, transaction: Any, connection: Any) -> None:
     if connection.dialect.name == "postgresql":
         connection.info.pop("portal_rls", None)
         _apply(session, connection)
+
+
+def _after_transaction_end(session: Session, transaction: Any) -> None:
+    # Rolling back a SAVEPOINT also undoes a set_config() made inside it: forget what we set.
+    if transaction.nested:
+        session.info["portal_rls_stale"] = True
 
 
 def _before_execute(state: ORMExecuteState) -> None:
@@ -92,6 +100,7 @@ def install(engine: Engine) -> None:
         event.listen(Session, "after_begin", _after_begin)
         event.listen(Session, "do_orm_execute", _before_execute)
         event.listen(Session, "before_flush", _before_flush)
+        event.listen(Session, "after_transaction_end", _after_transaction_end)
 
 
 # -- DDL for the migrations -------------------------------------------------------------------

@@ -263,6 +263,19 @@ def test_grants_are_read_by_owner_and_grantee_only(rows, conn):
     assert visible(conn, "share_grants") == set()
 
 
+def test_tenant_setting_survives_a_rolled_back_savepoint(rows):
+    """A savepoint rollback undoes set_config(); the ORM hook must set it again afterwards."""
+    partner = rows.tenant("partner")
+    db.session.execute(text("SELECT 1"))  # the transaction starts outside any tenant
+    with tenant_context(partner):
+        with pytest.raises(RuntimeError), db.session.begin_nested():
+            # The first statement in this context sets app.tenant_id, inside the savepoint.
+            assert rows.partner_private in set(db.session.scalars(select(Announcement.id)))
+            raise RuntimeError("rolled back")
+        assert db.session.scalar(text("SELECT current_setting('app.tenant_id', true)")) == str(partner)
+        assert rows.partner_private in set(db.session.scalars(select(Announcement.id)))
+
+
 # -- writes -----------------------------------------------------------------------------------
 
 
