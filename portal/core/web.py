@@ -108,15 +108,38 @@ def _end_request(exc: BaseException | None) -> None:
         reset_context(token)
 
 
+#: Every HTML page: no inline script or style, no framing, same-origin everything.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+#: The vendored ReDoc page injects its styles inline and runs its search index in a blob worker;
+#: scripts stay 'self' only.
+API_DOCS_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; worker-src 'self' blob:; child-src 'self' blob:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+#: JSON, CSV, files: nothing may run or be framed, whatever the browser sniffs.
+OTHER_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+def _api_docs_path() -> str:
+    prefix = (current_app.config.get("OPENAPI_URL_PREFIX") or "").rstrip("/")
+    return f"{prefix}/{(current_app.config.get('OPENAPI_REDOC_PATH') or '').lstrip('/')}"
+
+
 def security_headers(response: Any) -> Any:
     """Add CSP, framing, sniffing, referrer and (in production) HSTS headers."""
     if response.mimetype == "text/html":
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-            "form-action 'self'; frame-ancestors 'none'",
-        )
+        policy = API_DOCS_CSP if request.path == _api_docs_path() else PAGE_CSP
+    elif request.path.startswith("/static/") or request.path.startswith("/branding/"):
+        policy = None
+    else:
+        policy = OTHER_CSP
+    if policy:
+        response.headers.setdefault("Content-Security-Policy", policy)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
