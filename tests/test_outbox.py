@@ -457,6 +457,24 @@ def test_request_succeeds_while_the_broker_is_down(world, app, smtp_sink, tmp_pa
     assert mailbox.wait(1, timeout=0.3) == []
 
 
+def test_eager_task_runs_like_in_a_worker_without_the_callers_tenant(world, app):
+    from tenants.context import current_context, tenant_context
+
+    celery = app.extensions["celery"]
+
+    def probe() -> list[Any]:
+        ctx = current_context()
+        assert ctx is not None
+        return [ctx.tenant_id, ctx.user_id, ctx.task_id]
+
+    task = celery.tasks.get("tests.probe_context") or celery.task(name="tests.probe_context")(probe)
+    owner = world.tenants["owner"]
+    with tenant_context(owner.id, user_id=world.user("owner").id):
+        result = task.apply()
+        assert current_context().tenant_id == owner.id  # type: ignore[union-attr]  # restored after
+    assert result.get() == [None, None, result.id]
+
+
 # -- command line -------------------------------------------------------------------------
 
 

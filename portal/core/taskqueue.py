@@ -9,6 +9,8 @@ from celery import Celery, Task
 from celery.schedules import crontab
 from flask import Flask, current_app
 
+from tenants.context import tenant_context
+
 log = structlog.get_logger(__name__)
 
 TASK_MODULES = ["tasks.mail", "tasks.maintenance"]
@@ -25,9 +27,15 @@ def init_celery(app: Flask) -> Celery:
 
     class FlaskTask(Task):  # type: ignore[misc]
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
-            # A fresh app context gives the task its own session, even when run eagerly
-            # inside a request.
-            with app.app_context():
+            # As in a worker process, even when run eagerly inside a request: a fresh app
+            # context (its own DB session) and no inherited tenant; a task that acts for a
+            # tenant enters its context itself. The task id goes to the audit log and logs.
+            task_id = self.request.id
+            with (
+                app.app_context(),
+                tenant_context(None, task_id=task_id),
+                structlog.contextvars.bound_contextvars(task=self.name, task_id=task_id),
+            ):
                 return self.run(*args, **kwargs)
 
     celery = Celery(app.import_name, task_cls=FlaskTask)
