@@ -12,6 +12,7 @@ from portal.auth.models import EmailToken, User
 from portal.core.audit import AuditEntry
 from portal.core.models import utcnow
 from portal.extensions import db
+from tenants.context import tenant_context
 from tests.conftest import body_of
 
 NEW_PASSWORD = "Mijn-eerste-wachtwoord-2024"
@@ -371,9 +372,10 @@ def test_audit_log_lists_changes_with_old_and_new_values(world, login_as):
     admin.post(f"/owner/beheer/gebruikers/{target.id}", data={"action": "roles", "roles": ["aankoper"]})
     admin.post("/owner/beheer/instellingen", data={"brand_colour": "#123456", "contact_email": "", "closing_days": ""})
 
-    entries = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.tenant_id == world.tenants["owner"].id).order_by(AuditEntry.id)
-    ).all()
+    with tenant_context(world.tenants["owner"].id):  # RLS: the log is read as the tenant
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.tenant_id == world.tenants["owner"].id).order_by(AuditEntry.id)
+        ).all()
     disabled = [e for e in entries if e.object_type == "users" and "is_active" in e.changes]
     assert disabled and disabled[0].changes["is_active"] == [True, False]
     assert disabled[0].actor_user_id == admin_user.id
@@ -457,10 +459,11 @@ def test_audit_log_cannot_be_changed(world, login_as):
 
     admin = login_as(world.user("owner", "beheerder"))
     admin.post("/owner/beheer/instellingen", data={"brand_colour": "#111111", "contact_email": "", "closing_days": ""})
-    entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
-    entry.action = "delete"
-    with pytest.raises(AuditLogImmutable):
-        db.session.flush()
-    db.session.rollback()
+    with tenant_context(world.tenants["owner"].id, user_id=world.user("owner", "beheerder").id):
+        entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        entry.action = "delete"
+        with pytest.raises(AuditLogImmutable):
+            db.session.flush()
+        db.session.rollback()
     # No route edits or deletes audit entries.
     assert not [r for r in admin.application.url_map.iter_rules() if "audit" in r.rule and "POST" in r.methods]
