@@ -32,6 +32,9 @@ runtime role receives SELECT/INSERT/UPDATE/DELETE on new tables through the defa
 privileges migration 0002 set for the owner role. ``tests/test_postgres_rls.py`` fails for
 any ``TenantScoped`` model whose table lacks enabled and forced RLS.
 
+On SQLite a batch migration that rebuilds ``audit_entries`` drops its triggers: run
+``append_only_triggers("audit_entries", "sqlite")`` again after it.
+
 Writes obey the same rule as the ORM: only the owner tenant inserts, changes or deletes its
 rows; code that must write rows of several tenants (e.g. grants of every party of an
 agreement) enters each owner's tenant context in turn. Change these generators only in
