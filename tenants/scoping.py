@@ -5,9 +5,10 @@ admit rows shared with the acting tenant (region or grant); share grants are rea
 owner and their grantee. Writes are checked before flush: only the owner tenant may insert,
 change or delete its rows (grants included). Statements that bypass the flush are checked
 too: bulk and Core-table ``update()``/``delete()`` only touch the acting tenant's rows,
-``insert()`` and bulk updates by primary key may not name another tenant's rows.
-PostgreSQL row-level security (see ``tenants.rls``) enforces the same rules a second time
-in the database.
+``insert()`` and bulk updates by primary key may not name another tenant's rows. A SELECT
+that names a scoped model only in its WHERE clause (an implicit FROM the criteria cannot
+reach, e.g. ``exists().where(Model.x == ...)``) is refused. PostgreSQL row-level
+security (see ``tenants.rls``) enforces the same rules a second time in the database.
 
 Known gaps of the ORM layer (closed by row-level security on PostgreSQL only): a SELECT
 on a Core ``Table`` (``Model.__table__``) or ``text()`` is not filtered, and the legacy
@@ -21,8 +22,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, event, exists, inspect, or_, select
+from sqlalchemy import FromClause, Join, Select, and_, event, exists, inspect, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, aliased, with_loader_criteria
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BindParameter, ClauseElement, ColumnElement
 
 from portal.core.models import Shareable, TenantOwned, TenantScoped
@@ -31,7 +33,7 @@ from tenants.models import RegionMembership, ShareGrant
 
 
 class TenantViolation(RuntimeError):
-    """Raise when code tries to write a row of a tenant it does not act for."""
+    """Raise when code tries to write a row of a tenant it does not act for, or to read around the scope."""
 
 
 def shareable_visibility(cls: Any, tenant_id: int | None, now: datetime, today: date) -> ColumnElement[bool]:
@@ -140,6 +142,44 @@ def _guard_dml(state: ORMExecuteState, tenant_id: int | None) -> None:
     state.statement = stmt
 
 
+def _refuse_implicit_froms(statement: Any) -> None:
+    """Refuse a SELECT that names a scoped model only in a WHERE clause.
+
+    The loader criteria attach to the entities a statement selects, joins or names in
+    ``select_from()``; a model that only occurs in a WHERE clause (``exists().where(...)``,
+    ``select(func.count()).where(...)``) becomes an implicit FROM that no criteria reach.
+    """
+    referenced: dict[Any, str] = {}
+    explicit: set[Any] = set()
+    for element in visitors.iterate(statement):
+        if isinstance(element, Select):
+            named = [
+                *element.columns_clause_froms,
+                *element._from_obj,
+                *(join[0] for join in element._setup_joins),
+            ]
+            while named:
+                source = named.pop()
+                if isinstance(source, Join):
+                    named.extend((source.left, source.right))
+                elif isinstance(source, FromClause):
+                    explicit.add(source._deannotate())
+            continue
+        entity = getattr(element, "_annotations", {}).get("parententity")
+        table = getattr(element, "table", None)
+        if entity is None or table is None or not isinstance(element, ColumnElement):
+            continue
+        cls = getattr(entity, "class_", None)
+        if isinstance(cls, type) and issubclass(cls, (TenantScoped, ShareGrant)):
+            referenced[table._deannotate()] = cls.__name__
+    missing = sorted({name for table, name in referenced.items() if table not in explicit})
+    if missing:
+        raise TenantViolation(
+            f"{', '.join(missing)} only occurs in a WHERE clause, where the tenant scope cannot reach it: "
+            "select it, join it, or name it in select_from() (e.g. select(X.id).where(...).exists())"
+        )
+
+
 def _scope_statement(state: ORMExecuteState) -> None:
     if state.is_column_load or state.is_relationship_load:
         # Options on the originating statement propagate to these loads already.
@@ -147,6 +187,7 @@ def _scope_statement(state: ORMExecuteState) -> None:
     ctx = current_context()
     tenant_id = ctx.tenant_id if ctx else None
     if state.is_select:
+        _refuse_implicit_froms(state.statement)
         now = ctx.started_at if ctx else datetime.min.replace(tzinfo=UTC)
         today = ctx.today if ctx else date.min
         state.statement = state.statement.options(
