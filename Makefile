@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app portal
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint pytest format install worker beat services-check clean
+.PHONY: run test lint pytest format install worker beat services-check clean bench bench-data
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -53,3 +53,12 @@ beat: $(STAMP)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+
+## make bench-data: the Flanders-scale data set (SCALE=1: 285 municipalities, ~30,000 users) in PostgreSQL
+bench-data: $(STAMP)
+	BENCH_SCALE=$(or $(SCALE),1) $(BIN)/python -m bench.run --data-only
+
+## make bench: gunicorn + PostgreSQL + Redis under wrk at scale 1 and 10 (needs wrk: apt install wrk)
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { echo "wrk ontbreekt: sudo apt install wrk"; exit 1; }
+	$(BIN)/python -m bench.run

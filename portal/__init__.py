@@ -13,6 +13,7 @@ from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import portal.core.validation  # noqa: F401  (Dutch validation messages before any schema exists)
 from portal.config import ROOT, build_config
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, server_session
 
@@ -110,6 +111,7 @@ def create_app(config: dict[str, Any] | None = None, mode: str | None = None) ->
     from portal.auth.views import bp as auth_bp
     from portal.auth.views import init_login
     from portal.dashboard.views import bp as dashboard_bp
+    from portal.features import register_views
     from portal.notifications.views import bp as notifications_bp
 
     init_login(app)
@@ -118,6 +120,7 @@ def create_app(config: dict[str, Any] | None = None, mode: str | None = None) ->
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(notifications_bp)
+    register_views(app)
     register_api(app)
     # After smorest: its app-wide HTTPException handler must not turn pages into JSON.
     register_error_handlers(app)
@@ -143,6 +146,16 @@ def create_app(config: dict[str, Any] | None = None, mode: str | None = None) ->
 
         db.session.execute(text("SELECT 1"))
         return {"status": "ok"}
+
+    @app.route("/livez")
+    def livez() -> Any:
+        """Answer 200 while the process serves (liveness; the benchmark's ceiling: no database)."""
+        return {"status": "ok"}
+
+    if app.config.get("PORTAL_COUNT_SQL"):
+        from portal.core.metrics import count_statements
+
+        count_statements(app)
 
     from portal.cli import register_cli
 

@@ -6,14 +6,16 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from portal.core.errors import problem
 from portal.core.pagination import Page
 from portal.core.schemas import TenantRefSchema
+from portal.core.web import MAX_ID
 from portal.extensions import api, csrf, db
 from tenants.models import RegionMembership, Tenant
 from tenants.sharing import current_regions, partner_tenants
@@ -31,9 +33,14 @@ class PaginationSchema(Schema):
 class PageArgsSchema(Schema):
     """Query arguments of every list endpoint."""
 
-    page = fields.Integer(load_default=1, validate=lambda v: v >= 1)
-    per_page = fields.Integer(load_default=25, validate=lambda v: 1 <= v <= 100)
-    q = fields.String(load_default=None)
+    # marshmallow 4 ignores a validator's return value: validators must raise, so use Range.
+    page = fields.Integer(
+        load_default=1, validate=validate.Range(min=1, max=MAX_ID, error=_l("Kies een pagina vanaf 1."))
+    )
+    per_page = fields.Integer(
+        load_default=25, validate=validate.Range(min=1, max=100, error=_l("Kies tussen 1 en 100 per pagina."))
+    )
+    q = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
 class TenantSchema(Schema):
@@ -170,8 +177,9 @@ def register_api(app: Flask) -> None:
     )
     api.init_app(app)
     from portal.dashboard.api import blp as announcements_api
+    from portal.features import api_blueprints
 
-    for blp in (core, announcements_api):
+    for blp in (core, announcements_api, *api_blueprints()):
         csrf.exempt(blp)
         api.register_blueprint(blp)
     app.before_request(_api_guard)

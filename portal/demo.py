@@ -164,6 +164,11 @@ def load_demo() -> dict[str, int]:
     created["announcements"] = _load_announcements()
     created["notifications"] = _load_notifications()
     db.session.commit()
+    from portal.features import demo_loaders
+
+    for name, load in demo_loaders():
+        created[name] = load()
+        db.session.commit()
     return created
 
 

@@ -193,6 +193,43 @@ def shareable_policies(table: str, share_type: str, domain: str) -> list[str]:
     ]
 
 
+def child_policies(
+    table: str,
+    parent: str,
+    fk: str,
+    *,
+    readers: str | None = None,
+    parent_writes: bool = True,
+    own_column: str | None = None,
+    own_commands: tuple[str, ...] = (),
+) -> list[str]:
+    """Return DDL for rows that belong to a parent row (e.g. the parties of an agreement).
+
+    A row is readable while its parent is readable (the parent's own policies apply inside the
+    check), narrowed by ``readers`` (SQL over ``{t}``, the child table) when given. The parent's
+    owner writes the rows (unless ``parent_writes`` is false); with ``own_column``, the tenant
+    named in that column also runs ``own_commands`` on its own rows (e.g. a party recording its
+    own decision), on visible parents and within ``readers``.
+    """
+    t, p, f = _name(table), _name(parent), _name(fk)
+    parent_visible = f"EXISTS (SELECT 1 FROM {p} WHERE {p}.id = {t}.{f})"  # noqa: S608
+    parent_owned = f"EXISTS (SELECT 1 FROM {p} WHERE {p}.id = {t}.{f} AND {p}.tenant_id = {TENANT_SQL})"  # noqa: S608
+    narrowed = parent_visible if readers is None else f"{parent_visible} AND ({readers.format(t=t)})"
+    statements = [*_enable(t), f"CREATE POLICY {t}_select ON {t} FOR SELECT USING ({narrowed})"]
+    for command in ("insert", "update", "delete"):
+        allowed = [parent_owned] if parent_writes else []
+        if own_column is not None and command in own_commands:
+            allowed.append(f"({narrowed} AND {t}.{_name(own_column)} = {TENANT_SQL})")
+        check = " OR ".join(allowed) or "false"
+        if command == "insert":
+            statements.append(f"CREATE POLICY {t}_insert ON {t} FOR INSERT WITH CHECK ({check})")
+        elif command == "update":
+            statements.append(f"CREATE POLICY {t}_update ON {t} FOR UPDATE USING ({check}) WITH CHECK ({check})")
+        else:
+            statements.append(f"CREATE POLICY {t}_delete ON {t} FOR DELETE USING ({check})")
+    return statements
+
+
 def share_grant_policies(table: str = "share_grants") -> list[str]:
     """Return DDL for grants: owner and grantee read them, only the owner writes them."""
     table = _name(table)

@@ -126,6 +126,7 @@ def test_config(tmp_dir: str, smtp_port: int) -> dict[str, Any]:
         "SESSION_TYPE": "redis" if REDIS_URL else "cachelib",
         "SESSION_KEY_PREFIX": f"test:{RUN_ID}:session:",
         "PORTAL_SESSION_DIR": f"{tmp_dir}/sessions",
+        "PORTAL_UPLOAD_DIR": f"{tmp_dir}/uploads",
         "RATELIMIT_STORAGE_URI": REDIS_URL or "memory://",
         "RATELIMIT_KEY_PREFIX": f"test-{RUN_ID}",
         "WTF_CSRF_ENABLED": False,

@@ -35,7 +35,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -261,3 +261,1176 @@ _VARIABLE = re.compile(r"<(?:[a-z_]+(?:\([^)]*\))?:)?([a-z_]+)>")
 def pretty(rule: str) -> str:
     """Return the rule with object ids shortened: /<tenant>/mededelingen/<id>."""
     return _VARIABLE.sub(lambda m: "<id>" if m.group(1).endswith("_id") else f"<{m.group(1)}>", rule)
+
+
+# -- agreements --------------------------------------------------------------------------------
+
+from datetime import date as _date  # noqa: E402
+
+from portal.agreements import operations as agreement_ops  # noqa: E402
+from portal.agreements.models import (  # noqa: E402
+    Agreement,
+    AgreementApproval,
+    AgreementAttachment,
+    Evaluation,
+    InformalCooperation,
+)
+from tenants.operations import add_member, create_tenant  # noqa: E402
+
+
+def third_party(world: Any) -> Any:
+    """Add a third current member to region A (beside owner and partner) with an AD; return it."""
+    from portal.auth.operations import create_user
+    from tests.conftest import PASSWORD
+
+    slug = f"derde-{uuid.uuid4().hex[:8]}"
+    with tenant_context(None, is_platform=True):
+        tenant = create_tenant(f"Gemeente {slug}", slug=slug)
+        add_member(world.regions["a"], tenant, _date(2023, 1, 1))
+        create_user(
+            tenant, email=f"ad@{slug}.test", full_name=f"ad {slug}", roles=["algemeen_directeur"], password=PASSWORD
+        )
+        db.session.commit()
+    return tenant
+
+
+def make_agreement(
+    world: Any,
+    title: str,
+    *,
+    parties: tuple[Any, ...] = (),
+    status: str = "ontwerp",
+    domains: tuple[str, ...] = ("materieel",),
+    region_visible: bool = False,
+    **extra: Any,
+) -> int:
+    """Create an agreement of tenant "owner" with ``parties`` (tenants) and bring it to ``status``."""
+    author = world.user("owner", "ad")
+    party_tenants = list(parties) or [world.tenants["partner"]]
+    with tenant_context(author.tenant_id, user_id=author.id):
+        data = {
+            "title": title,
+            "legal_form": "overeenkomst",
+            "domains": list(domains),
+            "partner_ids": [t.id for t in party_tenants],
+            "start_date": _date(2026, 1, 1),
+            "text_html": f"<p>Tekst van {title}</p>",
+            "region_id": world.regions["a"].id if region_visible else None,
+            **extra,
+        }
+        agreement = agreement_ops.create_agreement(data)
+        if status != "ontwerp":
+            agreement_ops.submit(agreement)
+        db.session.commit()
+        agreement_id = agreement.id
+    if status in ("actief", "te_evalueren"):
+        for tenant in [world.tenants["owner"], *party_tenants]:
+            approve(agreement_id, tenant)
+    return agreement_id
+
+
+def approve(agreement_id: int, tenant: Any, reference: str = "2026_GR_0001", decision: str = "goedgekeurd") -> None:
+    """Record ``tenant``'s own approval of the proposed version."""
+    with tenant_context(tenant.id):
+        agreement = db.session.get(Agreement, agreement_id)
+        agreement_ops.record_approval(
+            agreement,
+            {"body": "gemeenteraad", "decision": decision, "decided_on": _date(2026, 2, 1), "reference": reference},
+        )
+        db.session.commit()
+
+
+def agreement_state(world: Any, agreement_id: int) -> Callable[[], Any]:
+    """Snapshot an agreement as its owner sees it: status, versions, parties, decisions, evaluations."""
+
+    def read() -> Any:
+        agreement = db.session.get(Agreement, agreement_id)
+        if agreement is None:
+            return None
+        decisions = db.session.scalars(
+            select(AgreementApproval.id).where(AgreementApproval.agreement_id == agreement_id)
+        ).all()
+        evaluations = db.session.execute(
+            select(Evaluation.id, Evaluation.status).where(Evaluation.agreement_id == agreement_id)
+        ).all()
+        attachments = db.session.scalars(
+            select(AgreementAttachment.id).where(AgreementAttachment.agreement_id == agreement_id)
+        ).all()
+        return (
+            agreement.title,
+            agreement.status,
+            agreement.current_version,
+            agreement.proposed_version,
+            len(agreement.versions),
+            tuple((p.party_tenant_id, p.withdrawn_on) for p in agreement.parties),
+            tuple(decisions),
+            tuple(evaluations),
+            tuple(attachments),
+        )
+
+    return owner_snapshot(world, read)
+
+
+def _agreement(world: Any, shared: bool, route: str, status: str = "ontwerp") -> Target:
+    title = secret("Matrixovereenkomst")
+    parties = (world.tenants["partner"],) if shared else (third_party(world),)
+    agreement_id = make_agreement(world, title, parties=parties, status=status)
+    return Target(path=route.format(id=agreement_id), secret=title, state=agreement_state(world, agreement_id))
+
+
+def _evaluation(world: Any, shared: bool, route: str) -> Target:
+    target = _agreement(world, shared, "{id}", status="actief")
+    agreement_id = int(target.path)
+    recommendation = secret("Matrixaanbeveling")
+    with tenant_context(world.tenants["owner"].id):
+        evaluation = Evaluation(agreement_id=agreement_id, due_on=_date(2026, 6, 1), recommendation=recommendation)
+        db.session.add(evaluation)
+        db.session.commit()
+        evaluation_id = evaluation.id
+    return Target(
+        path=route.format(id=agreement_id, evaluation_id=evaluation_id),
+        secret=target.secret if route.startswith("/<tenant>") else recommendation,
+        state=target.state,
+    )
+
+
+def _approvals(world: Any, shared: bool) -> Target:
+    third = third_party(world)
+    title = secret("Matrixbeslissing")
+    agreement_id = make_agreement(world, title, parties=(third,), status="ter_goedkeuring")
+    reference = secret("REF")
+    approve(agreement_id, third, reference=reference)
+    return Target(
+        path=f"/api/v1/agreements/{agreement_id}/approvals",
+        secret=reference,
+        state=agreement_state(world, agreement_id),
+    )
+
+
+def _informal(world: Any, shared: bool) -> Target:
+    note = secret("Matrixinformeel")
+    author = world.user("owner", "ad")
+    with tenant_context(author.tenant_id, user_id=author.id):
+        informal = agreement_ops.record_informal(
+            {"partner_tenant_id": world.tenants["partner"].id, "domain": "ict", "note": note}
+        )
+        if not shared:
+            set_audience(informal, "own")
+        db.session.commit()
+        informal_id = informal.id
+    return Target(
+        path=f"/<tenant>/overeenkomsten/matrix/informeel/{informal_id}/verwijderen",
+        secret=note,
+        state=owner_snapshot(
+            world,
+            lambda: db.session.scalar(select(InformalCooperation.note).where(InformalCooperation.id == informal_id)),
+        ),
+    )
+
+
+_DRAFT_FORM = {
+    "title": "Gewijzigd door de matrix",
+    "legal_form": "overeenkomst",
+    "domains": "materieel",
+    "start_date": "2026-01-01",
+    "notice_months": "6",
+    "evaluation_months": "12",
+}
+
+
+class _DraftForm(Mapping[str, Any]):
+    """The edit form of a shared draft; the partner's id is only known once the world exists."""
+
+    def _data(self) -> dict[str, Any]:
+        from tenants.models import Tenant
+
+        partner_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == "partner"))
+        return {**_DRAFT_FORM, "partner_ids": str(partner_id)}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data()[key]
+
+    def __iter__(self) -> Any:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+
+_DECISION = {"body": "gemeenteraad", "decision": "goedgekeurd", "decided_on": "2026-02-01", "reference": "GR-1"}
+_AG = "/<tenant>/overeenkomsten/{id}"
+_SEE_OTHER = {"POST": 303}
+
+REGISTRY.update(
+    {
+        "/<tenant>/overeenkomsten/<int:agreement_id>": Entry(
+            build=lambda world, shared: _agreement(world, shared, _AG),
+            methods=("GET",),
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/<tenant>/overeenkomsten/<int:agreement_id>/bewerken": Entry(
+            build=lambda world, shared: _agreement(world, shared, _AG + "/bewerken"),
+            methods=("GET", "POST"),
+            shareable=True,
+            # The partner is a party of the shared draft: it reads the agreement, never edits it.
+            data={"POST": _DraftForm()},
+        ),
+        "/<tenant>/overeenkomsten/<int:agreement_id>/voorleggen": Entry(
+            build=lambda world, shared: _agreement(world, shared, _AG + "/voorleggen"),
+            methods=("POST",),
+            shareable=True,
+            owner_status=_SEE_OTHER,
+        ),
+        "/<tenant>/overeenkomsten/<int:agreement_id>/beslissing": Entry(
+            build=lambda world, shared: _agreement(world, shared, _AG + "/beslissing", "ter_goedkeuring"),
+            methods=("POST",),
+            data={"POST": _DECISION},
+            owner_status=_SEE_OTHER,
+        ),
+        "/<tenant>/overeenkomsten/<int:agreement_id>/terugtrekken": Entry(
+            build=lambda world, shared: _agreement(world, shared, _AG + "/terugtrekken", "ter_goedkeuring"),
+            methods=("POST",),
+            owner_status=_SEE_OTHER,
+        ),
+        "/<tenant>/overeenkomsten/<int:agreement_id>/beeindigen": Entry(
+            build=lambda world, shared: _agreement(world, shared, _AG + "/beeindigen", "ter_goedkeuring"),
+            methods=("POST",),
+            shareable=True,
+            owner_status=_SEE_OTHER,
+        ),
+        "/<tenant>/overeenkomsten/<int:agreement_id>/verwijderen": Entry(
+            build=lambda world, shared: _agreement(world, shared, _AG + "/verwijderen"),
+            methods=("POST",),
+            shareable=True,
+            owner_status=_SEE_OTHER,
+        ),
+        "/<tenant>/overeenkomsten/<int:agreement_id>/versies": Entry(
+            build=lambda world, shared: _agreement(world, shared, _AG + "/versies", "actief"),
+            methods=("POST",),
+            shareable=True,
+            data={"POST": {"text_html": "<p>Nieuwe tekst</p>", "change_note": "Bijgewerkte kostenverdeling"}},
+            owner_status=_SEE_OTHER,
+        ),
+        "/<tenant>/overeenkomsten/<int:agreement_id>/versies/<int:number>": Entry(
+            build=lambda world, shared: _agreement(world, shared, _AG + "/versies/1"),
+            methods=("GET",),
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/<tenant>/overeenkomsten/<int:agreement_id>/evaluaties/<int:evaluation_id>": Entry(
+            build=lambda world, shared: _evaluation(world, shared, _AG + "/evaluaties/{evaluation_id}"),
+            methods=("GET", "POST"),
+            shareable=True,
+            shared_reads=("GET",),
+            data={
+                "POST": {
+                    "score-doelen": "4",
+                    "score-kosten": "3",
+                    "score-werking": "5",
+                    "score-burger": "4",
+                    "outcome": "voortzetten",
+                }
+            },
+            owner_status={"GET": 200, "POST": 303},
+        ),
+        "/<tenant>/overeenkomsten/matrix/informeel/<int:informal_id>/verwijderen": Entry(
+            build=_informal, methods=("POST",), shareable=True, owner_status=_SEE_OTHER
+        ),
+        "/api/v1/agreements/<int:agreement_id>": Entry(
+            build=lambda world, shared: _agreement(world, shared, "/api/v1/agreements/{id}"),
+            methods=("GET",),
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/api/v1/agreements/<int:agreement_id>/approvals": Entry(
+            build=_approvals,
+            methods=("GET", "POST"),
+            data={"POST": _DECISION},
+            owner_status={"GET": 200, "POST": 201},
+        ),
+        "/api/v1/agreements/<int:agreement_id>/evaluations": Entry(
+            build=lambda world, shared: _evaluation(world, shared, "/api/v1/agreements/{id}/evaluations"),
+            methods=("GET",),
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+    }
+)
+EXEMPT["/api/v1/agreements/matrix/<int:region_id>"] = (
+    "a region id, not a tenant object: answered only to current members of that region "
+    "(tests/test_agreements.py::test_matrix_api_only_for_current_members)"
+)
+
+
+def _attachment(world: Any, shared: bool) -> Target:
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+
+    target = _agreement(world, shared, "{id}", status="ter_goedkeuring")
+    agreement_id = int(target.path)
+    with tenant_context(world.tenants["owner"].id):
+        agreement = db.session.get(Agreement, agreement_id)
+        upload = FileStorage(BytesIO(b"%PDF-1.7 " + target.secret.encode()), filename="bijlage.pdf")
+        attachment = agreement_ops.add_attachment(agreement, upload)
+        db.session.commit()
+        attachment_id = attachment.id
+    return Target(
+        path=f"/<tenant>/overeenkomsten/{agreement_id}/bijlagen/{attachment_id}",
+        secret=target.secret,
+        state=target.state,
+    )
+
+
+def _pdf_upload() -> dict[str, Any]:
+    from io import BytesIO
+
+    return {"file": (BytesIO(b"%PDF-1.7 matrix"), "matrix.pdf"), "version": "1"}
+
+
+class _Upload(Mapping[str, Any]):
+    """A fresh multipart body per request (a file object is read once)."""
+
+    def __getitem__(self, key: str) -> Any:
+        return _pdf_upload()[key]
+
+    def __iter__(self) -> Any:
+        return iter(_pdf_upload())
+
+    def __len__(self) -> int:
+        return 2
+
+
+REGISTRY.update(
+    {
+        "/<tenant>/overeenkomsten/<int:agreement_id>/bijlagen": Entry(
+            build=lambda world, shared: _agreement(world, shared, _AG + "/bijlagen", "ter_goedkeuring"),
+            methods=("POST",),
+            shareable=True,
+            data={"POST": _Upload()},
+            owner_status=_SEE_OTHER,
+        ),
+        "/<tenant>/overeenkomsten/<int:agreement_id>/bijlagen/<int:attachment_id>": Entry(
+            build=_attachment, methods=("GET",), shareable=True, shared_reads=("GET",)
+        ),
+    }
+)
+
+# -- end agreements --
+
+
+# -- procurement --
+
+
+def _proc_user(world: Any, tenant: str) -> Any:
+    return world.user(tenant, "aankoper")
+
+
+def _proc_dossier_id(world: Any, *, tenant: str = "owner", open_it: bool = True, title: str | None = None) -> int:
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from portal.procurement.operations import create_dossier, open_dossier
+
+    user = _proc_user(world, tenant)
+    with tenant_context(user.tenant_id, user_id=user.id):
+        dossier = create_dossier(
+            {
+                "title": title or secret("Matrixdossier"),
+                "cpv_code": "09310000-5",
+                "legal_form": "opdrachtencentrale",
+                "procedure": "openbare_procedure",
+                "estimated_value": Decimal("100000"),
+                "joining_deadline_on": date.today() + timedelta(days=30),
+                "lots": [{"title": "Perceel groene stroom", "unit": "MWh", "estimated_value": Decimal("50000")}],
+            }
+        )
+        if open_it:
+            open_dossier(dossier, world.regions["a"].id)
+        db.session.commit()
+        return dossier.id
+
+
+def _proc_dossier(world: Any, shared: bool, route: str) -> Target:
+    from portal.procurement.models import Dossier, Lot, Stage
+
+    title = secret("Matrixdossier")
+    dossier_id = _proc_dossier_id(world, open_it=shared, title=title)
+
+    def read() -> Any:
+        row = db.session.execute(
+            select(Dossier.title, Dossier.status, Dossier.audience, Dossier.stage).where(Dossier.id == dossier_id)
+        ).one_or_none()
+        lots = db.session.execute(select(Lot.title, Lot.supplier_name).where(Lot.dossier_id == dossier_id)).all()
+        stages = db.session.execute(
+            select(Stage.stage, Stage.planned_on, Stage.actual_on).where(Stage.dossier_id == dossier_id)
+        ).all()
+        return (None if row is None else tuple(row), sorted(map(tuple, lots)), sorted(map(tuple, stages), key=str))
+
+    return Target(path=route.format(id=dossier_id), secret=title, state=owner_snapshot(world, read))
+
+
+def _proc_lot(world: Any, shared: bool, route: str) -> Target:
+    from portal.procurement.models import Dossier, Lot
+
+    title = secret("Matrixdossier")
+    dossier_id = _proc_dossier_id(world, open_it=shared, title=title)
+    with tenant_context(world.tenants["owner"].id):
+        lot_id = db.session.scalar(select(Lot.id).join(Dossier).where(Lot.dossier_id == dossier_id))
+
+    def read() -> Any:
+        return db.session.execute(select(Lot.supplier_name, Lot.awarded_value).where(Lot.id == lot_id)).one_or_none()
+
+    return Target(path=route.format(id=lot_id), secret=title, state=owner_snapshot(world, read))
+
+
+def _proc_plan(world: Any, shared: bool, route: str) -> Target:
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from portal.procurement.models import PurchasePlan
+    from portal.procurement.operations import create_plan
+
+    subject = secret("Matrixplan")
+    user = _proc_user(world, "owner")
+    with tenant_context(user.tenant_id, user_id=user.id):
+        plan = create_plan(
+            {
+                "subject": subject,
+                "cpv_code": "30200000-1",
+                "estimated_value": Decimal("25000"),
+                "expected_from_on": date.today(),
+                "expected_until_on": date.today() + timedelta(days=200),
+                "region_id": world.regions["a"].id if shared else None,
+            }
+        )
+        db.session.commit()
+        plan_id = plan.id
+
+    def read() -> Any:
+        row = db.session.execute(
+            select(PurchasePlan.subject, PurchasePlan.estimated_value).where(PurchasePlan.id == plan_id)
+        ).one_or_none()
+        return None if row is None else tuple(row)
+
+    return Target(path=route.format(id=plan_id), secret=subject, state=owner_snapshot(world, read))
+
+
+def _proc_participation(world: Any, shared: bool, route: str) -> Target:
+    from portal.procurement.models import Dossier, Participation
+    from portal.procurement.operations import join
+
+    title = secret("Matrixdeelname")
+    # Tenant "owner" participates in a dossier led by "partner": the participation is owner's row.
+    dossier_id = _proc_dossier_id(world, tenant="partner", title=title)
+    user = _proc_user(world, "owner")
+    with tenant_context(user.tenant_id, user_id=user.id):
+        dossier = db.session.scalar(select(Dossier).where(Dossier.id == dossier_id))
+        part = join(dossier, {"contact_name": title})
+        db.session.commit()
+        part_id = part.id
+
+    def read() -> Any:
+        row = db.session.execute(
+            select(Participation.status, Participation.mandate_reference, Participation.contact_name).where(
+                Participation.id == part_id
+            )
+        ).one_or_none()
+        return None if row is None else tuple(row)
+
+    return Target(path=route.format(id=part_id), secret=title, state=owner_snapshot(world, read))
+
+
+_AWARD = {"supplier_name": "Matrix nv", "supplier_kbo": "BE 0207.437.468", "awarded_value": "40000"}
+_MANDATE = {"mandate_body": "college", "mandate_on": "2026-01-05", "mandate_reference": "CBS-2026-01"}
+
+REGISTRY.update(
+    {
+        "/<tenant>/aankoop/planning/<int:plan_id>/verwijderen": Entry(
+            build=lambda w, s: _proc_plan(w, s, "/<tenant>/aankoop/planning/{id}/verwijderen"),
+            methods=("POST",),
+            role="aankoper",
+            shareable=True,
+        ),
+        "/<tenant>/aankoop/dossiers/<int:dossier_id>": Entry(
+            build=lambda w, s: _proc_dossier(w, s, "/<tenant>/aankoop/dossiers/{id}"),
+            methods=("GET",),
+            role="aankoper",
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/<tenant>/aankoop/dossiers/<int:dossier_id>/openen": Entry(
+            build=lambda w, s: _proc_dossier(w, False, "/<tenant>/aankoop/dossiers/{id}/openen"),
+            methods=("POST",),
+            role="aankoper",
+        ),
+        "/<tenant>/aankoop/dossiers/<int:dossier_id>/percelen": Entry(
+            build=lambda w, s: _proc_dossier(w, s, "/<tenant>/aankoop/dossiers/{id}/percelen"),
+            methods=("POST",),
+            role="aankoper",
+            shareable=True,
+            data={"POST": {"title": "Perceel van de matrix", "unit": "stuk", "estimated_value": "10"}},
+        ),
+        "/<tenant>/aankoop/dossiers/<int:dossier_id>/fasen": Entry(
+            build=lambda w, s: _proc_dossier(w, s, "/<tenant>/aankoop/dossiers/{id}/fasen"),
+            methods=("POST",),
+            role="aankoper",
+            shareable=True,
+            data={"POST": {"stage": "marktverkenning", "planned_on": "2026-02-01"}},
+        ),
+        "/<tenant>/aankoop/dossiers/<int:dossier_id>/behoeften.csv": Entry(
+            build=lambda w, s: _proc_dossier(w, s, "/<tenant>/aankoop/dossiers/{id}/behoeften.csv"),
+            methods=("GET",),
+            role="aankoper",
+            shareable=True,
+        ),
+        "/<tenant>/aankoop/percelen/<int:lot_id>/gunnen": Entry(
+            build=lambda w, s: _proc_lot(w, s, "/<tenant>/aankoop/percelen/{id}/gunnen"),
+            methods=("POST",),
+            role="aankoper",
+            shareable=True,
+            data={"POST": _AWARD},
+        ),
+        "/<tenant>/aankoop/deelnames/<int:participation_id>/intrekken": Entry(
+            build=lambda w, s: _proc_participation(w, s, "/<tenant>/aankoop/deelnames/{id}/intrekken"),
+            methods=("POST",),
+            role="aankoper",
+        ),
+        "/api/v1/procurement/plans/<int:plan_id>": Entry(
+            build=lambda w, s: _proc_plan(w, s, "/api/v1/procurement/plans/{id}"),
+            methods=("GET", "PATCH", "DELETE"),
+            role="aankoper",
+            shareable=True,
+            shared_reads=("GET",),
+            data={"PATCH": {"estimated_value": "99999"}},
+        ),
+        "/api/v1/procurement/dossiers/<int:dossier_id>": Entry(
+            build=lambda w, s: _proc_dossier(w, s, "/api/v1/procurement/dossiers/{id}"),
+            methods=("GET", "PATCH"),
+            role="aankoper",
+            shareable=True,
+            shared_reads=("GET",),
+            data={"PATCH": {"title": "Gewijzigd via de API"}},
+        ),
+        "/api/v1/procurement/dossiers/<int:dossier_id>/open": Entry(
+            build=lambda w, s: _proc_dossier(w, False, "/api/v1/procurement/dossiers/{id}/open"),
+            methods=("POST",),
+            role="aankoper",
+            owner_status={"POST": 200},
+        ),
+        "/api/v1/procurement/dossiers/<int:dossier_id>/lots": Entry(
+            build=lambda w, s: _proc_dossier(w, s, "/api/v1/procurement/dossiers/{id}/lots"),
+            methods=("POST",),
+            role="aankoper",
+            shareable=True,
+            data={"POST": {"title": "Perceel via de API", "unit": "stuk"}},
+            owner_status={"POST": 201},
+        ),
+        "/api/v1/procurement/dossiers/<int:dossier_id>/stages": Entry(
+            build=lambda w, s: _proc_dossier(w, s, "/api/v1/procurement/dossiers/{id}/stages"),
+            methods=("PUT",),
+            role="aankoper",
+            shareable=True,
+            data={"PUT": {"stage": "bestek", "planned_on": "2026-03-01"}},
+        ),
+        "/api/v1/procurement/dossiers/<int:dossier_id>/needs": Entry(
+            build=lambda w, s: _proc_dossier(w, s, "/api/v1/procurement/dossiers/{id}/needs"),
+            methods=("GET",),
+            role="aankoper",
+            shareable=True,
+        ),
+        "/api/v1/procurement/lots/<int:lot_id>/award": Entry(
+            build=lambda w, s: _proc_lot(w, s, "/api/v1/procurement/lots/{id}/award"),
+            methods=("POST",),
+            role="aankoper",
+            shareable=True,
+            data={"POST": _AWARD},
+            owner_status={"POST": 200},
+        ),
+        "/api/v1/procurement/participations/<int:participation_id>": Entry(
+            build=lambda w, s: _proc_participation(w, s, "/api/v1/procurement/participations/{id}"),
+            methods=("GET", "PATCH", "DELETE"),
+            role="aankoper",
+            data={"PATCH": _MANDATE},
+        ),
+    }
+)
+
+# -- end procurement --
+
+
+# -- hr --
+def _hr_vacancy_id(world: Any, shared: bool, title: str, *, publish: bool = True) -> int:
+    from portal.hr.operations import change_vacancy_status, create_vacancy
+
+    hr = world.user("owner", "hr")
+    with tenant_context(hr.tenant_id, user_id=hr.id):
+        data: dict[str, Any] = {"title": title, "grade": "B1", "deadline_on": date.today() + timedelta(days=30)}
+        if shared:
+            data.update(kind="intern", audience="region", region_id=world.regions["a"].id)
+        obj = create_vacancy(data, author_id=hr.id)
+        if publish:
+            change_vacancy_status(obj, "gepubliceerd")
+        db.session.commit()
+        return obj.id
+
+
+def _hr_vacancy(world: Any, shared: bool, route: str) -> Target:
+    from portal.hr.models import Application, Vacancy
+
+    title = secret("Matrixvacature")
+    vacancy_id = _hr_vacancy_id(world, shared, title)
+
+    def read() -> Any:
+        row = db.session.execute(
+            select(Vacancy.title, Vacancy.status, Vacancy.audience).where(Vacancy.id == vacancy_id)
+        ).one_or_none()
+        apps = db.session.scalars(select(Application.id).where(Application.vacancy_id == vacancy_id)).all()
+        return None if row is None else (*row, len(apps))
+
+    return Target(path=route.format(id=vacancy_id), secret=title, state=owner_snapshot(world, read))
+
+
+def _hr_public(world: Any, shared: bool, route: str) -> Target:
+    from portal.hr.models import Application
+
+    title = secret("Matrixconcept")
+    vacancy_id = _hr_vacancy_id(world, False, title, publish=False)
+    return Target(
+        path=route.format(id=vacancy_id),
+        secret=title,
+        state=owner_snapshot(world, lambda: len(db.session.scalars(select(Application.id)).all())),
+    )
+
+
+def _hr_application(world: Any, shared: bool, route: str) -> Target:
+    from portal.hr.models import Application, Vacancy
+    from portal.hr.operations import submit_public_application
+
+    name = secret("Matrixkandidaat")
+    vacancy_id = _hr_vacancy_id(world, False, secret("Matrixvacature"))
+    with tenant_context(world.tenants["owner"].id):
+        vacancy = db.session.scalar(select(Vacancy).where(Vacancy.id == vacancy_id))
+        app = submit_public_application(
+            vacancy,
+            {"full_name": name, "email": "kandidaat@example.org", "consent": True},
+            ("cv.pdf", f"%PDF-1.4 {name}".encode()),
+        )
+        db.session.commit()
+        app_id = app.id
+    return Target(
+        path=route.format(id=app_id, vacancy=vacancy_id),
+        secret=name,
+        state=owner_snapshot(
+            world, lambda: db.session.scalar(select(Application.status).where(Application.id == app_id))
+        ),
+    )
+
+
+def _hr_receipt(world: Any, shared: bool, route: str) -> Target:
+    from portal.hr.models import ApplicationReceipt, Vacancy
+    from portal.hr.operations import submit_internal_application
+
+    title = secret("Matrixmobiliteit")
+    vacancy_id = _hr_vacancy_id(world, True, title)
+    candidate = world.user("owner", "dienst")
+    with tenant_context(candidate.tenant_id, user_id=candidate.id):
+        vacancy = db.session.scalar(select(Vacancy).where(Vacancy.id == vacancy_id))
+        receipt = submit_internal_application(vacancy, candidate, {"consent": True})
+        db.session.commit()
+        receipt_id = receipt.id
+    return Target(
+        path=route.format(id=receipt_id),
+        secret=title,
+        state=owner_snapshot(
+            world, lambda: db.session.scalar(select(ApplicationReceipt.id).where(ApplicationReceipt.id == receipt_id))
+        ),
+    )
+
+
+_HR_FORM = {"title": "Gewijzigd door de matrix", "grade": "B2", "kind": "extern", "audience": "own",
+            "deadline_on": (date.today() + timedelta(days=40)).isoformat(), "percentage": "80"}  # fmt: skip
+_NOT_PUBLIC = {"GET": 404, "POST": 404}
+
+REGISTRY.update(
+    {
+        "/<tenant>/hr/vacatures/<int:vacancy_id>": Entry(
+            build=lambda w, s: _hr_vacancy(w, s, "/<tenant>/hr/vacatures/{id}"),
+            methods=("GET",),
+            role="hr",
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/<tenant>/hr/vacatures/<int:vacancy_id>/bewerken": Entry(
+            build=lambda w, s: _hr_vacancy(w, s, "/<tenant>/hr/vacatures/{id}/bewerken"),
+            methods=("GET", "POST"),
+            role="hr",
+            shareable=True,
+            data={"POST": _HR_FORM},
+        ),
+        "/<tenant>/hr/vacatures/<int:vacancy_id>/status": Entry(
+            build=lambda w, s: _hr_vacancy(w, s, "/<tenant>/hr/vacatures/{id}/status"),
+            methods=("POST",),
+            role="hr",
+            shareable=True,
+            data={"POST": {"status": "afgesloten"}},
+        ),
+        # Applying is the one write a partner makes on a shared vacancy: it files a row with the owner.
+        "/<tenant>/hr/vacatures/<int:vacancy_id>/solliciteren": Entry(
+            build=lambda w, s: _hr_vacancy(w, s, "/<tenant>/hr/vacatures/{id}/solliciteren"),
+            methods=("GET", "POST"),
+            role="dienst",
+            shareable=True,
+            shared_reads=("GET", "POST"),
+            data={"POST": {"motivation": "Matrix", "consent": "1"}},
+            owner_status={"GET": 200, "POST": 200},
+        ),
+        "/<tenant>/hr/sollicitaties/<int:application_id>": Entry(
+            build=lambda w, s: _hr_application(w, s, "/<tenant>/hr/sollicitaties/{id}"),
+            methods=("GET", "POST"),
+            role="hr",
+            per_user=True,
+            data={"POST": {"status": "screening"}},
+        ),
+        "/<tenant>/hr/sollicitaties/<int:application_id>/cv": Entry(
+            build=lambda w, s: _hr_application(w, s, "/<tenant>/hr/sollicitaties/{id}/cv"),
+            methods=("GET",),
+            role="hr",
+            per_user=True,
+        ),
+        "/<tenant>/hr/sollicitaties/<int:application_id>/export": Entry(
+            build=lambda w, s: _hr_application(w, s, "/<tenant>/hr/sollicitaties/{id}/export"),
+            methods=("GET",),
+            role="hr",
+            per_user=True,
+        ),
+        "/<tenant>/hr/mijn-sollicitaties/<int:receipt_id>": Entry(
+            build=lambda w, s: _hr_receipt(w, s, "/<tenant>/hr/mijn-sollicitaties/{id}"),
+            methods=("GET",),
+            role="dienst",
+            per_user=True,
+            colleague_role="hr",
+        ),
+        "/<tenant>/hr/mijn-sollicitaties/<int:receipt_id>/export": Entry(
+            build=lambda w, s: _hr_receipt(w, s, "/<tenant>/hr/mijn-sollicitaties/{id}/export"),
+            methods=("GET",),
+            role="dienst",
+            per_user=True,
+            colleague_role="hr",
+        ),
+        "/api/v1/vacancies/<int:vacancy_id>": Entry(
+            build=lambda w, s: _hr_vacancy(w, s, "/api/v1/vacancies/{id}"),
+            methods=("GET", "PATCH"),
+            role="hr",
+            shareable=True,
+            shared_reads=("GET",),
+            data={"PATCH": {"title": "Gewijzigd via de API"}},
+        ),
+        "/api/v1/vacancies/<int:vacancy_id>/status": Entry(
+            build=lambda w, s: _hr_vacancy(w, s, "/api/v1/vacancies/{id}/status"),
+            methods=("POST",),
+            role="hr",
+            shareable=True,
+            data={"POST": {"status": "afgesloten"}},
+            owner_status={"POST": 200},
+        ),
+        "/api/v1/vacancies/<int:vacancy_id>/applications": Entry(
+            build=lambda w, s: _hr_application(w, s, "/api/v1/vacancies/{vacancy}/applications"),
+            methods=("GET",),
+            role="hr",
+            per_user=True,
+        ),
+        "/api/v1/applications/<int:application_id>": Entry(
+            build=lambda w, s: _hr_application(w, s, "/api/v1/applications/{id}"),
+            methods=("GET", "PATCH"),
+            role="hr",
+            per_user=True,
+            data={"PATCH": {"status": "screening"}},
+        ),
+        # Public job pages: a concept (or another municipality's) vacancy is 404 for everyone.
+        "/werken-bij/<slug>/<int:vacancy_id>": Entry(
+            build=lambda w, s: _hr_public(w, s, "/werken-bij/<tenant>/{id}"),
+            methods=("GET",),
+            owner_status=_NOT_PUBLIC,
+        ),
+        "/werken-bij/<slug>/<int:vacancy_id>/solliciteren": Entry(
+            build=lambda w, s: _hr_public(w, s, "/werken-bij/<tenant>/{id}/solliciteren"),
+            methods=("GET", "POST"),
+            data={"POST": {"full_name": "Matrix", "email": "m@example.org", "consent": "1"}},
+            owner_status=_NOT_PUBLIC,
+        ),
+        "/werken-bij/<slug>/<int:vacancy_id>/bedankt": Entry(
+            build=lambda w, s: _hr_public(w, s, "/werken-bij/<tenant>/{id}/bedankt"),
+            methods=("GET",),
+            owner_status=_NOT_PUBLIC,
+        ),
+    }
+)
+EXEMPT.update(
+    {
+        "/werken-bij/<slug>": "public job page: a municipality's published external vacancies, public by design; "
+        "what it lists is tested in tests/test_hr.py",
+        "/werken-bij/<slug>/feed.atom": "public Atom feed of the same published external vacancies (tests/test_hr.py)",
+    }
+)
+# -- end hr --
+
+
+# -- policy_tables --
+
+
+def _policy_world(world: Any, shared: bool) -> dict[str, Any]:
+    """Create a table of "owner" in region A with a coming meeting, an item, a proposal and an action."""
+    from datetime import date as _date
+    from datetime import time as _time
+    from datetime import timedelta as _timedelta
+
+    from portal.policy_tables import operations as pt_ops
+
+    name = secret("Matrixtafel")
+    location = secret("Matrixzaal")
+    action_title = secret("Matrixactie")
+    author = world.user("owner", "ad")
+    owner_id = world.tenants["owner"].id
+    with tenant_context(owner_id, user_id=author.id):
+        table = pt_ops.create_table(
+            {"name": name, "theme": "vrije_tijd", "region_id": world.regions["a"].id}, tenant_id=owner_id
+        )
+        meeting = pt_ops.create_meeting(
+            table,
+            {
+                "day": _date.today() + _timedelta(days=7),
+                "start_time": _time(14),
+                "end_time": _time(16),
+                "location": location,
+            },
+        )
+        first = pt_ops.add_agenda_item(
+            meeting, {"kind": "informatie", "title": "Punt een", "owner_tenant_id": owner_id}
+        )
+        pt_ops.add_agenda_item(meeting, {"kind": "bespreking", "title": "Punt twee", "owner_tenant_id": owner_id})
+        proposal = pt_ops.propose_item(
+            meeting, {"kind": "bespreking", "title": "Matrixvoorstel"}, tenant_id=owner_id, user_id=author.id
+        )
+        action = pt_ops.create_action(
+            meeting, {"title": action_title, "owner_tenant_id": owner_id}, path="/beleidstafels/vergaderingen/0"
+        )
+        decision = pt_ops.record_decision(first, "<p>Matrixbeslissing</p>")
+        objects = [table, meeting, first, proposal, action, decision]
+        if not shared:
+            for obj in objects:
+                set_audience(obj, "own")
+        db.session.commit()
+        return {
+            "table": table.id,
+            "meeting": meeting.id,
+            "item": first.id,
+            "proposal": proposal.id,
+            "action": action.id,
+            "decision": decision.id,
+            "name": name,
+            "location": location,
+            "action_title": action_title,
+        }
+
+
+def _policy_target(route: str, key: str, secret_key: str, state: Callable[[dict[str, Any]], Any]) -> Any:
+    def build(world: Any, shared: bool) -> Target:
+        ids = _policy_world(world, shared)
+        return Target(
+            path=route.format(id=ids[key]),
+            secret=ids[secret_key],
+            state=owner_snapshot(world, lambda: state(ids)),
+        )
+
+    return build
+
+
+def _pt_state(kind: str) -> Callable[[dict[str, Any]], Any]:
+    from sqlalchemy import func as _func
+
+    from portal.policy_tables.models import (
+        ActionItem,
+        AgendaItem,
+        AgendaProposal,
+        Decision,
+        DecisionFollowUp,
+        Meeting,
+        PolicyTable,
+        TableMember,
+    )
+
+    def state(ids: dict[str, Any]) -> Any:
+        if kind == "table":
+            return db.session.scalar(select(PolicyTable.name).where(PolicyTable.id == ids["table"]))
+        if kind == "seats":
+            return db.session.scalar(select(_func.count()).select_from(TableMember))
+        if kind == "meetings":
+            return db.session.scalar(select(_func.count(Meeting.id)).where(Meeting.table_id == ids["table"]))
+        if kind == "items":
+            return tuple(
+                db.session.execute(
+                    select(AgendaItem.id, AgendaItem.position).where(AgendaItem.meeting_id == ids["meeting"])
+                ).all()
+            )
+        if kind == "proposals":
+            return db.session.scalar(
+                select(_func.count(AgendaProposal.id)).where(AgendaProposal.meeting_id == ids["meeting"])
+            )
+        if kind == "published":
+            return db.session.scalar(select(Meeting.agenda_published_at).where(Meeting.id == ids["meeting"]))
+        if kind == "actions":
+            return tuple(
+                db.session.execute(
+                    select(ActionItem.id, ActionItem.status).where(ActionItem.meeting_id == ids["meeting"])
+                ).all()
+            )
+        if kind == "decision":
+            return db.session.scalar(select(Decision.text_html).where(Decision.id == ids["decision"]))
+        if kind == "follow_ups":
+            return tuple(
+                db.session.execute(
+                    select(DecisionFollowUp.tenant_id, DecisionFollowUp.status).where(
+                        DecisionFollowUp.decision_id == ids["decision"]
+                    )
+                ).all()
+            )
+        raise AssertionError(kind)
+
+    return state
+
+
+_PT = "/<tenant>/beleidstafels"
+REGISTRY.update(
+    {
+        f"{_PT}/<int:table_id>": Entry(
+            build=_policy_target(_PT + "/{id}", "table", "name", _pt_state("table")),
+            methods=("GET",),
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        # Members act here on the chair's table (own seat row): tested in test_policy_tables_*;
+        # the matrix checks that an unshared table is unreachable for every other tenant.
+        f"{_PT}/<int:table_id>/zetel": Entry(
+            build=_policy_target(_PT + "/{id}/zetel", "table", "name", _pt_state("seats")),
+            methods=("POST",),
+            data={"POST": {"policy_contact": "Schepen uit de matrix"}},
+        ),
+        f"{_PT}/<int:table_id>/vergaderingen/nieuw": Entry(
+            build=_policy_target(_PT + "/{id}/vergaderingen/nieuw", "table", "name", _pt_state("meetings")),
+            methods=("GET", "POST"),
+            shareable=True,
+            data={"POST": {"day": "2099-01-05", "start_time": "10:00", "end_time": "12:00", "location": "Zaal"}},
+        ),
+        f"{_PT}/vergaderingen/<int:meeting_id>": Entry(
+            build=_policy_target(_PT + "/vergaderingen/{id}", "meeting", "location", _pt_state("items")),
+            methods=("GET",),
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        f"{_PT}/vergaderingen/<int:meeting_id>/punten": Entry(
+            build=_policy_target(_PT + "/vergaderingen/{id}/punten", "meeting", "location", _pt_state("items")),
+            methods=("POST",),
+            shareable=True,
+            data={"POST": {"kind": "beslissing", "title": "Punt uit de matrix"}},
+        ),
+        f"{_PT}/punten/<int:item_id>/verplaatsen": Entry(
+            build=_policy_target(_PT + "/punten/{id}/verplaatsen", "item", "location", _pt_state("items")),
+            methods=("POST",),
+            shareable=True,
+            data={"POST": {"direction": "down"}},
+        ),
+        f"{_PT}/vergaderingen/<int:meeting_id>/voorstellen": Entry(
+            build=_policy_target(
+                _PT + "/vergaderingen/{id}/voorstellen", "meeting", "location", _pt_state("proposals")
+            ),
+            methods=("POST",),
+            data={"POST": {"kind": "informatie", "title": "Voorstel uit de matrix"}},
+        ),
+        f"{_PT}/voorstellen/<int:proposal_id>/aanvaarden": Entry(
+            build=_policy_target(_PT + "/voorstellen/{id}/aanvaarden", "proposal", "location", _pt_state("items")),
+            methods=("POST",),
+            shareable=True,
+        ),
+        f"{_PT}/voorstellen/<int:proposal_id>/intrekken": Entry(
+            build=_policy_target(_PT + "/voorstellen/{id}/intrekken", "proposal", "location", _pt_state("proposals")),
+            methods=("POST",),
+            shareable=True,
+        ),
+        f"{_PT}/vergaderingen/<int:meeting_id>/publiceren": Entry(
+            build=_policy_target(_PT + "/vergaderingen/{id}/publiceren", "meeting", "location", _pt_state("published")),
+            methods=("POST",),
+            shareable=True,
+        ),
+        f"{_PT}/vergaderingen/<int:meeting_id>/actiepunten": Entry(
+            build=_policy_target(_PT + "/vergaderingen/{id}/actiepunten", "meeting", "location", _pt_state("actions")),
+            methods=("POST",),
+            shareable=True,
+            data={"POST": {"title": "Actie uit de matrix"}},
+        ),
+        f"{_PT}/actiepunten/<int:action_id>/status": Entry(
+            build=_policy_target(_PT + "/actiepunten/{id}/status", "action", "action_title", _pt_state("actions")),
+            methods=("POST",),
+            shareable=True,
+            data={"POST": {"status": "klaar"}},
+        ),
+        f"{_PT}/punten/<int:item_id>/besluit": Entry(
+            build=_policy_target(_PT + "/punten/{id}/besluit", "item", "location", _pt_state("decision")),
+            methods=("POST",),
+            shareable=True,
+            data={"POST": {"text_html": "Gewijzigd door de matrix"}},
+        ),
+        # Members record their own follow-up on the chair's decision: see test_policy_tables_*.
+        f"{_PT}/besluiten/<int:decision_id>/opvolging": Entry(
+            build=_policy_target(_PT + "/besluiten/{id}/opvolging", "decision", "location", _pt_state("follow_ups")),
+            methods=("POST",),
+            data={"POST": {"status": "voor_te_leggen"}},
+        ),
+        "/api/v1/policy-tables/<int:table_id>": Entry(
+            build=_policy_target("/api/v1/policy-tables/{id}", "table", "name", _pt_state("table")),
+            methods=("GET", "PATCH"),
+            shareable=True,
+            shared_reads=("GET",),
+            data={"PATCH": {"name": "Gewijzigd via de API"}},
+        ),
+        "/api/v1/policy-tables/<int:table_id>/meetings": Entry(
+            build=_policy_target("/api/v1/policy-tables/{id}/meetings", "table", "location", _pt_state("table")),
+            methods=("GET",),
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/api/v1/policy-tables/meetings/<int:meeting_id>": Entry(
+            build=_policy_target("/api/v1/policy-tables/meetings/{id}", "meeting", "location", _pt_state("items")),
+            methods=("GET",),
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/api/v1/policy-tables/actions/<int:action_id>": Entry(
+            build=_policy_target("/api/v1/policy-tables/actions/{id}", "action", "action_title", _pt_state("actions")),
+            methods=("GET", "PATCH"),
+            shareable=True,
+            shared_reads=("GET",),
+            data={"PATCH": {"status": "bezig"}},
+        ),
+    }
+)
+
+# -- end policy_tables --
+
+
+# -- rentals --
+def _rental_resource(world: Any, shared: bool, route: str) -> Target:
+    from portal.rentals.models import Resource
+    from tests.rentals_helpers import make_resource
+
+    name = secret("Matrixpodium")
+    rid = make_resource(world, name, shared=shared)
+
+    def read() -> Any:
+        row = db.session.execute(select(Resource.name, Resource.audience).where(Resource.id == rid)).one_or_none()
+        return None if row is None else tuple(row)
+
+    return Target(path=route.format(id=rid), secret=name, state=owner_snapshot(world, read))
+
+
+def _rental_reservation(world: Any, shared: bool, route: str) -> Target:
+    """A reservation owned by "owner" (of its own resource): only the owner tenant may reach it."""
+    from portal.rentals.models import Reservation
+    from tests.rentals_helpers import make_reservation, make_resource
+
+    name = secret("Matrixreservatie")
+    rid = make_resource(world, name, shared=shared)
+    res_id, _booking_id = make_reservation(world, rid, tenant="owner")
+
+    def read() -> Any:
+        return db.session.scalar(select(Reservation.status).where(Reservation.id == res_id))
+
+    return Target(path=route.format(id=res_id), secret=name, state=owner_snapshot(world, read))
+
+
+def _rental_booking(world: Any, shared: bool, route: str) -> Target:
+    """A request by the partner for the owner's resource: the owner's booking row."""
+    from portal.rentals.models import Booking
+    from tests.rentals_helpers import make_reservation, make_resource
+
+    name = secret("Matrixaanvraag")
+    rid = make_resource(world, name, shared=True)
+    _res_id, booking_id = make_reservation(world, rid, tenant="partner")
+
+    def read() -> Any:
+        return db.session.scalar(select(Booking.status).where(Booking.id == booking_id))
+
+    return Target(path=route.format(id=booking_id), secret=name, state=owner_snapshot(world, read))
+
+
+REGISTRY.update(
+    {
+        "/<tenant>/verhuur/materieel/<int:resource_id>": Entry(
+            build=lambda w, s: _rental_resource(w, s, "/<tenant>/verhuur/materieel/{id}"),
+            methods=("GET",),
+            role="dienst",
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/<tenant>/verhuur/materieel/<int:resource_id>/bezetting.json": Entry(
+            build=lambda w, s: _rental_resource(w, s, "/<tenant>/verhuur/materieel/{id}/bezetting.json"),
+            methods=("GET",),
+            role="dienst",
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/api/v1/rentals/resources/<int:resource_id>": Entry(
+            build=lambda w, s: _rental_resource(w, s, "/api/v1/rentals/resources/{id}"),
+            methods=("GET",),
+            role="dienst",
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/<tenant>/verhuur/reservaties/<int:reservation_id>": Entry(
+            build=lambda w, s: _rental_reservation(w, s, "/<tenant>/verhuur/reservaties/{id}"),
+            methods=("GET",),
+            role="dienst",
+        ),
+        "/<tenant>/verhuur/reservaties/<int:reservation_id>/annuleren": Entry(
+            build=lambda w, s: _rental_reservation(w, s, "/<tenant>/verhuur/reservaties/{id}/annuleren"),
+            methods=("POST",),
+            role="dienst",
+        ),
+        "/api/v1/rentals/reservations/<int:reservation_id>": Entry(
+            build=lambda w, s: _rental_reservation(w, s, "/api/v1/rentals/reservations/{id}"),
+            methods=("GET",),
+            role="dienst",
+        ),
+        "/api/v1/rentals/reservations/<int:reservation_id>/cancel": Entry(
+            build=lambda w, s: _rental_reservation(w, s, "/api/v1/rentals/reservations/{id}/cancel"),
+            methods=("POST",),
+            role="dienst",
+            owner_status={"POST": 200},
+        ),
+        "/<tenant>/verhuur/aanvragen/<int:booking_id>": Entry(
+            build=lambda w, s: _rental_booking(w, s, "/<tenant>/verhuur/aanvragen/{id}"),
+            methods=("GET",),
+            role="dienst",
+        ),
+        "/<tenant>/verhuur/aanvragen/<int:booking_id>/beslissen": Entry(
+            build=lambda w, s: _rental_booking(w, s, "/<tenant>/verhuur/aanvragen/{id}/beslissen"),
+            methods=("POST",),
+            role="dienst",
+            data={"POST": {"action": "goedkeuren"}},
+        ),
+        "/api/v1/rentals/bookings/<int:booking_id>": Entry(
+            build=lambda w, s: _rental_booking(w, s, "/api/v1/rentals/bookings/{id}"),
+            methods=("GET",),
+            role="dienst",
+        ),
+        "/api/v1/rentals/bookings/<int:booking_id>/decision": Entry(
+            build=lambda w, s: _rental_booking(w, s, "/api/v1/rentals/bookings/{id}/decision"),
+            methods=("POST",),
+            role="dienst",
+            data={"POST": {"action": "goedkeuren"}},
+            owner_status={"POST": 200},
+        ),
+    }
+)
+# -- end rentals --

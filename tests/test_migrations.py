@@ -149,6 +149,8 @@ def test_downgrade_to_base_and_upgrade_again_on_postgresql(app, tmp_path):
         }
         with other_app(app, tmp_path, **overrides) as other, other.app_context():
             x_arg = [f"app_role={runtime}"]
+            upgrade(revision="0001", x_arg=x_arg)
+            foundation_tables = state()["tables"]
             upgrade(x_arg=x_arg)
             up = state()
             assert {"announcements", "share_grants", "audit_entries"} <= up["forced"]
@@ -159,7 +161,8 @@ def test_downgrade_to_base_and_upgrade_again_on_postgresql(app, tmp_path):
 
             downgrade(revision="0001", x_arg=x_arg)
             down = state()
-            assert down["tables"] == up["tables"]
+            # Later migrations (the modules) took their tables with them; 0001's remain.
+            assert down["tables"] == foundation_tables
             assert (down["forced"], down["policies"], down["triggers"]) == (set(), 0, set())
             assert (down["default_acl"], down["runtime_may_select"]) == (0, 0)
 

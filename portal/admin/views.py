@@ -116,6 +116,7 @@ def user(user_id: int) -> Any:
     return render_template("admin/user.html", target=target, form=form), status
 
 
+_ID = re.compile(r"^[0-9]{1,9}$")
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 _DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 
@@ -175,7 +176,7 @@ def audit() -> Any:
         stmt = stmt.where(AuditEntry.object_type == filters["object_type"])
     if filters["action"] in ("create", "update", "delete"):
         stmt = stmt.where(AuditEntry.action == filters["action"])
-    if filters["actor"].isdigit():
+    if _ID.match(filters["actor"]):
         stmt = stmt.where(AuditEntry.actor_user_id == int(filters["actor"]))
     start = _parse_day(filters["from"])
     end = _parse_day(filters["to"], end=True)

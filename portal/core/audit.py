@@ -55,14 +55,16 @@ def _plain(value: Any) -> Any:
 def _column_changes(obj: Any, action: str) -> dict[str, list[Any]]:
     state = inspect(obj)
     changes: dict[str, list[Any]] = {}
+    # A model lists its personal data in __audit_secret__: the append-only log never holds it.
+    secret = SECRET_FIELDS | set(getattr(obj, "__audit_secret__", ()))
     for attr in state.mapper.column_attrs:
         key = attr.key
-        if key in SECRET_FIELDS and action != "delete":
+        if key in secret and action != "delete":
             hist = state.attrs[key].history
             if hist.has_changes():
                 changes[key] = ["***", "***"]
             continue
-        if key in SECRET_FIELDS:
+        if key in secret:
             continue
         hist = state.attrs[key].history
         if action == "create":

@@ -7,9 +7,12 @@ from typing import Any
 import structlog
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.core.validation import messages_as_text
 
 log = structlog.get_logger(__name__)
 
@@ -28,17 +31,17 @@ class DomainError(Exception):
 
 
 TITLES = {
-    400: "Ongeldige aanvraag",
-    401: "Aanmelden vereist",
-    403: "Geen toegang",
-    404: "Niet gevonden",
-    405: "Methode niet toegestaan",
-    409: "Conflict",
-    413: "Bestand of aanvraag te groot",
-    415: "Niet-ondersteund formaat",
-    422: "Ongeldige gegevens",
-    429: "Te veel aanvragen",
-    500: "Interne fout",
+    400: _l("Ongeldige aanvraag"),
+    401: _l("Aanmelden vereist"),
+    403: _l("Geen toegang"),
+    404: _l("Niet gevonden"),
+    405: _l("Methode niet toegestaan"),
+    409: _l("Conflict"),
+    413: _l("Bestand of aanvraag te groot"),
+    415: _l("Niet-ondersteund formaat"),
+    422: _l("Ongeldige gegevens"),
+    429: _l("Te veel aanvragen"),
+    500: _l("Interne fout"),
 }
 
 
@@ -67,7 +70,7 @@ def problem(status: int, detail: str | None = None, **extra: Any) -> Response:
     """Return an RFC 9457 problem-details JSON response."""
     body = {
         "type": "about:blank",
-        "title": _(TITLES.get(status, "Fout")),
+        "title": str(TITLES.get(status, _l("Fout"))),
         "status": status,
         "detail": detail or _messages().get(status, ""),
         **extra,
@@ -80,7 +83,7 @@ def problem(status: int, detail: str | None = None, **extra: Any) -> Response:
 
 def error_page(status: int, detail: str | None = None) -> tuple[str, int]:
     """Render the Dutch HTML error page for ``status``."""
-    title = _(TITLES.get(status, "Fout"))
+    title = str(TITLES.get(status, _l("Fout")))
     message = detail or _messages().get(status, "")
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
@@ -95,7 +98,7 @@ def register_error_handlers(app: Flask) -> None:
             detail = _messages()[429]
         elif status == 422 and is_api_request():
             data = getattr(exc, "data", None) or {}
-            return problem(422, errors=data.get("messages", {}))
+            return problem(422, errors=messages_as_text(data.get("messages", {})))
         if is_api_request():
             return problem(status, detail)
         return error_page(status, detail)
@@ -117,7 +120,7 @@ def register_error_handlers(app: Flask) -> None:
 
     def handle_validation(exc: ValidationError) -> Any:
         if is_api_request():
-            return problem(422, errors=exc.messages_dict if hasattr(exc, "messages_dict") else exc.messages)
+            return problem(422, errors=messages_as_text(exc.messages))
         return error_page(422)
 
     def handle_unexpected(exc: Exception) -> Any:

@@ -20,6 +20,7 @@ CATEGORIES: dict[str, Any] = {
     "account": _l("Account en beveiliging"),
     "sharing": _l("Delen en partners"),
     "general": _l("Algemeen"),
+    "aankoop": _l("Gezamenlijke aankoop"),
 }
 # Security mails cannot be switched off.
 MANDATORY = {"account"}

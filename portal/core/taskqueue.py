@@ -40,8 +40,10 @@ def init_celery(app: Flask) -> Celery:
 
     celery = Celery(app.import_name, task_cls=FlaskTask)
     celery.config_from_object(app.config["CELERY"])
-    celery.conf.include = TASK_MODULES
-    celery.conf.beat_schedule = BEAT_SCHEDULE
+    from portal.features import beat_schedule, task_modules
+
+    celery.conf.include = [*TASK_MODULES, *task_modules()]
+    celery.conf.beat_schedule = {**BEAT_SCHEDULE, **beat_schedule()}
     celery.set_default()
     app.extensions["celery"] = celery
     celery.loader.import_default_modules()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from flask import Blueprint, Flask, abort, current_app, flash, g, request, sessi
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
 
 from portal.core.models import utcnow
 from portal.extensions import db
@@ -81,8 +83,33 @@ def _add_tenant(endpoint: str, values: dict[str, Any]) -> None:
         values["tenant"] = current_user.tenant.slug
 
 
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_JSON_NUL = re.compile(rb"\\u0000")
+
+
+def _has_nul(pairs: Any) -> bool:
+    return any("\x00" in str(key) or "\x00" in str(value) for key, value in pairs)
+
+
+def _reject_nul(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Refuse NUL characters anywhere in the input: PostgreSQL text cannot hold them (a 400, not a 500)."""
+    from portal.core.errors import DomainError
+
+    message = _("De aanvraag bevat ongeldige tekens.")
+    if (values and _has_nul(values.items())) or _has_nul(request.args.items(multi=True)):
+        raise DomainError(message, status_code=400)
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            if _has_nul(request.form.items(multi=True)):
+                raise DomainError(message, status_code=400)
+        elif request.is_json and _JSON_NUL.search(request.get_data(cache=True)):
+            raise DomainError(message, status_code=400)
+
+
 def _begin_request() -> None:
-    g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+    supplied = request.headers.get("X-Request-ID", "")
+    # Only a harmless id is taken over into logs and the audit log; anything else gets a fresh one.
+    g.request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
     g.csp_nonce = secrets.token_urlsafe(16)
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=g.request_id, path=request.path)
@@ -159,8 +186,23 @@ def _after_request(response: Any) -> Any:
     return security_headers(response)
 
 
+#: The largest id a database id column holds (PostgreSQL INTEGER).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` that only matches numbers an id column can hold: larger ones are a 404, not a 500."""
+
+    def __init__(
+        self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID, signed: bool = False
+    ) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def init_web(app: Flask) -> None:
-    """Register the request hooks on ``app``."""
+    """Register the request hooks on ``app`` (before any route, for the converter)."""
+    app.url_map.converters["int"] = IdConverter
+    app.url_value_preprocessor(_reject_nul)
     app.url_value_preprocessor(_pull_tenant)
     app.url_defaults(_add_tenant)
     app.before_request(_begin_request)

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from portal.api import PageArgsSchema, PaginationSchema, page_envelope
-from portal.core.loading import get_visible_or_404
+from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.dashboard import operations as ops
 from portal.dashboard import permissions
@@ -30,12 +30,7 @@ class AnnouncementPageSchema(Schema):
 
 
 def _owned(announcement_id: int) -> Announcement:
-    obj = get_visible_or_404(Announcement, announcement_id)
-    if obj.tenant_id != current_user.tenant_id:
-        abort(404)
-    if not permissions.can_edit(current_user, obj):
-        abort(403)
-    return obj
+    return get_editable_or_404(Announcement, announcement_id, permissions.can_edit)
 
 
 @blp.route("")

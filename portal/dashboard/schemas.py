@@ -15,13 +15,13 @@ class CreateAnnouncementSchema(Schema):
 
     title = fields.String(
         required=True,
-        validate=validate.Length(min=3, max=200, error=str(_l("De titel moet tussen 3 en 200 tekens lang zijn."))),
-        error_messages={"required": "Vul een titel in."},
+        validate=validate.Length(min=3, max=200, error=_l("De titel moet tussen 3 en 200 tekens lang zijn.")),
+        error_messages={"required": _l("Vul een titel in.")},
     )
     body_html = fields.String(load_default="", validate=validate.Length(max=20000))
     audience = fields.String(
         load_default="own",
-        validate=validate.OneOf(["own", "region", "partners"], error="Kies wie de mededeling ziet."),
+        validate=validate.OneOf(["own", "region", "partners"], error=_l("Kies wie de mededeling ziet.")),
     )
     region_id = fields.Integer(load_default=None, allow_none=True)
     partner_ids = fields.List(fields.Integer(), load_default=list)
@@ -31,9 +31,9 @@ class CreateAnnouncementSchema(Schema):
     def check_audience(self, data: dict[str, Any], **kwargs: Any) -> None:
         """Require a region for audience 'region' and partners for 'partners'."""
         if data.get("audience") == "region" and not data.get("region_id"):
-            raise ValidationError("Kies het samenwerkingsverband.", "region_id")
+            raise ValidationError(_l("Kies het samenwerkingsverband."), "region_id")
         if data.get("audience") == "partners" and not data.get("partner_ids"):
-            raise ValidationError("Kies minstens één partnerbestuur.", "partner_ids")
+            raise ValidationError(_l("Kies minstens één partnerbestuur."), "partner_ids")
 
 
 class UpdateAnnouncementSchema(Schema):

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from portal.core.errors import DomainError
 from portal.core.forms import load_form
-from portal.core.loading import get_visible_or_404
+from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.core.web import tenant_blueprint
 from portal.dashboard import operations as ops
@@ -96,12 +96,7 @@ def announcement(announcement_id: int) -> Any:
 
 
 def _owned(announcement_id: int) -> Announcement:
-    obj = get_visible_or_404(Announcement, announcement_id)
-    if obj.tenant_id != current_user.tenant_id:
-        abort(404)
-    if not permissions.can_edit(current_user, obj):
-        abort(403)
-    return obj
+    return get_editable_or_404(Announcement, announcement_id, permissions.can_edit)
 
 
 @bp.route("/mededelingen/<int:announcement_id>/bewerken", methods=["GET", "POST"])

@@ -1,0 +1,1 @@
+"""Samenwerkingsovereenkomsten: agreements approved by each party, evaluations and the cooperation matrix."""

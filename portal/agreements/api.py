@@ -1,0 +1,125 @@
+"""REST endpoints for agreements, decisions, evaluations and the cooperation matrix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, jsonify
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from portal.agreements import operations as ops
+from portal.agreements import permissions
+from portal.agreements.models import MATRIX_DOMAINS, Agreement
+from portal.agreements.schemas import AgreementSchema, AgreementSummarySchema, ApprovalDumpSchema, ApprovalSchema
+from portal.api import PageArgsSchema, PaginationSchema, page_envelope
+from portal.core.loading import get_visible_or_404
+from portal.core.pagination import paginate
+from portal.core.schemas import TenantRefSchema
+from portal.extensions import db
+from tenants.sharing import current_regions
+
+blp = Blueprint("agreements_api", __name__, url_prefix="/api/v1/agreements", description="Samenwerkingsovereenkomsten")
+
+
+class AgreementPageSchema(Schema):
+    """A page of agreements (summaries)."""
+
+    items = fields.List(fields.Nested(AgreementSummarySchema))
+    pagination = fields.Nested(PaginationSchema)
+
+
+class EvaluationDumpSchema(Schema):
+    """An evaluation of an agreement."""
+
+    id = fields.Integer()
+    due_on = fields.Date()
+    status = fields.String()
+    scores = fields.Dict(keys=fields.String(), values=fields.Integer())
+    outcome = fields.String(allow_none=True)
+    recommendation = fields.String()
+    completed_on = fields.Date(allow_none=True)
+
+
+class MatrixRowSchema(Schema):
+    """One member's levels per management domain."""
+
+    tenant = fields.Nested(TenantRefSchema)
+    levels = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class MatrixSchema(Schema):
+    """The cooperation matrix of a region: 0 geen, 1 informeel, 2 formeel."""
+
+    region_id = fields.Integer()
+    domains = fields.List(fields.String())
+    rows = fields.List(fields.Nested(MatrixRowSchema))
+
+
+def _party_agreement(agreement_id: int) -> Agreement:
+    return permissions.party_agreement_or_404(agreement_id)
+
+
+@blp.route("")
+class AgreementList(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, AgreementPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List the agreements the caller's municipality may see."""
+        return page_envelope(paginate(ops.visible_agreements(args.get("q"))))
+
+
+@blp.route("/<int:agreement_id>")
+class AgreementItem(MethodView):
+    @blp.response(200, AgreementSchema)
+    def get(self, agreement_id: int) -> Any:
+        """Return an agreement: its terms to a party, only the summary to other viewers."""
+        agreement = get_visible_or_404(Agreement, agreement_id)
+        if permissions.can_read_details(current_user, agreement):
+            return agreement
+        # A Response passes the response schema by: other viewers get the summary only.
+        return jsonify(AgreementSummarySchema().dump(agreement))
+
+
+@blp.route("/<int:agreement_id>/approvals")
+class ApprovalList(MethodView):
+    @blp.response(200, ApprovalDumpSchema(many=True))
+    def get(self, agreement_id: int) -> Any:
+        """List the parties' recorded decisions (parties only)."""
+        return ops.approvals(_party_agreement(agreement_id))
+
+    @blp.arguments(ApprovalSchema)
+    @blp.response(201, ApprovalDumpSchema)
+    def post(self, data: dict[str, Any], agreement_id: int) -> Any:
+        """Record the caller's own municipality's decision on the version awaiting approval."""
+        agreement = _party_agreement(agreement_id)
+        if not permissions.can_decide(current_user, agreement):
+            abort(403)
+        approval = ops.record_approval(agreement, data)
+        db.session.commit()
+        return approval
+
+
+@blp.route("/<int:agreement_id>/evaluations")
+class EvaluationList(MethodView):
+    @blp.response(200, EvaluationDumpSchema(many=True))
+    def get(self, agreement_id: int) -> Any:
+        """List the agreement's evaluations (parties only)."""
+        return ops.evaluations(_party_agreement(agreement_id))
+
+
+@blp.route("/matrix/<int:region_id>")
+class Matrix(MethodView):
+    @blp.response(200, MatrixSchema)
+    def get(self, region_id: int) -> Any:
+        """Return the cooperation matrix of one of the caller's current regions."""
+        if region_id not in {r.id for r in current_regions(current_user.tenant_id)}:
+            abort(404)
+        data = ops.matrix(region_id)
+        return {
+            "region_id": region_id,
+            "domains": list(MATRIX_DOMAINS),
+            "rows": [{"tenant": t, "levels": data["levels"][t.id]} for t in data["members"]],
+        }

@@ -1,0 +1,105 @@
+"""Demo agreements for the demo regions: active, awaiting approval, a draft, an evaluation due."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from portal.agreements import operations as ops
+from portal.agreements.models import Agreement
+from portal.auth.models import User, UserRole
+from portal.extensions import db
+from tenants.context import tenant_context
+from tenants.models import Region, Tenant
+
+TEXT = (
+    "<h2>Artikel 1 — Voorwerp</h2><p>De partijen werken samen zoals hieronder beschreven, elk met behoud"
+    " van de eigen bevoegdheden.</p><h2>Artikel 2 — Kosten</h2><p>Volgens de kostenverdeelsleutel.</p>"
+)
+
+#: (title, trekker, partners, domains, target status, region-visible)
+SAMPLES: list[tuple[str, str, list[str], list[str], str, bool]] = [
+    ("Gedeelde hoogtewerker en podiumwagen", "ranst", ["zandhoven", "zoersel"], ["materieel"], "actief", True),
+    ("Gezamenlijke DPO en informatieveiligheid", "zoersel", ["ranst", "zandhoven"], ["ict"], "ter_goedkeuring", True),
+    ("Intergemeentelijke personeelsdienst", "zandhoven", ["ranst"], ["personeel"], "ontwerp", False),
+    ("Samen communiceren over werven", "lier", ["herenthout"], ["communicatie"], "actief", True),
+]
+
+
+def _ad(tenant_id: int) -> User | None:
+    return db.session.scalar(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.tenant_id == tenant_id, UserRole.role == "algemeen_directeur")
+        .limit(1)
+    )
+
+
+def _approve(agreement_id: int, tenant: Tenant, day: date) -> None:
+    ad = _ad(tenant.id)
+    with tenant_context(tenant.id, user_id=ad.id if ad else None):
+        agreement = db.session.get(Agreement, agreement_id)
+        assert agreement is not None
+        ops.record_approval(
+            agreement,
+            {"body": "gemeenteraad", "decision": "goedgekeurd", "decided_on": day, "reference": f"GR-{day:%Y%m%d}"},
+        )
+        db.session.commit()
+
+
+def load() -> int:
+    """Create the demo agreements that are missing; return how many were made."""
+    tenants = {t.slug: t for t in db.session.scalars(select(Tenant))}
+    regions = {r.slug: r for r in db.session.scalars(select(Region))}
+    created = 0
+    for title, lead, partners, domains, status, visible in SAMPLES:
+        if lead not in tenants or any(p not in tenants for p in partners):
+            continue
+        owner = tenants[lead]
+        ad = _ad(owner.id)
+        with tenant_context(owner.id, user_id=ad.id if ad else None):
+            if db.session.scalar(select(Agreement.id).where(Agreement.title == title)) is not None:
+                continue
+            region = "regio-lier" if lead in ("lier", "herenthout") else "regio-ranst"
+            data: dict[str, Any] = {
+                "title": title,
+                "legal_form": "overeenkomst",
+                "domains": domains,
+                "partner_ids": [tenants[p].id for p in partners],
+                "region_id": regions[region].id if visible else None,
+                "start_date": date(2025, 9, 1),
+                "end_date": date(2028, 12, 31),
+                "renewal_rule": "Stilzwijgend verlengd met telkens drie jaar",
+                "notice_months": 6,
+                "cost_key": "Volgens inwonersaantal op 1 januari",
+                "evaluation_months": 12,
+                "text_html": TEXT,
+            }
+            agreement = ops.create_agreement(data)
+            if status != "ontwerp":
+                ops.submit(agreement)
+            db.session.commit()
+            agreement_id = agreement.id
+        created += 1
+        decided = date.today() - timedelta(days=400)
+        if status == "actief":
+            for slug in [lead, *partners]:
+                _approve(agreement_id, tenants[slug], decided)
+            with tenant_context(owner.id):
+                active = db.session.get(Agreement, agreement_id)
+                assert active is not None
+                # Active for over a year: the daily task finds its first evaluation due.
+                active.activated_on = decided
+                ops.schedule_evaluations()
+                db.session.commit()
+        elif status == "ter_goedkeuring":
+            _approve(agreement_id, owner, date.today() - timedelta(days=20))
+    informal = [("ranst", "wijnegem", "communicatie", "Gezamenlijke nieuwsbrief over evenementen")]
+    for slug, partner, domain, note in informal:
+        if slug in tenants and partner in tenants:
+            with tenant_context(tenants[slug].id):
+                ops.record_informal({"partner_tenant_id": tenants[partner].id, "domain": domain, "note": note})
+                db.session.commit()
+    return created

@@ -1,0 +1,79 @@
+"""Find the feature modules that are installed and plug them into the app, API, worker and demo."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from flask import Flask
+
+#: Feature packages under ``portal/`` in navigation order. A package that exists is plugged in
+#: by convention, so a new module touches no shared file to register itself:
+#:   portal/<name>/views.py  ``bp``: Blueprint named <name> with an ``index`` endpoint (navigation)
+#:   portal/<name>/api.py    ``blp``: flask-smorest Blueprint under /api/v1
+#:   portal/<name>/demo.py   ``load() -> int``: idempotent demo content (runs after the core demo)
+#:   tasks/<name>.py         Celery tasks; an optional ``SCHEDULE`` dict joins the beat schedule
+FEATURES = ("policy_tables", "hr", "rentals", "procurement", "agreements", "reports")
+
+
+def _exists(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
+
+
+def installed() -> list[str]:
+    """Return the feature packages that exist, in navigation order."""
+    return [name for name in FEATURES if _exists(f"portal.{name}")]
+
+
+def _optional(name: str) -> ModuleType | None:
+    return importlib.import_module(name) if _exists(name) else None
+
+
+def register_views(app: Flask) -> None:
+    """Register every installed feature's HTML blueprint and point its navigation entry at it."""
+    from portal.core.templating import MODULES
+
+    for name in installed():
+        views = _optional(f"portal.{name}.views")
+        if views is None:
+            continue
+        app.register_blueprint(views.bp)
+        for entry in MODULES:
+            if entry["key"] == name and not entry["endpoint"]:
+                entry["endpoint"] = f"{name}.index"
+
+
+def api_blueprints() -> list[Any]:
+    """Return the flask-smorest blueprints of the installed features."""
+    found = []
+    for name in installed():
+        api = _optional(f"portal.{name}.api")
+        if api is not None:
+            found.append(api.blp)
+    return found
+
+
+def task_modules() -> list[str]:
+    """Return the Celery task modules of the installed features."""
+    return [f"tasks.{name}" for name in installed() if _exists(f"tasks.{name}")]
+
+
+def beat_schedule() -> dict[str, Any]:
+    """Merge the ``SCHEDULE`` of every feature task module."""
+    schedule: dict[str, Any] = {}
+    for module_name in task_modules():
+        schedule.update(getattr(importlib.import_module(module_name), "SCHEDULE", {}))
+    return schedule
+
+
+def demo_loaders() -> list[tuple[str, Callable[[], int]]]:
+    """Return ``(name, load)`` for every installed feature with demo content."""
+    loaders = []
+    for name in installed():
+        demo = _optional(f"portal.{name}.demo")
+        if demo is not None:
+            loaders.append((name, demo.load))
+    return loaders

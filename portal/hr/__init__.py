@@ -1,0 +1,1 @@
+"""Gedeelde HR: vacancies, public job pages, applications with privacy and retention."""

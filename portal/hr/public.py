@@ -1,0 +1,116 @@
+"""Public job pages per municipality: list, Atom feed, vacancy and the application form (no login)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from portal.core.errors import DomainError
+from portal.core.forms import form_to_dict
+from portal.extensions import db, limiter
+from portal.hr import operations as ops
+from portal.hr.models import Vacancy
+from portal.hr.schemas import PublicApplicationSchema
+from tenants.context import tenant_context
+from tenants.models import Tenant
+
+public_bp = Blueprint("hr_public", __name__, url_prefix="/werken-bij/<slug>")
+
+
+@contextmanager
+def public_tenant(slug: str) -> Iterator[Tenant]:
+    """Act for the municipality named in the URL (read its public vacancies, file applications)."""
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug[:60], Tenant.is_active.is_(True)))
+    if tenant is None:
+        abort(404)
+    with tenant_context(tenant.id, request_id=g.get("request_id"), ip=request.remote_addr):
+        yield tenant
+
+
+def _public_vacancy(tenant: Tenant, vacancy_id: int) -> Vacancy:
+    vacancy = db.session.scalar(ops.public_vacancies(tenant.id).where(Vacancy.id == vacancy_id))
+    if vacancy is None:
+        abort(404)
+    return vacancy
+
+
+@public_bp.route("")
+def index(slug: str) -> Any:
+    """List the municipality's published external vacancies."""
+    with public_tenant(slug) as tenant:
+        vacancies = list(db.session.scalars(ops.public_vacancies(tenant.id)))
+        return render_template("hr/public_index.html", tenant=tenant, vacancies=vacancies)
+
+
+@public_bp.route("/feed.atom")
+def feed(slug: str) -> Any:
+    """Atom feed of the municipality's published external vacancies."""
+    with public_tenant(slug) as tenant:
+        vacancies = list(db.session.scalars(ops.public_vacancies(tenant.id)))
+        body = render_template("hr/feed.xml", tenant=tenant, vacancies=vacancies)
+    return Response(body, mimetype="application/atom+xml")
+
+
+@public_bp.route("/<int:vacancy_id>")
+def vacancy(slug: str, vacancy_id: int) -> Any:
+    """Show one published external vacancy."""
+    with public_tenant(slug) as tenant:
+        obj = _public_vacancy(tenant, vacancy_id)
+        return render_template("hr/public_vacancy.html", tenant=tenant, obj=obj)
+
+
+def _cv() -> tuple[str, bytes] | None:
+    upload = request.files.get("cv")
+    if upload is None or not upload.filename:
+        return None
+    try:
+        content = upload.stream.read(ops.CV_MAX_BYTES + 1)
+    finally:
+        upload.close()
+    return upload.filename, content
+
+
+@public_bp.route("/<int:vacancy_id>/solliciteren", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def apply(slug: str, vacancy_id: int) -> Any:
+    """The public application form: name, e-mail, CV (PDF), motivation and privacy consent."""
+    with public_tenant(slug) as tenant:
+        obj = _public_vacancy(tenant, vacancy_id)
+        values: dict[str, Any] = {}
+        errors: dict[str, Any] = {}
+        status = 200
+        if request.method == "POST":
+            values = request.form.to_dict()
+            cv = _cv()
+            schema = PublicApplicationSchema()
+            try:
+                data = schema.load(form_to_dict(request.form, schema))
+                if not data["consent"]:
+                    raise DomainError(
+                        _("Geef je toestemming voor de verwerking van je gegevens."), field="consent", status_code=422
+                    )
+                ops.submit_public_application(obj, data, cv)
+            except ValidationError as err:
+                db.session.rollback()
+                errors, status = dict(err.messages) if isinstance(err.messages, dict) else {}, 422
+            except DomainError as err:
+                db.session.rollback()
+                errors, status = {err.field or "_schema": [err.message]}, err.status_code
+            else:
+                db.session.commit()
+                return redirect(url_for("hr_public.thanks", slug=tenant.slug, vacancy_id=obj.id))
+        return render_template("hr/public_apply.html", tenant=tenant, obj=obj, values=values, errors=errors), status
+
+
+@public_bp.route("/<int:vacancy_id>/bedankt")
+def thanks(slug: str, vacancy_id: int) -> Any:
+    """Confirm that the application was received."""
+    with public_tenant(slug) as tenant:
+        obj = _public_vacancy(tenant, vacancy_id)
+        return render_template("hr/public_thanks.html", tenant=tenant, obj=obj)

@@ -1,0 +1,1 @@
+"""Beleidstafels: thematic policy tables of a region, their meetings, agendas and actions."""

@@ -1,0 +1,1 @@
+"""Gezamenlijke aankoop: planning, bundling, dossiers, participation, award and contracts."""

@@ -1,0 +1,269 @@
+"""REST endpoints for joint procurement: plans, dossiers, lots, participations and contracts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from portal.api import PageArgsSchema, PaginationSchema, page_envelope
+from portal.core.loading import get_owned_or_404, get_visible_or_404
+from portal.core.pagination import paginate
+from portal.extensions import db
+from portal.procurement import operations as ops
+from portal.procurement import permissions
+from portal.procurement.models import Dossier, Lot, Participation, PurchasePlan
+from portal.procurement.schemas import (
+    AwardSchema,
+    CreateDossierSchema,
+    CreatePlanSchema,
+    DossierSchema,
+    LotInputSchema,
+    LotSchema,
+    NeedsSchema,
+    OpenDossierSchema,
+    ParticipationInputSchema,
+    ParticipationSchema,
+    PlanSchema,
+    StageInputSchema,
+    SuggestionSchema,
+    UpdateDossierSchema,
+    UpdateParticipationSchema,
+    UpdatePlanSchema,
+)
+
+blp = Blueprint("procurement_api", __name__, url_prefix="/api/v1/procurement", description="Gezamenlijke aankoop")
+
+
+class PlanPageSchema(Schema):
+    """A page of plans."""
+
+    items = fields.List(fields.Nested(PlanSchema))
+    pagination = fields.Nested(PaginationSchema)
+
+
+class DossierPageSchema(Schema):
+    """A page of dossiers."""
+
+    items = fields.List(fields.Nested(DossierSchema))
+    pagination = fields.Nested(PaginationSchema)
+
+
+class ContractPageSchema(Schema):
+    """A page of awarded lots with a contract."""
+
+    items = fields.List(fields.Nested(LotSchema))
+    pagination = fields.Nested(PaginationSchema)
+
+
+def _buyer() -> None:
+    if not permissions.can_buy(current_user):
+        abort(403)
+
+
+def _led(dossier_id: int) -> Dossier:
+    obj = get_owned_or_404(Dossier, dossier_id, current_user.tenant_id)
+    _buyer()
+    return obj
+
+
+@blp.route("/plans")
+class PlanList(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, PlanPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List own plans and the plans partners share."""
+        return page_envelope(paginate(ops.visible_plans()))
+
+    @blp.arguments(CreatePlanSchema)
+    @blp.response(201, PlanSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Add a planned purchase for the caller's tenant."""
+        _buyer()
+        plan = ops.create_plan(data)
+        db.session.commit()
+        return plan
+
+
+@blp.route("/plans/suggestions")
+class Suggestions(MethodView):
+    @blp.response(200, SuggestionSchema(many=True))
+    def get(self) -> Any:
+        """Return bundling suggestions with current partners."""
+        return ops.bundling_suggestions(current_user.tenant_id)
+
+
+@blp.route("/plans/<int:plan_id>")
+class PlanItem(MethodView):
+    @blp.response(200, PlanSchema)
+    def get(self, plan_id: int) -> Any:
+        """Return one plan (own or shared)."""
+        return get_visible_or_404(PurchasePlan, plan_id)
+
+    @blp.arguments(UpdatePlanSchema(partial=True))
+    @blp.response(200, PlanSchema)
+    def patch(self, data: dict[str, Any], plan_id: int) -> Any:
+        """Change an own plan."""
+        plan = get_owned_or_404(PurchasePlan, plan_id, current_user.tenant_id)
+        _buyer()
+        ops.update_plan(plan, data)
+        db.session.commit()
+        return plan
+
+    @blp.response(204)
+    def delete(self, plan_id: int) -> Any:
+        """Delete an own plan."""
+        plan = get_owned_or_404(PurchasePlan, plan_id, current_user.tenant_id)
+        _buyer()
+        ops.delete_plan(plan)
+        db.session.commit()
+        return None
+
+
+@blp.route("/dossiers")
+class DossierList(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, DossierPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List own dossiers and those open in the caller's regions."""
+        return page_envelope(paginate(ops.visible_dossiers(args.get("q"))))
+
+    @blp.arguments(CreateDossierSchema)
+    @blp.response(201, DossierSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Create a dossier led by the caller's tenant."""
+        _buyer()
+        dossier = ops.create_dossier(data)
+        db.session.commit()
+        return dossier
+
+
+@blp.route("/dossiers/<int:dossier_id>")
+class DossierItem(MethodView):
+    @blp.response(200, DossierSchema)
+    def get(self, dossier_id: int) -> Any:
+        """Return one dossier with its lots and timeline."""
+        return get_visible_or_404(Dossier, dossier_id)
+
+    @blp.arguments(UpdateDossierSchema(partial=True))
+    @blp.response(200, DossierSchema)
+    def patch(self, data: dict[str, Any], dossier_id: int) -> Any:
+        """Change a led dossier."""
+        dossier = _led(dossier_id)
+        ops.update_dossier(dossier, data)
+        db.session.commit()
+        return dossier
+
+
+@blp.route("/dossiers/<int:dossier_id>/open")
+class DossierOpen(MethodView):
+    @blp.arguments(OpenDossierSchema)
+    @blp.response(200, DossierSchema)
+    def post(self, data: dict[str, Any], dossier_id: int) -> Any:
+        """Open a led dossier for joining by a region's members."""
+        dossier = _led(dossier_id)
+        ops.open_dossier(dossier, data["region_id"])
+        db.session.commit()
+        return dossier
+
+
+@blp.route("/dossiers/<int:dossier_id>/lots")
+class DossierLots(MethodView):
+    @blp.arguments(LotInputSchema)
+    @blp.response(201, LotSchema)
+    def post(self, data: dict[str, Any], dossier_id: int) -> Any:
+        """Add a lot to a led dossier."""
+        dossier = _led(dossier_id)
+        lot = ops.add_lot(dossier, data)
+        db.session.commit()
+        return lot
+
+
+@blp.route("/dossiers/<int:dossier_id>/stages")
+class DossierStages(MethodView):
+    @blp.arguments(StageInputSchema)
+    @blp.response(200, DossierSchema)
+    def put(self, data: dict[str, Any], dossier_id: int) -> Any:
+        """Set the planned and actual dates of one stage of a led dossier."""
+        dossier = _led(dossier_id)
+        ops.set_stage(dossier, data["stage"], data["planned_on"], data["actual_on"])
+        db.session.commit()
+        return dossier
+
+
+@blp.route("/dossiers/<int:dossier_id>/needs")
+class DossierNeeds(MethodView):
+    @blp.response(200, NeedsSchema)
+    def get(self, dossier_id: int) -> Any:
+        """Return the consolidated needs per lot of a led dossier (participations with a mandate)."""
+        dossier = _led(dossier_id)
+        return {"dossier_id": dossier.id, "title": dossier.title, "lots": ops.consolidated_needs(dossier)}
+
+
+@blp.route("/lots/<int:lot_id>/award")
+class LotAward(MethodView):
+    @blp.arguments(AwardSchema)
+    @blp.response(200, LotSchema)
+    def post(self, data: dict[str, Any], lot_id: int) -> Any:
+        """Award a lot of a led dossier."""
+        lot = get_owned_or_404(Lot, lot_id, current_user.tenant_id)
+        _buyer()
+        ops.award_lot(lot, data)
+        db.session.commit()
+        return lot
+
+
+@blp.route("/participations")
+class ParticipationList(MethodView):
+    @blp.arguments(ParticipationInputSchema)
+    @blp.response(201, ParticipationSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Join a dossier (or update the own participation) for the caller's tenant."""
+        dossier = get_visible_or_404(Dossier, data["dossier_id"])
+        _buyer()
+        part = ops.join(dossier, data)
+        db.session.commit()
+        return part
+
+
+@blp.route("/participations/<int:participation_id>")
+class ParticipationItem(MethodView):
+    @blp.response(200, ParticipationSchema)
+    def get(self, participation_id: int) -> Any:
+        """Return the caller's own participation (the lead reads participations via /needs)."""
+        return get_owned_or_404(Participation, participation_id, current_user.tenant_id)
+
+    @blp.arguments(UpdateParticipationSchema)
+    @blp.response(200, ParticipationSchema)
+    def patch(self, data: dict[str, Any], participation_id: int) -> Any:
+        """Change the own needs per lot and record the mandate decision."""
+        part = get_owned_or_404(Participation, participation_id, current_user.tenant_id)
+        _buyer()
+        if data.get("lines"):
+            ops.set_lines(part, data["lines"])
+        if data.get("mandate_reference") or data.get("mandate_body") or data.get("mandate_on"):
+            ops.record_mandate(part, data)
+        db.session.commit()
+        return part
+
+    @blp.response(204)
+    def delete(self, participation_id: int) -> Any:
+        """Withdraw the own participation before the joining deadline."""
+        part = get_owned_or_404(Participation, participation_id, current_user.tenant_id)
+        _buyer()
+        ops.withdraw(part)
+        db.session.commit()
+        return None
+
+
+@blp.route("/contracts")
+class ContractList(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, ContractPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List awarded contracts the caller's tenant may read, by end date."""
+        return page_envelope(paginate(ops.contract_register()))

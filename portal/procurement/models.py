@@ -1,0 +1,211 @@
+"""Joint procurement: purchase plans, dossiers with lots and stages, participations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.models import Base, Shareable, TimestampMixin
+from tenants.models import Tenant
+
+LEGAL_FORMS = ("opdrachtencentrale", "gezamenlijke_opdracht")
+PROCEDURES = (
+    "aanvaarde_factuur",
+    "onderhandeling_zonder_bekendmaking",
+    "onderhandeling_met_bekendmaking",
+    "openbare_procedure",
+    "niet_openbare_procedure",
+)
+STAGES = ("behoefteninventaris", "marktverkenning", "bestek", "publicatie", "gunning", "uitvoering", "afgesloten")
+STATUSES = ("concept", "open", "gesloten")
+PARTICIPATION_STATUSES = ("interesse", "deelname", "ingetrokken")
+MONEY = Numeric(14, 2)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class PurchasePlan(Shareable, TimestampMixin, Base):
+    """A purchase a municipality plans (aankoopplanning), shared with its region for bundling."""
+
+    __tablename__ = "procurement_plans"
+    __share_type__ = "procurement_plan"
+    __share_domain__ = "aankoop"
+    __extra_table_args__ = (
+        CheckConstraint("estimated_value >= 0", name="value_positive"),
+        CheckConstraint("expected_until_on >= expected_from_on", name="period_order"),
+    )
+
+    subject: Mapped[str] = mapped_column(String(200))
+    cpv_code: Mapped[str] = mapped_column(String(10))
+    estimated_value: Mapped[Decimal] = mapped_column(MONEY)
+    expected_from_on: Mapped[date] = mapped_column(Date)
+    expected_until_on: Mapped[date] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    tenant: Mapped[Tenant] = relationship(foreign_keys="PurchasePlan.tenant_id", lazy="joined")
+
+    @property
+    def cpv_group(self) -> str:
+        """Return the CPV group (first three digits)."""
+        return self.cpv_code[:3]
+
+
+class Dossier(Shareable, TimestampMixin, Base):
+    """A joint procurement led by the owner tenant (the lead municipality)."""
+
+    __tablename__ = "procurement_dossiers"
+    __share_type__ = "procurement_dossier"
+    __share_domain__ = "aankoop"
+    __extra_table_args__ = (
+        CheckConstraint(_in("legal_form", LEGAL_FORMS), name="legal_form"),
+        CheckConstraint(_in("procedure", PROCEDURES), name="procedure"),
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(_in("stage", STAGES), name="stage"),
+        CheckConstraint("estimated_value >= 0", name="value_positive"),
+    )
+
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    cpv_code: Mapped[str] = mapped_column(String(10))
+    legal_form: Mapped[str] = mapped_column(String(30))
+    procedure: Mapped[str] = mapped_column(String(40))
+    estimated_value: Mapped[Decimal] = mapped_column(MONEY)
+    joining_deadline_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="concept")
+    stage: Mapped[str] = mapped_column(String(30), default="behoefteninventaris")
+    allows_later_joining: Mapped[bool] = mapped_column(default=False)
+
+    tenant: Mapped[Tenant] = relationship(foreign_keys="Dossier.tenant_id", lazy="joined")
+    lots: Mapped[list[Lot]] = relationship(back_populates="dossier", order_by="Lot.number")
+    stages: Mapped[list[Stage]] = relationship(back_populates="dossier")
+
+
+class Lot(Shareable, TimestampMixin, Base):
+    """A perceel of a dossier, with its award and contract once awarded."""
+
+    __tablename__ = "procurement_lots"
+    __share_type__ = "procurement_lot"
+    __share_domain__ = "aankoop"
+    __extra_table_args__ = (
+        UniqueConstraint("tenant_id", "dossier_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint("estimated_value >= 0", name="value_positive"),
+        CheckConstraint("awarded_value IS NULL OR awarded_value >= 0", name="awarded_positive"),
+        CheckConstraint(
+            "contract_end_on IS NULL OR contract_start_on IS NULL OR contract_end_on >= contract_start_on",
+            name="contract_order",
+        ),
+        CheckConstraint("(awarded_value IS NULL) = (supplier_name IS NULL)", name="award_complete"),
+    )
+
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("procurement_dossiers.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(40), default="stuk")
+    estimated_value: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    supplier_name: Mapped[str | None] = mapped_column(String(200))
+    supplier_kbo: Mapped[str | None] = mapped_column(String(12))
+    awarded_value: Mapped[Decimal | None] = mapped_column(MONEY)
+    awarded_at: Mapped[datetime | None]
+    contract_start_on: Mapped[date | None] = mapped_column(Date)
+    contract_end_on: Mapped[date | None] = mapped_column(Date)
+    renewal_options: Mapped[str] = mapped_column(String(200), default="")
+
+    dossier: Mapped[Dossier] = relationship(back_populates="lots")
+
+
+class Stage(Shareable, Base):
+    """One stage of a dossier's timeline with planned and actual dates."""
+
+    __tablename__ = "procurement_stages"
+    __share_type__ = "procurement_stage"
+    __share_domain__ = "aankoop"
+    __extra_table_args__ = (
+        UniqueConstraint("tenant_id", "dossier_id", "stage"),
+        CheckConstraint(_in("stage", STAGES), name="stage"),
+    )
+
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("procurement_dossiers.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[str] = mapped_column(String(30))
+    position: Mapped[int] = mapped_column(Integer)
+    planned_on: Mapped[date | None] = mapped_column(Date)
+    actual_on: Mapped[date | None] = mapped_column(Date)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="stages")
+
+
+class Participation(Shareable, TimestampMixin, Base):
+    """A municipality's participation in a dossier: owned by the participant, granted to the lead only."""
+
+    __tablename__ = "procurement_participations"
+    __share_type__ = "procurement_participation"
+    # A domain no agreement grants: only the per-object grant to the lead opens it.
+    __share_domain__ = "aankoop_deelname"
+    __extra_table_args__ = (
+        UniqueConstraint("tenant_id", "dossier_id"),
+        CheckConstraint(_in("status", PARTICIPATION_STATUSES), name="status"),
+        CheckConstraint(
+            "(mandate_body IS NULL AND mandate_on IS NULL AND mandate_reference IS NULL)"
+            " OR (mandate_body IS NOT NULL AND mandate_on IS NOT NULL AND mandate_reference IS NOT NULL)",
+            name="mandate_complete",
+        ),
+    )
+
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("procurement_dossiers.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="interesse")
+    contact_name: Mapped[str] = mapped_column(String(160), default="")
+    mandate_body: Mapped[str | None] = mapped_column(String(60))
+    mandate_on: Mapped[date | None] = mapped_column(Date)
+    mandate_reference: Mapped[str | None] = mapped_column(String(100))
+    withdrawn_at: Mapped[datetime | None]
+
+    tenant: Mapped[Tenant] = relationship(foreign_keys="Participation.tenant_id", lazy="joined")
+    dossier: Mapped[Dossier] = relationship()
+    lines: Mapped[list[ParticipationLine]] = relationship(back_populates="participation")
+
+    @property
+    def counts(self) -> bool:
+        """A participation counts only with a mandate and when not withdrawn."""
+        return self.status == "deelname" and self.mandate_reference is not None
+
+
+class ParticipationLine(Shareable, Base):
+    """The quantity and estimated amount one participant needs for one lot."""
+
+    __tablename__ = "procurement_participation_lines"
+    __share_type__ = "procurement_participation_line"
+    __share_domain__ = "aankoop_deelname"
+    __extra_table_args__ = (
+        UniqueConstraint("tenant_id", "participation_id", "lot_id"),
+        CheckConstraint("quantity >= 0", name="quantity_positive"),
+        CheckConstraint("amount >= 0", name="amount_positive"),
+    )
+
+    participation_id: Mapped[int] = mapped_column(
+        ForeignKey("procurement_participations.id", ondelete="CASCADE"), index=True
+    )
+    lot_id: Mapped[int] = mapped_column(ForeignKey("procurement_lots.id", ondelete="CASCADE"), index=True)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(14, 3))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+
+    participation: Mapped[Participation] = relationship(back_populates="lines")
+    lot: Mapped[Lot] = relationship()
+
+
+class Question(Shareable, TimestampMixin, Base):
+    """A question (and the lead's answer) in a dossier's Q&A thread; owned by the asker."""
+
+    __tablename__ = "procurement_questions"
+    __share_type__ = "procurement_question"
+    __share_domain__ = "aankoop"
+
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("procurement_dossiers.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    author_name: Mapped[str] = mapped_column(String(160), default="")
+
+    tenant: Mapped[Tenant] = relationship(foreign_keys="Question.tenant_id", lazy="joined")

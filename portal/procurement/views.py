@@ -1,0 +1,399 @@
+"""Joint procurement pages: planning, dossiers, participation, award and contracts."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
+
+from portal.core.errors import DomainError
+from portal.core.forms import load_form
+from portal.core.loading import get_owned_or_404, get_visible_or_404
+from portal.core.pagination import paginate
+from portal.core.web import tenant_blueprint
+from portal.extensions import db
+from portal.procurement import operations as ops
+from portal.procurement import permissions
+from portal.procurement.models import Dossier, Lot, Participation, PurchasePlan
+from portal.procurement.schemas import (
+    AwardSchema,
+    CreateDossierSchema,
+    CreatePlanSchema,
+    LotInputSchema,
+    StageInputSchema,
+)
+from tenants.sharing import current_regions, today
+
+bp = tenant_blueprint("procurement", __name__, "/aankoop")
+
+MANDATE_BODIES = ("gemeenteraad", "college", "algemeen_directeur", "raad_voor_maatschappelijk_welzijn", "vast_bureau")
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    return {
+        "legal_form": {
+            "opdrachtencentrale": _("Opdrachtencentrale"),
+            "gezamenlijke_opdracht": _("Gezamenlijke opdracht"),
+        },
+        "procedure": {
+            "aanvaarde_factuur": _("Aanvaarde factuur"),
+            "onderhandeling_zonder_bekendmaking": _("Onderhandelingsprocedure zonder voorafgaande bekendmaking"),
+            "onderhandeling_met_bekendmaking": _("Onderhandelingsprocedure met voorafgaande bekendmaking"),
+            "openbare_procedure": _("Openbare procedure"),
+            "niet_openbare_procedure": _("Niet-openbare procedure"),
+        },
+        "stage": {
+            "behoefteninventaris": _("Behoefteninventaris"),
+            "marktverkenning": _("Marktverkenning"),
+            "bestek": _("Bestek"),
+            "publicatie": _("Publicatie"),
+            "gunning": _("Gunning"),
+            "uitvoering": _("Uitvoering"),
+            "afgesloten": _("Afgesloten"),
+        },
+        "status": {"concept": _("Concept"), "open": _("Open voor toetreding"), "gesloten": _("Gesloten")},
+        "participation": {
+            "interesse": _("Interesse"),
+            "deelname": _("Deelname met mandaat"),
+            "ingetrokken": _("Ingetrokken"),
+        },
+        "mandate_body": {
+            "gemeenteraad": _("Gemeenteraad"),
+            "college": _("College van burgemeester en schepenen"),
+            "algemeen_directeur": _("Algemeen directeur"),
+            "raad_voor_maatschappelijk_welzijn": _("Raad voor maatschappelijk welzijn"),
+            "vast_bureau": _("Vast bureau"),
+        },
+    }
+
+
+def _require_buyer() -> None:
+    if not permissions.can_buy(current_user):
+        abort(403)
+
+
+def _error_dict(err: DomainError) -> dict[str, list[str]]:
+    return {err.field or "_schema": [err.message]}
+
+
+@bp.route("/")
+@login_required
+def index() -> Any:
+    """List the dossiers the tenant leads or may join."""
+    q = request.args.get("q", "").strip()
+    page = paginate(ops.visible_dossiers(q or None))
+    return render_template(
+        "procurement/index.html", page=page, q=q, labels=_labels(), can_buy=permissions.can_buy(current_user)
+    )
+
+
+# -- planning ------------------------------------------------------------------------------
+
+
+def _planning_page(values: dict[str, Any], errors: dict[str, Any], status: int = 200) -> Any:
+    tenant_id = current_user.tenant_id
+    own = list(db.session.scalars(ops.visible_plans(own_only=True, tenant_id=tenant_id)))
+    partners = [p for p in db.session.scalars(ops.visible_plans()) if p.tenant_id != tenant_id]
+    return (
+        render_template(
+            "procurement/planning.html",
+            own=own,
+            partners=partners,
+            suggestions=ops.bundling_suggestions(tenant_id),
+            regions=current_regions(tenant_id),
+            values=values,
+            errors=errors,
+            can_buy=permissions.can_buy(current_user),
+        ),
+        status,
+    )
+
+
+@bp.route("/planning", methods=["GET", "POST"])
+@login_required
+def planning() -> Any:
+    """Show the aankoopplanning, partners' shared plans and bundling suggestions; add a plan."""
+    regions = current_regions(current_user.tenant_id)
+    values: dict[str, Any] = {"region_id": regions[0].id if regions else ""}
+    if request.method == "POST":
+        _require_buyer()
+        values = request.form.to_dict()
+        data, errors = load_form(CreatePlanSchema(), request.form)
+        if data is not None:
+            try:
+                ops.create_plan(data)
+            except DomainError as err:
+                db.session.rollback()
+                errors = _error_dict(err)
+            else:
+                db.session.commit()
+                flash(_("De geplande aankoop is bewaard."), "success")
+                return redirect(url_for("procurement.planning"))
+        return _planning_page(values, errors, 422)
+    return _planning_page(values, {})
+
+
+@bp.route("/planning/<int:plan_id>/verwijderen", methods=["POST"])
+@login_required
+def delete_plan(plan_id: int) -> Any:
+    """Delete an own planned purchase."""
+    plan = get_owned_or_404(PurchasePlan, plan_id, current_user.tenant_id)
+    _require_buyer()
+    ops.delete_plan(plan)
+    db.session.commit()
+    flash(_("De geplande aankoop is verwijderd."), "success")
+    return redirect(url_for("procurement.planning"))
+
+
+# -- dossiers --------------------------------------------------------------------------------
+
+
+def _lots_from_form(form: MultiDict[str, str]) -> list[dict[str, Any]]:
+    lots = []
+    for title, unit, value in zip(
+        form.getlist("lot_title"), form.getlist("lot_unit"), form.getlist("lot_value"), strict=False
+    ):
+        if title.strip():
+            lots.append({"title": title, "unit": unit or "stuk", "estimated_value": value or "0"})
+    return lots
+
+
+@bp.route("/dossiers/nieuw", methods=["GET", "POST"])
+@login_required
+def new_dossier() -> Any:
+    """Start a dossier as lead municipality."""
+    _require_buyer()
+    values: dict[str, Any] = {"legal_form": "opdrachtencentrale", "procedure": "openbare_procedure"}
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        data, errors = load_form(CreateDossierSchema(), request.form)
+        lots = _lots_from_form(request.form)
+        if data is not None:
+            lot_errors = {}
+            try:
+                data["lots"] = LotInputSchema(many=True).load(lots)
+            except ValidationError:
+                lot_errors = {"lots": [_("Controleer de percelen (naam en een bedrag van 0 of meer).")]}
+            if lot_errors:
+                errors = lot_errors
+            else:
+                try:
+                    dossier = ops.create_dossier(data)
+                except DomainError as err:
+                    db.session.rollback()
+                    errors = _error_dict(err)
+                else:
+                    db.session.commit()
+                    flash(_("Het dossier is aangemaakt."), "success")
+                    return redirect(url_for("procurement.dossier", dossier_id=dossier.id))
+        return render_template("procurement/dossier_form.html", values=values, errors=errors, labels=_labels()), 422
+    return render_template("procurement/dossier_form.html", values=values, errors=errors, labels=_labels())
+
+
+def _dossier_page(dossier: Dossier, errors: dict[str, Any] | None = None, status: int = 200) -> Any:
+    is_lead = permissions.can_lead(current_user, dossier)
+    own = ops.own_participation(dossier, current_user.tenant_id)
+    own_lines = {line.lot_id: line for line in own.lines} if own else {}
+    return (
+        render_template(
+            "procurement/dossier.html",
+            dossier=dossier,
+            stages=sorted(dossier.stages, key=lambda s: s.position),
+            is_lead=is_lead,
+            can_buy=permissions.can_buy(current_user),
+            participations=ops.dossier_participations(dossier) if is_lead else [],
+            needs=ops.consolidated_needs(dossier) if is_lead else [],
+            savings=ops.savings(dossier) if is_lead else [],
+            own=own,
+            own_lines=own_lines,
+            joining_open=ops.joining_open(dossier),
+            questions=ops.dossier_questions(dossier),
+            regions=current_regions(current_user.tenant_id),
+            labels=_labels(),
+            mandate_bodies=MANDATE_BODIES,
+            errors=errors or {},
+            today=today(),
+        ),
+        status,
+    )
+
+
+@bp.route("/dossiers/<int:dossier_id>")
+@login_required
+def dossier(dossier_id: int) -> Any:
+    """Show a dossier: lots, timeline, participation, needs, award and Q&A."""
+    obj = get_visible_or_404(Dossier, dossier_id)
+    return _dossier_page(obj)
+
+
+def _led(dossier_id: int) -> Dossier:
+    obj = get_owned_or_404(Dossier, dossier_id, current_user.tenant_id)
+    if not permissions.can_lead(current_user, obj):
+        abort(403)
+    return obj
+
+
+def _run(dossier: Dossier, action: Any, message: str) -> Any:
+    try:
+        action()
+    except DomainError as err:
+        db.session.rollback()
+        db.session.refresh(dossier)
+        return _dossier_page(dossier, _error_dict(err), err.status_code)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("procurement.dossier", dossier_id=dossier.id))
+
+
+@bp.route("/dossiers/<int:dossier_id>/openen", methods=["POST"])
+@login_required
+def open_dossier(dossier_id: int) -> Any:
+    """Open the dossier for joining by the region's members."""
+    obj = _led(dossier_id)
+    raw = request.form.get("region_id", "")
+    region_id = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return _run(obj, lambda: ops.open_dossier(obj, region_id), _("Het dossier staat open voor toetreding."))
+
+
+@bp.route("/dossiers/<int:dossier_id>/percelen", methods=["POST"])
+@login_required
+def add_lot(dossier_id: int) -> Any:
+    """Add a lot to a led dossier."""
+    obj = _led(dossier_id)
+    data, errors = load_form(LotInputSchema(), request.form)
+    if data is None:
+        return _dossier_page(obj, errors, 422)
+    return _run(obj, lambda: ops.add_lot(obj, data), _("Het perceel is toegevoegd."))
+
+
+@bp.route("/dossiers/<int:dossier_id>/fasen", methods=["POST"])
+@login_required
+def set_stage(dossier_id: int) -> Any:
+    """Set the planned and actual date of one stage."""
+    obj = _led(dossier_id)
+    data, errors = load_form(StageInputSchema(), request.form)
+    if data is None:
+        return _dossier_page(obj, errors, 422)
+    return _run(
+        obj,
+        lambda: ops.set_stage(obj, data["stage"], data["planned_on"], data["actual_on"]),
+        _("De fase is bijgewerkt."),
+    )
+
+
+@bp.route("/dossiers/<int:dossier_id>/behoeften.csv")
+@login_required
+def needs_csv(dossier_id: int) -> Any:
+    """Export the consolidated needs of a led dossier as CSV."""
+    obj = _led(dossier_id)
+    body = "\ufeff" + ops.needs_csv(obj)
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="behoeften-dossier-{obj.id}.csv"'},
+    )
+
+
+@bp.route("/percelen/<int:lot_id>/gunnen", methods=["POST"])
+@login_required
+def award_lot(lot_id: int) -> Any:
+    """Award a lot of a led dossier."""
+    lot = get_owned_or_404(Lot, lot_id, current_user.tenant_id)
+    obj = _led(lot.dossier_id)
+    data, errors = load_form(AwardSchema(), request.form)
+    if data is None:
+        return _dossier_page(obj, {f"award_{lot.id}": [m for v in errors.values() for m in v]}, 422)
+    return _run(obj, lambda: ops.award_lot(lot, data), _("Het perceel is gegund."))
+
+
+# -- participation and Q&A (the dossier comes from the form: the row is the acting tenant's) ---
+
+
+def _form_dossier() -> Dossier:
+    raw = request.form.get("dossier_id", "")
+    if not raw.isdigit() or len(raw) > 9:
+        abort(404)
+    return get_visible_or_404(Dossier, int(raw))
+
+
+def _parse_participation(form: MultiDict[str, str], dossier: Dossier) -> dict[str, Any]:
+    lines = []
+    for lot in dossier.lots:
+        quantity, amount = form.get(f"quantity_{lot.id}", ""), form.get(f"amount_{lot.id}", "")
+        if quantity.strip() or amount.strip():
+            lines.append({"lot_id": lot.id, "quantity": quantity or "0", "amount": amount or "0"})
+    data: dict[str, Any] = {"lines": lines, "contact_name": form.get("contact_name")}
+    reference = form.get("mandate_reference", "").strip()
+    if reference:
+        body = form.get("mandate_body", "")
+        if body not in MANDATE_BODIES:
+            raise DomainError(_("Kies het orgaan dat de beslissing nam."), field="mandate_body", status_code=422)
+        try:
+            on = date.fromisoformat(form.get("mandate_on", ""))
+        except ValueError:
+            raise DomainError(
+                _("Geef een geldige datum van de mandaatbeslissing."), field="mandate_on", status_code=422
+            ) from None
+        data.update(mandate_body=body, mandate_on=on, mandate_reference=reference[:100])
+    for line in lines:
+        try:
+            line["quantity"], line["amount"] = Decimal(line["quantity"]), Decimal(line["amount"])
+            if not (line["quantity"].is_finite() and line["amount"].is_finite()):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            raise DomainError(_("Geef geldige hoeveelheden en bedragen."), field="lines", status_code=422) from None
+        if line["quantity"] > 10**9 or line["amount"] > 10**11:
+            raise DomainError(_("Deze hoeveelheid of dit bedrag is te groot."), field="lines", status_code=422)
+    return data
+
+
+@bp.route("/deelnemen", methods=["POST"])
+@login_required
+def join() -> Any:
+    """Join a dossier (or change the own needs and mandate) for the acting tenant."""
+    dossier = _form_dossier()
+    _require_buyer()
+
+    def action() -> None:
+        ops.join(dossier, _parse_participation(request.form, dossier))
+
+    return _run(dossier, action, _("Je deelname is bewaard."))
+
+
+@bp.route("/deelnames/<int:participation_id>/intrekken", methods=["POST"])
+@login_required
+def withdraw(participation_id: int) -> Any:
+    """Withdraw the own participation before the joining deadline."""
+    part = get_owned_or_404(Participation, participation_id, current_user.tenant_id)
+    _require_buyer()
+    dossier = get_visible_or_404(Dossier, part.dossier_id)
+    return _run(dossier, lambda: ops.withdraw(part), _("Je deelname is ingetrokken."))
+
+
+@bp.route("/vragen", methods=["POST"])
+@login_required
+def ask() -> Any:
+    """Post a question or answer in a dossier's thread."""
+    dossier = _form_dossier()
+    if not permissions.can_buy(current_user):
+        abort(403)
+    return _run(
+        dossier,
+        lambda: ops.post_question(dossier, request.form.get("body", ""), current_user.full_name),
+        _("Je bericht is geplaatst."),
+    )
+
+
+@bp.route("/contracten")
+@login_required
+def contracts() -> Any:
+    """The contract register: running contracts of the region with end dates."""
+    page = paginate(ops.contract_register())
+    return render_template("procurement/contracts.html", page=page, today=today())

@@ -1,0 +1,1 @@
+"""Materieel- en zaalverhuur: catalogue, availability, reservations without double booking."""

@@ -1,0 +1,141 @@
+"""Lendable resources, the requester's reservations and the owner's bookings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.models import Base, JSONType, Shareable, TenantOwned, TimestampMixin
+from tenants.models import Tenant
+
+KINDS = ("materieel", "zaal")
+CATEGORIES = ("wc-wagen", "podium", "hoogtewerker", "feestmaterieel", "nadarhekken", "tent", "geluid", "zaal", "ander")
+UNITS = ("uur", "halve_dag", "dag", "stuk_dag")
+TARIFF_CLASSES = ("eigen", "partner", "extern")
+STATUSES = ("aangevraagd", "goedgekeurd", "geweigerd", "afgehaald", "teruggebracht", "afgerekend", "geannuleerd")
+#: Statuses that occupy the resource (the others free the slot).
+ACTIVE_STATUSES = ("aangevraagd", "goedgekeurd", "afgehaald")
+MONEY = Numeric(10, 2)
+
+
+class Resource(Shareable, TimestampMixin, Base):
+    """Material or a hall that an owner municipality lends, with its rules and tariffs."""
+
+    __tablename__ = "rental_resources"
+    __share_type__ = "rental_resource"
+    __share_domain__ = "materieel"
+    __extra_table_args__ = (
+        CheckConstraint("kind IN ('materieel', 'zaal')", name="kind"),
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        CheckConstraint("NOT is_single_unit OR quantity = 1", name="single_unit_quantity"),
+        CheckConstraint("unit IN ('uur', 'halve_dag', 'dag', 'stuk_dag')", name="unit"),
+        CheckConstraint("min_notice_hours >= 0 AND buffer_minutes >= 0", name="rules_positive"),
+        CheckConstraint("max_length_hours IS NULL OR max_length_hours > 0", name="max_length_positive"),
+        CheckConstraint(
+            "price_own >= 0 AND price_partner >= 0 AND price_external >= 0 AND deposit >= 0", name="prices_positive"
+        ),
+        Index("ix_rental_resources_tenant_name", "tenant_id", "name"),
+    )
+
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="materieel")
+    category: Mapped[str] = mapped_column(String(40), default="ander")
+    description: Mapped[str] = mapped_column(Text, default="")
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    is_single_unit: Mapped[bool] = mapped_column(default=True)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    pickup_address: Mapped[str] = mapped_column(String(300), default="")
+    needs_towing_vehicle: Mapped[bool] = mapped_column(default=False)
+    needs_certified_operator: Mapped[bool] = mapped_column(default=False)
+    min_notice_hours: Mapped[int] = mapped_column(Integer, default=0)
+    max_length_hours: Mapped[int | None] = mapped_column(Integer)
+    buffer_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    #: [{"starts_on": "2026-07-01", "ends_on": "2026-07-05", "reason": "onderhoud"}], ends_on inclusive.
+    blackouts: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    unit: Mapped[str] = mapped_column(String(20), default="dag")
+    price_own: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    price_partner: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    price_external: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    deposit: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    tenant: Mapped[Tenant] = relationship(foreign_keys="Resource.tenant_id", lazy="joined")
+
+
+_PERIOD = "ends_at > starts_at"
+_STATUS = (
+    "status IN ('aangevraagd', 'goedgekeurd', 'geweigerd', 'afgehaald', 'teruggebracht', 'afgerekend', 'geannuleerd')"
+)
+
+
+class Reservation(TenantOwned, TimestampMixin, Base):
+    """The requesting tenant's reservation of a resource (its own row; the owner holds a Booking)."""
+
+    __tablename__ = "rental_reservations"
+    __table_args__ = (
+        CheckConstraint(_PERIOD, name="period"),
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        CheckConstraint(_STATUS, name="status"),
+        CheckConstraint("tariff_class IN ('eigen', 'partner', 'extern')", name="tariff_class"),
+        CheckConstraint("price >= 0 AND deposit >= 0", name="amounts_positive"),
+        Index("ix_rental_reservations_tenant_starts", "tenant_id", "starts_at"),
+    )
+
+    resource_id: Mapped[int] = mapped_column(ForeignKey("rental_resources.id", ondelete="RESTRICT"), index=True)
+    owner_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True)
+    booking_id: Mapped[int | None] = mapped_column(Integer)
+    resource_name: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    purpose: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(20), default="aangevraagd")
+    tariff_class: Mapped[str] = mapped_column(String(20))
+    unit: Mapped[str] = mapped_column(String(20))
+    price: Mapped[Decimal] = mapped_column(MONEY)
+    deposit: Mapped[Decimal] = mapped_column(MONEY)
+    decision_note: Mapped[str] = mapped_column(String(500), default="")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    owner: Mapped[Tenant] = relationship(foreign_keys="Reservation.owner_tenant_id", lazy="joined")
+
+
+class Booking(TenantOwned, TimestampMixin, Base):
+    """The owner's side of a reservation: it occupies the resource and carries the decision.
+
+    ``blocked_until`` is ``ends_at`` plus the resource's buffer; on PostgreSQL an exclusion
+    constraint keeps active bookings of a single-unit resource from overlapping.
+    """
+
+    __tablename__ = "rental_bookings"
+    __table_args__ = (
+        CheckConstraint(_PERIOD, name="period"),
+        CheckConstraint("blocked_until >= ends_at", name="blocked_until"),
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        CheckConstraint(_STATUS, name="status"),
+        CheckConstraint("price >= 0 AND deposit >= 0", name="amounts_positive"),
+        Index("ix_rental_bookings_resource_starts", "resource_id", "starts_at"),
+    )
+
+    resource_id: Mapped[int] = mapped_column(ForeignKey("rental_resources.id", ondelete="RESTRICT"))
+    requester_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True)
+    reservation_id: Mapped[int] = mapped_column(Integer)
+    is_single_unit: Mapped[bool] = mapped_column(default=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    blocked_until: Mapped[datetime]
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    purpose: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(20), default="aangevraagd")
+    tariff_class: Mapped[str] = mapped_column(String(20))
+    price: Mapped[Decimal] = mapped_column(MONEY)
+    deposit: Mapped[Decimal] = mapped_column(MONEY)
+    decision_note: Mapped[str] = mapped_column(String(500), default="")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    resource: Mapped[Resource] = relationship(foreign_keys="Booking.resource_id")
+    requester: Mapped[Tenant] = relationship(foreign_keys="Booking.requester_tenant_id", lazy="joined")

@@ -1,0 +1,206 @@
+"""Marshmallow schemas for resources and reservations, shared by the HTML forms and the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from portal.core.schemas import TenantRefSchema
+from portal.rentals.models import CATEGORIES, UNITS
+from tenants.context import BRUSSELS
+
+
+def _msg(text: Any) -> str:
+    return str(text)
+
+
+class BlackoutSchema(Schema):
+    """One blackout period (inclusive dates)."""
+
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    reason = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+def _money(**kw: Any) -> fields.Decimal:
+    return fields.Decimal(
+        places=2,
+        validate=validate.Range(min=Decimal("0"), max=Decimal("99999999"), error=_msg(_l("Geef een bedrag vanaf 0."))),
+        **kw,
+    )
+
+
+class CreateResourceSchema(Schema):
+    """Load a new or edited resource."""
+
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=2, max=200, error=_msg(_l("De naam moet tussen 2 en 200 tekens lang zijn."))),
+    )
+    kind = fields.String(load_default="materieel", validate=validate.OneOf(["materieel", "zaal"]))
+    category = fields.String(load_default="ander", validate=validate.OneOf(CATEGORIES))
+    description = fields.String(load_default="", validate=validate.Length(max=5000))
+    quantity = fields.Integer(
+        load_default=1, validate=validate.Range(min=1, max=100000, error=_msg(_l("Geef een aantal vanaf 1.")))
+    )
+    capacity = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=100000))
+    pickup_address = fields.String(load_default="", validate=validate.Length(max=300))
+    needs_towing_vehicle = fields.Boolean(load_default=False)
+    needs_certified_operator = fields.Boolean(load_default=False)
+    min_notice_hours = fields.Integer(load_default=0, validate=validate.Range(min=0, max=24 * 365))
+    max_length_hours = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=24 * 365))
+    buffer_minutes = fields.Integer(load_default=0, validate=validate.Range(min=0, max=60 * 24 * 30))
+    unit = fields.String(load_default="dag", validate=validate.OneOf(UNITS))
+    price_own = _money(load_default=Decimal("0"))
+    price_partner = _money(load_default=Decimal("0"))
+    price_external = _money(load_default=Decimal("0"))
+    deposit = _money(load_default=Decimal("0"))
+    blackouts = fields.List(fields.Nested(BlackoutSchema), load_default=list)
+    audience = fields.String(load_default="own", validate=validate.OneOf(["own", "region", "partners"]))
+    region_id = fields.Integer(load_default=None, allow_none=True)
+    partner_ids = fields.List(fields.Integer(), load_default=list)
+
+    @validates_schema
+    def check(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Require a region or partners for those audiences; halls are single units."""
+        if data.get("audience") == "region" and not data.get("region_id"):
+            raise ValidationError(_msg(_l("Kies het samenwerkingsverband.")), "region_id")
+        if data.get("audience") == "partners" and not data.get("partner_ids"):
+            raise ValidationError(_msg(_l("Kies minstens één partnerbestuur.")), "partner_ids")
+        if data.get("kind") == "zaal" and (data.get("quantity") or 1) != 1:
+            raise ValidationError(_msg(_l("Een zaal is één eenheid.")), "quantity")
+        for item in data.get("blackouts") or []:
+            if item["ends_on"] < item["starts_on"]:
+                raise ValidationError(_msg(_l("Een blokkering eindigt vóór ze begint.")), "blackouts")
+
+
+def _aware(value: datetime) -> datetime:
+    """Read a naive datetime as Brussels time."""
+    return value.replace(tzinfo=BRUSSELS) if value.tzinfo is None else value
+
+
+class CreateReservationSchema(Schema):
+    """Load a reservation request; naive times are Brussels time."""
+
+    resource_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    starts_at = fields.DateTime(required=True, error_messages={"invalid": _msg(_l("Geef een geldig begin."))})
+    ends_at = fields.DateTime(required=True, error_messages={"invalid": _msg(_l("Geef een geldig einde."))})
+    quantity = fields.Integer(
+        load_default=1, validate=validate.Range(min=1, max=100000, error=_msg(_l("Geef een aantal vanaf 1.")))
+    )
+    purpose = fields.String(load_default="", validate=validate.Length(max=500))
+
+    @post_load
+    def localise(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """Make both moments timezone-aware."""
+        data["starts_at"] = _aware(data["starts_at"])
+        data["ends_at"] = _aware(data["ends_at"])
+        return data
+
+    @validates_schema
+    def check_period(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Refuse an end before the start."""
+        if "starts_at" in data and "ends_at" in data and _aware(data["ends_at"]) <= _aware(data["starts_at"]):
+            raise ValidationError(_msg(_l("Het einde moet na het begin liggen.")), "ends_at")
+
+
+class AvailabilityArgsSchema(Schema):
+    """Query arguments of the availability search."""
+
+    starts_at = fields.DateTime(required=True)
+    ends_at = fields.DateTime(required=True)
+    category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
+    owner_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
+    quantity = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+
+    @post_load
+    def localise(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """Make both moments timezone-aware."""
+        data["starts_at"] = _aware(data["starts_at"])
+        data["ends_at"] = _aware(data["ends_at"])
+        return data
+
+
+class DecisionSchema(Schema):
+    """Load an owner's step on a booking."""
+
+    action = fields.String(
+        required=True, validate=validate.OneOf(["goedkeuren", "weigeren", "afhalen", "terugbrengen", "afrekenen"])
+    )
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ResourceSchema(Schema):
+    """Dump a resource."""
+
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    category = fields.String()
+    description = fields.String()
+    quantity = fields.Integer()
+    is_single_unit = fields.Boolean()
+    capacity = fields.Integer(allow_none=True)
+    pickup_address = fields.String()
+    needs_towing_vehicle = fields.Boolean()
+    needs_certified_operator = fields.Boolean()
+    min_notice_hours = fields.Integer()
+    max_length_hours = fields.Integer(allow_none=True)
+    buffer_minutes = fields.Integer()
+    blackouts = fields.List(fields.Dict())
+    unit = fields.String()
+    price_own = fields.Decimal(as_string=True)
+    price_partner = fields.Decimal(as_string=True)
+    price_external = fields.Decimal(as_string=True)
+    deposit = fields.Decimal(as_string=True)
+    audience = fields.String()
+    owner = fields.Nested(TenantRefSchema, attribute="tenant")
+
+
+class AvailableSchema(Schema):
+    """Dump one search hit."""
+
+    resource = fields.Nested(ResourceSchema)
+    free = fields.Integer()
+
+
+class ReservationSchema(Schema):
+    """Dump the requester's reservation."""
+
+    id = fields.Integer()
+    resource_id = fields.Integer()
+    resource_name = fields.String()
+    owner = fields.Nested(TenantRefSchema)
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    quantity = fields.Integer()
+    purpose = fields.String()
+    status = fields.String()
+    tariff_class = fields.String()
+    unit = fields.String()
+    price = fields.Decimal(as_string=True)
+    deposit = fields.Decimal(as_string=True)
+    decision_note = fields.String()
+
+
+class BookingSchema(Schema):
+    """Dump the owner's booking."""
+
+    id = fields.Integer()
+    resource_id = fields.Integer()
+    resource_name = fields.String(attribute="resource.name")
+    requester = fields.Nested(TenantRefSchema)
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    blocked_until = fields.DateTime()
+    quantity = fields.Integer()
+    purpose = fields.String()
+    status = fields.String()
+    tariff_class = fields.String()
+    price = fields.Decimal(as_string=True)
+    deposit = fields.Decimal(as_string=True)
+    decision_note = fields.String()

@@ -1,0 +1,32 @@
+"""Scheduled agreement work: evaluations due, endings approaching, matrix snapshots (idempotent)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from celery.schedules import crontab
+from sqlalchemy import select
+
+from portal.agreements import operations as ops
+from portal.extensions import db
+from tenants.context import tenant_context
+from tenants.models import Tenant
+
+SCHEDULE: dict[str, Any] = {
+    "agreements-daily": {"task": "portal.agreements.daily", "schedule": crontab(hour=6, minute=30)},
+}
+
+
+@shared_task(name="portal.agreements.daily")
+def daily() -> dict[str, int]:
+    """For every municipality in turn: schedule evaluations, warn of endings, keep the matrix snapshot."""
+    totals = {"evaluations": 0, "reminders": 0, "snapshots": 0}
+    tenant_ids = list(db.session.scalars(select(Tenant.id).where(Tenant.is_active.is_(True)).order_by(Tenant.id)))
+    for tenant_id in tenant_ids:
+        with tenant_context(tenant_id):
+            totals["evaluations"] += ops.schedule_evaluations()
+            totals["reminders"] += ops.remind_endings()
+            totals["snapshots"] += ops.snapshot_regions()
+            db.session.commit()
+    return totals

@@ -1,0 +1,28 @@
+"""Gedeelde HR tasks: retention clean-up of application data."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from celery.schedules import crontab
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.hr.operations import anonymise_expired
+from tenants.context import tenant_context
+from tenants.models import Tenant
+
+
+@shared_task(name="portal.hr.anonymise_applications")
+def anonymise_applications() -> int:
+    """Anonymise applications past each tenant's retention period; safe to run any number of times."""
+    total = 0
+    for tenant_id in list(db.session.scalars(select(Tenant.id).order_by(Tenant.id))):
+        with tenant_context(tenant_id):
+            total += anonymise_expired(tenant_id)
+            db.session.commit()
+    return total
+
+
+SCHEDULE = {
+    "hr-anonymise-applications": {"task": "portal.hr.anonymise_applications", "schedule": crontab(hour=3, minute=15)},
+}

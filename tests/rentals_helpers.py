@@ -1,0 +1,76 @@
+"""Builders shared by the rental tests and the cross-tenant matrix."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from portal.core.models import utcnow
+from portal.extensions import db
+from portal.rentals import operations as ops
+from tenants.context import BRUSSELS, tenant_context
+
+
+def next_weekday(days_ahead: int = 14, hour: int = 9) -> datetime:
+    """Return a Brussels weekday morning ``days_ahead`` or more days from now, never a holiday."""
+    moment = (utcnow() + timedelta(days=days_ahead)).astimezone(BRUSSELS)
+    moment = moment.replace(hour=hour, minute=0, second=0, microsecond=0)
+    while (
+        moment.weekday() >= 5
+        or ops.belgian_holidays(moment.year).get(moment.date())
+        or (moment + timedelta(days=3)).date() in ops.belgian_holidays(moment.year)
+    ):
+        moment += timedelta(days=1)
+    return moment
+
+
+def make_resource(world: Any, name: str, *, tenant: str = "owner", shared: bool = True, **extra: Any) -> int:
+    """Create a committed resource of ``tenant``; shared with region A when ``shared``."""
+    user = world.user(tenant, "dienst")
+    data: dict[str, Any] = {
+        "name": name,
+        "category": "podium",
+        "quantity": 1,
+        "unit": "dag",
+        "price_own": Decimal("0"),
+        "price_partner": Decimal("75.50"),
+        "price_external": Decimal("150"),
+        "deposit": Decimal("250"),
+        "audience": "region" if shared else "own",
+        "region_id": world.regions["a"].id if shared else None,
+        **extra,
+    }
+    with tenant_context(user.tenant_id, user_id=user.id):
+        obj = ops.create_resource(data, author_id=user.id)
+        db.session.commit()
+        return obj.id
+
+
+def make_reservation(
+    world: Any,
+    resource_id: int,
+    *,
+    tenant: str = "partner",
+    start: datetime | None = None,
+    hours: int = 48,
+    quantity: int = 1,
+) -> tuple[int, int]:
+    """Reserve as ``tenant``; return (reservation id, booking id)."""
+    from sqlalchemy import select
+
+    from portal.rentals.models import Resource
+
+    user = world.user(tenant, "dienst")
+    start = start or next_weekday()
+    with tenant_context(user.tenant_id, user_id=user.id):
+        resource = db.session.scalar(select(Resource).where(Resource.id == resource_id))
+        assert resource is not None
+        obj = ops.request_reservation(
+            resource,
+            {"starts_at": start, "ends_at": start + timedelta(hours=hours), "quantity": quantity, "purpose": "Feest"},
+            user=user,
+        )
+        db.session.commit()
+        assert obj.booking_id is not None
+        return obj.id, obj.booking_id

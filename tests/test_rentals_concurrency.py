@@ -1,0 +1,133 @@
+"""No double booking under real concurrency (PostgreSQL: exclusion constraint and row lock)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from portal.core.errors import DomainError
+from portal.extensions import db
+from portal.rentals import operations as ops
+from portal.rentals.models import Booking, Reservation, Resource
+from tenants.context import tenant_context
+from tenants.models import Tenant
+from tests import conftest
+from tests.rentals_helpers import next_weekday
+
+pytestmark = pytest.mark.skipif(not conftest.PG_URL, reason="needs PostgreSQL: concurrent connections")
+
+
+@pytest.fixture
+def committed(app):
+    """A committed tenant with a single-unit and a quantity resource, outside the test transaction."""
+    fixture_session = db.session
+    db.session = scoped_session(sessionmaker(bind=db.engine), scopefunc=threading.get_ident)
+    slug = f"conc-{uuid.uuid4().hex[:10]}"
+    tenant_id = 0
+    try:
+        with tenant_context(None, is_platform=True):
+            tenant = Tenant(name=f"Gemeente {slug}", slug=slug)
+            db.session.add(tenant)
+            db.session.commit()
+            tenant_id = tenant.id
+        with tenant_context(tenant_id):
+            single = ops.create_resource(
+                {"name": "Podium race", "quantity": 1, "price_own": Decimal("5")}, author_id=None
+            )
+            stock = ops.create_resource({"name": "Hekken race", "quantity": 10, "unit": "stuk_dag"}, author_id=None)
+            db.session.commit()
+            ids = (single.id, stock.id)
+        db.session.remove()
+        yield SimpleNamespace(tenant_id=tenant_id, single=ids[0], stock=ids[1])
+    finally:
+        db.session.remove()
+        with Session(db.engine) as cleanup, tenant_context(tenant_id):
+            cleanup.execute(delete(Booking))
+            cleanup.execute(delete(Reservation))
+            cleanup.execute(delete(Resource).where(Resource.tenant_id == tenant_id))
+            cleanup.commit()
+        db.session = fixture_session
+
+
+def _race(app, tenant_id: int, resource_id: int, n: int, quantity: int) -> list[object]:
+    start = next_weekday()
+    barrier = threading.Barrier(n)
+    results: list[object] = []
+    lock = threading.Lock()
+
+    def attempt() -> None:
+        with app.app_context(), tenant_context(tenant_id):
+            try:
+                resource = db.session.scalar(select(Resource).where(Resource.id == resource_id))
+                barrier.wait(timeout=20)
+                ops.request_reservation(
+                    resource,
+                    {"starts_at": start, "ends_at": start + timedelta(hours=4), "quantity": quantity},
+                    user=SimpleNamespace(id=None),
+                )
+                db.session.commit()
+                outcome: object = "ok"
+            except DomainError as err:
+                db.session.rollback()
+                outcome = (err.status_code, err.message)
+            except Exception as err:
+                db.session.rollback()
+                outcome = err
+            finally:
+                db.session.remove()
+            with lock:
+                results.append(outcome)
+
+    threads = [threading.Thread(target=attempt) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+def test_concurrent_requests_for_one_single_unit_slot_exactly_one_wins(app, committed):
+    results = _race(app, committed.tenant_id, committed.single, 12, 1)
+    assert results.count("ok") == 1, results
+    refused = [r for r in results if r != "ok"]
+    assert len(refused) == 11
+    assert all(isinstance(r, tuple) and r[0] == 409 and "al gereserveerd" in r[1] for r in refused), refused
+    with tenant_context(committed.tenant_id):
+        assert len(db.session.scalars(select(Booking).where(Booking.resource_id == committed.single)).all()) == 1
+
+
+def test_concurrent_quantity_requests_never_exceed_the_stock(app, committed):
+    results = _race(app, committed.tenant_id, committed.stock, 8, 3)
+    assert results.count("ok") == 3, results  # 3 x 3 = 9 of 10
+    assert all(r == "ok" or (isinstance(r, tuple) and r[0] == 409) for r in results), results
+
+
+def test_exclusion_constraint_refuses_overlap_even_without_the_lock(app, committed):
+    start = next_weekday()
+    with tenant_context(committed.tenant_id):
+        for offset in (0, 1):
+            db.session.add(
+                Booking(
+                    resource_id=committed.single,
+                    requester_tenant_id=committed.tenant_id,
+                    reservation_id=0,
+                    is_single_unit=True,
+                    starts_at=start + timedelta(hours=offset),
+                    ends_at=start + timedelta(hours=offset + 2),
+                    blocked_until=start + timedelta(hours=offset + 2),
+                    tariff_class="eigen",
+                    price=Decimal("0"),
+                    deposit=Decimal("0"),
+                )
+            )
+        with pytest.raises(IntegrityError, match="ex_rental_bookings_no_overlap"):
+            db.session.flush()
+        db.session.rollback()
