@@ -170,13 +170,19 @@ class FreshGlobalsClient(FlaskClient):
 
     The per-test app context is reused by requests, so without this the user flask-login
     cached, Babel's locale and ``g.token_auth`` would leak from one request into the next;
-    in production every request has its own app context.
+    in production every request has its own app context. It also closes the request bodies
+    it built: werkzeug spools a large multipart body to a temporary file and leaves it open.
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         if has_app_context():
             g.__dict__.clear()
-        return super().open(*args, **kwargs)
+        response = super().open(*args, **kwargs)
+        for each in (*getattr(response, "history", ()), response):
+            body = getattr(each, "request", None) and each.request.environ.get("wsgi.input")
+            if body is not None and hasattr(body, "close"):
+                body.close()
+        return response
 
 
 @pytest.fixture(scope="session")

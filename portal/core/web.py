@@ -8,10 +8,10 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import structlog
-from flask import Blueprint, Flask, abort, current_app, flash, g, request, session
+from flask import Blueprint, Flask, Request, abort, current_app, flash, g, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from sqlalchemy import select
@@ -199,8 +199,31 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+class PortalRequest(Request):
+    """A request that closes every upload spool file, also those of a body refused half-way."""
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        stream = super()._get_file_stream(total_content_length, content_type, filename, content_length)
+        # A 413 raised while parsing leaves the spool out of ``request.files``: keep our own list.
+        self.__dict__.setdefault("_spools", []).append(stream)
+        return stream
+
+    def close(self) -> None:
+        """Close the parsed files and every spool file this request opened."""
+        super().close()
+        for stream in self.__dict__.pop("_spools", ()):
+            stream.close()
+
+
 def init_web(app: Flask) -> None:
     """Register the request hooks on ``app`` (before any route, for the converter)."""
+    app.request_class = PortalRequest
     app.url_map.converters["int"] = IdConverter
     app.url_value_preprocessor(_reject_nul)
     app.url_value_preprocessor(_pull_tenant)
