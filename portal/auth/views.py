@@ -245,7 +245,9 @@ def preferences() -> Any:
         for category in CATEGORIES:
             if category in MANDATORY:
                 continue
-            mode = request.form.get(f"mode-{category}", "immediate")
+            mode = request.form.get(f"mode-{category}")
+            if mode is None:
+                continue  # a category the form did not show (e.g. added since) keeps its setting
             if mode not in MODES:
                 errors.append(category)
                 continue
