@@ -27,6 +27,8 @@ def log_in(page: Any, email: str) -> None:
 
 
 def log_out(page: Any) -> None:
+    # The user menu is a Bootstrap dropdown: a click before its script ran opens nothing.
+    page.wait_for_load_state("load")
     page.locator(".portal-user").click()
     page.get_by_role("button", name="Afmelden").click()
     expect(page).to_have_url(re.compile(r"/login"))
