@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask, current_app, g, request
@@ -162,6 +163,28 @@ def _api_guard() -> Any:
     return None
 
 
+_NUMERIC_KEYWORDS = ("default", "example", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+
+
+def _document_decimal(self: Any, field: fields.Field, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Write Decimal bounds as JSON numbers; a Decimal dumped as text is documented as a string."""
+    if not isinstance(field, fields.Decimal):
+        return ret
+    if field.as_string:
+        # Amounts travel as text so no cent is lost to floating point: say so in the schema.
+        ret["type"] = "string"
+        ret["format"] = "decimal"
+        for key in _NUMERIC_KEYWORDS[2:]:
+            ret.pop(key, None)
+        if isinstance(ret.get("default"), Decimal):
+            ret["default"] = str(ret["default"])
+        return ret
+    for key in _NUMERIC_KEYWORDS:
+        if isinstance(ret.get(key), Decimal):
+            ret[key] = float(ret[key])
+    return ret
+
+
 def register_api(app: Flask) -> None:
     """Attach flask-smorest and every module's API blueprint."""
     app.config.setdefault(
@@ -176,6 +199,8 @@ def register_api(app: Flask) -> None:
         },
     )
     api.init_app(app)
+    if _document_decimal not in api.ma_plugin.converter.attribute_functions:
+        api.ma_plugin.converter.add_attribute_function(_document_decimal)
     from portal.dashboard.api import blp as announcements_api
     from portal.features import api_blueprints
 
