@@ -20,11 +20,12 @@ SCHEDULE: dict[str, Any] = {
 
 @shared_task(name="portal.agreements.daily")
 def daily() -> dict[str, int]:
-    """For every municipality in turn: schedule evaluations, warn of endings, keep the matrix snapshot."""
-    totals = {"evaluations": 0, "reminders": 0, "snapshots": 0}
+    """For every municipality in turn: end expired agreements, schedule evaluations, warn, keep the snapshot."""
+    totals = {"ended": 0, "evaluations": 0, "reminders": 0, "snapshots": 0}
     tenant_ids = list(db.session.scalars(select(Tenant.id).where(Tenant.is_active.is_(True)).order_by(Tenant.id)))
     for tenant_id in tenant_ids:
         with tenant_context(tenant_id):
+            totals["ended"] += ops.end_expired()
             totals["evaluations"] += ops.schedule_evaluations()
             totals["reminders"] += ops.remind_endings()
             totals["snapshots"] += ops.snapshot_regions()

@@ -31,6 +31,7 @@ contain the secret, and a refused write must leave ``state()`` unchanged.
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -555,6 +556,32 @@ REGISTRY.update(
             shareable=True,
             shared_reads=("GET",),
         ),
+        "/api/v1/agreements/<int:agreement_id>/evaluations/<int:evaluation_id>": Entry(
+            build=lambda world, shared: _evaluation(
+                world, shared, "/api/v1/agreements/{id}/evaluations/{evaluation_id}"
+            ),
+            methods=("GET", "POST"),
+            shareable=True,
+            shared_reads=("GET",),
+            data={
+                "POST": {
+                    "scores": {"doelen": 4, "kosten": 3, "werking": 5, "burger": 4},
+                    "outcome": "voortzetten",
+                }
+            },
+            owner_status={"GET": 200, "POST": 200},
+        ),
+        "/api/v1/agreements/<int:agreement_id>/submission": Entry(
+            build=lambda world, shared: _agreement(world, shared, "/api/v1/agreements/{id}/submission"),
+            methods=("POST",),
+            shareable=True,
+            owner_status={"POST": 200},
+        ),
+        "/api/v1/agreements/<int:agreement_id>/withdrawal": Entry(
+            build=lambda world, shared: _agreement(world, shared, "/api/v1/agreements/{id}/withdrawal", "actief"),
+            methods=("POST",),
+            owner_status={"POST": 200},
+        ),
     }
 )
 EXEMPT["/api/v1/agreements/matrix/<int:region_id>"] = (
@@ -742,6 +769,33 @@ def _proc_participation(world: Any, shared: bool, route: str) -> Target:
     return Target(path=route.format(id=part_id), secret=title, state=owner_snapshot(world, read))
 
 
+def _proc_document(world: Any, shared: bool, route: str) -> Target:
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+
+    from portal.procurement.models import Document, Dossier
+    from portal.procurement.operations import add_document
+
+    title = secret("Matrixbestek")
+    dossier_id = _proc_dossier_id(world, open_it=shared, title=title)
+    user = _proc_user(world, "owner")
+    with tenant_context(user.tenant_id, user_id=user.id):
+        dossier = db.session.scalar(select(Dossier).where(Dossier.id == dossier_id))
+        upload = FileStorage(BytesIO(b"%PDF-1.7 " + title.encode()), filename="bestek.pdf")
+        doc = add_document(dossier, upload, {"kind": "bestek", "title": title}, "Matrix")
+        db.session.commit()
+        doc_id = doc.id
+
+    def read() -> Any:
+        row = db.session.execute(
+            select(Document.title, Document.audience, Document.region_id).where(Document.id == doc_id)
+        ).one_or_none()
+        return None if row is None else tuple(row)
+
+    return Target(path=route.format(id=doc_id, dossier=dossier_id), secret=title, state=owner_snapshot(world, read))
+
+
 _AWARD = {"supplier_name": "Matrix nv", "supplier_kbo": "BE 0207.437.468", "awarded_value": "40000"}
 _MANDATE = {"mandate_body": "college", "mandate_on": "2026-01-05", "mandate_reference": "CBS-2026-01"}
 
@@ -759,6 +813,21 @@ REGISTRY.update(
             role="aankoper",
             shareable=True,
             shared_reads=("GET",),
+        ),
+        "/<tenant>/aankoop/dossiers/<int:dossier_id>/bewerken": Entry(
+            build=lambda w, s: _proc_dossier(w, s, "/<tenant>/aankoop/dossiers/{id}/bewerken"),
+            methods=("GET", "POST"),
+            role="aankoper",
+            shareable=True,
+            data={
+                "POST": {
+                    "title": "Gewijzigd door de matrix",
+                    "cpv_code": "09310000-5",
+                    "legal_form": "opdrachtencentrale",
+                    "procedure": "openbare_procedure",
+                    "estimated_value": "100000",
+                }
+            },
         ),
         "/<tenant>/aankoop/dossiers/<int:dossier_id>/openen": Entry(
             build=lambda w, s: _proc_dossier(w, False, "/<tenant>/aankoop/dossiers/{id}/openen"),
@@ -779,7 +848,8 @@ REGISTRY.update(
             shareable=True,
             data={"POST": {"stage": "marktverkenning", "planned_on": "2026-02-01"}},
         ),
-        "/<tenant>/aankoop/dossiers/<int:dossier_id>/behoeften.csv": Entry(
+        # The xlsx variant of this rule answers through the same view (see test_procurement_flow).
+        "/<tenant>/aankoop/dossiers/<int:dossier_id>/behoeften.<any(csv, xlsx):fmt>": Entry(
             build=lambda w, s: _proc_dossier(w, s, "/<tenant>/aankoop/dossiers/{id}/behoeften.csv"),
             methods=("GET",),
             role="aankoper",
@@ -791,6 +861,19 @@ REGISTRY.update(
             role="aankoper",
             shareable=True,
             data={"POST": _AWARD},
+        ),
+        "/<tenant>/aankoop/documenten/<int:document_id>": Entry(
+            build=lambda w, s: _proc_document(w, s, "/<tenant>/aankoop/documenten/{id}"),
+            methods=("GET",),
+            role="aankoper",
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/<tenant>/aankoop/documenten/<int:document_id>/verwijderen": Entry(
+            build=lambda w, s: _proc_document(w, s, "/<tenant>/aankoop/documenten/{id}/verwijderen"),
+            methods=("POST",),
+            role="aankoper",
+            shareable=True,
         ),
         "/<tenant>/aankoop/deelnames/<int:participation_id>/intrekken": Entry(
             build=lambda w, s: _proc_participation(w, s, "/<tenant>/aankoop/deelnames/{id}/intrekken"),
@@ -839,6 +922,19 @@ REGISTRY.update(
             methods=("GET",),
             role="aankoper",
             shareable=True,
+        ),
+        "/api/v1/procurement/dossiers/<int:dossier_id>/savings": Entry(
+            build=lambda w, s: _proc_dossier(w, s, "/api/v1/procurement/dossiers/{id}/savings"),
+            methods=("GET",),
+            role="aankoper",
+            shareable=True,
+        ),
+        "/api/v1/procurement/dossiers/<int:dossier_id>/documents": Entry(
+            build=lambda w, s: _proc_document(w, s, "/api/v1/procurement/dossiers/{dossier}/documents"),
+            methods=("GET",),
+            role="aankoper",
+            shareable=True,
+            shared_reads=("GET",),
         ),
         "/api/v1/procurement/lots/<int:lot_id>/award": Entry(
             build=lambda w, s: _proc_lot(w, s, "/api/v1/procurement/lots/{id}/award"),
@@ -1074,6 +1170,384 @@ EXEMPT.update(
         "/werken-bij/<slug>/feed.atom": "public Atom feed of the same published external vacancies (tests/test_hr.py)",
     }
 )
+def _hr_sharing(world: Any, shared: bool, route: str, *, host_side: bool) -> Target:
+    """A terbeschikkingstelling: "owner" is the home (its StaffSharing) or the host (its approval row)."""
+    from portal.hr.models import StaffSharing, StaffSharingApproval
+    from portal.hr.operations import create_staff_sharing
+
+    name = secret("Matrixmedewerker")
+    home, host = ("partner", "owner") if host_side else ("owner", "partner")
+    hr = world.user(home, "hr")
+    with tenant_context(hr.tenant_id, user_id=hr.id):
+        row = create_staff_sharing(
+            {"host_tenant_id": world.tenants[host].id, "employee_name": name, "job_title": "", "share_percent": 30,
+             "starts_on": date.today(), "ends_on": date.today() + timedelta(days=60), "host_cost_percent": 50,
+             "note": ""},
+            user=hr,
+        )  # fmt: skip
+        db.session.commit()
+        row_id = row.approval_id if host_side else row.id
+    model: Any = StaffSharingApproval if host_side else StaffSharing
+    return Target(
+        path=route.format(id=row_id),
+        secret=name,
+        state=owner_snapshot(
+            world,
+            lambda: db.session.execute(
+                select(model.status, model.home_decision, model.host_decision).where(model.id == row_id)
+            ).one_or_none(),
+        ),
+    )
+
+
+_DECIDE = {"decision": "goedgekeurd"}
+_TBS = "/<tenant>/hr/terbeschikkingstellingen"
+REGISTRY.update(
+    {
+        "/<tenant>/hr/terbeschikkingstellingen/<int:sharing_id>": Entry(
+            build=lambda w, s: _hr_sharing(w, s, "/<tenant>/hr/terbeschikkingstellingen/{id}", host_side=False),
+            methods=("GET", "POST"),
+            data={"POST": _DECIDE},
+        ),
+        "/<tenant>/hr/terbeschikkingstellingen/ontvangen/<int:approval_id>": Entry(
+            build=lambda w, s: _hr_sharing(w, s, _TBS + "/ontvangen/{id}", host_side=True),
+            methods=("GET", "POST"),
+            data={"POST": _DECIDE},
+        ),
+        "/api/v1/staff-sharings/<int:sharing_id>": Entry(
+            build=lambda w, s: _hr_sharing(w, s, "/api/v1/staff-sharings/{id}", host_side=False),
+            methods=("GET",),
+        ),
+        "/api/v1/staff-sharings/<int:sharing_id>/decision": Entry(
+            build=lambda w, s: _hr_sharing(w, s, "/api/v1/staff-sharings/{id}/decision", host_side=False),
+            methods=("POST",),
+            data={"POST": _DECIDE},
+            owner_status={"POST": 200},
+        ),
+        "/api/v1/staff-sharing-approvals/<int:approval_id>": Entry(
+            build=lambda w, s: _hr_sharing(w, s, "/api/v1/staff-sharing-approvals/{id}", host_side=True),
+            methods=("GET",),
+        ),
+        "/api/v1/staff-sharing-approvals/<int:approval_id>/decision": Entry(
+            build=lambda w, s: _hr_sharing(w, s, "/api/v1/staff-sharing-approvals/{id}/decision", host_side=True),
+            methods=("POST",),
+            data={"POST": _DECIDE},
+            owner_status={"POST": 200},
+        ),
+    }
+)
+def _hr_training_id(world: Any, shared: bool, title: str) -> int:
+    from datetime import time as _time
+
+    from portal.hr.operations import create_training
+
+    hr = world.user("owner", "hr")
+    with tenant_context(hr.tenant_id, user_id=hr.id):
+        data: dict[str, Any] = {"title": title, "organiser": "Matrix", "location": "Zaal", "seats": 5,
+                                "sessions": [{"day": date.today() + timedelta(days=10), "starts": _time(9),
+                                              "ends": _time(12)}]}  # fmt: skip
+        if shared:
+            data.update(audience="region", region_id=world.regions["a"].id)
+        obj = create_training(data, author_id=hr.id)
+        db.session.commit()
+        return obj.id
+
+
+def _hr_training(world: Any, shared: bool, route: str) -> Target:
+    from portal.hr.models import Enrolment, Training
+
+    title = secret("Matrixvorming")
+    training_id = _hr_training_id(world, shared, title)
+
+    def read() -> Any:
+        row = db.session.execute(
+            select(Training.status, Training.seats, Training.attendance_saved_at).where(Training.id == training_id)
+        ).one_or_none()
+        return None if row is None else tuple(row)
+
+    def enrolments() -> Any:
+        return len(db.session.scalars(select(Enrolment.id).where(Enrolment.training_id == training_id)).all())
+
+    # An enrolment is the enrolling tenant's own row: count them in the owner's and the partner's tenant.
+    snapshots = [owner_snapshot(world, read), *(owner_snapshot(world, enrolments, t) for t in ("owner", "partner"))]
+    return Target(path=route.format(id=training_id), secret=title, state=lambda: [s() for s in snapshots])
+
+
+def _hr_enrolment(world: Any, shared: bool, route: str) -> Target:
+    from portal.hr.models import Enrolment, Training
+    from portal.hr.operations import enrol
+
+    title = secret("Matrixinschrijving")
+    training_id = _hr_training_id(world, False, title)
+    user = world.user("owner", "dienst")
+    with tenant_context(user.tenant_id, user_id=user.id):
+        row = enrol(db.session.get(Training, training_id), user)
+        db.session.commit()
+        enrolment_id = row.id
+    return Target(
+        path=route.format(id=enrolment_id),
+        secret=title,
+        state=owner_snapshot(
+            world, lambda: db.session.scalar(select(Enrolment.status).where(Enrolment.id == enrolment_id))
+        ),
+    )
+
+
+_VF = "/<tenant>/hr/vormingen"
+REGISTRY.update(
+    {
+        "/<tenant>/hr/vormingen/<int:training_id>": Entry(
+            build=lambda w, s: _hr_training(w, s, _VF + "/{id}"),
+            methods=("GET",),
+            role="dienst",
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        # Enrolling is the write a partner makes on a shared training: it files a row of its own.
+        "/<tenant>/hr/vormingen/<int:training_id>/inschrijven": Entry(
+            build=lambda w, s: _hr_training(w, s, _VF + "/{id}/inschrijven"),
+            methods=("POST",),
+            role="dienst",
+            shareable=True,
+            shared_reads=("POST",),
+            owner_status={"POST": 200},
+        ),
+        "/<tenant>/hr/vormingen/<int:training_id>/annuleren": Entry(
+            build=lambda w, s: _hr_training(w, s, _VF + "/{id}/annuleren"),
+            methods=("POST",),
+            role="hr",
+            shareable=True,
+        ),
+        "/<tenant>/hr/vormingen/<int:training_id>/aanwezigheden": Entry(
+            build=lambda w, s: _hr_training(w, s, _VF + "/{id}/aanwezigheden"),
+            methods=("GET", "POST"),
+            role="hr",
+            shareable=True,
+            data={"POST": {"present": "1"}},
+        ),
+        "/<tenant>/hr/inschrijvingen/<int:enrolment_id>": Entry(
+            build=lambda w, s: _hr_enrolment(w, s, "/<tenant>/hr/inschrijvingen/{id}"),
+            methods=("GET", "POST"),
+            role="dienst",
+            per_user=True,
+            colleague_role="schepen",
+            data={"POST": {"action": "annuleren"}},
+        ),
+        "/api/v1/trainings/<int:training_id>": Entry(
+            build=lambda w, s: _hr_training(w, s, "/api/v1/trainings/{id}"),
+            methods=("GET",),
+            role="dienst",
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/api/v1/trainings/<int:training_id>/attendance": Entry(
+            build=lambda w, s: _hr_training(w, s, "/api/v1/trainings/{id}/attendance"),
+            methods=("GET",),
+            role="hr",
+            shareable=True,
+        ),
+        "/api/v1/enrolments/<int:enrolment_id>": Entry(
+            build=lambda w, s: _hr_enrolment(w, s, "/api/v1/enrolments/{id}"),
+            methods=("GET",),
+            role="dienst",
+            per_user=True,
+            colleague_role="schepen",
+        ),
+        "/api/v1/enrolments/<int:enrolment_id>/decision": Entry(
+            build=lambda w, s: _hr_enrolment(w, s, "/api/v1/enrolments/{id}/decision"),
+            methods=("POST",),
+            role="dienst",
+            per_user=True,
+            colleague_role="schepen",
+            data={"POST": {"action": "annuleren"}},
+            owner_status={"POST": 200},
+        ),
+    }
+)
+def _hr_function(world: Any, shared: bool, route: str) -> Target:
+    from portal.hr.models import FunctionGrade, JobFunction
+    from portal.hr.operations import create_function
+
+    title = secret("Matrixfunctie")
+    hr = world.user("owner", "hr")
+    with tenant_context(hr.tenant_id, user_id=hr.id):
+        data: dict[str, Any] = {"title": title, "level": "B", "purpose": title}
+        if shared:
+            data.update(audience="region", region_id=world.regions["a"].id)
+        function_id = create_function(data).id
+        db.session.commit()
+
+    def read() -> Any:
+        row = db.session.execute(
+            select(JobFunction.title, JobFunction.level, JobFunction.audience).where(JobFunction.id == function_id)
+        ).one_or_none()
+        return None if row is None else tuple(row)
+
+    def grades() -> Any:
+        rows = db.session.execute(
+            select(FunctionGrade.tenant_id, FunctionGrade.grade_min).where(FunctionGrade.function_id == function_id)
+        ).all()
+        return sorted(tuple(r) for r in rows)
+
+    # A grade is the grading tenant's own row: look in the owner's and the partner's tenant.
+    snapshots = [owner_snapshot(world, read), *(owner_snapshot(world, grades, t) for t in ("owner", "partner"))]
+    return Target(path=route.format(id=function_id), secret=title, state=lambda: [s() for s in snapshots])
+
+
+_GRADE = {"grade_min": "B1", "grade_max": "B3"}
+REGISTRY.update(
+    {
+        "/<tenant>/hr/functies/<int:function_id>": Entry(
+            build=lambda w, s: _hr_function(w, s, "/<tenant>/hr/functies/{id}"),
+            methods=("GET",),
+            role="hr",
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/<tenant>/hr/functies/<int:function_id>/bewerken": Entry(
+            build=lambda w, s: _hr_function(w, s, "/<tenant>/hr/functies/{id}/bewerken"),
+            methods=("GET", "POST"),
+            role="hr",
+            shareable=True,
+            data={"POST": {"title": "Gewijzigd door de matrix", "level": "A", "audience": "own"}},
+        ),
+        # Grading is the write a partner makes on a shared function: the grade row is its own.
+        "/<tenant>/hr/functies/<int:function_id>/weging": Entry(
+            build=lambda w, s: _hr_function(w, s, "/<tenant>/hr/functies/{id}/weging"),
+            methods=("POST",),
+            role="hr",
+            shareable=True,
+            shared_reads=("POST",),
+            data={"POST": _GRADE},
+            owner_status={"POST": 200},
+        ),
+        "/api/v1/functions/<int:function_id>": Entry(
+            build=lambda w, s: _hr_function(w, s, "/api/v1/functions/{id}"),
+            methods=("GET",),
+            role="hr",
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/api/v1/functions/<int:function_id>/grade": Entry(
+            build=lambda w, s: _hr_function(w, s, "/api/v1/functions/{id}/grade"),
+            methods=("PUT",),
+            role="hr",
+            shareable=True,
+            shared_reads=("PUT",),
+            data={"PUT": _GRADE},
+        ),
+    }
+)
+def _hr_reserve_id(world: Any, shared: bool, title: str, tenant: str = "owner") -> tuple[int, int]:
+    """Create a reserve of ``tenant`` with one consenting laureate; return (reserve id, candidate id)."""
+    from portal.hr.operations import add_candidate, create_reserve
+
+    hr = world.user(tenant, "hr")
+    with tenant_context(hr.tenant_id, user_id=hr.id):
+        data: dict[str, Any] = {"title": title, "grade": "B1", "selected_on": date.today(),
+                                "valid_until": date.today() + timedelta(days=90)}  # fmt: skip
+        if shared:
+            data.update(audience="region", region_id=world.regions["a"].id)
+        obj = create_reserve(data, author_id=hr.id)
+        candidate = add_candidate(obj, {"rank": 1, "full_name": title, "email": "l@example.org", "may_share": True})
+        db.session.commit()
+        return obj.id, candidate.id
+
+
+def _hr_reserve(world: Any, shared: bool, route: str) -> Target:
+    from portal.hr.models import Reserve, ReserveCandidate
+
+    title = secret("Matrixwerfreserve")
+    reserve_id, _candidate = _hr_reserve_id(world, shared, title)
+
+    def read() -> Any:
+        stmt = select(Reserve.title, Reserve.valid_until).where(Reserve.id == reserve_id)
+        row = db.session.execute(stmt).one_or_none()
+        ranks = db.session.scalars(select(ReserveCandidate.rank).where(ReserveCandidate.reserve_id == reserve_id)).all()
+        return None if row is None else (*row, sorted(ranks))
+
+    return Target(path=route.format(id=reserve_id), secret=title, state=owner_snapshot(world, read))
+
+
+def _hr_reserve_request(world: Any, shared: bool, route: str, *, decision: bool) -> Target:
+    """A request for a laureate: "owner" is the requester (its request) or the reserve's owner (its decision)."""
+    from portal.hr.models import Reserve, ReserveRequest, ReserveRequestDecision
+    from portal.hr.operations import request_candidate
+
+    title = secret("Matrixlaureaat")
+    holder, requester = ("owner", "partner") if decision else ("partner", "owner")
+    reserve_id, candidate_id = _hr_reserve_id(world, True, title, tenant=holder)
+    hr = world.user(requester, "hr")
+    with tenant_context(hr.tenant_id, user_id=hr.id):
+        row = request_candidate(db.session.get_one(Reserve, reserve_id), candidate_id, user=hr, motivation=title)
+        db.session.commit()
+        row_id = row.decision_id if decision else row.id
+    model: Any = ReserveRequestDecision if decision else ReserveRequest
+    return Target(
+        path=route.format(id=row_id),
+        secret=title,
+        state=owner_snapshot(world, lambda: db.session.scalar(select(model.status).where(model.id == row_id))),
+    )
+
+
+_LAUREATE = {"rank": "2", "full_name": "Matrix Laureaat", "email": "m@example.org"}
+REGISTRY.update(
+    {
+        "/<tenant>/hr/werfreserves/<int:reserve_id>": Entry(
+            build=lambda w, s: _hr_reserve(w, s, "/<tenant>/hr/werfreserves/{id}"),
+            methods=("GET",),
+            role="hr",
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/<tenant>/hr/werfreserves/<int:reserve_id>/kandidaten": Entry(
+            build=lambda w, s: _hr_reserve(w, s, "/<tenant>/hr/werfreserves/{id}/kandidaten"),
+            methods=("POST",),
+            role="hr",
+            shareable=True,
+            data={"POST": _LAUREATE},
+        ),
+        "/<tenant>/hr/werfreserve-aanvragen/<int:request_id>": Entry(
+            build=lambda w, s: _hr_reserve_request(w, s, "/<tenant>/hr/werfreserve-aanvragen/{id}", decision=False),
+            methods=("GET", "POST"),
+            role="hr",
+            data={"POST": {"decision": "ingetrokken"}},
+        ),
+        "/<tenant>/hr/werfreserve-beslissingen/<int:decision_id>": Entry(
+            build=lambda w, s: _hr_reserve_request(w, s, "/<tenant>/hr/werfreserve-beslissingen/{id}", decision=True),
+            methods=("GET", "POST"),
+            role="hr",
+            data={"POST": {"decision": "goedgekeurd"}},
+        ),
+        "/api/v1/reserves/<int:reserve_id>": Entry(
+            build=lambda w, s: _hr_reserve(w, s, "/api/v1/reserves/{id}"),
+            methods=("GET",),
+            role="hr",
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/api/v1/reserves/<int:reserve_id>/candidates": Entry(
+            build=lambda w, s: _hr_reserve(w, s, "/api/v1/reserves/{id}/candidates"),
+            methods=("POST",),
+            role="hr",
+            shareable=True,
+            data={"POST": {**_LAUREATE, "rank": 2}},
+            owner_status={"POST": 201},
+        ),
+        "/api/v1/reserve-requests/<int:request_id>": Entry(
+            build=lambda w, s: _hr_reserve_request(w, s, "/api/v1/reserve-requests/{id}", decision=False),
+            methods=("GET",),
+            role="hr",
+        ),
+        "/api/v1/reserve-decisions/<int:decision_id>": Entry(
+            build=lambda w, s: _hr_reserve_request(w, s, "/api/v1/reserve-decisions/{id}", decision=True),
+            methods=("POST",),
+            role="hr",
+            data={"POST": {"decision": "goedgekeurd"}},
+            owner_status={"POST": 200},
+        ),
+    }
+)
 # -- end hr --
 
 
@@ -1116,7 +1590,8 @@ def _policy_world(world: Any, shared: bool) -> dict[str, Any]:
         action = pt_ops.create_action(
             meeting, {"title": action_title, "owner_tenant_id": owner_id}, path="/beleidstafels/vergaderingen/0"
         )
-        decision = pt_ops.record_decision(first, "<p>Matrixbeslissing</p>")
+        decision_text = secret("Matrixbeslissing")
+        decision = pt_ops.record_decision(first, f"<p>{decision_text}</p>")
         objects = [table, meeting, first, proposal, action, decision]
         if not shared:
             for obj in objects:
@@ -1132,6 +1607,7 @@ def _policy_world(world: Any, shared: bool) -> dict[str, Any]:
             "name": name,
             "location": location,
             "action_title": action_title,
+            "decision_text": decision_text,
         }
 
 
@@ -1316,6 +1792,415 @@ REGISTRY.update(
     }
 )
 
+
+def _minutes_world(world: Any, shared: bool, stage: str | None) -> dict[str, Any]:
+    """Add a later meeting and notulen at ``stage`` (None, ontwerp, ter_opmerking, goedgekeurd)."""
+    from datetime import date as _date
+    from datetime import time as _time
+    from datetime import timedelta as _timedelta
+
+    from portal.policy_tables import operations as pt_ops
+    from portal.policy_tables.models import Meeting as _Meeting
+
+    ids = _policy_world(world, shared)
+    ids["body"] = secret("Matrixnotulen")
+    owner_id = world.tenants["owner"].id
+    with tenant_context(owner_id, user_id=world.user("owner", "ad").id):
+        meeting = db.session.get(_Meeting, ids["meeting"])
+        later = pt_ops.create_meeting(
+            meeting.table,
+            {
+                "day": _date.today() + _timedelta(days=40),
+                "start_time": _time(14),
+                "end_time": _time(16),
+                "location": "Zaal",
+            },
+        )
+        if not shared:
+            set_audience(later, "own")
+        if stage is not None:
+            minutes = pt_ops.create_minutes(meeting, {"body_html": f"<p>{ids['body']}</p>"}, user_id=None)
+            ids["minutes"] = minutes.id
+            if stage in ("ter_opmerking", "goedgekeurd"):
+                attendees = [world.tenants["partner"].id] if shared else []
+                pt_ops.send_minutes(minutes, attendees, path="/beleidstafels/notulen/0")
+            if stage == "goedgekeurd":
+                pt_ops.approve_minutes(minutes)
+        db.session.commit()
+    return ids
+
+
+def _minutes_target(route: str, key: str, shared_stage: str | None, own_stage: str | None) -> Any:
+    from portal.policy_tables.models import Minutes as _Minutes
+    from portal.policy_tables.models import MinutesRemark as _Remark
+
+    def build(world: Any, shared: bool) -> Target:
+        ids = _minutes_world(world, shared, shared_stage if shared else own_stage)
+
+        def state() -> Any:
+            rows = db.session.execute(
+                select(_Minutes.status, _Minutes.current_version, _Minutes.sent_at, _Minutes.audience).where(
+                    _Minutes.meeting_id == ids["meeting"]
+                )
+            ).all()
+            remarks = db.session.scalars(select(_Remark.id)).all()
+            return tuple(rows), tuple(remarks)
+
+        return Target(
+            path=route.format(id=ids[key]),
+            secret=ids["body"] if key == "minutes" else ids["location"],
+            state=owner_snapshot(world, state),
+        )
+
+    return build
+
+
+REGISTRY.update(
+    {
+        f"{_PT}/vergaderingen/<int:meeting_id>/notulen": Entry(
+            build=_minutes_target(_PT + "/vergaderingen/{id}/notulen", "meeting", None, None),
+            methods=("POST",),
+            shareable=True,
+            data={"POST": {"body_html": "<p>Notulen uit de matrix</p>"}},
+        ),
+        f"{_PT}/notulen/<int:minutes_id>": Entry(
+            build=_minutes_target(_PT + "/notulen/{id}", "minutes", "ter_opmerking", "ontwerp"),
+            methods=("GET",),
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        f"{_PT}/notulen/<int:minutes_id>/versies": Entry(
+            build=_minutes_target(_PT + "/notulen/{id}/versies", "minutes", "ter_opmerking", "ontwerp"),
+            methods=("POST",),
+            shareable=True,
+            data={"POST": {"body_html": "<p>Nieuwe versie uit de matrix</p>"}},
+        ),
+        f"{_PT}/notulen/<int:minutes_id>/versies/<int:number>": Entry(
+            build=_minutes_target(_PT + "/notulen/{id}/versies/1", "minutes", "ter_opmerking", "ontwerp"),
+            methods=("GET",),
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        f"{_PT}/notulen/<int:minutes_id>/ter-opmerking": Entry(
+            build=_minutes_target(_PT + "/notulen/{id}/ter-opmerking", "minutes", "ter_opmerking", "ontwerp"),
+            methods=("POST",),
+            shareable=True,
+        ),
+        # Attendees remark with their own row: tested in test_policy_tables_minutes.py.
+        f"{_PT}/notulen/<int:minutes_id>/opmerkingen": Entry(
+            build=_minutes_target(_PT + "/notulen/{id}/opmerkingen", "minutes", "ter_opmerking", "ter_opmerking"),
+            methods=("POST",),
+            data={"POST": {"body": "Opmerking uit de matrix"}},
+        ),
+        f"{_PT}/notulen/<int:minutes_id>/goedkeuren": Entry(
+            build=_minutes_target(_PT + "/notulen/{id}/goedkeuren", "minutes", "ter_opmerking", "ter_opmerking"),
+            methods=("POST",),
+            shareable=True,
+        ),
+        f"{_PT}/notulen/<int:minutes_id>/publiceren": Entry(
+            build=_minutes_target(_PT + "/notulen/{id}/publiceren", "minutes", "goedgekeurd", "goedgekeurd"),
+            methods=("POST",),
+            shareable=True,
+        ),
+        "/api/v1/policy-tables/meetings/<int:meeting_id>/decisions": Entry(
+            build=_policy_target(
+                "/api/v1/policy-tables/meetings/{id}/decisions", "meeting", "decision_text", _pt_state("decision")
+            ),
+            methods=("GET",),
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/api/v1/policy-tables/agenda-items/<int:item_id>/decision": Entry(
+            build=_policy_target(
+                "/api/v1/policy-tables/agenda-items/{id}/decision", "item", "decision_text", _pt_state("decision")
+            ),
+            methods=("PUT",),
+            shareable=True,
+            data={"PUT": {"text_html": "Gewijzigd via de API"}},
+        ),
+        "/api/v1/policy-tables/decisions/<int:decision_id>": Entry(
+            build=_policy_target(
+                "/api/v1/policy-tables/decisions/{id}", "decision", "decision_text", _pt_state("decision")
+            ),
+            methods=("GET",),
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        # Members record their own follow-up row: see test_policy_tables_decisions_api.
+        "/api/v1/policy-tables/decisions/<int:decision_id>/follow-up": Entry(
+            build=_policy_target(
+                "/api/v1/policy-tables/decisions/{id}/follow-up", "decision", "decision_text", _pt_state("follow_ups")
+            ),
+            methods=("PUT",),
+            data={"PUT": {"status": "voorgelegd"}},
+        ),
+        "/api/v1/policy-tables/minutes/<int:minutes_id>": Entry(
+            build=_minutes_target("/api/v1/policy-tables/minutes/{id}", "minutes", "ter_opmerking", "ontwerp"),
+            methods=("GET",),
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+    }
+)
+
+REGISTRY[f"{_PT}/vergaderingen/<int:meeting_id>.ics"] = Entry(
+    build=_policy_target(_PT + "/vergaderingen/{id}.ics", "meeting", "location", _pt_state("items")),
+    methods=("GET",),
+    shareable=True,
+    shared_reads=("GET",),
+)
+EXEMPT["/kalender/<token>.ics"] = (
+    "a personal iCal feed: the secret, revocable token is itself the authorisation and the feed holds only "
+    "what its user may see (tests/test_policy_tables_calendar.py)"
+)
+
+
+def _cooperation_target(route: str) -> Any:
+    from portal.policy_tables import operations as pt_ops
+    from portal.policy_tables.models import Cooperation as _Cooperation
+    from portal.policy_tables.models import CooperationEvaluation as _Evaluation
+
+    def build(world: Any, shared: bool) -> Target:
+        ids = _policy_world(world, shared)
+        name = secret("Matrixsamenwerking")
+        owner_id = world.tenants["owner"].id
+        with tenant_context(owner_id, user_id=world.user("owner", "ad").id):
+            obj = pt_ops.create_cooperation(
+                {"name": name, "legal_form": "informeel", "region_id": world.regions["a"].id}, tenant_id=owner_id
+            )
+            if not shared:
+                set_audience(obj, "own")
+            pt_ops.evaluate_cooperation(
+                obj,
+                {
+                    "score_effectiveness": 3,
+                    "score_efficiency": 3,
+                    "score_service": 3,
+                    "score_governance": 3,
+                    "recommendation": "voortzetten",
+                    "notes": f"<p>{name}</p>",
+                },
+                tenant_id=owner_id,
+            )
+            db.session.commit()
+            coop_id = obj.id
+
+        def state() -> Any:
+            row = db.session.execute(
+                select(_Cooperation.name, _Cooperation.domain).where(_Cooperation.id == coop_id)
+            ).one_or_none()
+            evaluations = db.session.scalars(select(_Evaluation.id).where(_Evaluation.cooperation_id == coop_id))
+            return row, tuple(evaluations)
+
+        del ids
+        return Target(path=route.format(id=coop_id), secret=name, state=owner_snapshot(world, state))
+
+    return build
+
+
+_EVALUATION = {
+    "score_effectiveness": 4,
+    "score_efficiency": 4,
+    "score_service": 4,
+    "score_governance": 4,
+    "recommendation": "bijsturen",
+}
+REGISTRY.update(
+    {
+        f"{_PT}/inventaris/<int:cooperation_id>": Entry(
+            build=_cooperation_target(_PT + "/inventaris/{id}"),
+            methods=("GET",),
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        f"{_PT}/inventaris/<int:cooperation_id>/bewerken": Entry(
+            build=_cooperation_target(_PT + "/inventaris/{id}/bewerken"),
+            methods=("GET", "POST"),
+            shareable=True,
+            data={"POST": {"name": "Gewijzigd door de matrix", "legal_form": "informeel"}},
+        ),
+        # Members evaluate at meetings they chair (their own row): test_policy_tables_inventory.py.
+        f"{_PT}/inventaris/<int:cooperation_id>/evaluaties": Entry(
+            build=_cooperation_target(_PT + "/inventaris/{id}/evaluaties"),
+            methods=("POST",),
+            data={"POST": _EVALUATION},
+        ),
+        "/api/v1/policy-tables/cooperations/<int:cooperation_id>": Entry(
+            build=_cooperation_target("/api/v1/policy-tables/cooperations/{id}"),
+            methods=("GET", "PATCH"),
+            shareable=True,
+            shared_reads=("GET",),
+            data={"PATCH": {"domain": "Gewijzigd via de API"}},
+        ),
+        "/api/v1/policy-tables/cooperations/<int:cooperation_id>/evaluations": Entry(
+            build=_cooperation_target("/api/v1/policy-tables/cooperations/{id}/evaluations"),
+            methods=("GET", "POST"),
+            data={"POST": _EVALUATION},
+            owner_status={"GET": 200, "POST": 201},
+        ),
+    }
+)
+
+
+def _invitation_target(route: str, key: str) -> Any:
+    from portal.policy_tables import operations as pt_ops
+    from portal.policy_tables.models import Meeting as _Meeting
+    from portal.policy_tables.models import MeetingAttendance as _Attendance
+    from portal.policy_tables.models import MeetingGuest as _Guest
+    from portal.policy_tables.models import MeetingResponse as _Response
+
+    def build(world: Any, shared: bool) -> Target:
+        ids = _policy_world(world, shared)
+        owner_id = world.tenants["owner"].id
+        with tenant_context(owner_id, user_id=world.user("owner", "ad").id):
+            meeting = db.session.get(_Meeting, ids["meeting"])
+            guest, _raw = pt_ops.invite_guest(
+                meeting, {"name": "Matrixexpert", "email": "expert@matrix.test"}, link=lambda raw: f"/gast/x/{raw}"
+            )
+            pt_ops.register_attendance(meeting, [world.user("owner", "ad").id], [])
+            db.session.commit()
+            ids["guest"] = guest.id
+
+        def state() -> Any:
+            guests = db.session.execute(select(_Guest.id, _Guest.revoked_at)).all()
+            present = db.session.scalars(select(_Attendance.user_id)).all()
+            answers = db.session.execute(select(_Response.tenant_id, _Response.answer)).all()
+            return tuple(guests), tuple(present), tuple(answers)
+
+        return Target(path=route.format(id=ids[key]), secret=ids["location"], state=owner_snapshot(world, state))
+
+    return build
+
+
+REGISTRY.update(
+    {
+        # Members answer with their own row: tested in test_policy_tables_invitations.py.
+        f"{_PT}/vergaderingen/<int:meeting_id>/antwoord": Entry(
+            build=_invitation_target(_PT + "/vergaderingen/{id}/antwoord", "meeting"),
+            methods=("POST",),
+            data={"POST": {"answer": "ja"}},
+        ),
+        f"{_PT}/vergaderingen/<int:meeting_id>/experts": Entry(
+            build=_invitation_target(_PT + "/vergaderingen/{id}/experts", "meeting"),
+            methods=("POST",),
+            shareable=True,
+            data={"POST": {"name": "Expert uit de matrix", "email": "nog-een@matrix.test"}},
+        ),
+        f"{_PT}/experts/<int:guest_id>/intrekken": Entry(
+            build=_invitation_target(_PT + "/experts/{id}/intrekken", "guest"),
+            methods=("POST",),
+            shareable=True,
+        ),
+        f"{_PT}/vergaderingen/<int:meeting_id>/aanwezigheden": Entry(
+            build=_invitation_target(_PT + "/vergaderingen/{id}/aanwezigheden", "meeting"),
+            methods=("POST",),
+            shareable=True,
+        ),
+    }
+)
+EXEMPT["/gast/<slug>/<token>"] = (
+    "an invited expert's page: the secret, revocable link (under the chair's slug) is itself the authorisation "
+    "and opens that one meeting only (tests/test_policy_tables_invitations.py)"
+)
+
+
+_PT_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class _FreshUpload(Mapping[str, Any]):
+    """A form body with a new file stream each time it is read (a stream is consumed by one request)."""
+
+    def _body(self) -> dict[str, Any]:
+        return {"title": "Upload uit de matrix", "file": (io.BytesIO(_PT_PDF), "matrix.pdf")}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._body()[key]
+
+    def __iter__(self) -> Any:
+        return iter(self._body())
+
+    def __len__(self) -> int:
+        return len(self._body())
+
+
+def _library_target(route: str, key: str) -> Any:
+    from werkzeug.datastructures import FileStorage
+
+    from portal.policy_tables import operations as pt_ops
+    from portal.policy_tables.models import Challenge as _Challenge
+    from portal.policy_tables.models import PolicyTable as _Table
+    from portal.policy_tables.models import TableDocument as _Document
+
+    def build(world: Any, shared: bool) -> Target:
+        ids = _policy_world(world, shared)
+        owner_id = world.tenants["owner"].id
+        text = secret("Matrixdocument")
+        with tenant_context(owner_id, user_id=world.user("owner", "ad").id):
+            table = db.session.get(_Table, ids["table"])
+            challenge = pt_ops.add_challenge(table, {"title": text}, tenant_id=owner_id)
+            upload = FileStorage(io.BytesIO(_PT_PDF + text.encode()), filename="matrix.pdf")
+            doc = pt_ops.add_document(
+                table, {"title": text}, upload, tenant_id=owner_id, user_id=world.user("owner", "ad").id
+            )
+            if not shared:
+                set_audience(challenge, "own")
+                set_audience(doc, "own")
+            db.session.commit()
+            ids.update(challenge=challenge.id, document=doc.id)
+
+        def state() -> Any:
+            challenges = db.session.execute(select(_Challenge.id, _Challenge.status)).all()
+            documents = db.session.scalars(select(_Document.id)).all()
+            return tuple(challenges), tuple(documents)
+
+        secret_text = text if key in ("challenge", "document") else ids["name"]
+        return Target(path=route.format(id=ids[key]), secret=secret_text, state=owner_snapshot(world, state))
+
+    return build
+
+
+REGISTRY.update(
+    {
+        # Members raise challenges with their own row: tested in test_policy_tables_library.py.
+        f"{_PT}/<int:table_id>/uitdagingen": Entry(
+            build=_library_target(_PT + "/{id}/uitdagingen", "table"),
+            methods=("POST",),
+            data={"POST": {"title": "Uitdaging uit de matrix"}},
+        ),
+        f"{_PT}/uitdagingen/<int:challenge_id>/status": Entry(
+            build=_library_target(_PT + "/uitdagingen/{id}/status", "challenge"),
+            methods=("POST",),
+            shareable=True,
+            data={"POST": {"status": "onderzocht"}},
+        ),
+        # Members upload their own documents: tested in test_policy_tables_library.py.
+        f"{_PT}/<int:table_id>/documenten": Entry(
+            build=_library_target(_PT + "/{id}/documenten", "table"),
+            methods=("GET", "POST"),
+            data={"POST": _FreshUpload()},
+        ),
+        f"{_PT}/documenten/<int:document_id>": Entry(
+            build=_library_target(_PT + "/documenten/{id}", "document"),
+            methods=("GET",),
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+    }
+)
+
+REGISTRY[f"{_PT}/vergaderingen/<int:meeting_id>/agenda.pdf"] = Entry(
+    build=_policy_target(_PT + "/vergaderingen/{id}/agenda.pdf", "meeting", "location", _pt_state("items")),
+    methods=("GET",),
+    shareable=True,
+    shared_reads=("GET",),
+)
+REGISTRY[f"{_PT}/notulen/<int:minutes_id>.pdf"] = Entry(
+    build=_minutes_target(_PT + "/notulen/{id}.pdf", "minutes", "ter_opmerking", "ontwerp"),
+    methods=("GET",),
+    shareable=True,
+    shared_reads=("GET",),
+)
+
 # -- end policy_tables --
 
 
@@ -1334,29 +2219,36 @@ def _rental_resource(world: Any, shared: bool, route: str) -> Target:
     return Target(path=route.format(id=rid), secret=name, state=owner_snapshot(world, read))
 
 
-def _rental_reservation(world: Any, shared: bool, route: str) -> Target:
+def _rental_reservation(world: Any, shared: bool, route: str, approved: bool = False) -> Target:
     """A reservation owned by "owner" (of its own resource): only the owner tenant may reach it."""
     from portal.rentals.models import Reservation
-    from tests.rentals_helpers import make_reservation, make_resource
+    from tests.rentals_helpers import approve, make_reservation, make_resource
 
     name = secret("Matrixreservatie")
     rid = make_resource(world, name, shared=shared)
-    res_id, _booking_id = make_reservation(world, rid, tenant="owner")
+    res_id, booking_id = make_reservation(world, rid, tenant="owner")
+    if approved:
+        approve(world, booking_id)
 
     def read() -> Any:
-        return db.session.scalar(select(Reservation.status).where(Reservation.id == res_id))
+        row = db.session.execute(
+            select(Reservation.status, Reservation.accepted_at).where(Reservation.id == res_id)
+        ).one_or_none()
+        return None if row is None else tuple(row)
 
     return Target(path=route.format(id=res_id), secret=name, state=owner_snapshot(world, read))
 
 
-def _rental_booking(world: Any, shared: bool, route: str) -> Target:
+def _rental_booking(world: Any, shared: bool, route: str, approved: bool = False) -> Target:
     """A request by the partner for the owner's resource: the owner's booking row."""
     from portal.rentals.models import Booking
-    from tests.rentals_helpers import make_reservation, make_resource
+    from tests.rentals_helpers import approve, make_reservation, make_resource
 
     name = secret("Matrixaanvraag")
     rid = make_resource(world, name, shared=True)
     _res_id, booking_id = make_reservation(world, rid, tenant="partner")
+    if approved:
+        approve(world, booking_id)
 
     def read() -> Any:
         return db.session.scalar(select(Booking.status).where(Booking.id == booking_id))
@@ -1364,8 +2256,51 @@ def _rental_booking(world: Any, shared: bool, route: str) -> Target:
     return Target(path=route.format(id=booking_id), secret=name, state=owner_snapshot(world, read))
 
 
+def _rental_photo(world: Any, shared: bool, route: str, side: str) -> Target:
+    """A pick-up photo: of the owner's booking (partner borrows) or of the owner's own reservation."""
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+
+    from portal.rentals import operations as ops
+    from portal.rentals.models import Booking, HandoverPhoto
+    from tests.rentals_helpers import accept, approve, make_reservation, make_resource
+
+    name = secret("Matrixfoto")
+    rid = make_resource(world, name, shared=True)
+    borrower = "partner" if side == "booking" else "owner"
+    res_id, booking_id = make_reservation(world, rid, tenant=borrower)
+    approve(world, booking_id)
+    accept(world, res_id, tenant=borrower)
+    user = world.user("owner", "dienst")
+    with tenant_context(user.tenant_id, user_id=user.id):
+        photo = FileStorage(BytesIO(b"\x89PNG\r\n\x1a\n " + name.encode()), filename="foto.png")
+        ops.decide_booking(
+            db.session.get(Booking, booking_id), "afhalen", report={"condition": "ok", "photos": [photo]}
+        )
+        db.session.commit()
+        column = HandoverPhoto.booking_id if side == "booking" else HandoverPhoto.reservation_id
+        parent = booking_id if side == "booking" else res_id
+        photo_id = db.session.scalar(select(HandoverPhoto.id).where(column == parent))
+
+    def read() -> Any:
+        return db.session.scalar(select(HandoverPhoto.storage_key).where(HandoverPhoto.id == photo_id))
+
+    return Target(path=route.format(id=parent, photo=photo_id), secret=name, state=owner_snapshot(world, read))
+
+
 REGISTRY.update(
     {
+        "/<tenant>/verhuur/aanvragen/<int:booking_id>/fotos/<int:photo_id>": Entry(
+            build=lambda w, s: _rental_photo(w, s, "/<tenant>/verhuur/aanvragen/{id}/fotos/{photo}", "booking"),
+            methods=("GET",),
+            role="dienst",
+        ),
+        "/<tenant>/verhuur/reservaties/<int:reservation_id>/fotos/<int:photo_id>": Entry(
+            build=lambda w, s: _rental_photo(w, s, "/<tenant>/verhuur/reservaties/{id}/fotos/{photo}", "reservation"),
+            methods=("GET",),
+            role="dienst",
+        ),
         "/<tenant>/verhuur/materieel/<int:resource_id>": Entry(
             build=lambda w, s: _rental_resource(w, s, "/<tenant>/verhuur/materieel/{id}"),
             methods=("GET",),
@@ -1431,6 +2366,153 @@ REGISTRY.update(
             data={"POST": {"action": "goedkeuren"}},
             owner_status={"POST": 200},
         ),
+        "/<tenant>/verhuur/reservaties/<int:reservation_id>/overeenkomst": Entry(
+            build=lambda w, s: _rental_reservation(w, s, "/<tenant>/verhuur/reservaties/{id}/overeenkomst", True),
+            methods=("GET",),
+            role="dienst",
+        ),
+        "/<tenant>/verhuur/reservaties/<int:reservation_id>/overeenkomst.pdf": Entry(
+            build=lambda w, s: _rental_reservation(w, s, "/<tenant>/verhuur/reservaties/{id}/overeenkomst.pdf", True),
+            methods=("GET",),
+            role="dienst",
+        ),
+        "/<tenant>/verhuur/reservaties/<int:reservation_id>/overeenkomst/aanvaarden": Entry(
+            build=lambda w, s: _rental_reservation(
+                w, s, "/<tenant>/verhuur/reservaties/{id}/overeenkomst/aanvaarden", True
+            ),
+            methods=("POST",),
+            role="dienst",
+            data={"POST": {"accept": "1", "requester_policy_number": "BA-MATRIX"}},
+        ),
+        "/api/v1/rentals/reservations/<int:reservation_id>/agreement": Entry(
+            build=lambda w, s: _rental_reservation(w, s, "/api/v1/rentals/reservations/{id}/agreement", True),
+            methods=("GET",),
+            role="dienst",
+        ),
+        "/api/v1/rentals/reservations/<int:reservation_id>/agreement/accept": Entry(
+            build=lambda w, s: _rental_reservation(w, s, "/api/v1/rentals/reservations/{id}/agreement/accept", True),
+            methods=("POST",),
+            role="dienst",
+            data={"POST": {"accept": True, "requester_policy_number": "BA-MATRIX"}},
+            owner_status={"POST": 200},
+        ),
+        "/<tenant>/verhuur/materieel/<int:resource_id>/agenda.ics": Entry(
+            build=lambda w, s: _rental_resource(w, s, "/<tenant>/verhuur/materieel/{id}/agenda.ics"),
+            methods=("GET",),
+            role="dienst",
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/<tenant>/verhuur/aanvragen/<int:booking_id>/overeenkomst": Entry(
+            build=lambda w, s: _rental_booking(w, s, "/<tenant>/verhuur/aanvragen/{id}/overeenkomst", True),
+            methods=("GET",),
+            role="dienst",
+        ),
+        "/<tenant>/verhuur/aanvragen/<int:booking_id>/overeenkomst.pdf": Entry(
+            build=lambda w, s: _rental_booking(w, s, "/<tenant>/verhuur/aanvragen/{id}/overeenkomst.pdf", True),
+            methods=("GET",),
+            role="dienst",
+        ),
+    }
+)
+EXEMPT.update(
+    {
+        "/<tenant>/verhuur/agenda/<token>.ics": "a secret, revocable feed token of one user, not an object id: "
+        "a foreign or revoked token is a 404 and the feed holds only that tenant's reservations "
+        "(tests/test_rentals_agreement.py)",
+        "/<tenant>/verhuur/afrekening.csv": "the format is a route default, no object: the settlement reads only "
+        "the viewer's own rows (tests/test_rentals_agreement.py)",
+        "/<tenant>/verhuur/afrekening.xlsx": "the format is a route default, no object: the settlement reads only "
+        "the viewer's own rows (tests/test_rentals_agreement.py)",
     }
 )
 # -- end rentals --
+
+
+# -- reports --
+from sqlalchemy import func  # noqa: E402
+
+
+def _council_report(world: Any, shared: bool, route: str, state: str = "concept") -> Target:
+    """A council report of "owner" (never shared): a draft, a failed version or an approved one."""
+    from portal.reports import operations as report_ops
+    from portal.reports.models import CouncilReport
+
+    text = secret("Matrixrapport")
+    ad = world.user("owner", "ad")
+    tenant_id = world.tenants["owner"].id
+    with tenant_context(tenant_id, user_id=ad.id):
+        report = report_ops.request_report(report_ops.period_code("semester", date.today()))
+        assert report is not None
+        db.session.commit()
+        report_id = report.id
+    if state == "mislukt":
+        with tenant_context(tenant_id, user_id=ad.id):
+            report = db.session.scalar(select(CouncilReport).where(CouncilReport.id == report_id))
+            assert report is not None
+            report.status, report.error = "mislukt", f"RuntimeError: {text}"
+            db.session.commit()
+    else:
+        report_ops.generate(tenant_id, report_id)
+        with tenant_context(tenant_id, user_id=ad.id):
+            report = db.session.scalar(select(CouncilReport).where(CouncilReport.id == report_id))
+            assert report is not None
+            report_ops.update_texts(report, {"foreword": text, "remarks": ""})
+            if state == "goedgekeurd":
+                report_ops.approve(report, f"%PDF-1.7 {text}".encode())
+            db.session.commit()
+
+    def read() -> Any:
+        row = db.session.execute(
+            select(CouncilReport.status, CouncilReport.foreword, CouncilReport.error).where(
+                CouncilReport.id == report_id
+            )
+        ).one_or_none()
+        versions = db.session.scalar(
+            select(func.count()).select_from(CouncilReport).where(CouncilReport.tenant_id == tenant_id)
+        )
+        return None if row is None else (*row, versions)
+
+    return Target(path=route.format(id=report_id), secret=text, state=owner_snapshot(world, read))
+
+
+_RP = "/<tenant>/rapporten/{id}"
+REGISTRY.update(
+    {
+        "/<tenant>/rapporten/<int:report_id>": Entry(build=lambda w, s: _council_report(w, s, _RP), methods=("GET",)),
+        "/<tenant>/rapporten/<int:report_id>/status": Entry(
+            build=lambda w, s: _council_report(w, s, _RP + "/status", "mislukt"), methods=("GET",)
+        ),
+        "/<tenant>/rapporten/<int:report_id>/opnieuw": Entry(
+            build=lambda w, s: _council_report(w, s, _RP + "/opnieuw", "mislukt"),
+            methods=("POST",),
+            owner_status={"POST": 303},
+        ),
+        "/<tenant>/rapporten/<int:report_id>/bewerken": Entry(
+            build=lambda w, s: _council_report(w, s, _RP + "/bewerken"),
+            methods=("POST",),
+            data={"POST": {"foreword": "Gewijzigd door de matrix", "remarks": ""}},
+            owner_status={"POST": 303},
+        ),
+        "/<tenant>/rapporten/<int:report_id>/goedkeuren": Entry(
+            build=lambda w, s: _council_report(w, s, _RP + "/goedkeuren"),
+            methods=("POST",),
+            owner_status={"POST": 303},
+        ),
+        "/<tenant>/rapporten/<int:report_id>/correctie": Entry(
+            build=lambda w, s: _council_report(w, s, _RP + "/correctie", "goedgekeurd"),
+            methods=("POST",),
+            owner_status={"POST": 303},
+        ),
+        "/<tenant>/rapporten/<int:report_id>/pdf": Entry(
+            build=lambda w, s: _council_report(w, s, _RP + "/pdf", "goedgekeurd"), methods=("GET",)
+        ),
+        "/api/v1/reports/<int:report_id>": Entry(
+            build=lambda w, s: _council_report(w, s, "/api/v1/reports/{id}"), methods=("GET",)
+        ),
+        "/api/v1/reports/<int:report_id>/pdf": Entry(
+            build=lambda w, s: _council_report(w, s, "/api/v1/reports/{id}/pdf", "goedgekeurd"), methods=("GET",)
+        ),
+    }
+)
+# -- end reports --

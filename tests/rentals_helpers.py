@@ -16,10 +16,10 @@ def next_weekday(days_ahead: int = 14, hour: int = 9) -> datetime:
     """Return a Brussels weekday morning ``days_ahead`` or more days from now, never a holiday."""
     moment = (utcnow() + timedelta(days=days_ahead)).astimezone(BRUSSELS)
     moment = moment.replace(hour=hour, minute=0, second=0, microsecond=0)
-    while (
-        moment.weekday() >= 5
-        or ops.belgian_holidays(moment.year).get(moment.date())
-        or (moment + timedelta(days=3)).date() in ops.belgian_holidays(moment.year)
+    while moment.weekday() >= 5 or any(
+        # No holiday from the start up to three days on, whatever period a test books.
+        (moment + timedelta(days=n)).date() in ops.belgian_holidays((moment + timedelta(days=n)).year)
+        for n in range(4)
     ):
         moment += timedelta(days=1)
     return moment
@@ -74,3 +74,27 @@ def make_reservation(
         db.session.commit()
         assert obj.booking_id is not None
         return obj.id, obj.booking_id
+
+
+def approve(world: Any, booking_id: int, *, tenant: str = "owner") -> None:
+    """Approve a booking as the owner's dienst (freezes the loan agreement)."""
+    from portal.rentals.models import Booking
+
+    user = world.user(tenant, "dienst")
+    with tenant_context(user.tenant_id, user_id=user.id):
+        booking = db.session.get(Booking, booking_id)
+        assert booking is not None
+        ops.decide_booking(booking, "goedkeuren")
+        db.session.commit()
+
+
+def accept(world: Any, reservation_id: int, *, tenant: str = "partner", **extra: Any) -> None:
+    """Accept the loan agreement of an approved reservation as the requester's dienst."""
+    from portal.rentals.models import Reservation
+
+    user = world.user(tenant, "dienst")
+    with tenant_context(user.tenant_id, user_id=user.id):
+        obj = db.session.get(Reservation, reservation_id)
+        assert obj is not None
+        ops.accept_agreement(obj, {"accept": True, "requester_policy_number": "BA-2026-001", **extra}, user=user)
+        db.session.commit()

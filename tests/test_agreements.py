@@ -17,6 +17,7 @@ from portal.extensions import db
 from tasks.agreements import daily
 from tenants.context import tenant_context
 from tenants.models import ShareGrant
+from tenants.sharing import set_audience
 from tests.conftest import login
 from tests.matrix import announce, approve, make_agreement, secret, third_party, token_headers
 
@@ -424,26 +425,28 @@ def test_region_members_see_only_the_summary_and_others_nothing(client, world):
     page = client.get(f"/partner/overeenkomsten/{agreement_id}")
     assert page.status_code == 200 and title in page.text
     assert "enkel zichtbaar voor de partijen" in page.text and f"Tekst van {title}" not in page.text
+    # Title, parties and status only: no domains, legal form or term.
+    assert "Samenwerkingsovereenkomst zonder rechtspersoonlijkheid" not in page.text
+    assert "Looptijd" not in page.text and "Materieel en zalen</dd>" not in page.text
+    listing = client.get("/partner/overeenkomsten").text
+    assert title in listing and "<td>Materieel en zalen</td>" not in listing
+    owner = client.application.test_client()
+    login(owner, world.user("owner", "ad"))
+    assert "<td>Materieel en zalen</td>" in owner.get("/owner/overeenkomsten").text
     assert client.get(f"/partner/overeenkomsten/{agreement_id}/versies/1").status_code == 404
     api = client.get(f"/api/v1/agreements/{agreement_id}", headers=token_headers(world.user("partner", "ad")))
     assert api.status_code == 200 and "cost_key" not in api.json and api.json["title"] == title
+    assert set(api.json) == {"id", "title", "status", "trekker", "parties"}
+    party_view = client.application.test_client().get(
+        f"/api/v1/agreements/{agreement_id}", headers=token_headers(world.user("owner", "ad"))
+    )
+    assert party_view.json["legal_form"] == "overeenkomst" and party_view.json["domains"] == ["materieel"]
     for foreign in ("outsider", "former"):
         other = client.application.test_client()
         login(other, world.user(foreign, "ad"))
         assert other.get(f"/{foreign}/overeenkomsten/{agreement_id}").status_code == 404
         assert title not in other.get(f"/{foreign}/overeenkomsten").text
         assert title not in other.get(f"/{foreign}/overeenkomsten/register.csv").get_data(as_text=True)
-
-
-def test_register_export_lists_the_visible_agreements(client, world):
-    title = secret("Register")
-    make_agreement(world, title, status="actief")
-    login(client, world.user("partner", "ad"))
-    response = client.get("/partner/overeenkomsten/register.csv")
-    assert response.mimetype == "text/csv"
-    text = response.get_data(as_text=True)
-    assert text.startswith("\ufeffid;titel;status")
-    assert title in text and "Gemeente Owner" in text
 
 
 def test_list_filters_by_status_and_counts(client, world):
@@ -534,3 +537,438 @@ def test_only_the_trekker_attaches(client, world):
     other = client.application.test_client()
     login(other, world.user("owner", "dienst"))
     assert _upload(other, agreement_id, "a.pdf", PDF).status_code == 403
+
+
+# -- register exports (CSV and XLSX) -------------------------------------------------------------
+
+REGISTER_HEADER = ["Nummer", "Titel", "Status", "Trekker", "Partijen", "Inzage", "Domeinen", "Rechtsvorm"]
+
+
+def _xlsx_rows(response) -> list[list]:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = load_workbook(BytesIO(response.data), read_only=True).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def _cells(rows: list[list]) -> str:
+    return "\n".join(" | ".join("" if v is None else str(v) for v in row) for row in rows)
+
+
+def _register_world(world):
+    """Three agreements of the owner: with the partner, shared with region A without the partner, private."""
+    third = third_party(world)
+    joint = secret("Samen met partner")
+    make_agreement(world, joint, status="actief", cost_key=secret("Kostensleutel partner"))
+    summary = secret("Enkel samenvatting")
+    canary = secret("Kanarie kostensleutel")
+    make_agreement(world, summary, parties=(third,), status="actief", region_visible=True, cost_key=canary)
+    private = secret("Niet zichtbaar")
+    make_agreement(world, private, parties=(third,), status="actief", cost_key=secret("Geheime sleutel"))
+    return third, joint, summary, canary, private
+
+
+def test_municipality_register_lists_the_agreements_it_is_party_to_as_csv_and_xlsx(client, world):
+    _third, joint, summary, canary, private = _register_world(world)
+    login(client, world.user("partner", "ad"))
+    response = client.get("/partner/overeenkomsten/register.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert 'filename="overeenkomsten-partner.csv"' in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff" + ";".join(REGISTER_HEADER))
+    assert joint in text and "Samenwerkingsovereenkomst zonder rechtspersoonlijkheid" in text
+    # Only the agreements the partner is party to: not the region's summary, never the private one.
+    assert summary not in text and private not in text and canary not in text
+
+    rows = _xlsx_rows(client.get("/partner/overeenkomsten/register.xlsx"))
+    assert rows[0][: len(REGISTER_HEADER)] == REGISTER_HEADER
+    (row,) = [r for r in rows[1:] if r[1] == joint]
+    assert row[2] == "Actief" and row[3] == "Gemeente Owner" and row[5] == "partij"
+    assert row[6] == "Materieel en zalen" and row[8] is not None  # the start date, as a date cell
+    assert [r[1] for r in rows[1:]] == [joint]
+
+
+def test_region_register_gives_non_parties_only_the_summary(client, world):
+    third, joint, summary, canary, private = _register_world(world)
+    region = world.regions["a"].id
+    login(client, world.user("partner", "ad"))
+    rows = _xlsx_rows(client.get(f"/partner/overeenkomsten/register.xlsx?regio={region}"))
+    titles = {r[1]: r for r in rows[1:]}
+    assert set(titles) == {joint, summary}
+    # The partner is no party of the region-visible agreement: title, status and parties only.
+    row = titles[summary]
+    assert row[2] == "Actief" and row[5] == "samenvatting"
+    assert third.name in row[4] and "Gemeente Owner" in row[4]
+    assert all(v is None for v in row[6:])
+    assert titles[joint][5] == "partij"
+    assert canary not in _cells(rows) and private not in _cells(rows)
+    text = client.get(f"/partner/overeenkomsten/register.csv?regio={region}").get_data(as_text=True)
+    assert summary in text and canary not in text and private not in text
+
+    # A party sees its terms in the same register.
+    with tenant_context(third.id):
+        from portal.auth.models import User
+
+        third_ad = db.session.scalar(select(User).where(User.email == f"ad@{third.slug}.test"))
+    party = client.application.test_client()
+    login(party, third_ad)
+    text = party.get(f"/{third.slug}/overeenkomsten/register.csv?regio={region}").get_data(as_text=True)
+    assert canary in text and private in text and joint not in text
+
+
+@pytest.mark.parametrize("foreign", ["outsider", "former"])
+def test_region_register_is_404_for_non_members_and_their_own_register_is_clean(client, world, foreign):
+    _third, joint, summary, canary, private = _register_world(world)
+    login(client, world.user(foreign, "ad"))
+    region = world.regions["a"].id
+    for fmt in ("csv", "xlsx"):
+        response = client.get(f"/{foreign}/overeenkomsten/register.{fmt}?regio={region}")
+        assert response.status_code == 404
+        assert summary not in response.get_data(as_text=True)
+    assert client.get(f"/{foreign}/overeenkomsten/register.csv?regio=abc").status_code == 404
+    rows = _xlsx_rows(client.get(f"/{foreign}/overeenkomsten/register.xlsx"))
+    for text in (joint, summary, canary, private):
+        assert text not in _cells(rows)
+    assert client.get(f"/{foreign}/overeenkomsten/register.ods").status_code == 404
+
+
+def test_matrix_export_as_xlsx(client, world):
+    make_agreement(world, "Matrix in Excel", status="actief", domains=("ict",))
+    login(client, world.user("owner", "ad"))
+    rows = _xlsx_rows(client.get("/owner/overeenkomsten/matrix.xlsx"))
+    assert rows[0][:3] == ["Bestuur", "NIS-code", "Financieel management"]
+    levels = {r[0]: r[2:] for r in rows[1:]}
+    assert levels["Gemeente Owner"] == [0, 0, 0, 2, 0, 0, 0]
+    assert "Gemeente Outsider" not in levels and "Gemeente Former" not in levels
+    outsider = client.application.test_client()
+    login(outsider, world.user("outsider", "ad"))
+    assert outsider.get(f"/outsider/overeenkomsten/matrix.xlsx?regio={world.regions['a'].id}").status_code == 404
+
+
+def test_index_links_to_the_exports(client, world):
+    login(client, world.user("owner", "ad"))
+    page = client.get("/owner/overeenkomsten").text
+    assert 'href="/owner/overeenkomsten/register.xlsx"' in page
+    assert f'href="/owner/overeenkomsten/register.csv?regio={world.regions["a"].id}"' in page
+    matrix_page = client.get("/owner/overeenkomsten/matrix").text
+    assert f'href="/owner/overeenkomsten/matrix.xlsx?regio={world.regions["a"].id}"' in matrix_page
+
+
+# -- notifications through the outbox (SMTP sink) ------------------------------------------------
+
+
+def _subjects(mailbox, address: str) -> list[str]:
+    from email.header import decode_header, make_header
+
+    return [str(make_header(decode_header(m["Subject"] or ""))) for m in mailbox.to(address)]
+
+
+def test_activation_mails_every_party_and_nobody_else(world, mailbox):
+    third = third_party(world)
+    title = secret("Actief")
+    make_agreement(world, title, parties=(world.tenants["partner"], third), status="actief")
+    mailbox.wait(6)  # three approval requests, three activations
+    for address in ("ad@owner.test", "ad@partner.test", f"ad@{third.slug}.test"):
+        assert any(f"Overeenkomst actief: {title}" in s for s in _subjects(mailbox, address))
+    assert not any(title in (m["Subject"] or "") for m in mailbox.to("@outsider.test") + mailbox.to("@former.test"))
+
+
+def test_withdrawal_mails_the_remaining_parties(client, world, mailbox):
+    third = third_party(world)
+    title = secret("Opzeg")
+    agreement_id = make_agreement(world, title, parties=(world.tenants["partner"], third), status="actief")
+    start = len(mailbox.messages)
+    login(client, world.user("partner", "ad"))
+    assert client.post(f"/partner/overeenkomsten/{agreement_id}/terugtrekken").status_code == 303
+    mailbox.wait(start + 2)
+    wanted = f"Gemeente Partner trekt zich terug uit {title}"
+    assert any(wanted in s for s in _subjects(mailbox, "ad@owner.test"))
+    assert any(wanted in s for s in _subjects(mailbox, f"ad@{third.slug}.test"))
+    assert not any(wanted in s for s in _subjects(mailbox, "ad@partner.test"))
+    assert not any(title in (m["Subject"] or "") for m in mailbox.to("@outsider.test"))
+
+
+def test_daily_task_warns_once_when_the_end_approaches(world, mailbox):
+    title = secret("Loopt af")
+    end = date.today() + timedelta(days=30)
+    agreement_id = make_agreement(world, title, status="actief", end_date=end, notice_months=0)
+    first = daily.apply().get()
+    assert first["reminders"] >= 2  # the ADs of owner and partner
+    assert daily.apply().get()["reminders"] == 0  # the outbox key makes it once
+    mailbox.wait(4)
+    for address in ("ad@owner.test", "ad@partner.test"):
+        warned = [s for s in _subjects(mailbox, address) if f"Einde nadert: {title}" in s]
+        assert len(warned) == 1
+    # An agreement far from its end is not announced.
+    far = secret("Nog lang")
+    make_agreement(world, far, status="actief", end_date=date.today() + timedelta(days=2000), notice_months=6)
+    daily.apply().get()
+    assert not any(far in (m["Subject"] or "") and "Einde" in (m["Subject"] or "") for m in mailbox.messages)
+    assert _get(agreement_id, world.tenants["owner"]).status == "actief"
+
+
+def test_renewal_deadline_is_announced_before_the_notice_period_starts(world, mailbox):
+    title = secret("Verlengen")
+    # The end lies a year away, but the notice deadline (end minus 12 months) is in three weeks.
+    end = ops.add_months(date.today() + timedelta(days=21), 12)
+    make_agreement(world, title, status="actief", end_date=end, notice_months=12, renewal_rule="stilzwijgend")
+    daily.apply().get()
+    mailbox.wait(4)
+    assert any(f"Einde nadert: {title}" in s for s in _subjects(mailbox, "ad@owner.test"))
+
+
+# -- bad input through the API --------------------------------------------------------------------
+
+
+API_DRAFT = {
+    "title": "Via de API",
+    "legal_form": "interlokale_vereniging",
+    "domains": ["ict"],
+    "start_date": "2026-03-01",
+}
+
+
+def test_api_drafts_submits_and_refuses_end_before_start(client, world):
+    headers = token_headers(world.user("owner", "ad"))
+    before = _count(Agreement)
+    bad = {**API_DRAFT, "end_date": "2026-01-01", "partner_ids": [world.tenants["partner"].id]}
+    response = client.post("/api/v1/agreements", json=bad, headers=headers)
+    assert response.status_code == 422
+    assert "De einddatum moet na de begindatum liggen." in str(response.json)
+    foreign = {**API_DRAFT, "partner_ids": [world.tenants["outsider"].id]}
+    response = client.post("/api/v1/agreements", json=foreign, headers=headers)
+    assert response.status_code == 422
+    assert "Partijen moeten partnerbesturen uit je samenwerkingsverbanden zijn." in str(response.json)
+    assert _count(Agreement) == before
+
+    good = {**API_DRAFT, "partner_ids": [world.tenants["partner"].id]}
+    created = client.post("/api/v1/agreements", json=good, headers=headers)
+    assert created.status_code == 201, created.json
+    assert created.json["status"] == "ontwerp" and created.json["legal_form"] == "interlokale_vereniging"
+    agreement_id = created.json["id"]
+    # Withdrawing from a draft is refused in Dutch and changes nothing.
+    partner_headers = token_headers(world.user("partner", "ad"))
+    refused = client.post(f"/api/v1/agreements/{agreement_id}/withdrawal", headers=partner_headers)
+    assert refused.status_code == 409
+    assert (
+        "Terugtrekken kan alleen uit een overeenkomst die ter goedkeuring ligt of actief is." in refused.json["detail"]
+    )
+    assert _get(agreement_id, world.tenants["owner"]).party(world.tenants["partner"].id).withdrawn_on is None
+    # Only the trekker submits; the partner (a party) gets 404 like any foreign writer.
+    assert client.post(f"/api/v1/agreements/{agreement_id}/submission", headers=partner_headers).status_code == 404
+    submitted = client.post(f"/api/v1/agreements/{agreement_id}/submission", headers=headers)
+    assert submitted.status_code == 200 and submitted.json["status"] == "ter_goedkeuring"
+    again = client.post(f"/api/v1/agreements/{agreement_id}/submission", headers=headers)
+    assert again.status_code == 409 and "al ter goedkeuring voorgelegd" in again.json["detail"]
+
+
+def test_api_withdrawal_once_and_only_by_the_ad(client, world):
+    third = third_party(world)
+    agreement_id = make_agreement(world, "Twee keer weg", parties=(world.tenants["partner"], third), status="actief")
+    assert (
+        client.post(
+            f"/api/v1/agreements/{agreement_id}/withdrawal", headers=token_headers(world.user("partner", "beheerder"))
+        ).status_code
+        == 403
+    )
+    headers = token_headers(world.user("partner", "ad"))
+    first = client.post(f"/api/v1/agreements/{agreement_id}/withdrawal", headers=headers)
+    assert first.status_code == 200 and first.json["withdrawn_on"] == date.today().isoformat()
+    second = client.post(f"/api/v1/agreements/{agreement_id}/withdrawal", headers=headers)
+    assert second.status_code == 409 and "Je bestuur heeft zich al teruggetrokken." in second.json["detail"]
+
+
+def test_approval_by_a_region_member_that_is_no_party_is_404_and_changes_nothing(client, world):
+    third = third_party(world)
+    agreement_id = make_agreement(
+        world, secret("Niet jouw"), parties=(third,), status="ter_goedkeuring", region_visible=True
+    )
+    decision = {"body": "gemeenteraad", "decision": "goedgekeurd", "decided_on": "2026-02-01", "reference": "GR-9"}
+    login(client, world.user("partner", "ad"))
+    assert client.get(f"/partner/overeenkomsten/{agreement_id}").status_code == 200  # the summary
+    assert client.post(f"/partner/overeenkomsten/{agreement_id}/beslissing", data=decision).status_code == 404
+    api = client.post(
+        f"/api/v1/agreements/{agreement_id}/approvals",
+        json=decision,
+        headers=token_headers(world.user("partner", "ad")),
+    )
+    assert api.status_code == 404
+    assert _count(AgreementApproval) == 0
+    assert _get(agreement_id, world.tenants["owner"]).status == "ter_goedkeuring"
+
+
+def test_approval_of_a_draft_is_a_conflict_in_dutch(client, world):
+    agreement_id = make_agreement(world, "Nog geen stemming")
+    login(client, world.user("owner", "ad"))
+    decision = {"body": "gemeenteraad", "decision": "goedgekeurd", "decided_on": "2026-02-01", "reference": "GR-1"}
+    response = client.post(f"/owner/overeenkomsten/{agreement_id}/beslissing", data=decision)
+    assert response.status_code == 409 and "Er is geen versie ter goedkeuring." in response.text
+    api = client.post(
+        f"/api/v1/agreements/{agreement_id}/approvals", json=decision, headers=token_headers(world.user("owner", "ad"))
+    )
+    assert api.status_code == 409 and api.json["detail"] == "Er is geen versie ter goedkeuring."
+    assert _count(AgreementApproval) == 0
+
+
+def test_duplicate_decision_in_the_form_is_409_with_the_message(client, world):
+    agreement_id = make_agreement(world, "Twee keer", status="ter_goedkeuring", parties=(third_party(world),))
+    login(client, world.user("owner", "ad"))
+    decision = {"body": "gemeenteraad", "decision": "goedgekeurd", "decided_on": "2026-02-01", "reference": "GR-1"}
+    assert client.post(f"/owner/overeenkomsten/{agreement_id}/beslissing", data=decision).status_code == 303
+    again = client.post(f"/owner/overeenkomsten/{agreement_id}/beslissing", data={**decision, "reference": "GR-2"})
+    assert again.status_code == 409
+    assert "Je bestuur heeft al een beslissing over deze versie geregistreerd." in again.text
+
+
+def test_withdrawing_twice_in_the_form_says_so(client, world):
+    third = third_party(world)
+    agreement_id = make_agreement(world, "Weg is weg", parties=(world.tenants["partner"], third), status="actief")
+    login(client, world.user("partner", "ad"))
+    assert client.post(f"/partner/overeenkomsten/{agreement_id}/terugtrekken").status_code == 303
+    again = client.post(f"/partner/overeenkomsten/{agreement_id}/terugtrekken", follow_redirects=True)
+    assert "Je bestuur heeft zich al teruggetrokken." in again.text
+
+
+# -- evaluations linked to a beleidstafel meeting -------------------------------------------------
+
+
+def _meeting(world, tenant: str, region: str, name: str) -> int:
+    from datetime import time
+
+    from portal.policy_tables import operations as pt_ops
+
+    tid = world.tenants[tenant].id
+    with tenant_context(tid, user_id=world.user(tenant, "ad").id):
+        table = pt_ops.create_table(
+            {"name": name, "theme": "vrije_tijd", "region_id": world.regions[region].id}, tenant_id=tid
+        )
+        meeting = pt_ops.create_meeting(
+            table,
+            {
+                "day": date.today() - timedelta(days=3),
+                "start_time": time(14),
+                "end_time": time(16),
+                "location": "Zaal 1",
+            },
+        )
+        db.session.commit()
+        return meeting.id
+
+
+def _open_evaluation(world) -> tuple[int, int]:
+    agreement_id = make_agreement(world, "Met vergadering", status="actief")
+    with tenant_context(world.tenants["owner"].id):
+        evaluation = Evaluation(agreement_id=agreement_id, due_on=date.today())
+        db.session.add(evaluation)
+        db.session.commit()
+        return agreement_id, evaluation.id
+
+
+SCORES = {f"score-{k}": "4" for k in ("doelen", "kosten", "werking", "burger")}
+
+
+def test_evaluation_links_a_visible_meeting_and_refuses_a_foreign_one(client, world):
+    table = secret("Tafel Vrije Tijd")
+    mine = _meeting(world, "owner", "a", table)
+    foreign_table = secret("Tafel van regio B")
+    foreign = _meeting(world, "outsider", "b", foreign_table)
+    agreement_id, evaluation_id = _open_evaluation(world)
+    login(client, world.user("owner", "ad"))
+    url = f"/owner/overeenkomsten/{agreement_id}/evaluaties/{evaluation_id}"
+    form_page = client.get(url).text
+    select_box = re.search(r'<select[^>]*name="meeting_id".*?</select>', form_page, re.S).group(0)
+    assert f'<option value="{mine}"' in select_box and table in select_box
+    assert f'<option value="{foreign}"' not in select_box and foreign_table not in form_page
+
+    form = {**SCORES, "outcome": "bijsturen", "recommendation": "Meer overleg"}
+    for wrong in (str(foreign), "999999"):
+        refused = client.post(url, data={**form, "meeting_id": wrong})
+        assert refused.status_code == 422
+        assert "Kies een vergadering uit de lijst." in refused.text
+        assert "Meer overleg" in refused.text and foreign_table not in refused.text
+    garbled = client.post(url, data={**form, "meeting_id": "abc"})
+    assert garbled.status_code == 422 and "Geef een geheel getal." in garbled.text
+    with tenant_context(world.tenants["owner"].id):
+        found = db.session.get(Evaluation, evaluation_id)
+        assert (found.status, found.meeting_id) == ("te_doen", None)
+
+    done = client.post(url, data={**form, "meeting_id": str(mine), "meeting_reference": "punt 4"})
+    assert done.status_code == 303
+    with tenant_context(world.tenants["owner"].id):
+        db.session.expire_all()
+        found = db.session.get(Evaluation, evaluation_id)
+        assert (found.status, found.meeting_id, found.meeting_reference) == ("afgerond", mine, "punt 4")
+    partner = client.application.test_client()
+    login(partner, world.user("partner", "raadslid"))
+    page = partner.get(f"/partner/overeenkomsten/{agreement_id}/evaluaties/{evaluation_id}").text
+    assert f'href="/partner/beleidstafels/vergaderingen/{mine}"' in page and table in page and "punt 4" in page
+
+
+def test_a_party_that_cannot_see_the_meeting_sees_only_the_free_text(client, world):
+    table = secret("Eigen tafel")
+    mine = _meeting(world, "owner", "a", table)
+    from portal.policy_tables.models import Meeting
+
+    with tenant_context(world.tenants["owner"].id):
+        set_audience(db.session.get(Meeting, mine), "own")
+        db.session.commit()
+    agreement_id, evaluation_id = _open_evaluation(world)
+    login(client, world.user("owner", "ad"))
+    url = f"/owner/overeenkomsten/{agreement_id}/evaluaties/{evaluation_id}"
+    data = {**SCORES, "outcome": "voortzetten", "meeting_id": str(mine), "meeting_reference": "college"}
+    assert client.post(url, data=data).status_code == 303
+    assert table in client.get(url).text
+    partner = client.application.test_client()
+    login(partner, world.user("partner", "raadslid"))
+    page = partner.get(f"/partner/overeenkomsten/{agreement_id}/evaluaties/{evaluation_id}").text
+    assert table not in page and "vergaderingen/" not in page and "college" in page
+
+
+def test_evaluation_without_meeting_keeps_the_free_text(client, world):
+    agreement_id, evaluation_id = _open_evaluation(world)
+    login(client, world.user("owner", "ad"))
+    url = f"/owner/overeenkomsten/{agreement_id}/evaluaties/{evaluation_id}"
+    data = {**SCORES, "outcome": "voortzetten", "meeting_id": "", "meeting_reference": "Beleidstafel van 12 maart"}
+    assert client.post(url, data=data).status_code == 303
+    page = client.get(url).text
+    assert "Beleidstafel van 12 maart" in page and 'id="vergadering"' not in page
+
+
+def test_api_completes_an_evaluation_and_refuses_bad_scores(client, world):
+    agreement_id, evaluation_id = _open_evaluation(world)
+    headers = token_headers(world.user("owner", "ad"))
+    url = f"/api/v1/agreements/{agreement_id}/evaluations/{evaluation_id}"
+    bad = client.post(url, json={"scores": {"doelen": 9}, "outcome": "voortzetten"}, headers=headers)
+    assert bad.status_code == 422 and "Geef elk criterium een score van 1 tot 5." in str(bad.json)
+    scores = {"doelen": 4, "kosten": 3, "werking": 5, "burger": 4}
+    foreign = _meeting(world, "outsider", "b", secret("Tafel elders"))
+    refused = client.post(url, json={"scores": scores, "outcome": "bijsturen", "meeting_id": foreign}, headers=headers)
+    assert refused.status_code == 422 and "Kies een vergadering uit de lijst." in str(refused.json)
+    done = client.post(url, json={"scores": scores, "outcome": "bijsturen", "meeting_reference": "GR"}, headers=headers)
+    assert done.status_code == 200 and done.json["status"] == "afgerond" and done.json["outcome"] == "bijsturen"
+    again = client.post(url, json={"scores": scores, "outcome": "voortzetten"}, headers=headers)
+    assert again.status_code == 409 and again.json["detail"] == "Deze evaluatie is al afgerond."
+    partner = client.get(url, headers=token_headers(world.user("partner", "ad")))
+    assert partner.status_code == 200 and partner.json["meeting_reference"] == "GR"
+
+
+def test_daily_task_ends_an_expired_agreement_without_renewal_and_its_sharing(world, mailbox):
+    title = secret("Verlopen")
+    expired = make_agreement(world, title, status="actief", end_date=date.today() - timedelta(days=1))
+    renewed = make_agreement(
+        world, secret("Stilzwijgend"), status="actief", end_date=date.today() - timedelta(days=1), renewal_rule="3 jaar"
+    )
+    assert daily.apply().get()["ended"] == 1
+    assert daily.apply().get()["ended"] == 0
+    agreement = _get(expired, world.tenants["owner"])
+    assert (agreement.status, agreement.ended_on) == ("beeindigd", date.today() - timedelta(days=1))
+    assert _get(renewed, world.tenants["owner"]).status == "actief"
+    with tenant_context(world.tenants["partner"].id):
+        grants = db.session.scalars(select(ShareGrant).where(ShareGrant.source == f"agreement:{expired}")).all()
+        assert grants and all(g.revoked_at is not None for g in grants if g.tenant_id == world.tenants["partner"].id)
+    mailbox.wait(8)
+    assert any(f"Overeenkomst beëindigd: {title}" in s for s in _subjects(mailbox, "ad@partner.test"))

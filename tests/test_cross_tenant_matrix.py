@@ -97,6 +97,12 @@ def test_route_isolation(app, world, case):
         assert response.status_code == want, f"{case.method} {url}: {response.status_code}"
         if want == 404:
             assert target.secret not in response.get_data(as_text=True)
+        elif case.method == "GET" and response.mimetype == "application/pdf":
+            # A rendered PDF holds its text in compressed streams: it must at least be a real PDF.
+            assert response.get_data().startswith(b"%PDF")
+        elif case.method == "GET" and response.mimetype.startswith("image/"):
+            # A binary image carries the secret in its bytes (after the magic header).
+            assert target.secret.encode() in response.get_data()
         elif case.method == "GET":
             assert target.secret in response.get_data(as_text=True)
     after = target.state()

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.rentals import operations as ops
 from portal.rentals.models import Booking, Reservation, Resource
 from tenants.context import tenant_context
-from tests.rentals_helpers import make_reservation, make_resource, next_weekday
+from tests.rentals_helpers import accept, make_reservation, make_resource, next_weekday
 
 
 def _as(world, tenant, role="dienst"):
@@ -167,19 +167,30 @@ def test_full_lifecycle_and_wrong_steps(world):
         booking = db.session.get(Booking, booking_id)
         with pytest.raises(DomainError):
             ops.decide_booking(booking, "afrekenen")
-        for action, status in [
-            ("goedkeuren", "goedgekeurd"),
-            ("afhalen", "afgehaald"),
-            ("terugbrengen", "teruggebracht"),
-            ("afrekenen", "afgerekend"),
+        ops.decide_booking(booking, "goedkeuren")
+        db.session.commit()
+    accept(world, res_id)
+    with _as(world, "owner"):
+        booking = db.session.get(Booking, booking_id)
+        for action, status, report in [
+            ("afhalen", "afgehaald", {"condition": "Nieuw, zonder krassen"}),
+            ("terugbrengen", "teruggebracht", {"condition": "Proper", "has_damage": True, "damage_report": "Scheur"}),
+            ("afrekenen", "afgerekend", {}),
         ]:
-            ops.decide_booking(booking, action)
+            ops.decide_booking(booking, action, report=report)
             assert booking.status == status
         db.session.commit()
     with _as(world, "partner"):
         db.session.expire_all()
         obj = db.session.get(Reservation, res_id)
         assert obj.status == "afgerekend"
+        assert (obj.pickup_report, obj.return_report, obj.has_damage, obj.damage_report) == (
+            "Nieuw, zonder krassen",
+            "Proper",
+            True,
+            "Scheur",
+        )
+        assert obj.picked_up_at is not None and obj.returned_at is not None
         with pytest.raises(DomainError):
             ops.cancel_reservation(obj)
 

@@ -13,9 +13,17 @@ from marshmallow import Schema, fields
 from portal.agreements import operations as ops
 from portal.agreements import permissions
 from portal.agreements.models import MATRIX_DOMAINS, Agreement
-from portal.agreements.schemas import AgreementSchema, AgreementSummarySchema, ApprovalDumpSchema, ApprovalSchema
+from portal.agreements.schemas import (
+    AgreementSchema,
+    AgreementSummarySchema,
+    ApprovalDumpSchema,
+    ApprovalSchema,
+    CreateAgreementSchema,
+    EvaluationSchema,
+    PartySchema,
+)
 from portal.api import PageArgsSchema, PaginationSchema, page_envelope
-from portal.core.loading import get_visible_or_404
+from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.core.schemas import TenantRefSchema
 from portal.extensions import db
@@ -40,6 +48,7 @@ class EvaluationDumpSchema(Schema):
     scores = fields.Dict(keys=fields.String(), values=fields.Integer())
     outcome = fields.String(allow_none=True)
     recommendation = fields.String()
+    meeting_reference = fields.String()
     completed_on = fields.Date(allow_none=True)
 
 
@@ -69,6 +78,16 @@ class AgreementList(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """List the agreements the caller's municipality may see."""
         return page_envelope(paginate(ops.visible_agreements(args.get("q"))))
+
+    @blp.arguments(CreateAgreementSchema)
+    @blp.response(201, AgreementSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Draft an agreement with the caller's municipality as trekker."""
+        if not permissions.can_draft(current_user):
+            abort(403)
+        agreement = ops.create_agreement(data)
+        db.session.commit()
+        return agreement
 
 
 @blp.route("/<int:agreement_id>")
@@ -102,12 +121,60 @@ class ApprovalList(MethodView):
         return approval
 
 
+@blp.route("/<int:agreement_id>/submission")
+class AgreementSubmission(MethodView):
+    @blp.response(200, AgreementSchema)
+    def post(self, agreement_id: int) -> Any:
+        """Send the caller's draft to the parties for approval (trekker)."""
+        agreement = get_editable_or_404(Agreement, agreement_id, permissions.can_manage)
+        ops.submit(agreement)
+        db.session.commit()
+        return agreement
+
+
+@blp.route("/<int:agreement_id>/withdrawal")
+class AgreementWithdrawal(MethodView):
+    @blp.response(200, PartySchema)
+    def post(self, agreement_id: int) -> Any:
+        """Withdraw the caller's municipality from the agreement (opzeggen, with the notice period)."""
+        agreement = _party_agreement(agreement_id)
+        if not permissions.can_withdraw(current_user, agreement):
+            abort(403)
+        party = ops.withdraw(agreement)
+        db.session.commit()
+        return party
+
+
 @blp.route("/<int:agreement_id>/evaluations")
 class EvaluationList(MethodView):
     @blp.response(200, EvaluationDumpSchema(many=True))
     def get(self, agreement_id: int) -> Any:
         """List the agreement's evaluations (parties only)."""
         return ops.evaluations(_party_agreement(agreement_id))
+
+
+@blp.route("/<int:agreement_id>/evaluations/<int:evaluation_id>")
+class EvaluationItem(MethodView):
+    @blp.response(200, EvaluationDumpSchema)
+    def get(self, agreement_id: int, evaluation_id: int) -> Any:
+        """Return one evaluation (parties only)."""
+        return _evaluation_of(_party_agreement(agreement_id), evaluation_id)
+
+    @blp.arguments(EvaluationSchema)
+    @blp.response(200, EvaluationDumpSchema)
+    def post(self, data: dict[str, Any], agreement_id: int, evaluation_id: int) -> Any:
+        """Complete an evaluation: scores per criterion, outcome, recommendation, meeting (trekker)."""
+        agreement = get_editable_or_404(Agreement, agreement_id, permissions.can_manage)
+        evaluation = ops.complete_evaluation(agreement, _evaluation_of(agreement, evaluation_id), data)
+        db.session.commit()
+        return evaluation
+
+
+def _evaluation_of(agreement: Agreement, evaluation_id: int) -> Any:
+    found = next((e for e in ops.evaluations(agreement) if e.id == evaluation_id), None)
+    if found is None:
+        abort(404)
+    return found
 
 
 @blp.route("/matrix/<int:region_id>")

@@ -1,4 +1,4 @@
-"""Demo agreements for the demo regions: active, awaiting approval, a draft, an evaluation due."""
+"""Demo agreements for the demo regions: active, awaiting approval, a draft, evaluations, a matrix snapshot."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import select
 
 from portal.agreements import operations as ops
-from portal.agreements.models import Agreement
+from portal.agreements.models import Agreement, MatrixSnapshot
 from portal.auth.models import User, UserRole
 from portal.extensions import db
 from tenants.context import tenant_context
 from tenants.models import Region, Tenant
+from tenants.sharing import current_regions
 
 TEXT = (
     "<h2>Artikel 1 — Voorwerp</h2><p>De partijen werken samen zoals hieronder beschreven, elk met behoud"
@@ -49,11 +50,56 @@ def _approve(agreement_id: int, tenant: Tenant, day: date) -> None:
         db.session.commit()
 
 
+def _previous_period(day: date) -> str:
+    return f"{day.year}-S1" if day.month > 6 else f"{day.year - 1}-S2"
+
+
+def _first_snapshots(tenants: dict[str, Tenant]) -> None:
+    """Keep the matrix of the previous semester as it was before the demo agreements (all zero)."""
+    period = _previous_period(date.today())
+    for tenant in tenants.values():
+        with tenant_context(tenant.id):
+            for region in current_regions(tenant.id):
+                known = db.session.scalar(
+                    select(MatrixSnapshot.id).where(
+                        MatrixSnapshot.region_id == region.id, MatrixSnapshot.period == period
+                    )
+                )
+                if known is None:
+                    ops.take_snapshot(region.id, period)
+            db.session.commit()
+
+
+def _complete_first_evaluation(agreement_id: int, owner: Tenant) -> None:
+    """Complete the agreement's first evaluation, discussed at a past beleidstafel meeting if there is one."""
+    ad = _ad(owner.id)
+    with tenant_context(owner.id, user_id=ad.id if ad else None):
+        agreement = db.session.get(Agreement, agreement_id)
+        assert agreement is not None
+        due = [e for e in ops.evaluations(agreement) if e.status == "te_doen"]
+        if not due:
+            return
+        past = [m for m in ops.visible_meetings() if m.starts_at.date() < date.today()]
+        ops.complete_evaluation(
+            agreement,
+            due[-1],
+            {
+                "scores": {"doelen": 4, "kosten": 3, "werking": 4, "burger": 5},
+                "outcome": "voortzetten",
+                "recommendation": "Voortzetten; de planning van de werven vroeger met de partners delen.",
+                "meeting_reference": "" if past else "Overleg van de algemeen directeurs",
+                "meeting_id": past[0].id if past else None,
+            },
+        )
+        db.session.commit()
+
+
 def load() -> int:
     """Create the demo agreements that are missing; return how many were made."""
     tenants = {t.slug: t for t in db.session.scalars(select(Tenant))}
     regions = {r.slug: r for r in db.session.scalars(select(Region))}
     created = 0
+    _first_snapshots(tenants)
     for title, lead, partners, domains, status, visible in SAMPLES:
         if lead not in tenants or any(p not in tenants for p in partners):
             continue
@@ -94,6 +140,8 @@ def load() -> int:
                 active.activated_on = decided
                 ops.schedule_evaluations()
                 db.session.commit()
+            if lead == "lier":
+                _complete_first_evaluation(agreement_id, owner)
         elif status == "ter_goedkeuring":
             _approve(agreement_id, owner, date.today() - timedelta(days=20))
     informal = [("ranst", "wijnegem", "communicatie", "Gezamenlijke nieuwsbrief over evenementen")]

@@ -231,6 +231,8 @@ class Evaluation(Base):
     outcome: Mapped[str | None] = mapped_column(String(20))
     recommendation: Mapped[str] = mapped_column(Text, default="")
     meeting_reference: Mapped[str] = mapped_column(String(300), default="")
+    #: The beleidstafel meeting where it was discussed; shown only to readers who see that meeting.
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("policy_meetings.id", ondelete="SET NULL"))
     completed_on: Mapped[date | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

@@ -9,7 +9,7 @@ context in turn (the rule "active when every party approved" acts, not the appro
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -18,7 +18,9 @@ from sqlalchemy import Select, func, select
 
 from portal.agreements.models import (
     DOMAINS,
+    LEGAL_FORMS,
     MATRIX_DOMAINS,
+    STATUSES,
     Agreement,
     AgreementApproval,
     AgreementAttachment,
@@ -36,6 +38,7 @@ from portal.core.outbox import notify
 from portal.core.richtext import sanitise
 from portal.core.roles import ALGEMEEN_DIRECTEUR
 from portal.extensions import db
+from portal.policy_tables.models import Meeting
 from tenants.context import BRUSSELS, current_context, tenant_context
 from tenants.models import ShareGrant
 from tenants.sharing import current_regions, grant_domain, partner_tenants, region_members, set_audience, today
@@ -523,6 +526,7 @@ def complete_evaluation(agreement: Agreement, evaluation: Evaluation, data: dict
     evaluation.outcome = data["outcome"]
     evaluation.recommendation = data.get("recommendation", "").strip()
     evaluation.meeting_reference = (data.get("meeting_reference") or "").strip()
+    evaluation.meeting_id = _visible_meeting(data.get("meeting_id"))
     evaluation.status = "afgerond"
     evaluation.completed_on = today()
     evaluation.completed_by_id = user_id
@@ -531,6 +535,27 @@ def complete_evaluation(agreement: Agreement, evaluation: Evaluation, data: dict
         agreement.status = "actief"
     db.session.flush()
     return evaluation
+
+
+def visible_meetings(limit: int = 200) -> list[Meeting]:
+    """Return the beleidstafel meetings the acting tenant may see, latest first (to link an evaluation)."""
+    return list(db.session.scalars(select(Meeting).order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(limit)))
+
+
+def _visible_meeting(meeting_id: int | None) -> int | None:
+    """Return ``meeting_id`` if the acting tenant sees that meeting; an unknown or foreign one is refused alike."""
+    if meeting_id is None:
+        return None
+    if db.session.scalar(select(Meeting.id).where(Meeting.id == meeting_id)) is None:
+        raise DomainError(_("Kies een vergadering uit de lijst."), field="meeting_id", status_code=422)
+    return meeting_id
+
+
+def linked_meeting(evaluation: Evaluation) -> Meeting | None:
+    """Return the evaluation's meeting if the acting tenant sees it (a party may not sit at that table)."""
+    if evaluation.meeting_id is None:
+        return None
+    return db.session.scalar(select(Meeting).where(Meeting.id == evaluation.meeting_id))
 
 
 def remind_endings(day: date | None = None, horizon_days: int = 60) -> int:
@@ -557,6 +582,25 @@ def remind_endings(day: date | None = None, horizon_days: int = 60) -> int:
                 key=f"agreement-ending:{agreement.id}:{agreement.end_date.isoformat()}",
             )
     return sent
+
+
+def end_expired(day: date | None = None) -> int:
+    """End the acting tenant's live agreements whose end date passed and that have no renewal rule.
+
+    An agreement with a renewal rule keeps running: the rule is free text (e.g. tacit renewal
+    for three years) that the parties apply themselves; the reminder before the notice deadline
+    asks them to decide, and the trekker ends it by hand when they do not renew.
+    """
+    day = day or today()
+    ended = 0
+    for agreement in db.session.scalars(
+        select(Agreement).where(Agreement.status.in_(LIVE), Agreement.end_date.is_not(None), Agreement.end_date < day)
+    ):
+        if agreement.tenant_id != current_context().tenant_id or agreement.renewal_rule:  # type: ignore[union-attr]
+            continue
+        end_agreement(agreement, ended_on=agreement.end_date)
+        ended += 1
+    return ended
 
 
 # -- the cooperation matrix ------------------------------------------------------------------
@@ -711,27 +755,85 @@ def _notify_parties(agreement: Agreement, title: str, body: str, *, key: str) ->
     )
 
 
-def register_rows(agreements: Iterable[Agreement]) -> list[dict[str, Any]]:
-    """Return one flat row per agreement for the register export."""
-    rows = []
+def register_header() -> list[str]:
+    """Return the column titles of the register export."""
+    return [
+        _("Nummer"),
+        _("Titel"),
+        _("Status"),
+        _("Trekker"),
+        _("Partijen"),
+        _("Inzage"),
+        _("Domeinen"),
+        _("Rechtsvorm"),
+        _("Begin"),
+        _("Einde"),
+        _("Verlenging"),
+        _("Opzegtermijn (maanden)"),
+        _("Kostenverdeelsleutel"),
+        _("Evaluatiecyclus (maanden)"),
+        _("Versie in werking"),
+        _("Actief sinds"),
+        _("Beëindigd op"),
+    ]
+
+
+def register_rows(agreements: Iterable[Agreement], details: Callable[[Agreement], bool]) -> list[list[Any]]:
+    """Return one row per agreement; only the summary (title, status, parties) where ``details`` says no."""
+    rows: list[list[Any]] = []
     for a in agreements:
+        summary: list[Any] = [
+            a.id,
+            a.title,
+            str(STATUSES[a.status]),
+            a.tenant.name,
+            ", ".join(p.tenant.name for p in a.active_parties()),
+        ]
+        if not details(a):
+            # Other members of the region see what the parties made visible, nothing more.
+            rows.append([*summary, _("samenvatting"), *[None] * 11])
+            continue
         rows.append(
-            {
-                "id": a.id,
-                "titel": a.title,
-                "status": a.status,
-                "rechtsvorm": a.legal_form,
-                "domeinen": ", ".join(a.domain_labels),
-                "trekker": a.tenant.name,
-                "partijen": ", ".join(p.tenant.name for p in a.active_parties()),
-                "begin": a.start_date.isoformat(),
-                "einde": a.end_date.isoformat() if a.end_date else "",
-                "opzegtermijn_maanden": a.notice_months,
-                "evaluatie_maanden": a.evaluation_months,
-                "versie_in_werking": a.current_version or "",
-            }
+            [
+                *summary,
+                _("partij"),
+                ", ".join(a.domain_labels),
+                str(LEGAL_FORMS[a.legal_form]),
+                a.start_date,
+                a.end_date,
+                a.renewal_rule,
+                a.notice_months,
+                a.cost_key,
+                a.evaluation_months,
+                a.current_version,
+                a.activated_on,
+                a.ended_on,
+            ]
         )
     return rows
+
+
+def municipality_register(tenant_id: int) -> list[Agreement]:
+    """Return the agreements the municipality is (or was) a party to, newest first."""
+    return [a for a in db.session.scalars(visible_agreements()) if a.party(tenant_id) is not None]
+
+
+def region_register(region_id: int) -> list[Agreement]:
+    """Return the visible agreements of a region: shared with it, or between its current members only."""
+    members = {t.id for t in region_members(region_id)}
+    return [
+        a
+        for a in db.session.scalars(visible_agreements())
+        if (a.audience == "region" and a.region_id == region_id) or all(p.party_tenant_id in members for p in a.parties)
+    ]
+
+
+def matrix_table(region_id: int) -> tuple[list[str], list[list[Any]]]:
+    """Return the region's matrix as a table: one row per member, one column per management domain."""
+    data = matrix(region_id)
+    header = [_("Bestuur"), _("NIS-code"), *[str(label) for label in MATRIX_DOMAINS.values()]]
+    rows = [[t.name, t.nis_code or "", *[data["levels"][t.id][d] for d in MATRIX_DOMAINS]] for t in data["members"]]
+    return header, rows
 
 
 def count_by_status() -> dict[str, int]:

@@ -39,6 +39,11 @@ def can_decide(user: Any, agreement: Agreement) -> bool:
     return bool(party is not None and party.withdrawn_on is None and user.has_role(ALGEMEEN_DIRECTEUR))
 
 
+def can_withdraw(user: Any, agreement: Agreement) -> bool:
+    """Only the AD of a party withdraws it (opzeggen); a second withdrawal is refused by the operation."""
+    return bool(is_party(user, agreement) and user.has_role(ALGEMEEN_DIRECTEUR))
+
+
 def can_record_informal(user: Any) -> bool:
     """The AD or the beheerder records informal cooperation of the municipality."""
     return can_draft(user)

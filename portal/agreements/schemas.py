@@ -81,6 +81,7 @@ class EvaluationSchema(Schema):
     outcome = fields.String(required=True, validate=validate.OneOf(list(OUTCOMES), error=_l("Kies een besluit.")))
     recommendation = fields.String(load_default="", validate=validate.Length(max=5000))
     meeting_reference = fields.String(load_default="", validate=validate.Length(max=300))
+    meeting_id = fields.Integer(load_default=None, allow_none=True)
 
     @validates_schema
     def check_scores(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -115,10 +116,6 @@ class AgreementSummarySchema(Schema):
     id = fields.Integer()
     title = fields.String()
     status = fields.String()
-    domains = fields.List(fields.String())
-    legal_form = fields.String()
-    start_date = fields.Date()
-    end_date = fields.Date(allow_none=True)
     trekker = fields.Nested(TenantRefSchema, attribute="tenant")
     parties = fields.List(fields.Nested(PartySchema))
 
@@ -138,6 +135,10 @@ class ApprovalDumpSchema(Schema):
 class AgreementSchema(AgreementSummarySchema):
     """Dump an agreement for a party: with its terms, versions in force and pending."""
 
+    domains = fields.List(fields.String())
+    legal_form = fields.String()
+    start_date = fields.Date()
+    end_date = fields.Date(allow_none=True)
     renewal_rule = fields.String()
     notice_months = fields.Integer()
     cost_key = fields.String()

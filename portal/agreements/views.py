@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -35,6 +34,7 @@ from portal.agreements.schemas import (
     VersionSchema,
 )
 from portal.core.errors import DomainError
+from portal.core.exports import table_response
 from portal.core.files import path_of
 from portal.core.forms import load_data, load_form
 from portal.core.loading import get_editable_or_404, get_visible_or_404
@@ -66,11 +66,17 @@ def _labels() -> dict[str, Any]:
 
 def _try(action: Callable[[], Any]) -> tuple[Any, dict[str, Any]]:
     """Run an operation; on a DomainError roll back and return it as form errors."""
+    done, errors, _status = _attempt(action)
+    return done, errors
+
+
+def _attempt(action: Callable[[], Any]) -> tuple[Any, dict[str, Any], int]:
+    """Like ``_try``, with the status the refusal answers (422 unless the operation says otherwise)."""
     try:
-        return action(), {}
+        return action(), {}, 200
     except DomainError as err:
         db.session.rollback()
-        return None, {err.field or "_schema": [err.message]}
+        return None, {err.field or "_schema": [err.message]}, err.status_code or 422
 
 
 def _manageable(agreement_id: int) -> Agreement:
@@ -95,6 +101,7 @@ def index() -> Any:
         status=status,
         counts=ops.count_by_status(),
         can_draft=permissions.can_draft(current_user),
+        regions=current_regions(current_user.tenant_id),
     )
 
 
@@ -231,13 +238,13 @@ def decide(agreement_id: int) -> Any:
     if not permissions.can_decide(current_user, agreement):
         abort(403)
     data, errors = load_form(ApprovalSchema(), request.form)
+    status = 422
     if data is not None:
-        approval, errors = _try(lambda: ops.record_approval(agreement, data))
+        approval, errors, status = _attempt(lambda: ops.record_approval(agreement, data))
         if approval is not None:
             db.session.commit()
             flash(_("De beslissing van je bestuur is geregistreerd."), "success")
             return redirect(url_for("agreements.detail", agreement_id=agreement.id)), 303
-    status = 409 if any("al een beslissing" in str(m) for m in errors.get("_schema", [])) else 422
     context = _detail_context(agreement, decision_values=request.form.to_dict(), decision_errors=errors)
     return render_template("agreements/detail.html", **context), status
 
@@ -248,11 +255,8 @@ def upload(agreement_id: int) -> Any:
     """Attach a document (PDF, DOCX, ODT) to a version (trekker)."""
     agreement = _manageable(agreement_id)
     number = request.form.get("version", type=int)
-    attachment, errors = _try(lambda: ops.add_attachment(agreement, request.files.get("file"), number))
+    attachment, errors, status = _attempt(lambda: ops.add_attachment(agreement, request.files.get("file"), number))
     if attachment is None:
-        status = 413 if any("10 MB" in str(m) for m in errors.get("file", [])) else 422
-        if any("hangt al" in str(m) for m in errors.get("file", [])):
-            status = 409
         context = _detail_context(agreement, upload_errors=errors)
         return render_template("agreements/detail.html", **context), status
     db.session.commit()
@@ -282,7 +286,7 @@ def download(agreement_id: int, attachment_id: int) -> Any:
 def withdraw(agreement_id: int) -> Any:
     """Withdraw the own municipality (opzeggen, with the notice period)."""
     agreement = _party_view(agreement_id)
-    if not permissions.can_decide(current_user, agreement):
+    if not permissions.can_withdraw(current_user, agreement):
         abort(403)
     return _act(agreement, lambda: ops.withdraw(agreement), _("Je bestuur trekt zich terug uit de overeenkomst."))
 
@@ -347,6 +351,7 @@ def evaluation(agreement_id: int, evaluation_id: int) -> Any:
     can_complete = permissions.can_manage(current_user, agreement) and found.status == "te_doen"
     values: dict[str, Any] = request.form.to_dict() if request.method == "POST" else {}
     errors: dict[str, Any] = {}
+    status = 200
     if request.method == "POST":
         if agreement.tenant_id != current_user.tenant_id:
             abort(404)  # parties read the evaluation; only the trekker writes it
@@ -357,6 +362,7 @@ def evaluation(agreement_id: int, evaluation_id: int) -> Any:
             "outcome": request.form.get("outcome", ""),
             "recommendation": request.form.get("recommendation", ""),
             "meeting_reference": request.form.get("meeting_reference", ""),
+            "meeting_id": request.form.get("meeting_id") or None,
         }
         data, errors = load_data(EvaluationSchema(), form)
         if data is not None:
@@ -365,14 +371,7 @@ def evaluation(agreement_id: int, evaluation_id: int) -> Any:
                 db.session.commit()
                 flash(_("De evaluatie is afgerond."), "success")
                 return redirect(url_for("agreements.detail", agreement_id=agreement.id)), 303
-        return render_template(
-            "agreements/evaluation.html",
-            agreement=agreement,
-            evaluation=found,
-            can_complete=can_complete,
-            values=values,
-            errors=errors,
-        ), 422
+        status = 422
     return render_template(
         "agreements/evaluation.html",
         agreement=agreement,
@@ -380,7 +379,9 @@ def evaluation(agreement_id: int, evaluation_id: int) -> Any:
         can_complete=can_complete,
         values=values,
         errors=errors,
-    )
+        meetings=ops.visible_meetings() if can_complete else [],
+        meeting=ops.linked_meeting(found),
+    ), status
 
 
 def _chosen_region() -> Any:
@@ -422,17 +423,23 @@ def _matrix_context(region_id: int) -> dict[str, Any]:
 @bp.route("/matrix.csv")
 @login_required
 def matrix_csv() -> Any:
-    """Export the matrix as CSV (semicolon-separated, as Belgian spreadsheets expect)."""
+    """Export the matrix of one of the municipality's regions as CSV."""
+    return _matrix_export("csv")
+
+
+@bp.route("/matrix.xlsx")
+@login_required
+def matrix_xlsx() -> Any:
+    """Export the matrix of one of the municipality's regions as XLSX."""
+    return _matrix_export("xlsx")
+
+
+def _matrix_export(fmt: str) -> Any:
     region, _regions = _chosen_region()
     if region is None:
         abort(404)
-    data = ops.matrix(region.id)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([_("Bestuur"), _("NIS-code"), *[str(label) for label in MATRIX_DOMAINS.values()]])
-    for tenant in data["members"]:
-        writer.writerow([tenant.name, tenant.nis_code or "", *[data["levels"][tenant.id][d] for d in MATRIX_DOMAINS]])
-    return _csv(out.getvalue(), f"samenwerkingsmatrix-{region.slug}.csv")
+    header, rows = ops.matrix_table(region.id)
+    return table_response(fmt, f"samenwerkingsmatrix-{region.slug}", header, rows, _("Samenwerkingsmatrix"))
 
 
 @bp.route("/matrix/informeel", methods=["POST"])
@@ -471,20 +478,27 @@ def delete_informal(informal_id: int) -> Any:
 @bp.route("/register.csv")
 @login_required
 def register_csv() -> Any:
-    """Export the register of the agreements the municipality sees (CSV)."""
-    rows = ops.register_rows(db.session.scalars(ops.visible_agreements()))
-    out = io.StringIO()
-    fields = list(rows[0]) if rows else ["id", "titel", "status"]
-    writer = csv.DictWriter(out, fieldnames=fields, delimiter=";")
-    writer.writeheader()
-    writer.writerows(rows)
-    return _csv(out.getvalue(), f"overeenkomsten-{current_user.tenant.slug}.csv")
+    """Export the register of the municipality's agreements, or with ?regio= that of a region (CSV)."""
+    return _register_export("csv")
 
 
-def _csv(text: str, filename: str) -> Response:
-    # A byte order mark so spreadsheet programs read the accents as UTF-8.
-    return Response(
-        "\ufeff" + text,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+@bp.route("/register.xlsx")
+@login_required
+def register_xlsx() -> Any:
+    """Export the register of the municipality's agreements, or with ?regio= that of a region (XLSX)."""
+    return _register_export("xlsx")
+
+
+def _register_export(fmt: str) -> Any:
+    """Answer the register in ``fmt``: party rows in full, the other agreements as their summary."""
+    if "regio" in request.args:
+        region, _regions = _chosen_region()
+        if region is None or request.args.get("regio", type=int) != region.id:
+            abort(404)
+        agreements = ops.region_register(region.id)
+        stem = f"overeenkomsten-{region.slug}"
+    else:
+        agreements = ops.municipality_register(current_user.tenant_id)
+        stem = f"overeenkomsten-{current_user.tenant.slug}"
+    rows = ops.register_rows(agreements, lambda a: permissions.can_read_details(current_user, a))
+    return table_response(fmt, stem, ops.register_header(), rows, _("Overeenkomsten"))

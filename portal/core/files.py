@@ -26,6 +26,14 @@ DOCUMENT_TYPES = {
     "application/vnd.oasis.opendocument.text": (b"PK\x03\x04", (".odt",)),
 }
 
+#: Documents plus spreadsheets and images, for libraries that take more (e.g. a beleidstafel's).
+LIBRARY_TYPES = {
+    **DOCUMENT_TYPES,
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (b"PK\x03\x04", (".xlsx",)),
+    "image/png": (b"\x89PNG\r\n\x1a\n", (".png",)),
+    "image/jpeg": (b"\xff\xd8\xff", (".jpg", ".jpeg")),
+}
+
 
 @dataclass(frozen=True)
 class StoredFile:
@@ -51,8 +59,15 @@ def safe_filename(name: str) -> str:
     return name[:200] or "bestand"
 
 
-def store_document(upload: FileStorage | None, tenant_id: int, max_bytes: int = 10 * 1024 * 1024) -> StoredFile:
-    """Check an uploaded document (PDF, DOCX or ODT by its content) and store it; refuse anything else."""
+def store_document(
+    upload: FileStorage | None,
+    tenant_id: int,
+    max_bytes: int = 10 * 1024 * 1024,
+    *,
+    types: dict[str, tuple[bytes, tuple[str, ...]]] | None = None,
+    refusal: str | None = None,
+) -> StoredFile:
+    """Check an uploaded document (PDF, DOCX or ODT by its content, or ``types``) and store it; refuse anything else."""
     if upload is None or not upload.filename:
         raise DomainError(_("Kies een bestand."), field="file", status_code=422)
     data = upload.stream.read(max_bytes + 1)
@@ -63,11 +78,16 @@ def store_document(upload: FileStorage | None, tenant_id: int, max_bytes: int = 
     filename = safe_filename(upload.filename)
     extension = Path(filename).suffix.lower()
     content_type = next(
-        (kind for kind, (magic, exts) in DOCUMENT_TYPES.items() if data.startswith(magic) and extension in exts),
+        (
+            kind
+            for kind, (magic, exts) in (types or DOCUMENT_TYPES).items()
+            if data.startswith(magic) and extension in exts
+        ),
         None,
     )
     if content_type is None:
-        raise DomainError(_("Enkel PDF-, DOCX- of ODT-bestanden zijn toegelaten."), field="file", status_code=422)
+        message = refusal or _("Enkel PDF-, DOCX- of ODT-bestanden zijn toegelaten.")
+        raise DomainError(message, field="file", status_code=422)
     digest = hashlib.sha256(data).hexdigest()
     key = f"{tenant_id}/{digest}{extension}"
     path = upload_root() / key

@@ -1,7 +1,8 @@
-"""REST endpoints for vacancies and applications (the owner's HR only)."""
+"""REST endpoints of Gedeelde HR: vacancies, applications, staff sharing, trainings, functions, reserves."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from flask import abort
@@ -17,17 +18,57 @@ from portal.core.pagination import paginate
 from portal.extensions import db
 from portal.hr import operations as ops
 from portal.hr import permissions
-from portal.hr.models import Application, Vacancy
+from portal.hr.models import (
+    Application,
+    Enrolment,
+    FunctionGrade,
+    JobFunction,
+    Reserve,
+    ReserveRequest,
+    ReserveRequestDecision,
+    StaffSharing,
+    StaffSharingApproval,
+    Training,
+    Vacancy,
+)
 from portal.hr.schemas import (
     ApplicationSchema,
     ApplicationStatusSchema,
+    CandidateSchema,
+    ComparisonRowSchema,
+    CreateCandidateSchema,
+    CreateFunctionSchema,
+    CreateReserveSchema,
+    CreateStaffSharingSchema,
+    CreateTrainingSchema,
     CreateVacancySchema,
+    EnrolmentDecisionSchema,
+    EnrolmentSchema,
+    FteOverviewSchema,
+    FunctionGradeSchema,
+    FunctionSchema,
+    RequestCandidateSchema,
+    ReserveDecisionDumpSchema,
+    ReserveDecisionSchema,
+    ReserveRequestSchema,
+    ReserveSchema,
+    SeatSchema,
+    SetGradeSchema,
+    SharingDecisionSchema,
+    StaffSharingApprovalSchema,
+    StaffSharingSchema,
+    TrainingSchema,
     UpdateVacancySchema,
     VacancySchema,
     VacancyStatusSchema,
 )
 
-blp = Blueprint("hr_api", __name__, url_prefix="/api/v1", description="Gedeelde HR: vacatures en sollicitaties")
+blp = Blueprint(
+    "hr_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Gedeelde HR: vacatures, sollicitaties, terbeschikkingstellingen, vormingen, functies, werfreserves",
+)
 
 
 class VacancyPageSchema(Schema):
@@ -134,3 +175,446 @@ class ApplicationItem(MethodView):
         ops.move_application(obj, data["status"], author_id=current_user.id, note=data["note"])
         db.session.commit()
         return obj
+
+
+# -- staff sharing --------------------------------------------------------------------------------
+
+
+class StaffSharingPageSchema(Schema):
+    """A page of terbeschikkingstellingen (given)."""
+
+    items = fields.List(fields.Nested(StaffSharingSchema))
+    pagination = fields.Nested(PaginationSchema)
+
+
+class StaffSharingApprovalPageSchema(Schema):
+    """A page of terbeschikkingstellingen (received)."""
+
+    items = fields.List(fields.Nested(StaffSharingApprovalSchema))
+    pagination = fields.Nested(PaginationSchema)
+
+
+def _sharing_reader() -> None:
+    if not permissions.can_view_sharing(current_user):
+        abort(403)
+
+
+def _decide(row: StaffSharing | StaffSharingApproval, decision: str) -> None:
+    if decision == "ingetrokken":
+        if not isinstance(row, StaffSharing) or not permissions.can_request_sharing(current_user):
+            abort(403)
+        ops.withdraw_staff_sharing(row)
+    else:
+        if not permissions.can_decide_sharing(current_user, row):
+            abort(403)
+        ops.decide_staff_sharing(row, decision, user=current_user)
+    db.session.commit()
+
+
+@blp.route("/staff-sharings")
+class StaffSharingList(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, StaffSharingPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List the caller's municipality's employees put at partners' disposal (HR and AD)."""
+        _sharing_reader()
+        stmt = select(StaffSharing).where(StaffSharing.tenant_id == current_user.tenant_id).order_by(StaffSharing.id)
+        return page_envelope(paginate(stmt))
+
+    @blp.arguments(CreateStaffSharingSchema)
+    @blp.response(201, StaffSharingSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Request a terbeschikkingstelling of an own employee; both ADs are asked to approve."""
+        if not permissions.can_request_sharing(current_user):
+            abort(403)
+        row = ops.create_staff_sharing(data, user=current_user)
+        db.session.commit()
+        return row
+
+
+@blp.route("/staff-sharings/overview")
+class StaffSharingOverview(MethodView):
+    @blp.response(200, FteOverviewSchema)
+    def get(self) -> Any:
+        """Return today's FTE given to and received from each partner."""
+        _sharing_reader()
+        return ops.staff_sharing_overview(current_user.tenant_id)
+
+
+@blp.route("/staff-sharings/<int:sharing_id>")
+class StaffSharingItem(MethodView):
+    @blp.response(200, StaffSharingSchema)
+    def get(self, sharing_id: int) -> Any:
+        """Return one terbeschikkingstelling of the caller's municipality (404 for others)."""
+        _sharing_reader()
+        return get_owned_or_404(StaffSharing, sharing_id, current_user.tenant_id)
+
+
+@blp.route("/staff-sharings/<int:sharing_id>/decision")
+class StaffSharingDecision(MethodView):
+    @blp.arguments(SharingDecisionSchema)
+    @blp.response(200, StaffSharingSchema)
+    def post(self, data: dict[str, Any], sharing_id: int) -> Any:
+        """Record the home AD's decision, or withdraw the request (HR)."""
+        _sharing_reader()
+        row = get_owned_or_404(StaffSharing, sharing_id, current_user.tenant_id)
+        _decide(row, data["decision"])
+        return row
+
+
+@blp.route("/staff-sharing-approvals")
+class StaffSharingApprovalList(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, StaffSharingApprovalPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List partners' employees put at the caller's municipality's disposal."""
+        _sharing_reader()
+        stmt = (
+            select(StaffSharingApproval)
+            .where(StaffSharingApproval.tenant_id == current_user.tenant_id)
+            .order_by(StaffSharingApproval.id)
+        )
+        return page_envelope(paginate(stmt))
+
+
+@blp.route("/staff-sharing-approvals/<int:approval_id>")
+class StaffSharingApprovalItem(MethodView):
+    @blp.response(200, StaffSharingApprovalSchema)
+    def get(self, approval_id: int) -> Any:
+        """Return one received terbeschikkingstelling (404 for others)."""
+        _sharing_reader()
+        return get_owned_or_404(StaffSharingApproval, approval_id, current_user.tenant_id)
+
+
+@blp.route("/staff-sharing-approvals/<int:approval_id>/decision")
+class StaffSharingApprovalDecision(MethodView):
+    @blp.arguments(SharingDecisionSchema)
+    @blp.response(200, StaffSharingApprovalSchema)
+    def post(self, data: dict[str, Any], approval_id: int) -> Any:
+        """Record the host AD's decision."""
+        _sharing_reader()
+        row = get_owned_or_404(StaffSharingApproval, approval_id, current_user.tenant_id)
+        _decide(row, data["decision"])
+        return row
+
+
+# -- trainings ------------------------------------------------------------------------------------
+
+
+class TrainingPageSchema(Schema):
+    """A page of trainings."""
+
+    items = fields.List(fields.Nested(TrainingSchema))
+    pagination = fields.Nested(PaginationSchema)
+
+
+class AttendanceSchema(Schema):
+    """A training with its attendance list."""
+
+    training = fields.Nested(TrainingSchema)
+    seats = fields.List(fields.Nested(SeatSchema))
+
+
+class EnrolSchema(Schema):
+    """Load an enrolment request."""
+
+    training_id = fields.Integer(required=True)
+
+
+class EnrolmentPageSchema(Schema):
+    """A page of enrolments."""
+
+    items = fields.List(fields.Nested(EnrolmentSchema))
+    pagination = fields.Nested(PaginationSchema)
+
+
+def _enrolment(enrolment_id: int) -> Enrolment:
+    row = get_owned_or_404(Enrolment, enrolment_id, current_user.tenant_id)
+    if not permissions.can_view_enrolment(current_user, row):
+        abort(404)
+    return row
+
+
+@blp.route("/trainings")
+class TrainingList(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, TrainingPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List own trainings and those partners open to the caller's tenant."""
+        return page_envelope(paginate(ops.visible_trainings()))
+
+    @blp.arguments(CreateTrainingSchema)
+    @blp.response(201, TrainingSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Plan a training of the caller's tenant (sessions in Brussels time)."""
+        if not permissions.can_create(current_user):
+            abort(403)
+        obj = ops.create_training(data, author_id=current_user.id)
+        db.session.commit()
+        return obj
+
+
+@blp.route("/trainings/<int:training_id>")
+class TrainingItem(MethodView):
+    @blp.response(200, TrainingSchema)
+    def get(self, training_id: int) -> Any:
+        """Return one training (404 when not visible)."""
+        return get_visible_or_404(Training, training_id)
+
+
+@blp.route("/trainings/<int:training_id>/attendance")
+class TrainingAttendance(MethodView):
+    @blp.response(200, AttendanceSchema)
+    def get(self, training_id: int) -> Any:
+        """Return the attendance list of an own training (the organiser's HR only; others 404)."""
+        obj = get_owned_or_404(Training, training_id, current_user.tenant_id)
+        if not permissions.can_manage_seats(current_user, obj):
+            abort(404)
+        return {"training": obj, "seats": ops.attendance_list(obj)}
+
+
+@blp.route("/enrolments")
+class EnrolmentList(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, EnrolmentPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List the caller's enrolments (HR: all of the own municipality's staff)."""
+        stmt = select(Enrolment).where(Enrolment.tenant_id == current_user.tenant_id)
+        if not permissions.is_hr(current_user):
+            stmt = stmt.where(Enrolment.user_id == current_user.id)
+        return page_envelope(paginate(stmt.order_by(Enrolment.id)))
+
+    @blp.arguments(EnrolSchema)
+    @blp.response(201, EnrolmentSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Enrol the caller in a visible training (404 otherwise); their own HR approves."""
+        obj = get_visible_or_404(Training, data["training_id"])
+        if not permissions.can_enrol(current_user, obj):
+            abort(403)
+        row = ops.enrol(obj, current_user)
+        db.session.commit()
+        return row
+
+
+@blp.route("/enrolments/<int:enrolment_id>")
+class EnrolmentItem(MethodView):
+    @blp.response(200, EnrolmentSchema)
+    def get(self, enrolment_id: int) -> Any:
+        """Return one enrolment (the participant and their HR)."""
+        return _enrolment(enrolment_id)
+
+
+@blp.route("/enrolments/<int:enrolment_id>/decision")
+class EnrolmentDecision(MethodView):
+    @blp.arguments(EnrolmentDecisionSchema)
+    @blp.response(200, EnrolmentSchema)
+    def post(self, data: dict[str, Any], enrolment_id: int) -> Any:
+        """Approve or refuse (own HR), or cancel (participant or HR) an enrolment."""
+        row = _enrolment(enrolment_id)
+        if data["action"] == "annuleren":
+            ops.cancel_enrolment(row)
+        else:
+            if not permissions.can_decide_enrolment(current_user, row):
+                abort(403)
+            ops.decide_enrolment(row, data["action"] == "goedkeuren", user=current_user)
+        db.session.commit()
+        return row
+
+
+# -- function catalogue ---------------------------------------------------------------------------
+
+
+class FunctionPageSchema(Schema):
+    """A page of function descriptions."""
+
+    items = fields.List(fields.Nested(FunctionSchema))
+    pagination = fields.Nested(PaginationSchema)
+
+
+class FunctionDetailSchema(FunctionSchema):
+    """A function description with the grades the caller may see."""
+
+    grades = fields.List(fields.Nested(FunctionGradeSchema))
+
+
+@blp.route("/functions")
+class FunctionList(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, FunctionPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List the function catalogue: own descriptions and those partners share."""
+        return page_envelope(paginate(select(JobFunction).order_by(JobFunction.level, JobFunction.title)))
+
+    @blp.arguments(CreateFunctionSchema)
+    @blp.response(201, FunctionSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Describe a function in the caller's catalogue."""
+        if not permissions.can_create(current_user):
+            abort(403)
+        obj = ops.create_function(data)
+        db.session.commit()
+        return obj
+
+
+@blp.route("/functions/comparison")
+class FunctionComparison(MethodView):
+    @blp.response(200, ComparisonRowSchema(many=True))
+    def get(self) -> Any:
+        """Compare the grades per municipality for every visible function."""
+        return ops.function_comparison()
+
+
+@blp.route("/functions/<int:function_id>")
+class FunctionItem(MethodView):
+    @blp.response(200, FunctionDetailSchema)
+    def get(self, function_id: int) -> Any:
+        """Return a function description with the visible grades (404 when not visible)."""
+        obj = get_visible_or_404(JobFunction, function_id)
+        grades = list(db.session.scalars(select(FunctionGrade).where(FunctionGrade.function_id == obj.id)))
+        fields_ = {name: getattr(obj, name) for name in (*ops.FUNCTION_FIELDS, "id", "audience", "tenant")}
+        return SimpleNamespace(**fields_, grades=grades)
+
+
+@blp.route("/functions/<int:function_id>/grade")
+class FunctionGradeItem(MethodView):
+    @blp.arguments(SetGradeSchema)
+    @blp.response(200, FunctionGradeSchema)
+    def put(self, data: dict[str, Any], function_id: int) -> Any:
+        """Set the caller's municipality's grade for a visible function (its own row)."""
+        obj = get_visible_or_404(JobFunction, function_id)
+        if not permissions.can_grade(current_user):
+            abort(403)
+        row = ops.set_grade(obj, data)
+        db.session.commit()
+        return row
+
+
+# -- recruitment reserve --------------------------------------------------------------------------
+
+
+class ReservePageSchema(Schema):
+    """A page of reserves."""
+
+    items = fields.List(fields.Nested(ReserveSchema))
+    pagination = fields.Nested(PaginationSchema)
+
+
+class OfferedSchema(Schema):
+    """A candidate a partner may ask for: only the rank leaves the owner."""
+
+    id = fields.Integer()
+    rank = fields.Integer()
+
+
+class ReserveDetailSchema(ReserveSchema):
+    """A reserve with its laureates (owner's HR) or the offered ranks (partners)."""
+
+    candidates = fields.List(fields.Nested(CandidateSchema))
+    offered = fields.List(fields.Nested(OfferedSchema))
+
+
+def _hr_only() -> None:
+    if not permissions.is_hr(current_user):
+        abort(403)
+
+
+@blp.route("/reserves")
+class ReserveList(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, ReservePageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List own reserves and those partners share (HR and AD)."""
+        _hr_only()
+        return page_envelope(paginate(select(Reserve).order_by(Reserve.id.desc())))
+
+    @blp.arguments(CreateReserveSchema)
+    @blp.response(201, ReserveSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Open a reserve of the caller's municipality."""
+        _hr_only()
+        obj = ops.create_reserve(data, author_id=current_user.id)
+        db.session.commit()
+        return obj
+
+
+@blp.route("/reserves/<int:reserve_id>")
+class ReserveItem(MethodView):
+    @blp.response(200, ReserveDetailSchema)
+    def get(self, reserve_id: int) -> Any:
+        """Return a reserve: laureates for the owner's HR, offered ranks for a partner."""
+        _hr_only()
+        obj = get_visible_or_404(Reserve, reserve_id)
+        own = permissions.can_manage_reserve(current_user, obj)
+        fields_ = {n: getattr(obj, n) for n in ("id", "title", "function_name", "grade", "selected_on",
+                                                 "valid_until", "audience", "tenant")}  # fmt: skip
+        return SimpleNamespace(
+            **fields_, candidates=obj.candidates if own else [], offered=[] if own else ops.offered_candidates(obj)
+        )
+
+
+@blp.route("/reserves/<int:reserve_id>/candidates")
+class ReserveCandidates(MethodView):
+    @blp.arguments(CreateCandidateSchema)
+    @blp.response(201, CandidateSchema)
+    def post(self, data: dict[str, Any], reserve_id: int) -> Any:
+        """Add a laureate to an own reserve (others 404)."""
+        obj = get_owned_or_404(Reserve, reserve_id, current_user.tenant_id)
+        if not permissions.can_manage_reserve(current_user, obj):
+            abort(404)
+        row = ops.add_candidate(obj, data)
+        db.session.commit()
+        return row
+
+
+@blp.route("/reserve-requests")
+class ReserveRequestList(MethodView):
+    @blp.response(200, ReserveRequestSchema(many=True))
+    def get(self) -> Any:
+        """List the caller's municipality's requests for partners' candidates."""
+        _hr_only()
+        return list(db.session.scalars(select(ReserveRequest).order_by(ReserveRequest.id)))
+
+    @blp.arguments(RequestCandidateSchema)
+    @blp.response(201, ReserveRequestSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Ask for a consenting candidate of a reserve shared with the caller (404 when not visible)."""
+        _hr_only()
+        obj = get_visible_or_404(Reserve, data.get("reserve_id") or 0)
+        if not permissions.can_request_candidate(current_user, obj):
+            abort(403)
+        row = ops.request_candidate(obj, data["candidate_id"], user=current_user, motivation=data["motivation"])
+        db.session.commit()
+        return row
+
+
+@blp.route("/reserve-requests/<int:request_id>")
+class ReserveRequestItem(MethodView):
+    @blp.response(200, ReserveRequestSchema)
+    def get(self, request_id: int) -> Any:
+        """Return an own request (with the candidate's contact once approved)."""
+        _hr_only()
+        return get_owned_or_404(ReserveRequest, request_id, current_user.tenant_id)
+
+
+@blp.route("/reserve-decisions")
+class ReserveDecisionList(MethodView):
+    @blp.response(200, ReserveDecisionDumpSchema(many=True))
+    def get(self) -> Any:
+        """List partners' requests for the caller's candidates."""
+        _hr_only()
+        return list(db.session.scalars(select(ReserveRequestDecision).order_by(ReserveRequestDecision.id)))
+
+
+@blp.route("/reserve-decisions/<int:decision_id>")
+class ReserveDecisionItem(MethodView):
+    @blp.arguments(ReserveDecisionSchema)
+    @blp.response(200, ReserveDecisionDumpSchema)
+    def post(self, data: dict[str, Any], decision_id: int) -> Any:
+        """Approve or refuse a partner's request for one of the caller's candidates."""
+        _hr_only()
+        row = get_owned_or_404(ReserveRequestDecision, decision_id, current_user.tenant_id)
+        if data["decision"] == "ingetrokken":
+            abort(422)
+        ops.decide_reserve_request(row, data["decision"] == "goedgekeurd", user=current_user)
+        db.session.commit()
+        return row

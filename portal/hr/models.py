@@ -1,11 +1,12 @@
-"""HR models: vacancies (shareable), time shares, applications, pipeline events, receipts, settings."""
+"""HR models: vacancies, applications, staff sharing, trainings and their enrolments, settings."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, NamedTuple
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
@@ -163,3 +164,312 @@ class HrSettings(TenantOwned, Base):
     )
 
     retention_months: Mapped[int] = mapped_column(default=12)
+
+
+# -- staff sharing (terbeschikkingstelling) -------------------------------------------------------
+
+SHARING_STATUSES = ("aangevraagd", "goedgekeurd", "geweigerd", "ingetrokken")
+DECISIONS = ("open", "goedgekeurd", "geweigerd")
+
+
+def _sharing_checks() -> tuple[Any, ...]:
+    return (
+        CheckConstraint("share_percent BETWEEN 1 AND 100", name="share_percent"),
+        CheckConstraint("host_cost_percent BETWEEN 0 AND 100", name="host_cost_percent"),
+        CheckConstraint("ends_on >= starts_on", name="period"),
+        CheckConstraint(_in("status", SHARING_STATUSES), name="status"),
+        CheckConstraint(_in("home_decision", DECISIONS), name="home_decision"),
+        CheckConstraint(_in("host_decision", DECISIONS), name="host_decision"),
+    )
+
+
+class StaffSharing(TenantOwned, TimestampMixin, Base):
+    """A terbeschikkingstelling as the home municipality (the employer) records it; see ADR 0011's two rows."""
+
+    __tablename__ = "staff_sharings"
+    __audit_secret__ = ("employee_name", "note")
+    __table_args__ = (*_sharing_checks(), CheckConstraint("host_tenant_id <> tenant_id", name="two_parties"))
+
+    host_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True)
+    approval_id: Mapped[int | None]  # the host's StaffSharingApproval row (another tenant: no foreign key)
+    employee_name: Mapped[str] = mapped_column(String(200))
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    share_percent: Mapped[int]
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    host_cost_percent: Mapped[int] = mapped_column(default=100)
+    note: Mapped[str] = mapped_column(Text, default="")
+    home_decision: Mapped[str] = mapped_column(String(12), default="open")
+    host_decision: Mapped[str] = mapped_column(String(12), default="open")
+    status: Mapped[str] = mapped_column(String(12), default="aangevraagd")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    host_tenant: Mapped[Tenant] = relationship(foreign_keys=[host_tenant_id], lazy="joined")
+
+
+class StaffSharingApproval(TenantOwned, TimestampMixin, Base):
+    """The host municipality's copy of a terbeschikkingstelling, on which its own AD decides."""
+
+    __tablename__ = "staff_sharing_approvals"
+    __audit_secret__ = ("employee_name", "note")
+    __table_args__ = (
+        *_sharing_checks(),
+        CheckConstraint("home_tenant_id <> tenant_id", name="two_parties"),
+        UniqueConstraint("tenant_id", "home_tenant_id", "sharing_id"),
+    )
+
+    home_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True)
+    sharing_id: Mapped[int]  # the home municipality's StaffSharing row
+    employee_name: Mapped[str] = mapped_column(String(200))
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    share_percent: Mapped[int]
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    host_cost_percent: Mapped[int] = mapped_column(default=100)
+    note: Mapped[str] = mapped_column(Text, default="")
+    home_decision: Mapped[str] = mapped_column(String(12), default="open")
+    host_decision: Mapped[str] = mapped_column(String(12), default="open")
+    status: Mapped[str] = mapped_column(String(12), default="aangevraagd")
+
+    home_tenant: Mapped[Tenant] = relationship(foreign_keys=[home_tenant_id], lazy="joined")
+
+
+# -- trainings (vormingen) ------------------------------------------------------------------------
+
+TRAINING_STATUSES = ("gepland", "geannuleerd")
+ENROLMENT_STATUSES = ("aangevraagd", "geweigerd", "ingeschreven", "wachtlijst", "geannuleerd")
+SEAT_STATUSES = ("ingeschreven", "wachtlijst", "geannuleerd")
+
+
+class Training(Shareable, TimestampMixin, Base):
+    """A vorming organised by one municipality, open to its own staff and, if shared, to partners'."""
+
+    __tablename__ = "trainings"
+    __share_type__ = "training"
+    __share_domain__ = "hr"
+    __extra_table_args__ = (
+        CheckConstraint("seats BETWEEN 1 AND 1000", name="seats"),
+        CheckConstraint("price_partner >= 0", name="price_partner"),
+        CheckConstraint(_in("status", TRAINING_STATUSES), name="status"),
+        CheckConstraint("ends_at > starts_at", name="period"),
+    )
+
+    title: Mapped[str] = mapped_column(String(200))
+    organiser: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(String(200))
+    seats: Mapped[int]
+    price_partner: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
+    status: Mapped[str] = mapped_column(String(12), default="gepland")
+    attendance_saved_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    # The sessions live in the training row itself, so whoever may read the training reads its
+    # sessions too (a child table would need its own sharing); starts_at/ends_at span them all.
+    session_list: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+    tenant: Mapped[Tenant] = relationship(foreign_keys="Training.tenant_id", lazy="joined")
+
+    @property
+    def sessions(self) -> list[TrainingSession]:
+        """Return the sessions in time order (UTC moments)."""
+        return [
+            TrainingSession(datetime.fromisoformat(s["starts_at"]), datetime.fromisoformat(s["ends_at"]))
+            for s in self.session_list
+        ]
+
+
+class TrainingSession(NamedTuple):
+    """One session of a training: its start and end (UTC)."""
+
+    starts_at: datetime
+    ends_at: datetime
+
+
+class TrainingSeat(TenantOwned, TimestampMixin, Base):
+    """A participant's place (or waitlist place) in a training, owned by the organiser; see ADR 0011."""
+
+    __tablename__ = "training_seats"
+    __audit_secret__ = ("participant_name", "participant_email")
+    __table_args__ = (
+        CheckConstraint(_in("status", SEAT_STATUSES), name="status"),
+        UniqueConstraint("tenant_id", "participant_tenant_id", "enrolment_id"),
+        Index("ix_training_seats_training_status", "tenant_id", "training_id", "status"),
+    )
+
+    training_id: Mapped[int] = mapped_column(ForeignKey("trainings.id", ondelete="CASCADE"))
+    participant_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"))
+    participant_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    enrolment_id: Mapped[int]  # the participant tenant's Enrolment row
+    participant_name: Mapped[str] = mapped_column(String(200))
+    participant_email: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(12))
+    is_present: Mapped[bool] = mapped_column(default=False)
+
+    participant_tenant: Mapped[Tenant] = relationship(foreign_keys=[participant_tenant_id], lazy="joined")
+
+
+class Enrolment(TenantOwned, TimestampMixin, Base):
+    """A staff member's inschrijving, owned by their own municipality, whose HR approves it."""
+
+    __tablename__ = "training_enrolments"
+    __table_args__ = (
+        CheckConstraint(_in("status", ENROLMENT_STATUSES), name="status"),
+        Index("ix_training_enrolments_user", "tenant_id", "user_id", "training_id"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    training_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"))
+    training_id: Mapped[int] = mapped_column(ForeignKey("trainings.id", ondelete="CASCADE"))
+    training_title: Mapped[str] = mapped_column(String(200))
+    seat_id: Mapped[int | None]  # the organiser's TrainingSeat row, once approved
+    status: Mapped[str] = mapped_column(String(12), default="aangevraagd")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    training_tenant: Mapped[Tenant] = relationship(foreign_keys=[training_tenant_id], lazy="joined")
+
+
+# -- function catalogue (functiecatalogus) --------------------------------------------------------
+
+LEVELS = ("A", "B", "C", "D", "E")
+
+
+class JobFunction(Shareable, TimestampMixin, Base):
+    """A function description one municipality writes and shares with the region (gedeelde functiebeschrijving)."""
+
+    __tablename__ = "job_functions"
+    __share_type__ = "job_function"
+    __share_domain__ = "hr"
+    __extra_table_args__ = (
+        CheckConstraint(_in("level", LEVELS), name="level"),
+        UniqueConstraint("tenant_id", "title"),
+    )
+
+    title: Mapped[str] = mapped_column(String(200))
+    family: Mapped[str] = mapped_column(String(120), default="")
+    level: Mapped[str] = mapped_column(String(1))
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    tasks: Mapped[str] = mapped_column(Text, default="")
+    competences: Mapped[str] = mapped_column(Text, default="")
+
+    tenant: Mapped[Tenant] = relationship(foreign_keys="JobFunction.tenant_id", lazy="joined")
+
+
+class FunctionGrade(Shareable, TimestampMixin, Base):
+    """One municipality's grade (weddeschaal range) for a catalogue function, shared for comparison."""
+
+    __tablename__ = "function_grades"
+    __share_type__ = "function_grade"
+    __share_domain__ = "hr"
+    __extra_table_args__ = (
+        UniqueConstraint("tenant_id", "function_id"),
+        CheckConstraint(_in("grade_min", GRADES), name="grade_min"),
+        CheckConstraint(_in("grade_max", GRADES), name="grade_max"),
+    )
+
+    function_id: Mapped[int] = mapped_column(ForeignKey("job_functions.id", ondelete="CASCADE"), index=True)
+    grade_min: Mapped[str] = mapped_column(String(4))
+    grade_max: Mapped[str] = mapped_column(String(4))
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    tenant: Mapped[Tenant] = relationship(foreign_keys="FunctionGrade.tenant_id", lazy="joined")
+
+
+# -- recruitment reserve (werfreserve) ------------------------------------------------------------
+
+CANDIDATE_STATUSES = ("actief", "aangeworven", "uitgeschreven")
+REQUEST_STATUSES = ("aangevraagd", "goedgekeurd", "geweigerd", "ingetrokken")
+
+
+class Reserve(Shareable, TimestampMixin, Base):
+    """A ranked werfreserve after a (joint) selection, valid until a date; shared to offer candidates."""
+
+    __tablename__ = "reserves"
+    __share_type__ = "reserve"
+    __share_domain__ = "hr"
+    __extra_table_args__ = (CheckConstraint(_in("grade", GRADES), name="grade"),)
+
+    title: Mapped[str] = mapped_column(String(200))
+    function_name: Mapped[str] = mapped_column(String(120), default="")
+    grade: Mapped[str] = mapped_column(String(4))
+    vacancy_id: Mapped[int | None] = mapped_column(ForeignKey("vacancies.id", ondelete="SET NULL"))
+    selected_on: Mapped[date]
+    valid_until: Mapped[date]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    tenant: Mapped[Tenant] = relationship(foreign_keys="Reserve.tenant_id", lazy="joined")
+    candidates: Mapped[list[ReserveCandidate]] = relationship(
+        back_populates="reserve", cascade="all, delete-orphan", order_by="ReserveCandidate.rank"
+    )
+
+
+class ReserveCandidate(TenantOwned, TimestampMixin, Base):
+    """A laureate in a reserve, with their rank; only the owner's HR sees who it is."""
+
+    __tablename__ = "reserve_candidates"
+    __audit_secret__ = ("full_name", "email")
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "reserve_id", "rank"),
+        CheckConstraint("rank >= 1", name="rank"),
+        CheckConstraint(_in("status", CANDIDATE_STATUSES), name="status"),
+        CheckConstraint("NOT may_share OR consent_at IS NOT NULL", name="consent"),
+    )
+
+    reserve_id: Mapped[int] = mapped_column(ForeignKey("reserves.id", ondelete="CASCADE"), index=True)
+    rank: Mapped[int]
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(255))
+    may_share: Mapped[bool] = mapped_column(default=False)
+    consent_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(14), default="actief")
+
+    reserve: Mapped[Reserve] = relationship(back_populates="candidates")
+
+
+def _request_checks() -> tuple[Any, ...]:
+    return (CheckConstraint(_in("status", REQUEST_STATUSES), name="status"),)
+
+
+class ReserveRequest(TenantOwned, TimestampMixin, Base):
+    """A partner's request for a candidate of another municipality's reserve, owned by the partner."""
+
+    __tablename__ = "reserve_requests"
+    __audit_secret__ = ("candidate_name", "candidate_email")
+    __table_args__ = _request_checks()
+
+    reserve_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"))
+    reserve_id: Mapped[int] = mapped_column(ForeignKey("reserves.id", ondelete="CASCADE"))
+    candidate_id: Mapped[int]  # the owner's ReserveCandidate (another tenant: no foreign key)
+    decision_id: Mapped[int | None]  # the owner's ReserveRequestDecision
+    reserve_title: Mapped[str] = mapped_column(String(200))
+    rank: Mapped[int]
+    motivation: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="aangevraagd")
+    # Filled in from the owner's reserve only once the owner approves.
+    candidate_name: Mapped[str | None] = mapped_column(String(200))
+    candidate_email: Mapped[str | None] = mapped_column(String(255))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    reserve_tenant: Mapped[Tenant] = relationship(foreign_keys=[reserve_tenant_id], lazy="joined")
+
+
+class ReserveRequestDecision(TenantOwned, TimestampMixin, Base):
+    """The reserve owner's row for a partner's request, on which its HR decides."""
+
+    __tablename__ = "reserve_request_decisions"
+    __table_args__ = (*_request_checks(), UniqueConstraint("tenant_id", "requester_tenant_id", "request_id"))
+
+    requester_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"))
+    request_id: Mapped[int]
+    reserve_id: Mapped[int] = mapped_column(ForeignKey("reserves.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("reserve_candidates.id", ondelete="CASCADE"))
+    motivation: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="aangevraagd")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    requester_tenant: Mapped[Tenant] = relationship(foreign_keys=[requester_tenant_id], lazy="joined")
+    candidate: Mapped[ReserveCandidate] = relationship()
+    reserve: Mapped[Reserve] = relationship()

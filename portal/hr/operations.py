@@ -2,26 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select, update
 
 from portal.core.errors import DomainError
 from portal.core.models import utcnow
-from portal.core.outbox import queue_mail
+from portal.core.outbox import notify, queue_mail
 from portal.core.richtext import sanitise
+from portal.core.roles import HR
 from portal.extensions import db
 from portal.hr.models import (
+    GRADES,
     Application,
     ApplicationEvent,
     ApplicationReceipt,
+    Enrolment,
+    FunctionGrade,
     HrSettings,
+    JobFunction,
+    Reserve,
+    ReserveCandidate,
+    ReserveRequest,
+    ReserveRequestDecision,
+    StaffSharing,
+    StaffSharingApproval,
+    Training,
+    TrainingSeat,
     Vacancy,
     VacancyShare,
 )
 from tenants.context import current_context, tenant_context
+from tenants.models import Tenant
 from tenants.sharing import partner_tenants, set_audience, today
 
 #: Allowed status moves of a vacancy.
@@ -390,3 +406,809 @@ def anonymise_expired(tenant_id: int) -> int:
         count += 1
     db.session.flush()
     return count
+
+
+# -- staff sharing (terbeschikkingstelling) -------------------------------------------------------
+
+SHARING_TERMS = ("employee_name", "job_title", "share_percent", "starts_on", "ends_on", "host_cost_percent", "note")
+SharingRow = StaffSharing | StaffSharingApproval
+
+
+def _users_with_role(tenant_id: int, *roles: str) -> list[Any]:
+    from portal.auth.models import User, UserRole
+
+    ids = select(UserRole.user_id).where(UserRole.role.in_(roles))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.tenant_id == tenant_id, User.is_active.is_(True), User.id.in_(ids))
+            .order_by(User.id)
+        )
+    )
+
+
+def _slug(tenant_id: int) -> str:
+    return db.session.scalar(select(Tenant.slug).where(Tenant.id == tenant_id)) or ""
+
+
+def _ask_approval(tenant_id: int, link: str, row: SharingRow, partner_name: str, key: str) -> None:
+    from portal.core.roles import ALGEMEEN_DIRECTEUR
+
+    for ad in _users_with_role(tenant_id, ALGEMEEN_DIRECTEUR):
+        notify(
+            ad,
+            category="hr",
+            title=_("Goedkeuring gevraagd: terbeschikkingstelling %(name)s", name=row.employee_name),
+            body=_(
+                "%(share)s%% met %(partner)s, van %(start)s tot %(end)s. Keur goed of weiger voor je eigen bestuur.",
+                share=row.share_percent,
+                partner=partner_name,
+                start=row.starts_on.strftime("%d/%m/%Y"),
+                end=row.ends_on.strftime("%d/%m/%Y"),
+            ),
+            link=link,
+            dedupe_key=f"hr-sharing:{key}:{ad.id}",
+            source_tenant_id=row.tenant_id,
+        )
+
+
+def _overlapping_share(home_id: int, data: dict[str, Any]) -> int:
+    rows = db.session.scalars(
+        select(StaffSharing.share_percent).where(
+            StaffSharing.tenant_id == home_id,
+            StaffSharing.employee_name == data["employee_name"],
+            StaffSharing.status.in_(("aangevraagd", "goedgekeurd")),
+            StaffSharing.starts_on <= data["ends_on"],
+            StaffSharing.ends_on >= data["starts_on"],
+        )
+    )
+    return sum(rows)
+
+
+def create_staff_sharing(data: dict[str, Any], *, user: Any) -> StaffSharing:
+    """Record a terbeschikkingstelling of the acting tenant's employee and ask both ADs to approve it.
+
+    The home municipality owns the request; the host gets its own approval row, inserted in the
+    host's tenant context (the two-row pattern of ADR 0011), so each AD decides on its own row.
+    """
+    home_id = user.tenant_id
+    host_id = data["host_tenant_id"]
+    partners = {t.id: t for t in partner_tenants(home_id)}
+    if host_id not in partners:
+        raise DomainError(_("Kies een partnerbestuur als ontvangend bestuur."), field="host_tenant_id", status_code=422)
+    if data["ends_on"] < data["starts_on"]:
+        raise DomainError(_("De einddatum ligt voor de begindatum."), field="ends_on", status_code=422)
+    if data["ends_on"] < today():
+        raise DomainError(_("De periode mag niet volledig in het verleden liggen."), field="ends_on", status_code=422)
+    terms = {name: data[name].strip() if isinstance(data[name], str) else data[name] for name in SHARING_TERMS}
+    if _overlapping_share(home_id, terms) + terms["share_percent"] > 100:
+        raise DomainError(
+            _(
+                "%(name)s wordt in die periode samen al voor meer dan 100%% ter beschikking gesteld.",
+                name=terms["employee_name"],
+            ),
+            field="share_percent",
+            status_code=409,
+        )
+    row = StaffSharing(host_tenant_id=host_id, created_by_id=user.id, **terms)
+    db.session.add(row)
+    db.session.flush()
+    sharing_id = row.id
+    home_name = user.tenant.name
+    ctx = current_context()
+    with tenant_context(host_id, user_id=user.id, request_id=ctx.request_id if ctx else None):
+        approval = StaffSharingApproval(home_tenant_id=home_id, sharing_id=sharing_id, **terms)
+        db.session.add(approval)
+        db.session.flush()
+        approval_id = approval.id
+        _ask_approval(
+            host_id,
+            f"/{partners[host_id].slug}/hr/terbeschikkingstellingen/ontvangen/{approval_id}",
+            approval,
+            home_name,
+            f"host:{approval_id}",
+        )
+    row.approval_id = approval_id
+    db.session.flush()
+    _ask_approval(
+        home_id,
+        f"/{_slug(home_id)}/hr/terbeschikkingstellingen/{sharing_id}",
+        row,
+        partners[host_id].name,
+        f"home:{sharing_id}",
+    )
+    return row
+
+
+def _overall(home: str, host: str) -> str:
+    if "geweigerd" in (home, host):
+        return "geweigerd"
+    if home == host == "goedgekeurd":
+        return "goedgekeurd"
+    return "aangevraagd"
+
+
+def _mirror_sharing(row: SharingRow) -> None:
+    """Copy the decisions and status to the other party's row, inside that party's context."""
+    model: type[StaffSharing] | type[StaffSharingApproval]
+    if isinstance(row, StaffSharing):
+        other_tenant, model, other_id = row.host_tenant_id, StaffSharingApproval, row.approval_id
+    else:
+        other_tenant, model, other_id = row.home_tenant_id, StaffSharing, row.sharing_id
+    if other_id is None:
+        return
+    ctx = current_context()
+    with tenant_context(other_tenant, user_id=ctx.user_id if ctx else None):
+        db.session.execute(
+            update(model)
+            .where(model.id == other_id)
+            .values(
+                home_decision=row.home_decision, host_decision=row.host_decision, status=row.status, updated_at=utcnow()
+            )
+        )
+
+
+def decide_staff_sharing(row: SharingRow, decision: str, *, user: Any) -> SharingRow:
+    """Record the acting municipality's AD decision (goedgekeurd / geweigerd) on its own row."""
+    if decision not in ("goedgekeurd", "geweigerd"):
+        raise DomainError(_("Kies goedkeuren of weigeren."), field="decision", status_code=422)
+    side = "home_decision" if isinstance(row, StaffSharing) else "host_decision"
+    if row.status != "aangevraagd" or getattr(row, side) != "open":
+        raise DomainError(_("Je bestuur heeft al beslist over deze terbeschikkingstelling."))
+    setattr(row, side, decision)
+    row.status = _overall(row.home_decision, row.host_decision)
+    db.session.flush()
+    _mirror_sharing(row)
+    if row.status != "aangevraagd":
+        _tell_requester(row)
+    return row
+
+
+def _tell_requester(row: SharingRow) -> None:
+    from portal.auth.models import User
+
+    home_id = row.tenant_id if isinstance(row, StaffSharing) else row.home_tenant_id
+    sharing_id = row.id if isinstance(row, StaffSharing) else row.sharing_id
+    with tenant_context(home_id):
+        author_id = db.session.scalar(select(StaffSharing.created_by_id).where(StaffSharing.id == sharing_id))
+        author = db.session.get(User, author_id) if author_id else None
+        if author is None:
+            return
+        title = (
+            _("Terbeschikkingstelling goedgekeurd: %(name)s", name=row.employee_name)
+            if row.status == "goedgekeurd"
+            else _("Terbeschikkingstelling geweigerd: %(name)s", name=row.employee_name)
+        )
+        notify(
+            author,
+            category="hr",
+            title=title,
+            link=f"/{_slug(home_id)}/hr/terbeschikkingstellingen/{sharing_id}",
+            dedupe_key=f"hr-sharing:{sharing_id}:{row.status}",
+            source_tenant_id=row.tenant_id,
+        )
+
+
+def withdraw_staff_sharing(row: StaffSharing) -> StaffSharing:
+    """Withdraw the home municipality's request or end an approved sharing early (status ingetrokken)."""
+    if row.status not in ("aangevraagd", "goedgekeurd"):
+        raise DomainError(_("Deze terbeschikkingstelling is al afgesloten."))
+    row.status = "ingetrokken"
+    db.session.flush()
+    _mirror_sharing(row)
+    return row
+
+
+def staff_sharing_overview(tenant_id: int, day: Any = None) -> dict[str, Any]:
+    """Return the FTE the tenant gives to and receives from each partner on ``day`` (approved sharings)."""
+    day = day or today()
+    rows: dict[int, dict[str, Any]] = {}
+
+    def slot(tenant: Tenant) -> dict[str, Any]:
+        return rows.setdefault(tenant.id, {"tenant": tenant, "given": Decimal(0), "received": Decimal(0)})
+
+    active = (StaffSharing.status == "goedgekeurd", StaffSharing.starts_on <= day, StaffSharing.ends_on >= day)
+    for given in db.session.scalars(select(StaffSharing).where(StaffSharing.tenant_id == tenant_id, *active)):
+        slot(given.host_tenant)["given"] += Decimal(given.share_percent) / 100
+    received_q = select(StaffSharingApproval).where(
+        StaffSharingApproval.tenant_id == tenant_id,
+        StaffSharingApproval.status == "goedgekeurd",
+        StaffSharingApproval.starts_on <= day,
+        StaffSharingApproval.ends_on >= day,
+    )
+    for received in db.session.scalars(received_q):
+        slot(received.home_tenant)["received"] += Decimal(received.share_percent) / 100
+    partners = sorted(rows.values(), key=lambda r: r["tenant"].name)
+    return {
+        "day": day,
+        "partners": partners,
+        "given": sum((r["given"] for r in partners), Decimal(0)),
+        "received": sum((r["received"] for r in partners), Decimal(0)),
+    }
+
+
+# -- trainings (vormingen) ------------------------------------------------------------------------
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+ACTIVE_ENROLMENTS = ("aangevraagd", "ingeschreven", "wachtlijst")
+
+
+def brussels_moment(day: date, clock: time) -> datetime:
+    """Return the UTC moment of ``clock`` on ``day`` in Brussels (summer and winter time alike)."""
+    return datetime.combine(day, clock, tzinfo=BRUSSELS).astimezone(UTC)
+
+
+def visible_trainings() -> Select[Any]:
+    """Return trainings the acting tenant may read: own ones and those partners share with it."""
+    return select(Training).order_by(Training.starts_at.desc(), Training.id.desc())
+
+
+def _set_sessions(obj: Training, sessions: list[dict[str, Any]]) -> None:
+    if not sessions:
+        raise DomainError(_("Plan minstens één sessie."), field="sessions", status_code=422)
+    moments = []
+    for s in sessions:
+        starts_at, ends_at = brussels_moment(s["day"], s["starts"]), brussels_moment(s["day"], s["ends"])
+        if ends_at <= starts_at:
+            raise DomainError(_("Een sessie eindigt na haar beginuur."), field="sessions", status_code=422)
+        if s["day"] < today():
+            raise DomainError(_("Een sessie mag niet in het verleden liggen."), field="sessions", status_code=422)
+        moments.append((starts_at, ends_at))
+    moments.sort()
+    obj.session_list = [{"starts_at": a.isoformat(), "ends_at": b.isoformat()} for a, b in moments]
+    obj.starts_at = moments[0][0]
+    obj.ends_at = max(b for _a, b in moments)
+
+
+def create_training(data: dict[str, Any], *, author_id: int | None) -> Training:
+    """Plan a training of the acting tenant with its sessions and audience (open to the region or not)."""
+    obj = Training(
+        title=data["title"].strip(),
+        organiser=data["organiser"].strip(),
+        description=data.get("description", "").strip(),
+        location=data["location"].strip(),
+        seats=data["seats"],
+        price_partner=data.get("price_partner") or Decimal(0),
+        status="gepland",
+        created_by_id=author_id,
+    )
+    _set_sessions(obj, data.get("sessions") or [])
+    db.session.add(obj)
+    db.session.flush()
+    set_audience(
+        obj, data.get("audience", "own"), region_id=data.get("region_id"), partner_ids=data.get("partner_ids", [])
+    )
+    db.session.flush()
+    return obj
+
+
+def _acting_for(training_tenant_id: int) -> Any:
+    ctx = current_context()
+    return tenant_context(training_tenant_id, user_id=ctx.user_id if ctx else None)
+
+
+def seat_counts(training: Training) -> dict[str, int]:
+    """Return how many places are taken and how many people wait (numbers only leave the organiser)."""
+    with _acting_for(training.tenant_id):
+        rows = db.session.execute(
+            select(TrainingSeat.status, func.count())
+            .where(TrainingSeat.training_id == training.id, TrainingSeat.status != "geannuleerd")
+            .group_by(TrainingSeat.status)
+        ).all()
+    counts = {str(status): int(n) for status, n in rows}
+    taken = counts.get("ingeschreven", 0)
+    return {"taken": taken, "waiting": counts.get("wachtlijst", 0), "free": max(training.seats - taken, 0)}
+
+
+def is_open(training: Training) -> bool:
+    """Tell whether a training still takes enrolments (planned, first session not begun)."""
+    return training.status == "gepland" and training.starts_at > utcnow()
+
+
+def enrol(training: Training, user: Any) -> Enrolment:
+    """Ask to take part in a training; the participant's own HR approves (the row is the participant's)."""
+    if not is_open(training):
+        raise DomainError(_("Voor deze vorming kan je je niet (meer) inschrijven."))
+    existing = db.session.scalar(
+        select(Enrolment.id).where(
+            Enrolment.training_id == training.id,
+            Enrolment.user_id == user.id,
+            Enrolment.status.in_(ACTIVE_ENROLMENTS),
+        )
+    )
+    if existing is not None:
+        raise DomainError(_("Je bent al ingeschreven voor deze vorming."))
+    row = Enrolment(
+        user_id=user.id,
+        training_tenant_id=training.tenant_id,
+        training_id=training.id,
+        training_title=training.title,
+        status="aangevraagd",
+    )
+    db.session.add(row)
+    db.session.flush()
+    for hr in _users_with_role(user.tenant_id, HR):
+        notify(
+            hr,
+            category="hr",
+            title=_("Inschrijving goed te keuren: %(title)s", title=training.title),
+            body=_("%(name)s wil deelnemen aan %(title)s.", name=user.full_name, title=training.title),
+            link=f"/{user.tenant.slug}/hr/inschrijvingen/{row.id}",
+            dedupe_key=f"hr-enrolment:{row.id}:asked:{hr.id}",
+            source_tenant_id=user.tenant_id,
+        )
+    return row
+
+
+def _tell_participant(row: Enrolment, status: str) -> None:
+    from portal.auth.models import User
+
+    user = db.session.get(User, row.user_id)
+    if user is None:
+        return
+    titles = {
+        "ingeschreven": _("Inschrijving bevestigd: %(title)s", title=row.training_title),
+        "wachtlijst": _("Op de wachtlijst: %(title)s", title=row.training_title),
+        "geweigerd": _("Inschrijving niet goedgekeurd: %(title)s", title=row.training_title),
+        "opgeschoven": _("Van de wachtlijst naar ingeschreven: %(title)s", title=row.training_title),
+    }
+    notify(
+        user,
+        category="hr",
+        title=titles[status],
+        link=f"/{_slug(row.tenant_id)}/hr/inschrijvingen/{row.id}",
+        dedupe_key=f"hr-enrolment:{row.id}:{status}",
+        source_tenant_id=row.training_tenant_id,
+    )
+
+
+def decide_enrolment(row: Enrolment, approve: bool, *, user: Any) -> Enrolment:
+    """Approve (take a place or a waitlist place with the organiser) or refuse an own staff member's enrolment."""
+    if row.status != "aangevraagd":
+        raise DomainError(_("Over deze inschrijving is al beslist."))
+    row.decided_by_id = user.id
+    if not approve:
+        row.status = "geweigerd"
+        db.session.flush()
+        _tell_participant(row, "geweigerd")
+        return row
+    participant = row.user
+    # Flush our own row now: what is dirty must not be flushed inside the organiser's context.
+    db.session.flush()
+    enrolment_id, participant_tenant = row.id, row.tenant_id
+    with _acting_for(row.training_tenant_id):
+        # Lock the training so two approvals at once cannot both take the last place.
+        training = db.session.scalar(select(Training).where(Training.id == row.training_id).with_for_update())
+        if training is None or not is_open(training):
+            raise DomainError(_("Voor deze vorming kan je je niet (meer) inschrijven."))
+        taken = db.session.scalar(
+            select(func.count())
+            .select_from(TrainingSeat)
+            .where(TrainingSeat.training_id == training.id, TrainingSeat.status == "ingeschreven")
+        )
+        status = "ingeschreven" if (taken or 0) < training.seats else "wachtlijst"
+        seat = TrainingSeat(
+            training_id=training.id,
+            participant_tenant_id=participant_tenant,
+            participant_user_id=participant.id,
+            enrolment_id=enrolment_id,
+            participant_name=participant.full_name,
+            participant_email=participant.email,
+            status=status,
+        )
+        db.session.add(seat)
+        db.session.flush()
+        seat_id = seat.id
+    row.seat_id = seat_id
+    row.status = status
+    db.session.flush()
+    _tell_participant(row, status)
+    return row
+
+
+def waitlist_position(row: Enrolment) -> int | None:
+    """Return the participant's place on the waitlist (1 = next), read in the organiser's context."""
+    if row.status != "wachtlijst" or row.seat_id is None:
+        return None
+    with _acting_for(row.training_tenant_id):
+        return db.session.scalar(
+            select(func.count())
+            .select_from(TrainingSeat)
+            .where(
+                TrainingSeat.training_id == row.training_id,
+                TrainingSeat.status == "wachtlijst",
+                TrainingSeat.id <= row.seat_id,
+            )
+        )
+
+
+def _promote(training_id: int) -> tuple[int, int] | None:
+    """Give a freed place to the first on the waitlist (organiser's context); return its enrolment."""
+    first = db.session.scalar(
+        select(TrainingSeat)
+        .where(TrainingSeat.training_id == training_id, TrainingSeat.status == "wachtlijst")
+        .order_by(TrainingSeat.id)
+        .limit(1)
+    )
+    if first is None:
+        return None
+    first.status = "ingeschreven"
+    db.session.flush()
+    return first.participant_tenant_id, first.enrolment_id
+
+
+def cancel_enrolment(row: Enrolment) -> Enrolment:
+    """Cancel an enrolment; a freed place goes automatically to the first on the waitlist."""
+    if row.status not in ACTIVE_ENROLMENTS:
+        raise DomainError(_("Deze inschrijving is al afgesloten."))
+    row.status = "geannuleerd"
+    db.session.flush()
+    promoted = None
+    if row.seat_id is not None:
+        with _acting_for(row.training_tenant_id):
+            db.session.scalar(select(Training.id).where(Training.id == row.training_id).with_for_update())
+            seat = db.session.scalar(select(TrainingSeat).where(TrainingSeat.id == row.seat_id))
+            if seat is not None:
+                was = seat.status
+                seat.status = "geannuleerd"
+                db.session.flush()
+                if was == "ingeschreven":
+                    promoted = _promote(row.training_id)
+    if promoted is not None:
+        tenant_id, enrolment_id = promoted
+        with _acting_for(tenant_id):
+            other = db.session.scalar(select(Enrolment).where(Enrolment.id == enrolment_id))
+            if other is not None:
+                other.status = "ingeschreven"
+                db.session.flush()
+                _tell_participant(other, "opgeschoven")
+    return row
+
+
+def cancel_training(obj: Training) -> Training:
+    """Cancel a planned training; every place and enrolment is cancelled with it."""
+    if obj.status != "gepland":
+        raise DomainError(_("Deze vorming is al geannuleerd."))
+    obj.status = "geannuleerd"
+    seats = list(db.session.scalars(select(TrainingSeat).where(TrainingSeat.training_id == obj.id)))
+    for seat in seats:
+        seat.status = "geannuleerd"
+    db.session.flush()
+    for seat in seats:
+        with _acting_for(seat.participant_tenant_id):
+            db.session.execute(
+                update(Enrolment)
+                .where(Enrolment.id == seat.enrolment_id)
+                .values(status="geannuleerd", updated_at=utcnow())
+            )
+    return obj
+
+
+def attendance_list(training: Training) -> list[TrainingSeat]:
+    """Return the organiser's participants (places first, then the waitlist in order)."""
+    return list(
+        db.session.scalars(
+            select(TrainingSeat)
+            .where(TrainingSeat.training_id == training.id, TrainingSeat.status != "geannuleerd")
+            .order_by(TrainingSeat.status, TrainingSeat.participant_name, TrainingSeat.id)
+        )
+    )
+
+
+def set_attendance(training: Training, present_ids: set[int]) -> int:
+    """Mark who attended (only participants with a place); return how many were present."""
+    count = 0
+    for seat in attendance_list(training):
+        seat.is_present = seat.status == "ingeschreven" and seat.id in present_ids
+        count += seat.is_present
+    training.attendance_saved_at = utcnow()
+    db.session.flush()
+    return count
+
+
+# -- function catalogue ---------------------------------------------------------------------------
+
+FUNCTION_FIELDS = ("title", "family", "level", "purpose", "tasks", "competences")
+
+
+def _acting_tenant() -> int:
+    ctx = current_context()
+    assert ctx is not None and ctx.tenant_id is not None
+    return ctx.tenant_id
+
+
+def _function_fields(obj: JobFunction, data: dict[str, Any]) -> None:
+    for name in FUNCTION_FIELDS:
+        if name in data:
+            setattr(obj, name, data[name].strip())
+    duplicate = db.session.scalar(
+        select(JobFunction.id).where(
+            JobFunction.tenant_id == _acting_tenant(),
+            JobFunction.title == obj.title,
+            JobFunction.id != (obj.id or 0),
+        )
+    )
+    if duplicate is not None:
+        raise DomainError(_("Je catalogus bevat al een functie met deze titel."), field="title", status_code=409)
+
+
+def create_function(data: dict[str, Any]) -> JobFunction:
+    """Describe a function in the acting tenant's catalogue and share it as chosen."""
+    obj = JobFunction()
+    _function_fields(obj, data)
+    db.session.add(obj)
+    db.session.flush()
+    set_audience(
+        obj, data.get("audience", "own"), region_id=data.get("region_id"), partner_ids=data.get("partner_ids", [])
+    )
+    db.session.flush()
+    return obj
+
+
+def update_function(obj: JobFunction, data: dict[str, Any]) -> JobFunction:
+    """Change an own function description (and who sees it)."""
+    _function_fields(obj, data)
+    if "audience" in data:
+        set_audience(obj, data["audience"], region_id=data.get("region_id"), partner_ids=data.get("partner_ids", []))
+    db.session.flush()
+    return obj
+
+
+def set_grade(function: JobFunction, data: dict[str, Any]) -> FunctionGrade:
+    """Record the acting tenant's grade range for a function it can read; the row is its own."""
+    low, high = data["grade_min"], data.get("grade_max") or data["grade_min"]
+    if GRADES.index(high) < GRADES.index(low):
+        raise DomainError(_("De hoogste weddeschaal ligt onder de laagste."), field="grade_max", status_code=422)
+    tenant_id = _acting_tenant()
+    row = db.session.scalar(
+        select(FunctionGrade).where(FunctionGrade.tenant_id == tenant_id, FunctionGrade.function_id == function.id)
+    )
+    if row is None:
+        row = FunctionGrade(function_id=function.id)
+        db.session.add(row)
+    row.grade_min, row.grade_max, row.note = low, high, data.get("note", "").strip()
+    db.session.flush()
+    partners = [t.id for t in partner_tenants(tenant_id)]
+    # Shared with every partner, so the comparison shows it wherever the function is read.
+    set_audience(row, "partners" if partners else "own", partner_ids=partners)
+    db.session.flush()
+    return row
+
+
+def grade_label(row: FunctionGrade) -> str:
+    """Return e.g. "B1-B3", or "C1" for a single grade."""
+    return row.grade_min if row.grade_min == row.grade_max else f"{row.grade_min}-{row.grade_max}"
+
+
+def function_comparison(*, differing_only: bool = False) -> list[dict[str, Any]]:
+    """Compare the visible functions' grades per municipality; flag the functions where they differ."""
+    functions = list(db.session.scalars(select(JobFunction).order_by(JobFunction.level, JobFunction.title)))
+    grades: dict[int, dict[int, FunctionGrade]] = {}
+    if functions:
+        for g in db.session.scalars(
+            select(FunctionGrade).where(FunctionGrade.function_id.in_([f.id for f in functions]))
+        ):
+            grades.setdefault(g.function_id, {})[g.tenant_id] = g
+    rows = []
+    for f in functions:
+        per_tenant = grades.get(f.id, {})
+        labels = {tenant_id: grade_label(g) for tenant_id, g in per_tenant.items()}
+        differs = len(set(labels.values())) > 1
+        if differing_only and not differs:
+            continue
+        rows.append({"function": f, "grades": per_tenant, "labels": labels, "differs": differs})
+    return rows
+
+
+# -- recruitment reserve (werfreserve) ------------------------------------------------------------
+
+
+def create_reserve(data: dict[str, Any], *, author_id: int | None) -> Reserve:
+    """Open a ranked reserve after a selection, valid until a date, shared as chosen."""
+    if data["valid_until"] < data["selected_on"]:
+        raise DomainError(_("De geldigheid eindigt voor de selectiedatum."), field="valid_until", status_code=422)
+    if data["valid_until"] < today():
+        raise DomainError(_("De geldigheid mag niet in het verleden liggen."), field="valid_until", status_code=422)
+    vacancy_id = data.get("vacancy_id")
+    if (
+        vacancy_id is not None
+        and db.session.scalar(select(Vacancy.id).where(Vacancy.id == vacancy_id, Vacancy.tenant_id == _acting_tenant()))
+        is None
+    ):
+        raise DomainError(_("Kies een vacature van je eigen bestuur."), field="vacancy_id", status_code=422)
+    obj = Reserve(
+        title=data["title"].strip(),
+        function_name=data.get("function_name", "").strip(),
+        grade=data["grade"],
+        vacancy_id=vacancy_id,
+        selected_on=data["selected_on"],
+        valid_until=data["valid_until"],
+        created_by_id=author_id,
+    )
+    db.session.add(obj)
+    db.session.flush()
+    set_audience(
+        obj, data.get("audience", "own"), region_id=data.get("region_id"), partner_ids=data.get("partner_ids", [])
+    )
+    db.session.flush()
+    return obj
+
+
+def add_candidate(reserve: Reserve, data: dict[str, Any]) -> ReserveCandidate:
+    """Put a laureate on an own reserve at a free rank; sharing needs their explicit consent."""
+    taken = db.session.scalar(
+        select(ReserveCandidate.id).where(
+            ReserveCandidate.reserve_id == reserve.id, ReserveCandidate.rank == data["rank"]
+        )
+    )
+    if taken is not None:
+        raise DomainError(_("Deze rangschikking is al ingenomen."), field="rank", status_code=409)
+    row = ReserveCandidate(
+        reserve_id=reserve.id,
+        rank=data["rank"],
+        full_name=data["full_name"].strip(),
+        email=data["email"].strip().lower(),
+        may_share=bool(data.get("may_share")),
+        consent_at=utcnow() if data.get("may_share") else None,
+        status="actief",
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def is_valid(reserve: Reserve) -> bool:
+    """Tell whether the reserve is still valid today."""
+    return reserve.valid_until >= today()
+
+
+def offered_candidates(reserve: Reserve) -> list[dict[str, Any]]:
+    """Return the ranks of the consenting, active candidates a partner may ask for (no names leave)."""
+    if not is_valid(reserve):
+        return []
+    with _acting_for(reserve.tenant_id):
+        rows = db.session.execute(
+            select(ReserveCandidate.id, ReserveCandidate.rank)
+            .where(
+                ReserveCandidate.reserve_id == reserve.id,
+                ReserveCandidate.may_share.is_(True),
+                ReserveCandidate.status == "actief",
+            )
+            .order_by(ReserveCandidate.rank)
+        ).all()
+    return [{"id": candidate_id, "rank": rank} for candidate_id, rank in rows]
+
+
+def request_candidate(reserve: Reserve, candidate_id: int, *, user: Any, motivation: str = "") -> ReserveRequest:
+    """Ask the reserve's owner for a consenting candidate; the owner's HR approves on its own row."""
+    if reserve.tenant_id == user.tenant_id:
+        raise DomainError(_("Een kandidaat uit je eigen werfreserve hoef je niet aan te vragen."))
+    offered = {c["id"]: c["rank"] for c in offered_candidates(reserve)}
+    if candidate_id not in offered:
+        raise DomainError(_("Deze kandidaat wordt niet (meer) aangeboden."), field="candidate_id", status_code=409)
+    existing = db.session.scalar(
+        select(ReserveRequest.id).where(
+            ReserveRequest.candidate_id == candidate_id,
+            ReserveRequest.reserve_id == reserve.id,
+            ReserveRequest.status.in_(("aangevraagd", "goedgekeurd")),
+        )
+    )
+    if existing is not None:
+        raise DomainError(_("Je bestuur vroeg deze kandidaat al aan."))
+    row = ReserveRequest(
+        reserve_tenant_id=reserve.tenant_id,
+        reserve_id=reserve.id,
+        candidate_id=candidate_id,
+        reserve_title=reserve.title,
+        rank=offered[candidate_id],
+        motivation=motivation.strip()[:2000],
+        status="aangevraagd",
+        requested_by_id=user.id,
+    )
+    db.session.add(row)
+    db.session.flush()
+    request_id, requester = row.id, user.tenant_id
+    requester_name = user.tenant.name
+    with _acting_for(reserve.tenant_id):
+        decision = ReserveRequestDecision(
+            requester_tenant_id=requester,
+            request_id=request_id,
+            reserve_id=reserve.id,
+            candidate_id=candidate_id,
+            motivation=row.motivation,
+            status="aangevraagd",
+        )
+        db.session.add(decision)
+        db.session.flush()
+        decision_id = decision.id
+        for hr in _users_with_role(reserve.tenant_id, HR):
+            notify(
+                hr,
+                category="hr",
+                title=_("Kandidaat uit de werfreserve gevraagd: %(title)s", title=reserve.title),
+                body=_("%(who)s vraagt kandidaat %(rank)s aan.", who=requester_name, rank=offered[candidate_id]),
+                link=f"/{_slug(reserve.tenant_id)}/hr/werfreserve-beslissingen/{decision_id}",
+                dedupe_key=f"hr-reserve:{decision_id}:{hr.id}",
+                source_tenant_id=requester,
+            )
+    row.decision_id = decision_id
+    db.session.flush()
+    return row
+
+
+def decide_reserve_request(decision: ReserveRequestDecision, approve: bool, *, user: Any) -> ReserveRequestDecision:
+    """Approve or refuse a partner's request; on approval the partner receives the candidate's contact."""
+    if decision.status != "aangevraagd":
+        raise DomainError(_("Over deze aanvraag is al beslist."))
+    candidate = decision.candidate
+    if approve and (candidate.status != "actief" or not candidate.may_share or not is_valid(decision.reserve)):
+        raise DomainError(_("Deze kandidaat wordt niet (meer) aangeboden."))
+    decision.status = "goedgekeurd" if approve else "geweigerd"
+    decision.decided_by_id = user.id
+    db.session.flush()
+    values: dict[str, Any] = {"status": decision.status, "updated_at": utcnow()}
+    if approve:
+        values.update(candidate_name=candidate.full_name, candidate_email=candidate.email)
+    with _acting_for(decision.requester_tenant_id):
+        db.session.execute(update(ReserveRequest).where(ReserveRequest.id == decision.request_id).values(**values))
+        author_id = db.session.scalar(
+            select(ReserveRequest.requested_by_id).where(ReserveRequest.id == decision.request_id)
+        )
+    from portal.auth.models import User
+
+    author = db.session.get(User, author_id) if author_id else None
+    if author is not None:
+        notify(
+            author,
+            category="hr",
+            title=(
+                _("Kandidaat uit de werfreserve toegekend: %(title)s", title=decision.reserve.title)
+                if approve
+                else _("Kandidaat uit de werfreserve niet toegekend: %(title)s", title=decision.reserve.title)
+            ),
+            link=f"/{_slug(decision.requester_tenant_id)}/hr/werfreserve-aanvragen/{decision.request_id}",
+            dedupe_key=f"hr-reserve-request:{decision.request_id}:{decision.status}",
+            source_tenant_id=decision.tenant_id,
+        )
+    return decision
+
+
+def withdraw_reserve_request(row: ReserveRequest) -> ReserveRequest:
+    """Withdraw an open request of the acting tenant."""
+    if row.status != "aangevraagd":
+        raise DomainError(_("Over deze aanvraag is al beslist."))
+    row.status = "ingetrokken"
+    db.session.flush()
+    if row.decision_id is not None:
+        with _acting_for(row.reserve_tenant_id):
+            db.session.execute(
+                update(ReserveRequestDecision)
+                .where(ReserveRequestDecision.id == row.decision_id)
+                .values(status="ingetrokken", updated_at=utcnow())
+            )
+    return row
+
+
+def trainings_ical(trainings: list[Training], link: Any) -> bytes:
+    """Return an iCalendar document with one event per session; ``link(training)`` gives its URL."""
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//Samenwerkingsportaal//Vormingen//NL")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", _("Vormingen"))
+    now = utcnow()
+    for training in trainings:
+        url = link(training)
+        for index, session in enumerate(training.sessions, start=1):
+            event = Event()
+            event.add("uid", f"hr-training-{training.id}-{index}@samenwerkingsportaal")
+            event.add("dtstamp", now)
+            event.add("dtstart", session.starts_at)
+            event.add("dtend", session.ends_at)
+            event.add("summary", training.title)
+            event.add("location", training.location)
+            event.add("url", url)
+            event.add("description", f"{training.organiser}\n{url}")
+            cal.add_component(event)
+    return cal.to_ical()

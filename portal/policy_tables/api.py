@@ -17,17 +17,34 @@ from portal.core.pagination import paginate
 from portal.extensions import db
 from portal.policy_tables import operations as ops
 from portal.policy_tables import permissions
-from portal.policy_tables.models import ActionItem, Meeting, PolicyTable
+from portal.policy_tables.models import ActionItem, AgendaItem, Cooperation, Decision, Meeting, Minutes, PolicyTable
 from portal.policy_tables.schemas import (
     ActionSchema,
     ActionStatusSchema,
+    CooperationEvaluationSchema,
+    CooperationSchema,
+    CreateCooperationEvaluationSchema,
+    CreateCooperationSchema,
     CreateTableSchema,
+    DecisionFormSchema,
+    FollowUpDumpSchema,
+    FollowUpSchema,
     MeetingSchema,
+    MinutesSchema,
+    TableDecisionSchema,
     TableSchema,
+    UpdateCooperationSchema,
     UpdateTableSchema,
 )
 
 blp = Blueprint("policy_tables_api", __name__, url_prefix="/api/v1/policy-tables", description="Beleidstafels")
+
+
+@blp.before_request
+def _refuse_guests() -> None:
+    """Expert (gast) accounts reach no table data through the API."""
+    if permissions.is_guest_only(current_user):
+        abort(404)
 
 
 class TablePageSchema(Schema):
@@ -129,3 +146,124 @@ class ActionItemView(MethodView):
         ops.set_action_status(obj, data["status"])
         db.session.commit()
         return obj
+
+
+@blp.route("/minutes/<int:minutes_id>")
+class MinutesItem(MethodView):
+    @blp.response(200, MinutesSchema)
+    def get(self, minutes_id: int) -> Any:
+        """Return notulen with every version (404 for drafts of another chair and for non-attendees)."""
+        return get_visible_or_404(Minutes, minutes_id)
+
+
+@blp.route("/meetings/<int:meeting_id>/decisions")
+class MeetingDecisions(MethodView):
+    @blp.response(200, TableDecisionSchema(many=True))
+    def get(self, meeting_id: int) -> Any:
+        """List the decisions of a meeting with the follow-up per municipality."""
+        meeting = get_visible_or_404(Meeting, meeting_id)
+        return sorted(ops.decisions_of(meeting).values(), key=lambda d: d.id)
+
+
+@blp.route("/agenda-items/<int:item_id>/decision")
+class ItemDecision(MethodView):
+    @blp.arguments(DecisionFormSchema)
+    @blp.response(200, TableDecisionSchema)
+    def put(self, data: dict[str, Any], item_id: int) -> Any:
+        """Record or change the table's decision on an agenda item (the chair's row)."""
+        item = get_visible_or_404(AgendaItem, item_id)
+        if item.tenant_id != current_user.tenant_id:
+            abort(404)
+        if not permissions.can_chair(current_user, item):
+            abort(403)
+        decision = ops.record_decision(item, data["text_html"])
+        db.session.commit()
+        return decision
+
+
+@blp.route("/decisions/<int:decision_id>")
+class DecisionItem(MethodView):
+    @blp.response(200, TableDecisionSchema)
+    def get(self, decision_id: int) -> Any:
+        """Return one decision (404 when not visible)."""
+        return get_visible_or_404(Decision, decision_id)
+
+
+@blp.route("/decisions/<int:decision_id>/follow-up")
+class DecisionFollowUpItem(MethodView):
+    @blp.arguments(FollowUpSchema)
+    @blp.response(200, FollowUpDumpSchema)
+    def put(self, data: dict[str, Any], decision_id: int) -> Any:
+        """Record the caller's own municipality's follow-up (a decision binds no municipality)."""
+        decision = get_visible_or_404(Decision, decision_id)
+        if not permissions.can_participate(current_user, decision):
+            abort(403)
+        row = ops.set_follow_up(decision, data, tenant_id=current_user.tenant_id)
+        db.session.commit()
+        return row
+
+
+class CooperationPageSchema(Schema):
+    """A page of inventory entries."""
+
+    items = fields.List(fields.Nested(CooperationSchema))
+    pagination = fields.Nested(PaginationSchema)
+
+
+@blp.route("/cooperations")
+class CooperationList(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, CooperationPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List the inventory of existing cooperations the caller's tenant may read."""
+        return page_envelope(paginate(ops.visible_cooperations(args.get("q"))))
+
+    @blp.arguments(CreateCooperationSchema)
+    @blp.response(201, CooperationSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Register an existing cooperation in the inventory of one of the caller's regions."""
+        if not permissions.can_create(current_user):
+            abort(403)
+        obj = ops.create_cooperation(data, tenant_id=current_user.tenant_id)
+        db.session.commit()
+        return obj
+
+
+@blp.route("/cooperations/<int:cooperation_id>")
+class CooperationItem(MethodView):
+    @blp.response(200, CooperationSchema)
+    def get(self, cooperation_id: int) -> Any:
+        """Return one inventory entry (404 when not visible)."""
+        return get_visible_or_404(Cooperation, cooperation_id)
+
+    @blp.arguments(UpdateCooperationSchema(partial=True))
+    @blp.response(200, CooperationSchema)
+    def patch(self, data: dict[str, Any], cooperation_id: int) -> Any:
+        """Change an inventory entry the caller's tenant registered."""
+        obj = get_visible_or_404(Cooperation, cooperation_id)
+        if obj.tenant_id != current_user.tenant_id:
+            abort(404)
+        if not permissions.can_chair(current_user, obj):
+            abort(403)
+        ops.update_cooperation(obj, data)
+        db.session.commit()
+        return obj
+
+
+@blp.route("/cooperations/<int:cooperation_id>/evaluations")
+class CooperationEvaluations(MethodView):
+    @blp.response(200, CooperationEvaluationSchema(many=True))
+    def get(self, cooperation_id: int) -> Any:
+        """Return the evaluation history of a cooperation, newest first."""
+        return ops.evaluations_of(get_visible_or_404(Cooperation, cooperation_id))
+
+    @blp.arguments(CreateCooperationEvaluationSchema)
+    @blp.response(201, CooperationEvaluationSchema)
+    def post(self, data: dict[str, Any], cooperation_id: int) -> Any:
+        """Record an evaluation at a meeting the caller's tenant chairs."""
+        obj = get_visible_or_404(Cooperation, cooperation_id)
+        if not permissions.can_participate(current_user, obj):
+            abort(403)
+        evaluation = ops.evaluate_cooperation(obj, data, tenant_id=current_user.tenant_id)
+        db.session.commit()
+        return evaluation

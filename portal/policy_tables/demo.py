@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+import io
+from datetime import date, time, timedelta
 
+from flask import current_app
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from portal.extensions import db
 from portal.policy_tables import operations as ops
-from portal.policy_tables.models import PolicyTable
+from portal.policy_tables.models import AgendaItem, Cooperation, Decision, Meeting, PolicyTable
 from tenants.context import tenant_context
 from tenants.models import Region, Tenant
-from tenants.sharing import region_members, today
+from tenants.sharing import region_members, set_audience, today
 
 # (chair slug, region slug, theme, name)
 TABLES = [
@@ -24,9 +27,62 @@ TABLES = [
 ]
 
 
+# (region slug, name, legal form, domain, KBO (fictitious, valid check digits), recommendation)
+COOPERATIONS = [
+    (
+        "regio-ranst",
+        "Intercommunale afvalbeheer Kempen",
+        "intercommunale",
+        "Afval en milieu",
+        "0206123416",
+        "voortzetten",
+    ),
+    ("regio-ranst", "Politiezone Voorkempen", "politiezone", "Veiligheid", "0207555551", "voortzetten"),
+    ("regio-ranst", "Interlokale vereniging Erfgoed", "interlokale_vereniging", "Cultuur en erfgoed", "", "bijsturen"),
+    ("regio-lier", "Projectvereniging Netelandse sportdienst", "projectvereniging", "Sport", "0412345614", "bijsturen"),
+    ("regio-lier", "Informeel overleg jeugddiensten", "informeel", "Jeugd", "", "stopzetten"),
+]
+
+
+def _load_inventory(region: Region, chair: Tenant, past: Meeting, members: list[Tenant]) -> None:
+    """Register the region's demo cooperations, each evaluated at the chair's past meeting."""
+    for region_slug, name, legal_form, domain, kbo, recommendation in COOPERATIONS:
+        if region_slug != region.slug:
+            continue
+        if db.session.scalar(select(Cooperation.id).where(Cooperation.name == name)) is not None:
+            continue
+        obj = ops.create_cooperation(
+            {
+                "name": name,
+                "legal_form": legal_form,
+                "region_id": region.id,
+                "domain": domain,
+                "partner_ids": [m.id for m in members],
+                "kbo_number": kbo,
+                "started_on": date(2014, 1, 1),
+                "contact": "secretariaat@" + chair.slug + ".demo.samenwerkingsportaal.be",
+            },
+            tenant_id=chair.id,
+        )
+        ops.evaluate_cooperation(
+            obj,
+            {
+                "meeting_id": past.id,
+                "score_effectiveness": 4,
+                "score_efficiency": 3,
+                "score_service": 4,
+                "score_governance": 2 if recommendation != "voortzetten" else 4,
+                "notes": "<p>Besproken op de beleidstafel.</p>",
+                "recommendation": recommendation,
+            },
+            tenant_id=chair.id,
+        )
+
+
 def load() -> int:
     """Create the demo tables with a past and a coming meeting; return how many tables were new."""
     count = 0
+    base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
     regions = {r.slug: r for r in db.session.scalars(select(Region))}
     tenants = {t.slug: t for t in db.session.scalars(select(Tenant))}
     for chair, region_slug, theme, name in TABLES:
@@ -96,6 +152,85 @@ def load() -> int:
                 },
                 path="/beleidstafels",
             )
+            decision_id = _past_decision(past, tenant.id)
+            ops.register_attendance(past, [u.id for u in ops.invitees_of(past)[:4]], [])
+            ops.invite_guest(
+                coming,
+                {
+                    "name": "Dr. An Peeters",
+                    "email": f"expert.{chair}@demo.samenwerkingsportaal.be",
+                    "organisation": "VVSG",
+                },
+                link=lambda raw, slug=tenant.slug, base=base: f"{base}/gast/{slug}/{raw}",
+            )
+            minutes = ops.create_minutes(
+                past,
+                {
+                    "body_html": "<p>Aanwezig: de schepenen van de leden.</p>"
+                    "<p>De tafel bespreekt de gezamenlijke aanpak en spreekt acties af.</p>"
+                },
+                user_id=None,
+            )
+            ops.send_minutes(minutes, [m.id for m in members if m.id != tenant.id], path="/beleidstafels/notulen/0")
+            _load_inventory(region, tenant, past, members)
+            _load_library(table, tenant)
+            coming_id = coming.id
             db.session.commit()
-            count += 1
+        # Each municipality records its own follow-up of the decision, in its own tenant context.
+        for member in members[:3]:
+            if member.id == tenant.id:
+                continue
+            with tenant_context(member.id):
+                decision = db.session.get(Decision, decision_id)
+                if decision is not None:
+                    ops.set_follow_up(
+                        decision, {"status": "voor_te_leggen", "note": "Agenda college"}, tenant_id=member.id
+                    )
+                meeting = db.session.get(Meeting, coming_id)
+                if meeting is not None:
+                    responder = next((u for u in ops.invitees_of(meeting) if u.tenant_id == member.id), None)
+                    if responder is not None:
+                        ops.respond(meeting, {"answer": "ja"}, tenant_id=member.id, user_id=responder.id)
+                db.session.commit()
+        count += 1
     return count
+
+
+_DEMO_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _load_library(table: PolicyTable, chair: Tenant) -> None:
+    """Fill the table's challenges register and library with a few entries."""
+    ops.add_challenge(
+        table,
+        {"title": "Gezamenlijke communicatie naar inwoners", "description_html": "<p>Eén campagne voor de regio.</p>"},
+        tenant_id=chair.id,
+    )
+    started = ops.add_challenge(
+        table, {"title": "Gedeelde deskundige " + table.theme_label.lower()}, tenant_id=chair.id
+    )
+    ops.move_challenge(started, {"status": "onderzocht"})
+    ops.move_challenge(
+        started,
+        {"status": "opgestart", "result_kind": "personeel", "result_link": "/hr", "result_note": "Gedeelde functie"},
+    )
+    upload = FileStorage(io.BytesIO(_DEMO_PDF), filename="werkingsafspraken.pdf")
+    ops.add_document(table, {"title": "Werkingsafspraken van de tafel"}, upload, tenant_id=chair.id, user_id=None)
+
+
+def _past_decision(past: Meeting, tenant_id: int) -> int:
+    """Put a decided item on the past meeting (the agenda of a past meeting is closed to the UI)."""
+    item = AgendaItem(
+        meeting_id=past.id,
+        position=1,
+        kind="beslissing",
+        title="Engagement gezamenlijke aanpak",
+        description_html="<p>Voorstel om de aanpak samen uit te werken.</p>",
+        owner_tenant_id=tenant_id,
+    )
+    db.session.add(item)
+    db.session.flush()
+    if past.region_id is not None:
+        set_audience(item, "region", region_id=past.region_id)
+    decision = ops.record_decision(item, "<p>De tafel adviseert de colleges de gezamenlijke aanpak goed te keuren.</p>")
+    return decision.id

@@ -2,31 +2,55 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+import hashlib
+import io
+import re
+import secrets
+import zipfile
+from calendar import monthrange
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 
 from portal.auth.models import User
 from portal.core.errors import DomainError
+from portal.core.files import LIBRARY_TYPES, store_document
 from portal.core.models import utcnow
-from portal.core.outbox import notify
+from portal.core.outbox import notify, queue_mail
 from portal.core.richtext import sanitise
 from portal.extensions import db
 from portal.policy_tables.models import (
+    CHALLENGE_MOVES,
+    CHALLENGE_STATUSES,
+    CRITERIA,
+    MEETING_REPEATS,
     OPEN_ACTION_STATUSES,
     ActionItem,
     AgendaItem,
     AgendaProposal,
+    CalendarToken,
+    Challenge,
+    Cooperation,
+    CooperationEvaluation,
     Decision,
     DecisionFollowUp,
     Meeting,
+    MeetingAttendance,
+    MeetingGuest,
+    MeetingResponse,
+    Minutes,
+    MinutesRemark,
+    MinutesVersion,
     PolicyTable,
+    TableDocument,
     TableMember,
 )
+from portal.procurement.validators import kbo_error, normalise_kbo
 from tenants.context import BRUSSELS
-from tenants.sharing import is_member, region_members, set_audience
+from tenants.models import Tenant
+from tenants.sharing import is_member, object_grantees, region_members, set_audience
 
 
 def visible_tables(q: str | None = None) -> Select[Any]:
@@ -65,6 +89,7 @@ def create_table(data: dict[str, Any], *, tenant_id: int) -> PolicyTable:
         description_html=sanitise(data.get("description_html")),
         secretary_name=(data.get("secretary_name") or "").strip(),
         secretary_email=(data.get("secretary_email") or "").strip().lower(),
+        publish_days_before=data.get("publish_days_before", 7),
     )
     db.session.add(table)
     db.session.flush()
@@ -74,6 +99,8 @@ def create_table(data: dict[str, Any], *, tenant_id: int) -> PolicyTable:
 
 def update_table(table: PolicyTable, data: dict[str, Any]) -> PolicyTable:
     """Change the fields present in ``data`` (the region stays)."""
+    if "publish_days_before" in data:
+        table.publish_days_before = data["publish_days_before"]
     for key in ("name", "secretary_name"):
         if key in data:
             setattr(table, key, (data[key] or "").strip())
@@ -122,12 +149,44 @@ def create_meeting(table: PolicyTable, data: dict[str, Any]) -> Meeting:
     online_url = (data.get("online_url") or "").strip()
     if not location and not online_url:
         raise DomainError(_("Geef een locatie of een link voor online deelname."), field="location", status_code=422)
-    meeting = Meeting(table_id=table.id, starts_at=starts_at, ends_at=ends_at, location=location, online_url=online_url)
+    meeting = Meeting(
+        table_id=table.id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        location=location,
+        online_url=online_url,
+        series_key=data.get("series_key") or "",
+    )
     db.session.add(meeting)
     db.session.flush()
     if table.region_id is not None:
         set_audience(meeting, "region", region_id=table.region_id)
     return meeting
+
+
+def _shift(day: date, repeat: str, step: int) -> date:
+    if repeat == "wekelijks":
+        return day + timedelta(weeks=step)
+    if repeat == "tweewekelijks":
+        return day + timedelta(weeks=2 * step)
+    month = day.month - 1 + step
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
+
+
+def create_meetings(table: PolicyTable, data: dict[str, Any]) -> list[Meeting]:
+    """Plan one meeting, or a recurring series (weekly, every two weeks or monthly, 2 to 12 times)."""
+    repeat = data.get("repeat") or ""
+    count = int(data.get("count") or 1) if repeat else 1
+    if repeat and repeat not in MEETING_REPEATS:
+        raise DomainError(_("Kies hoe de vergadering terugkeert."), field="repeat", status_code=422)
+    if repeat and not 2 <= count <= 12:
+        raise DomainError(_("Een reeks telt 2 tot 12 vergaderingen."), field="count", status_code=422)
+    key = secrets.token_hex(8) if repeat else ""
+    return [
+        create_meeting(table, {**data, "day": _shift(data["day"], repeat, step), "series_key": key})
+        for step in range(count)
+    ]
 
 
 def meetings_of(table: PolicyTable) -> list[Meeting]:
@@ -463,3 +522,807 @@ def set_follow_up(decision: Decision, data: dict[str, Any], *, tenant_id: int) -
     row.note = (data.get("note") or "").strip()
     db.session.flush()
     return row
+
+
+# -- minutes (notulen) ---------------------------------------------------------------------
+
+
+def minutes_of(meeting: Meeting) -> Minutes | None:
+    """Return the meeting's notulen if the acting tenant may read them."""
+    return db.session.scalar(select(Minutes).where(Minutes.meeting_id == meeting.id))
+
+
+def versions_of(minutes: Minutes) -> list[MinutesVersion]:
+    """Return every saved version of the notulen, newest first."""
+    return list(
+        db.session.scalars(
+            select(MinutesVersion).where(MinutesVersion.minutes_id == minutes.id).order_by(MinutesVersion.number.desc())
+        )
+    )
+
+
+def version_of(minutes: Minutes, number: int) -> MinutesVersion | None:
+    """Return one version of the notulen (None when it does not exist)."""
+    return db.session.scalar(
+        select(MinutesVersion).where(MinutesVersion.minutes_id == minutes.id, MinutesVersion.number == number)
+    )
+
+
+def attendees_of(minutes: Minutes) -> list[int]:
+    """Return the ids of the municipalities the notulen went to (besides the chair)."""
+    return sorted(object_grantees(minutes)) if minutes.audience == "partners" else []
+
+
+def _share_minutes(minutes: Minutes, audience: str, *, partner_ids: list[int] | None = None) -> None:
+    """Give the notulen and all their versions the same readers."""
+    rows: list[Any] = [minutes, *versions_of(minutes)]
+    for row in rows:
+        if audience == "partners" and partner_ids:
+            set_audience(row, "partners", partner_ids=partner_ids)
+        elif audience == "region" and minutes.meeting.region_id is not None:
+            set_audience(row, "region", region_id=minutes.meeting.region_id)
+        else:
+            set_audience(row, "own")
+
+
+def _add_version(minutes: Minutes, body_html: str, change_note: str, user_id: int | None) -> MinutesVersion:
+    text = sanitise(body_html)
+    if not text.strip():
+        raise DomainError(_("Vul de tekst van de notulen in."), field="body_html", status_code=422)
+    last = db.session.scalar(select(func.max(MinutesVersion.number)).where(MinutesVersion.minutes_id == minutes.id))
+    version = MinutesVersion(
+        minutes_id=minutes.id,
+        number=(last or 0) + 1,
+        body_html=text,
+        change_note=change_note.strip()[:300],
+        created_by_id=user_id,
+    )
+    db.session.add(version)
+    db.session.flush()
+    minutes.current_version = version.number
+    if minutes.audience == "partners":
+        set_audience(version, "partners", partner_ids=attendees_of(minutes))
+    db.session.flush()
+    return version
+
+
+def create_minutes(meeting: Meeting, data: dict[str, Any], *, user_id: int | None) -> Minutes:
+    """Start the notulen of a meeting as a draft only the chair reads."""
+    if minutes_of(meeting) is not None:
+        raise DomainError(_("Deze vergadering heeft al notulen."), status_code=409)
+    minutes = Minutes(meeting_id=meeting.id, status="ontwerp", current_version=1)
+    db.session.add(minutes)
+    db.session.flush()
+    _add_version(minutes, data["body_html"], data.get("change_note") or "", user_id)
+    return minutes
+
+
+def revise_minutes(minutes: Minutes, data: dict[str, Any], *, user_id: int | None) -> MinutesVersion:
+    """Save a new version of the notulen; earlier versions stay readable."""
+    if not minutes.is_editable:
+        raise DomainError(_("Goedgekeurde notulen kunnen niet meer wijzigen."), status_code=409)
+    current = version_of(minutes, minutes.current_version)
+    if current is not None and current.body_html == sanitise(data["body_html"]):
+        raise DomainError(_("De tekst is niet gewijzigd."), field="body_html", status_code=409)
+    return _add_version(minutes, data["body_html"], data.get("change_note") or "", user_id)
+
+
+def send_minutes(minutes: Minutes, attendee_ids: list[int], *, path: str) -> int:
+    """Send the notulen to the attending municipalities for remarks; return how many users were told."""
+    if not minutes.is_editable:
+        raise DomainError(_("Goedgekeurde notulen kunnen niet meer ter opmerking gaan."), status_code=409)
+    region_id = minutes.meeting.region_id
+    allowed = {t.id for t in region_members(region_id)} if region_id is not None else set()
+    wanted = sorted(set(attendee_ids) - {minutes.tenant_id})
+    if not set(wanted) <= allowed:
+        raise DomainError(_("Onbekend lid van deze beleidstafel."), field="attendee_ids", status_code=422)
+    minutes.status = "ter_opmerking"
+    minutes.sent_at = utcnow()
+    _share_minutes(minutes, "partners", partner_ids=wanted)
+    sent = 0
+    table = minutes.meeting.table
+    for user in member_users(region_id or 0):
+        if user.tenant_id not in wanted:
+            continue
+        note = notify(
+            user,
+            category="policy_tables",
+            title=_("Notulen ter opmerking: %(table)s", table=table.name),
+            body=_("Versie %(number)s van de notulen wacht op je opmerkingen.", number=minutes.current_version),
+            link=f"/{user.tenant.slug}{path}",
+            dedupe_key=f"policy-minutes:{minutes.id}:{minutes.current_version}:{user.id}",
+            source_tenant_id=minutes.tenant_id,
+        )
+        sent += note is not None
+    return sent
+
+
+def remarks_of(minutes: Minutes) -> list[MinutesRemark]:
+    """Return the remarks on the notulen that the acting tenant can read."""
+    return list(
+        db.session.scalars(
+            select(MinutesRemark).where(MinutesRemark.minutes_id == minutes.id).order_by(MinutesRemark.id)
+        )
+    )
+
+
+def add_remark(minutes: Minutes, data: dict[str, Any], *, tenant_id: int, user_id: int) -> MinutesRemark:
+    """Record an attendee's remark: its own row, shared with the chair only."""
+    if minutes.status != "ter_opmerking":
+        raise DomainError(_("Opmerkingen kunnen enkel zolang de notulen ter opmerking liggen."), status_code=409)
+    if tenant_id != minutes.tenant_id and tenant_id not in attendees_of(minutes):
+        raise DomainError(_("Enkel de aanwezigen kunnen opmerkingen maken."), status_code=422)
+    body = (data.get("body") or "").strip()
+    if not body:
+        raise DomainError(_("Vul je opmerking in."), field="body", status_code=422)
+    remark = MinutesRemark(
+        minutes_id=minutes.id, version_number=minutes.current_version, body=body[:2000], author_id=user_id
+    )
+    db.session.add(remark)
+    db.session.flush()
+    if tenant_id != minutes.tenant_id:
+        set_audience(remark, "partners", partner_ids=[minutes.tenant_id])
+    return remark
+
+
+def next_meeting(meeting: Meeting) -> Meeting | None:
+    """Return the first later meeting of the same table."""
+    return db.session.scalar(
+        select(Meeting)
+        .where(Meeting.table_id == meeting.table_id, Meeting.starts_at > meeting.starts_at)
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(1)
+    )
+
+
+def previous_meeting(meeting: Meeting) -> Meeting | None:
+    """Return the last earlier meeting of the same table."""
+    return db.session.scalar(
+        select(Meeting)
+        .where(Meeting.table_id == meeting.table_id, Meeting.starts_at < meeting.starts_at)
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+        .limit(1)
+    )
+
+
+def approve_minutes(minutes: Minutes, at_meeting_id: int | None = None) -> Minutes:
+    """Approve the notulen at a later meeting of the table (by default the next one)."""
+    if minutes.status != "ter_opmerking":
+        raise DomainError(_("Enkel notulen die ter opmerking lagen kunnen goedgekeurd worden."), status_code=409)
+    meeting = minutes.meeting
+    if at_meeting_id is None:
+        at = next_meeting(meeting)
+        if at is None:
+            raise DomainError(
+                _("Plan eerst de volgende vergadering: daar worden de notulen goedgekeurd."), status_code=409
+            )
+    else:
+        at = db.session.scalar(select(Meeting).where(Meeting.id == at_meeting_id))
+        if at is None or at.table_id != meeting.table_id or at.starts_at <= meeting.starts_at:
+            raise DomainError(
+                _("Notulen worden goedgekeurd op een latere vergadering van dezelfde tafel."),
+                field="approved_at_meeting_id",
+                status_code=422,
+            )
+    minutes.status = "goedgekeurd"
+    minutes.approved_at_meeting_id = at.id
+    minutes.approved_at = utcnow()
+    db.session.flush()
+    return minutes
+
+
+def publish_minutes(minutes: Minutes) -> Minutes:
+    """Publish approved notulen to every current member of the region."""
+    if minutes.status != "goedgekeurd":
+        raise DomainError(_("Enkel goedgekeurde notulen kunnen gepubliceerd worden."), status_code=409)
+    minutes.status = "gepubliceerd"
+    minutes.published_at = utcnow()
+    _share_minutes(minutes, "region")
+    db.session.flush()
+    return minutes
+
+
+def minutes_to_approve(meeting: Meeting) -> list[Minutes]:
+    """Return notulen of earlier meetings of the table that lie ter opmerking (for this agenda)."""
+    earlier = select(Meeting.id).where(Meeting.table_id == meeting.table_id, Meeting.starts_at < meeting.starts_at)
+    return list(
+        db.session.scalars(select(Minutes).where(Minutes.meeting_id.in_(earlier), Minutes.status == "ter_opmerking"))
+    )
+
+
+# -- calendar and iCal ---------------------------------------------------------------------
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    """Return the first moment of the month and of the next month, in Brussels time."""
+    start = datetime(year, month, 1, tzinfo=BRUSSELS)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=BRUSSELS)
+    return start, end
+
+
+def visible_meetings(start: datetime, end: datetime) -> list[Meeting]:
+    """Return the meetings the acting tenant may read that start in [start, end)."""
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .where(Meeting.starts_at >= start, Meeting.starts_at < end)
+            .order_by(Meeting.starts_at, Meeting.id)
+        )
+    )
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_calendar_token(user_id: int) -> str:
+    """Revoke the user's feed tokens and issue a new one; return the raw token (shown once)."""
+    revoke_calendar_tokens(user_id)
+    raw = secrets.token_urlsafe(32)
+    db.session.add(CalendarToken(user_id=user_id, token_hash=_digest(raw)))
+    db.session.flush()
+    return raw
+
+
+def revoke_calendar_tokens(user_id: int) -> int:
+    """Revoke every active feed token of the user; return how many."""
+    result = db.session.execute(
+        update(CalendarToken)
+        .where(CalendarToken.user_id == user_id, CalendarToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    db.session.flush()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def has_calendar_token(user_id: int) -> bool:
+    """Tell whether the user has an active personal feed."""
+    found = db.session.scalar(
+        select(CalendarToken.id).where(CalendarToken.user_id == user_id, CalendarToken.revoked_at.is_(None))
+    )
+    return found is not None
+
+
+def user_for_calendar_token(raw: str) -> User | None:
+    """Return the active user behind a valid, unrevoked feed token, or None."""
+    token = db.session.scalar(select(CalendarToken).where(CalendarToken.token_hash == _digest(raw[:100])))
+    if token is None or token.revoked_at is not None:
+        return None
+    user = db.session.get(User, token.user_id)
+    if user is None or not user.is_active or not user.tenant.is_active:
+        return None
+    return user
+
+
+def ical(meetings: list[Meeting], link: Any) -> bytes:
+    """Return an iCalendar document with one event per meeting; ``link(meeting)`` gives its URL."""
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//Samenwerkingsportaal//Beleidstafels//NL")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", _("Beleidstafels"))
+    now = utcnow()
+    for meeting in meetings:
+        event = Event()
+        url = link(meeting)
+        event.add("uid", f"policy-meeting-{meeting.id}@samenwerkingsportaal")
+        event.add("dtstamp", now)
+        event.add("dtstart", meeting.starts_at)
+        event.add("dtend", meeting.ends_at)
+        event.add("summary", _("Vergadering %(table)s", table=meeting.table.name))
+        place = meeting.location or meeting.online_url
+        if place:
+            event.add("location", place)
+        event.add("url", url)
+        event.add("description", url)
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+# -- inventory of existing cooperations and their evaluations ------------------------------
+
+
+def visible_cooperations(q: str | None = None, legal_form: str | None = None) -> Select[Any]:
+    """Return a query of the inventory entries the acting tenant may read."""
+    stmt = select(Cooperation)
+    if q:
+        stmt = stmt.where(Cooperation.name.ilike(f"%{q.strip()[:100]}%"))
+    if legal_form:
+        stmt = stmt.where(Cooperation.legal_form == legal_form)
+    return stmt.order_by(Cooperation.name, Cooperation.id)
+
+
+def _partners(region_id: int | None, partner_ids: list[int], tenant_id: int) -> list[int]:
+    allowed = {t.id for t in region_members(region_id)} if region_id is not None else {tenant_id}
+    wanted = sorted(set(partner_ids) | {tenant_id})
+    if not set(wanted) <= allowed:
+        raise DomainError(
+            _("Partnerbesturen moeten lid zijn van het samenwerkingsverband."), field="partner_ids", status_code=422
+        )
+    return wanted
+
+
+def _kbo_value(value: str | None) -> str:
+    digits = normalise_kbo(value)
+    if not digits:
+        return ""
+    message = kbo_error(digits)
+    if message:
+        raise DomainError(message, field="kbo_number", status_code=422)
+    return digits.rjust(10, "0")
+
+
+def create_cooperation(data: dict[str, Any], *, tenant_id: int) -> Cooperation:
+    """Register an existing cooperation in the inventory of a region the tenant belongs to."""
+    region_id = data["region_id"]
+    if not is_member(tenant_id, region_id):
+        raise DomainError(
+            _("Je kan enkel samenwerkingen registreren in een samenwerkingsverband waarvan je bestuur lid is."),
+            field="region_id",
+            status_code=422,
+        )
+    name = data["name"].strip()
+    if db.session.scalar(select(Cooperation.id).where(Cooperation.tenant_id == tenant_id, Cooperation.name == name)):
+        raise DomainError(_("Er bestaat al een samenwerking met deze naam."), field="name", status_code=409)
+    obj = Cooperation(
+        name=name,
+        legal_form=data["legal_form"],
+        domain=(data.get("domain") or "").strip(),
+        partner_ids=_partners(region_id, data.get("partner_ids") or [], tenant_id),
+        other_partners=(data.get("other_partners") or "").strip(),
+        kbo_number=_kbo_value(data.get("kbo_number")),
+        started_on=data.get("started_on"),
+        contact=(data.get("contact") or "").strip(),
+    )
+    db.session.add(obj)
+    db.session.flush()
+    set_audience(obj, "region", region_id=region_id)
+    return obj
+
+
+def update_cooperation(obj: Cooperation, data: dict[str, Any]) -> Cooperation:
+    """Change the fields present in ``data`` (the owner only)."""
+    if "name" in data:
+        name = data["name"].strip()
+        clash = db.session.scalar(
+            select(Cooperation.id).where(
+                Cooperation.tenant_id == obj.tenant_id, Cooperation.name == name, Cooperation.id != obj.id
+            )
+        )
+        if clash:
+            raise DomainError(_("Er bestaat al een samenwerking met deze naam."), field="name", status_code=409)
+        obj.name = name
+    for key in ("legal_form", "started_on"):
+        if key in data:
+            setattr(obj, key, data[key])
+    for key in ("domain", "other_partners", "contact"):
+        if key in data:
+            setattr(obj, key, (data[key] or "").strip())
+    if "kbo_number" in data:
+        obj.kbo_number = _kbo_value(data["kbo_number"])
+    if "partner_ids" in data:
+        obj.partner_ids = _partners(obj.region_id, data["partner_ids"] or [], obj.tenant_id)
+    db.session.flush()
+    return obj
+
+
+def partner_names(obj: Cooperation) -> list[str]:
+    """Return the names of the participating municipalities."""
+    if not obj.partner_ids:
+        return []
+    with_ids = db.session.scalars(select(Tenant.name).where(Tenant.id.in_(obj.partner_ids)).order_by(Tenant.name))
+    return list(with_ids)
+
+
+def evaluations_of(obj: Cooperation) -> list[CooperationEvaluation]:
+    """Return the evaluation history of a cooperation, newest first."""
+    return list(
+        db.session.scalars(
+            select(CooperationEvaluation)
+            .where(CooperationEvaluation.cooperation_id == obj.id)
+            .order_by(CooperationEvaluation.created_at.desc(), CooperationEvaluation.id.desc())
+        )
+    )
+
+
+def evaluation_meetings(obj: Cooperation, tenant_id: int) -> list[Meeting]:
+    """Return the meetings the acting tenant chairs in the cooperation's region, latest first."""
+    stmt = select(Meeting).join(PolicyTable, PolicyTable.id == Meeting.table_id).where(Meeting.tenant_id == tenant_id)
+    if obj.region_id is not None:
+        stmt = stmt.where(PolicyTable.region_id == obj.region_id)
+    return list(db.session.scalars(stmt.order_by(Meeting.starts_at.desc(), Meeting.id.desc())))
+
+
+def evaluate_cooperation(obj: Cooperation, data: dict[str, Any], *, tenant_id: int) -> CooperationEvaluation:
+    """Record an evaluation made at a table meeting the acting tenant chairs (its own row).
+
+    Without a meeting the latest meeting the tenant chairs in the region is taken.
+    """
+    meetings = evaluation_meetings(obj, tenant_id)
+    wanted = data.get("meeting_id")
+    meeting = meetings[0] if wanted is None and meetings else next((m for m in meetings if m.id == wanted), None)
+    if meeting is None:
+        raise DomainError(
+            _("Evalueer op een vergadering van een tafel die je bestuur voorzit in dit samenwerkingsverband."),
+            field="meeting_id",
+            status_code=422,
+        )
+    evaluation = CooperationEvaluation(
+        cooperation_id=obj.id,
+        meeting_id=meeting.id,
+        notes=sanitise(data.get("notes")),
+        recommendation=data["recommendation"],
+        **{key: data[key] for key in CRITERIA},
+    )
+    db.session.add(evaluation)
+    db.session.flush()
+    if obj.region_id is not None:
+        set_audience(evaluation, "region", region_id=obj.region_id)
+    return evaluation
+
+
+# -- invitations, RSVP and attendance ------------------------------------------------------
+
+GUEST_ACCESS_AFTER_MEETING = timedelta(days=30)
+
+
+def guests_of(meeting: Meeting) -> list[MeetingGuest]:
+    """Return the experts invited to the meeting (the chair reads them), by name."""
+    return list(
+        db.session.scalars(
+            select(MeetingGuest)
+            .where(MeetingGuest.meeting_id == meeting.id, MeetingGuest.revoked_at.is_(None))
+            .order_by(MeetingGuest.name, MeetingGuest.id)
+        )
+    )
+
+
+def invite_guest(meeting: Meeting, data: dict[str, Any], *, link: Any) -> tuple[MeetingGuest, str]:
+    """Invite an external expert by e-mail to this meeting only; return the row and the raw token.
+
+    ``link(raw)`` builds the absolute URL of the guest page; the mail goes through the outbox.
+    """
+    if meeting.ends_at <= utcnow():
+        raise DomainError(_("Deze vergadering is voorbij: nodig geen experts meer uit."), status_code=409)
+    email = data["email"].strip().lower()
+    taken = db.session.scalar(
+        select(MeetingGuest.id).where(
+            MeetingGuest.meeting_id == meeting.id, MeetingGuest.email == email, MeetingGuest.revoked_at.is_(None)
+        )
+    )
+    if taken is not None:
+        raise DomainError(_("Deze expert is al uitgenodigd."), field="email", status_code=409)
+    raw = secrets.token_urlsafe(32)
+    guest = db.session.scalar(
+        select(MeetingGuest).where(MeetingGuest.meeting_id == meeting.id, MeetingGuest.email == email)
+    )
+    if guest is None:
+        guest = MeetingGuest(meeting_id=meeting.id, email=email, token_hash=_digest(raw))
+        db.session.add(guest)
+    guest.token_hash = _digest(raw)
+    guest.revoked_at = None
+    guest.answer = "open"
+    guest.name = data["name"].strip()
+    guest.organisation = (data.get("organisation") or "").strip()
+    db.session.flush()
+    table = meeting.table
+    queue_mail(
+        to=email,
+        subject=_("Uitnodiging: %(table)s", table=table.name),
+        template="policy_guest_invitation",
+        dedupe_key=f"policy-guest:{guest.id}:{guest.token_hash[:16]}",
+        guest=guest,
+        table=table,
+        meeting=meeting,
+        when=meeting.starts_at.astimezone(BRUSSELS).strftime("%d/%m/%Y %H:%M"),
+        link=link(raw),
+    )
+    return guest, raw
+
+
+def revoke_guest(guest: MeetingGuest) -> None:
+    """End an expert's access to the meeting."""
+    guest.revoked_at = utcnow()
+    db.session.flush()
+
+
+def guest_for_token(raw: str) -> MeetingGuest | None:
+    """Return the invitation behind a guest link of the acting (chair) tenant, while it is valid."""
+    guest = db.session.scalar(select(MeetingGuest).where(MeetingGuest.token_hash == _digest(raw[:100])))
+    if guest is None or guest.revoked_at is not None:
+        return None
+    if guest.meeting.ends_at + GUEST_ACCESS_AFTER_MEETING <= utcnow():
+        return None
+    return guest
+
+
+def answer_as_guest(guest: MeetingGuest, answer: str) -> MeetingGuest:
+    """Record the expert's answer (the chair's row, written in the chair's context by the guest page)."""
+    if guest.meeting.starts_at <= utcnow():
+        raise DomainError(_("De vergadering is al begonnen."), status_code=409)
+    guest.answer = answer
+    guest.answered_at = utcnow()
+    db.session.flush()
+    return guest
+
+
+def responses_of(meeting: Meeting) -> list[MeetingResponse]:
+    """Return the members' answers the acting tenant can read."""
+    return list(
+        db.session.scalars(
+            select(MeetingResponse).where(MeetingResponse.meeting_id == meeting.id).order_by(MeetingResponse.id)
+        )
+    )
+
+
+def respond(meeting: Meeting, data: dict[str, Any], *, tenant_id: int, user_id: int) -> MeetingResponse:
+    """Record or change a member user's own answer to the invitation (the responder's own row)."""
+    _check_member(meeting, tenant_id)
+    if meeting.starts_at <= utcnow():
+        raise DomainError(_("De vergadering is al begonnen."), status_code=409)
+    row = db.session.scalar(
+        select(MeetingResponse).where(
+            MeetingResponse.meeting_id == meeting.id,
+            MeetingResponse.tenant_id == tenant_id,
+            MeetingResponse.user_id == user_id,
+        )
+    )
+    if row is None:
+        row = MeetingResponse(meeting_id=meeting.id, user_id=user_id, answer=data["answer"])
+        db.session.add(row)
+        db.session.flush()
+        if meeting.region_id is not None:
+            set_audience(row, "region", region_id=meeting.region_id)
+    row.answer = data["answer"]
+    row.note = (data.get("note") or "").strip()[:300]
+    db.session.flush()
+    return row
+
+
+def attendance_of(meeting: Meeting) -> list[MeetingAttendance]:
+    """Return the people registered as present, by name."""
+    return list(
+        db.session.scalars(
+            select(MeetingAttendance)
+            .where(MeetingAttendance.meeting_id == meeting.id)
+            .order_by(MeetingAttendance.name, MeetingAttendance.id)
+        )
+    )
+
+
+def attendance_per_municipality(meeting: Meeting) -> list[tuple[str, int]]:
+    """Return (municipality, people present) for the members present, by name."""
+    counts: dict[str, int] = {}
+    for row in attendance_of(meeting):
+        if row.attendee_tenant is not None:
+            counts[row.attendee_tenant.name] = counts.get(row.attendee_tenant.name, 0) + 1
+    return sorted(counts.items())
+
+
+def present_municipalities(meeting: Meeting) -> set[int]:
+    """Return the ids of the municipalities with someone present."""
+    return {r.attendee_tenant_id for r in attendance_of(meeting) if r.attendee_tenant_id is not None}
+
+
+def register_attendance(meeting: Meeting, user_ids: list[int], guest_ids: list[int]) -> int:
+    """Replace the list of people present (member users of the region, invited experts); return how many."""
+    members = {u.id: u for u in member_users(meeting.region_id)} if meeting.region_id is not None else {}
+    chair_users = db.session.scalars(select(User).where(User.tenant_id == meeting.tenant_id, User.is_active.is_(True)))
+    members.update({u.id: u for u in chair_users if u.has_role("algemeen_directeur", "beleidsverantwoordelijke")})
+    guests = {g.id: g for g in guests_of(meeting)}
+    if not set(user_ids) <= set(members) or not set(guest_ids) <= set(guests):
+        raise DomainError(_("Onbekende deelnemer aan deze vergadering."), field="user_ids", status_code=422)
+    for row in attendance_of(meeting):
+        db.session.delete(row)
+    db.session.flush()
+    rows: list[MeetingAttendance] = []
+    for uid in sorted(set(user_ids)):
+        user = members[uid]
+        rows.append(
+            MeetingAttendance(
+                meeting_id=meeting.id, user_id=uid, attendee_tenant_id=user.tenant_id, name=user.full_name
+            )
+        )
+    for gid in sorted(set(guest_ids)):
+        guest = guests[gid]
+        label = f"{guest.name} ({guest.organisation})" if guest.organisation else guest.name
+        rows.append(MeetingAttendance(meeting_id=meeting.id, guest_id=gid, name=label[:200]))
+    db.session.add_all(rows)
+    db.session.flush()
+    if meeting.region_id is not None:
+        for row in rows:
+            set_audience(row, "region", region_id=meeting.region_id)
+    return len(rows)
+
+
+def invitees_of(meeting: Meeting) -> list[User]:
+    """Return the member users invited to the meeting (the policy staff of every current member)."""
+    users = member_users(meeting.region_id) if meeting.region_id is not None else []
+    if not any(u.tenant_id == meeting.tenant_id for u in users):
+        chair = db.session.scalars(select(User).where(User.tenant_id == meeting.tenant_id, User.is_active.is_(True)))
+        users += [u for u in chair if u.has_role("algemeen_directeur", "beleidsverantwoordelijke")]
+    return sorted(users, key=lambda u: (u.tenant.name, u.full_name))
+
+
+# -- challenges and opportunities ----------------------------------------------------------
+
+
+def challenges_of(table: PolicyTable) -> list[Challenge]:
+    """Return the table's challenges the acting tenant can read, open ones first."""
+    order = {"idee": 0, "onderzocht": 1, "opgestart": 2, "afgevoerd": 3}
+    rows = db.session.scalars(select(Challenge).where(Challenge.table_id == table.id).order_by(Challenge.id))
+    return sorted(rows, key=lambda c: (order.get(c.status, 9), c.id))
+
+
+def _result_link(value: str | None) -> str:
+    link = (value or "").strip()
+    if link and not re.fullmatch(r"/[A-Za-z0-9/_\-.?=&]*|https://\S+", link):
+        raise DomainError(
+            _("Geef een pad in het portaal (bv. /overeenkomsten/12) of een https-link."),
+            field="result_link",
+            status_code=422,
+        )
+    return link
+
+
+def add_challenge(table: PolicyTable, data: dict[str, Any], *, tenant_id: int) -> Challenge:
+    """Raise a common challenge or opportunity at the table (the raising municipality's own row)."""
+    if tenant_id != table.tenant_id and (table.region_id is None or not is_member(tenant_id, table.region_id)):
+        raise DomainError(_("Enkel leden van het samenwerkingsverband kunnen aan deze tafel zetelen."))
+    obj = Challenge(
+        table_id=table.id,
+        title=data["title"].strip(),
+        description_html=sanitise(data.get("description_html")),
+        status="idee",
+    )
+    db.session.add(obj)
+    db.session.flush()
+    if table.region_id is not None:
+        set_audience(obj, "region", region_id=table.region_id)
+    return obj
+
+
+def move_challenge(obj: Challenge, data: dict[str, Any]) -> Challenge:
+    """Move a challenge on (idee -> onderzocht -> samenwerking opgestart, or afgevoerd)."""
+    status = data["status"]
+    if status not in CHALLENGE_MOVES.get(obj.status, ()):
+        raise DomainError(
+            _("Van %(old)s kan niet naar %(new)s.", old=obj.status_label, new=CHALLENGE_STATUSES[status]),
+            field="status",
+            status_code=409,
+        )
+    if status == "opgestart":
+        if not data.get("result_kind"):
+            raise DomainError(_("Geef aan welke samenwerking is opgestart."), field="result_kind", status_code=422)
+        obj.result_kind = data["result_kind"]
+        obj.result_link = _result_link(data.get("result_link"))
+        obj.result_note = (data.get("result_note") or "").strip()[:300]
+    obj.status = status
+    db.session.flush()
+    return obj
+
+
+# -- documents library ---------------------------------------------------------------------
+
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+_ZIP_MARKERS = {".docx": "word/document.xml", ".xlsx": "xl/workbook.xml"}
+
+
+def _disguised(data: bytes, filename: str) -> bool:
+    """Tell whether a zip-based office file is something else inside (e.g. a spreadsheet named .docx)."""
+    extension = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
+    extension = f".{extension}"
+    if extension not in (".docx", ".xlsx", ".odt") or not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if extension == ".odt":
+                return "mimetype" not in names or archive.read("mimetype") != b"application/vnd.oasis.opendocument.text"
+            return _ZIP_MARKERS[extension] not in names
+    except (zipfile.BadZipFile, KeyError, ValueError):
+        return True
+
+
+def documents_of(table: PolicyTable, q: str | None = None) -> list[TableDocument]:
+    """Return the table's library the acting tenant can read, searchable by title."""
+    stmt = select(TableDocument).where(TableDocument.table_id == table.id)
+    if q:
+        stmt = stmt.where(TableDocument.title.ilike(f"%{q.strip()[:100]}%"))
+    return list(db.session.scalars(stmt.order_by(TableDocument.title, TableDocument.id)))
+
+
+def add_document(
+    table: PolicyTable, data: dict[str, Any], upload: Any, *, tenant_id: int, user_id: int | None
+) -> TableDocument:
+    """Add a file to the table's library (the uploading municipality's row); the type is checked by content."""
+    if tenant_id != table.tenant_id and (table.region_id is None or not is_member(tenant_id, table.region_id)):
+        raise DomainError(_("Enkel leden van het samenwerkingsverband kunnen aan deze tafel zetelen."))
+    if upload is not None and upload.filename:
+        head = upload.stream.read(DOCUMENT_MAX_BYTES + 1)
+        upload.stream.seek(0)
+        if len(head) <= DOCUMENT_MAX_BYTES and _disguised(head, upload.filename):
+            raise DomainError(_("De inhoud van het bestand past niet bij de extensie."), field="file", status_code=422)
+    stored = store_document(
+        upload,
+        tenant_id,
+        DOCUMENT_MAX_BYTES,
+        types=LIBRARY_TYPES,
+        refusal=_("Enkel PDF-, DOCX-, ODT-, XLSX-, PNG- of JPEG-bestanden zijn toegelaten."),
+    )
+    title = (data.get("title") or "").strip() or stored.filename
+    doc = TableDocument(
+        table_id=table.id,
+        title=title[:200],
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size=stored.size,
+        storage_key=stored.key,
+        uploaded_by_id=user_id,
+    )
+    db.session.add(doc)
+    db.session.flush()
+    if table.region_id is not None:
+        set_audience(doc, "region", region_id=table.region_id)
+    return doc
+
+
+# -- PDF of agenda and minutes -------------------------------------------------------------
+
+
+def render_pdf(html: str) -> bytes:
+    """Render self-contained HTML to PDF; WeasyPrint may fetch nothing (no files, no network)."""
+    try:
+        from weasyprint import HTML
+        from weasyprint.urls import URLFetcher
+    except (ImportError, OSError):
+        raise DomainError(_("De PDF kan op deze server niet gemaakt worden."), status_code=503) from None
+
+    class BlockingFetcher(URLFetcher):  # type: ignore[misc]
+        """Refuse every URL: the document carries its CSS inline and loads nothing else."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            raise ValueError(f"blocked: {url[:80]}")
+
+    return bytes(HTML(string=html, base_url=None, url_fetcher=BlockingFetcher()).write_pdf())
+
+
+# -- automatic agenda publication ----------------------------------------------------------
+
+
+def publish_due_agendas(tenant_id: int, now: datetime, base_path: str = "/beleidstafels") -> int:
+    """Publish the chair's agendas that are due (``publish_days_before`` days ahead); return how many."""
+    published = 0
+    rows = db.session.scalars(
+        select(Meeting)
+        .join(PolicyTable, PolicyTable.id == Meeting.table_id)
+        .where(
+            Meeting.tenant_id == tenant_id,
+            Meeting.agenda_published_at.is_(None),
+            Meeting.ends_at > now,
+            PolicyTable.publish_days_before > 0,
+        )
+        .order_by(Meeting.starts_at)
+    )
+    for meeting in list(rows):
+        if meeting.starts_at - timedelta(days=meeting.table.publish_days_before) > now or not agenda_of(meeting):
+            continue
+        publish_agenda(meeting, path=f"{base_path}/vergaderingen/{meeting.id}")
+        published += 1
+    return published
+
+
+def publish_all_due_agendas(now: datetime | None = None) -> int:
+    """Run the automatic publication for every chair tenant, each inside its own tenant context."""
+    from tenants.context import tenant_context
+
+    now = now or utcnow()
+    with tenant_context(None, is_platform=True):
+        tenant_ids = list(db.session.scalars(select(Tenant.id).order_by(Tenant.id)))
+    published = 0
+    for tenant_id in tenant_ids:
+        with tenant_context(tenant_id):
+            published += publish_due_agendas(tenant_id, now)
+            db.session.commit()
+    return published

@@ -21,6 +21,7 @@ from portal.procurement.schemas import (
     AwardSchema,
     CreateDossierSchema,
     CreatePlanSchema,
+    DocumentSchema,
     DossierSchema,
     LotInputSchema,
     LotSchema,
@@ -29,6 +30,7 @@ from portal.procurement.schemas import (
     ParticipationInputSchema,
     ParticipationSchema,
     PlanSchema,
+    SavingsSchema,
     StageInputSchema,
     SuggestionSchema,
     UpdateDossierSchema,
@@ -50,6 +52,13 @@ class DossierPageSchema(Schema):
     """A page of dossiers."""
 
     items = fields.List(fields.Nested(DossierSchema))
+    pagination = fields.Nested(PaginationSchema)
+
+
+class ParticipationPageSchema(Schema):
+    """A page of the caller's own participations."""
+
+    items = fields.List(fields.Nested(ParticipationSchema))
     pagination = fields.Nested(PaginationSchema)
 
 
@@ -204,6 +213,23 @@ class DossierNeeds(MethodView):
         return {"dossier_id": dossier.id, "title": dossier.title, "lots": ops.consolidated_needs(dossier)}
 
 
+@blp.route("/dossiers/<int:dossier_id>/savings")
+class DossierSavings(MethodView):
+    @blp.response(200, SavingsSchema)
+    def get(self, dossier_id: int) -> Any:
+        """Return per participant the estimate versus its share of the awarded value (the lead only)."""
+        dossier = _led(dossier_id)
+        return {"dossier_id": dossier.id, "title": dossier.title, "savings": ops.savings(dossier)}
+
+
+@blp.route("/dossiers/<int:dossier_id>/documents")
+class DossierDocuments(MethodView):
+    @blp.response(200, DocumentSchema(many=True))
+    def get(self, dossier_id: int) -> Any:
+        """List the documents of a dossier the caller can see."""
+        return ops.dossier_documents(get_visible_or_404(Dossier, dossier_id))
+
+
 @blp.route("/lots/<int:lot_id>/award")
 class LotAward(MethodView):
     @blp.arguments(AwardSchema)
@@ -219,6 +245,12 @@ class LotAward(MethodView):
 
 @blp.route("/participations")
 class ParticipationList(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, ParticipationPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List the caller's own participations (the lead reads the others via /needs)."""
+        return page_envelope(paginate(ops.own_participations(current_user.tenant_id)))
+
     @blp.arguments(ParticipationInputSchema)
     @blp.response(201, ParticipationSchema)
     def post(self, data: dict[str, Any]) -> Any:

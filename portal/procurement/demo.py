@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.procurement import operations as ops
-from portal.procurement.models import Dossier, Lot, PurchasePlan
+from portal.procurement.models import Document, Dossier, Lot, PurchasePlan
 from tenants.context import tenant_context
 from tenants.models import Region, Tenant
 from tenants.sharing import today
@@ -39,6 +39,48 @@ def _dossier(lead: Tenant, title: str, data: dict[str, Any], region: Region) -> 
         ops.open_dossier(dossier, region.id)
         db.session.commit()
         return dossier
+
+
+def _pdf(lines: list[str]) -> bytes:
+    """Return a small, valid one-page PDF with ``lines`` of text (Helvetica, ASCII only)."""
+    text = "".join(f"({line}) Tj 0 -18 Td " for line in lines)
+    stream = f"BT /F1 12 Tf 72 760 Td {text}ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >>"
+        b" /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def _bestek(dossier: Dossier) -> None:
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+
+    if db.session.scalar(select(Document.id).where(Document.dossier_id == dossier.id)):
+        return
+    body = _pdf(
+        [
+            "Bestek - Raamovereenkomst energie 2027-2030",
+            "Perceel 1: elektriciteit (groene stroom)",
+            "Perceel 2: aardgas",
+        ]
+    )
+    upload = FileStorage(BytesIO(body), filename="bestek-energie-2027-2030.pdf")
+    ops.add_document(dossier, upload, {"kind": "bestek", "title": "Ontwerpbestek energie 2027-2030"}, "Aankoper Ranst")
 
 
 def load() -> int:
@@ -93,6 +135,7 @@ def load() -> int:
             ops.set_stage(energy, "behoefteninventaris", day - timedelta(days=30), day - timedelta(days=28))
             ops.set_stage(energy, "marktverkenning", day + timedelta(days=25), None)
             ops.set_stage(energy, "publicatie", day + timedelta(days=60), None)
+            _bestek(energy)
             db.session.commit()
             lots = [lot.id for lot in energy.lots]
         with tenant_context(zandhoven.id):

@@ -209,3 +209,31 @@ class Question(Shareable, TimestampMixin, Base):
     author_name: Mapped[str] = mapped_column(String(160), default="")
 
     tenant: Mapped[Tenant] = relationship(foreign_keys="Question.tenant_id", lazy="joined")
+
+
+DOCUMENT_KINDS = ("bestek", "sjabloon", "andere")
+
+
+class Document(Shareable, TimestampMixin, Base):
+    """A document shared in a dossier (bestek, template, note); owned by the uploading tenant."""
+
+    __tablename__ = "procurement_documents"
+    __share_type__ = "procurement_document"
+    __share_domain__ = "aankoop"
+    __extra_table_args__ = (
+        UniqueConstraint("tenant_id", "dossier_id", "sha256"),
+        CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),
+        CheckConstraint("size_bytes > 0", name="size_positive"),
+    )
+
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("procurement_dossiers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12), default="andere")
+    title: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(300))
+    author_name: Mapped[str] = mapped_column(String(160), default="")
+
+    tenant: Mapped[Tenant] = relationship(foreign_keys="Document.tenant_id", lazy="joined")

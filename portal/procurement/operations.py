@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -14,12 +12,15 @@ from sqlalchemy import Select, and_, or_, select
 
 from portal.auth.models import User, UserRole
 from portal.core.errors import DomainError
+from portal.core.files import store_document
 from portal.core.models import utcnow
 from portal.core.outbox import notify
 from portal.core.roles import AANKOPER
 from portal.extensions import db
 from portal.procurement.models import (
+    DOCUMENT_KINDS,
     STAGES,
+    Document,
     Dossier,
     Lot,
     Participation,
@@ -213,7 +214,7 @@ def visible_dossiers(q: str | None = None) -> Select[Any]:
     return stmt.order_by(Dossier.created_at.desc(), Dossier.id.desc())
 
 
-def _mirror(child: Lot | Stage | Question, dossier: Dossier) -> None:
+def _mirror(child: Lot | Stage | Question | Document, dossier: Dossier) -> None:
     """Children are readable by exactly the readers of their dossier."""
     child.audience = dossier.audience
     child.region_id = dossier.region_id
@@ -290,6 +291,9 @@ def _reshare_children(dossier: Dossier) -> None:
         *db.session.scalars(
             select(Question).where(Question.dossier_id == dossier.id, Question.tenant_id == dossier.tenant_id)
         ),
+        *db.session.scalars(
+            select(Document).where(Document.dossier_id == dossier.id, Document.tenant_id == dossier.tenant_id)
+        ),
     ]
     for child in children:
         _mirror(child, dossier)
@@ -353,7 +357,7 @@ def set_stage(dossier: Dossier, code: str, planned_on: date | None, actual_on: d
     db.session.flush()
     if dossier.stage != before:
         for part in dossier_participations(dossier):
-            if part.tenant_id != dossier.tenant_id:
+            if part.tenant_id != dossier.tenant_id and part.status != "ingetrokken":
                 _notify_tenant(
                     part.tenant_id,
                     _("Aankoopdossier %(t)s: nieuwe fase %(s)s", t=dossier.title, s=dossier.stage),
@@ -384,6 +388,15 @@ def own_participation(dossier: Dossier, tenant_id: int | None) -> Participation 
     """Return the acting tenant's participation in the dossier, if any."""
     return db.session.scalar(
         select(Participation).where(Participation.dossier_id == dossier.id, Participation.tenant_id == tenant_id)
+    )
+
+
+def own_participations(tenant_id: int | None) -> Select[Any]:
+    """Return a query of the tenant's own participations, newest first."""
+    return (
+        select(Participation)
+        .where(Participation.tenant_id == tenant_id)
+        .order_by(Participation.created_at.desc(), Participation.id.desc())
     )
 
 
@@ -515,27 +528,18 @@ def consolidated_needs(dossier: Dossier) -> list[LotNeeds]:
     return [needs[lot.id] for lot in dossier.lots]
 
 
-def needs_csv(dossier: Dossier) -> str:
-    """Return the consolidated needs as CSV (semicolon separated, for Excel in Belgium)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([dossier.title, dossier.cpv_code])
-    writer.writerow([_("Perceel"), _("Bestuur"), _("Eenheid"), _("Hoeveelheid"), _("Bedrag")])
+def needs_table(dossier: Dossier) -> tuple[list[str], list[list[Any]]]:
+    """Return the consolidated needs as a header and rows: one row per participant and a total per lot."""
+    header = [_("Dossier"), _("Perceel"), _("Bestuur"), _("Eenheid"), _("Hoeveelheid"), _("Bedrag (EUR)")]
+    rows: list[list[Any]] = []
     for entry in consolidated_needs(dossier):
+        label = f"{entry.lot.number}. {entry.lot.title}"
         for part, line in entry.rows:
-            writer.writerow(
-                [f"{entry.lot.number}. {entry.lot.title}", part.tenant.name, entry.lot.unit, line.quantity, line.amount]
+            rows.append(
+                [dossier.title, label, part.tenant.name, entry.lot.unit, Decimal(line.quantity), Decimal(line.amount)]
             )
-        writer.writerow(
-            [
-                f"{entry.lot.number}. {entry.lot.title}",
-                _("Totaal"),
-                entry.lot.unit,
-                entry.total_quantity,
-                entry.total_amount,
-            ]
-        )
-    return out.getvalue()
+        rows.append([dossier.title, label, _("Totaal"), entry.lot.unit, entry.total_quantity, entry.total_amount])
+    return header, rows
 
 
 # -- award, savings, contracts ----------------------------------------------------------------
@@ -633,10 +637,28 @@ def remind_expiring(tenant_id: int, months: int, day: date | None = None) -> int
         title = _(
             "Contract %(t)s (perceel %(n)s) loopt af op %(d)s", t=lot.dossier.title, n=lot.number, d=lot.contract_end_on
         )
-        sent += _notify_tenant(
-            tenant_id, title, f"/dossiers/{lot.dossier_id}", f"proc-expiry:{lot.id}:{lot.contract_end_on}"
-        )
+        key = f"proc-expiry:{lot.id}:{lot.contract_end_on}"
+        sent += _notify_tenant(tenant_id, title, f"/dossiers/{lot.dossier_id}", key)
+        # The participants buy under this contract too: they need to plan their own follow-up.
+        for participant_id in _lot_participants(lot):
+            if participant_id != tenant_id:
+                sent += _notify_tenant(participant_id, title, f"/dossiers/{lot.dossier_id}", key)
     return sent
+
+
+def _lot_participants(lot: Lot) -> list[int]:
+    """Return the tenants whose counting participation declares a need for ``lot`` (read by the lead)."""
+    stmt = (
+        select(Participation.tenant_id)
+        .join(ParticipationLine, ParticipationLine.participation_id == Participation.id)
+        .where(
+            ParticipationLine.lot_id == lot.id,
+            Participation.status == "deelname",
+            Participation.mandate_reference.is_not(None),
+        )
+        .distinct()
+    )
+    return sorted(db.session.scalars(stmt))
 
 
 def deadline_reminders(tenant_id: int, days: int = 7, day: date | None = None) -> int:
@@ -684,6 +706,18 @@ def post_question(dossier: Dossier, body: str, author_name: str) -> Question:
             f"/dossiers/{dossier.id}",
             f"proc-question:{message.id}",
         )
+    else:
+        # The lead answers: whoever asked in the thread, and the participants, hear of it.
+        askers = set(db.session.scalars(select(Question.tenant_id).where(Question.dossier_id == dossier.id)))
+        parties = {p.tenant_id for p in dossier_participations(dossier) if p.status != "ingetrokken"}
+        partners = {t.id for t in partner_tenants(dossier.tenant_id)}
+        for tenant_id in sorted(((askers | parties) & partners) - {dossier.tenant_id}):
+            _notify_tenant(
+                tenant_id,
+                _("Nieuw antwoord bij %(t)s", t=dossier.title),
+                f"/dossiers/{dossier.id}",
+                f"proc-answer:{message.id}:{tenant_id}",
+            )
     return message
 
 
@@ -694,6 +728,100 @@ def dossier_questions(dossier: Dossier) -> list[Question]:
             select(Question).where(Question.dossier_id == dossier.id).order_by(Question.created_at, Question.id)
         )
     )
+
+
+# -- documents (knowledge exchange) -------------------------------------------------------------
+
+
+def dossier_documents(dossier: Dossier) -> list[Document]:
+    """Return the documents of a dossier the acting tenant may read, bestek first, newest first."""
+    docs = db.session.scalars(
+        select(Document).where(Document.dossier_id == dossier.id).order_by(Document.created_at.desc(), Document.id)
+    )
+    return sorted(docs, key=lambda d: DOCUMENT_KINDS.index(d.kind))
+
+
+def may_share_documents(dossier: Dossier, tenant_id: int | None) -> bool:
+    """The lead shares documents; a partner once it takes part (interest or participation, not withdrawn)."""
+    if dossier.tenant_id == tenant_id:
+        return True
+    if dossier.status == "concept":
+        return False
+    part = own_participation(dossier, tenant_id)
+    return part is not None and part.status != "ingetrokken"
+
+
+def add_document(dossier: Dossier, upload: Any, data: dict[str, Any], author_name: str) -> Document:
+    """Store a checked document (PDF, DOCX, ODT) in the dossier, readable by exactly its readers."""
+    tenant_id = current_tenant_id()
+    is_lead = dossier.tenant_id == tenant_id
+    if not may_share_documents(dossier, tenant_id):
+        raise DomainError(
+            _("Enkel de trekker en de deelnemende besturen delen documenten. Toon eerst je interesse."),
+            status_code=409,
+        )
+    kind = data.get("kind") or "andere"
+    if kind not in DOCUMENT_KINDS:
+        raise DomainError(_("Kies het soort document."), field="kind", status_code=422)
+    if kind == "bestek" and not is_lead:
+        raise DomainError(_("Enkel de trekker deelt het bestek."), field="kind", status_code=422)
+    title = (data.get("title") or "").strip()
+    if len(title) > 200:
+        raise DomainError(_("De titel mag hoogstens 200 tekens lang zijn."), field="title", status_code=422)
+    stored = store_document(upload, int(tenant_id or 0))
+    duplicate = db.session.scalar(
+        select(Document.id).where(
+            Document.dossier_id == dossier.id, Document.tenant_id == tenant_id, Document.sha256 == stored.sha256
+        )
+    )
+    if duplicate is not None:
+        raise DomainError(_("Dit bestand is al gedeeld in dit dossier."), field="file", status_code=409)
+    doc = Document(
+        dossier_id=dossier.id,
+        kind=kind,
+        title=title or stored.filename,
+        filename=stored.filename,
+        content_type=stored.content_type,
+        size_bytes=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.key,
+        author_name=author_name[:160],
+    )
+    db.session.add(doc)
+    db.session.flush()
+    if is_lead:
+        _mirror(doc, dossier)
+    elif dossier.region_id is not None:
+        set_audience(doc, "region", region_id=dossier.region_id)
+    db.session.flush()
+    if dossier.status != "concept":
+        _notify_dossier_parties(
+            dossier,
+            _("Nieuw document bij %(t)s: %(d)s", t=dossier.title, d=doc.title),
+            f"proc-document:{doc.id}",
+        )
+    return doc
+
+
+def _notify_dossier_parties(dossier: Dossier, title: str, key: str) -> int:
+    """Notify the lead and the participants (not withdrawn) of a dossier, except the acting tenant."""
+    acting = current_tenant_id()
+    tenants = {dossier.tenant_id}
+    if acting == dossier.tenant_id:
+        # Only the lead reads every participation.
+        parties = {p.tenant_id for p in dossier_participations(dossier) if p.status != "ingetrokken"}
+        # A participant that left the region no longer sees the dossier: it hears nothing of it.
+        tenants |= parties & {t.id for t in partner_tenants(dossier.tenant_id)}
+    sent = 0
+    for tenant_id in sorted(tenants - {acting}):
+        sent += _notify_tenant(tenant_id, title, f"/dossiers/{dossier.id}", f"{key}:{tenant_id}")
+    return sent
+
+
+def delete_document(doc: Document) -> None:
+    """Remove a document from its dossier (the uploading tenant only); the stored file may be shared."""
+    db.session.delete(doc)
+    db.session.flush()
 
 
 def per_lot_needs(dossier: Dossier) -> dict[int, LotNeeds]:

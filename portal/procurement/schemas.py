@@ -314,3 +314,35 @@ class NeedsSchema(Schema):
     dossier_id = fields.Integer()
     title = fields.String()
     lots = fields.List(fields.Nested(NeedsLotSchema))
+
+
+class SavingSchema(Schema):
+    """Dump the estimated versus awarded value of one municipality."""
+
+    participant = fields.Nested(TenantRefSchema, attribute="tenant")
+    estimated = _money()
+    awarded = _money()
+    saving = _money()
+
+
+class SavingsSchema(Schema):
+    """Dump the savings per municipality of a dossier."""
+
+    dossier_id = fields.Integer()
+    title = fields.String()
+    savings = fields.List(fields.Nested(SavingSchema))
+
+
+class DocumentSchema(Schema):
+    """Dump a dossier document (download through the web page)."""
+
+    id = fields.Integer()
+    dossier_id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    size_bytes = fields.Integer()
+    author_name = fields.String()
+    created_at = fields.DateTime()
+    owner = fields.Nested(TenantRefSchema, attribute="tenant")

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from portal.core.errors import DomainError
+from portal.core.exports import table_response
+from portal.core.files import path_of
 from portal.core.forms import load_form
 from portal.core.loading import get_owned_or_404, get_visible_or_404
 from portal.core.pagination import paginate
@@ -20,7 +23,7 @@ from portal.core.web import tenant_blueprint
 from portal.extensions import db
 from portal.procurement import operations as ops
 from portal.procurement import permissions
-from portal.procurement.models import Dossier, Lot, Participation, PurchasePlan
+from portal.procurement.models import Document, Dossier, Lot, Participation, PurchasePlan
 from portal.procurement.schemas import (
     AwardSchema,
     CreateDossierSchema,
@@ -62,6 +65,11 @@ def _labels() -> dict[str, dict[str, str]]:
             "interesse": _("Interesse"),
             "deelname": _("Deelname met mandaat"),
             "ingetrokken": _("Ingetrokken"),
+        },
+        "document_kind": {
+            "bestek": _("Bestek"),
+            "sjabloon": _("Sjabloon"),
+            "andere": _("Ander document"),
         },
         "mandate_body": {
             "gemeenteraad": _("Gemeenteraad"),
@@ -193,11 +201,61 @@ def new_dossier() -> Any:
                     db.session.commit()
                     flash(_("Het dossier is aangemaakt."), "success")
                     return redirect(url_for("procurement.dossier", dossier_id=dossier.id))
-        return render_template("procurement/dossier_form.html", values=values, errors=errors, labels=_labels()), 422
+        typed = list(
+            zip(
+                request.form.getlist("lot_title"),
+                request.form.getlist("lot_unit"),
+                request.form.getlist("lot_value"),
+                strict=False,
+            )
+        )[:50]
+        return (
+            render_template(
+                "procurement/dossier_form.html", values=values, errors=errors, labels=_labels(), typed_lots=typed
+            ),
+            422,
+        )
     return render_template("procurement/dossier_form.html", values=values, errors=errors, labels=_labels())
 
 
-def _dossier_page(dossier: Dossier, errors: dict[str, Any] | None = None, status: int = 200) -> Any:
+_EDITABLE = ("title", "description", "cpv_code", "legal_form", "procedure", "estimated_value")
+
+
+@bp.route("/dossiers/<int:dossier_id>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit_dossier(dossier_id: int) -> Any:
+    """Change a led dossier (title, CPV, legal form, procedure, estimate, joining deadline)."""
+    obj = _led(dossier_id)
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        values: dict[str, Any] = request.form.to_dict()
+        data, errors = load_form(CreateDossierSchema(), request.form)
+        if data is not None:
+            data.pop("lots", None)
+            try:
+                ops.update_dossier(obj, data)
+            except DomainError as err:
+                db.session.rollback()
+                errors = _error_dict(err)
+            else:
+                db.session.commit()
+                flash(_("Het dossier is bijgewerkt."), "success")
+                return redirect(url_for("procurement.dossier", dossier_id=obj.id))
+        return (
+            render_template(
+                "procurement/dossier_form.html", values=values, errors=errors, labels=_labels(), dossier=obj
+            ),
+            422,
+        )
+    values = {name: getattr(obj, name) for name in _EDITABLE}
+    values["joining_deadline_on"] = obj.joining_deadline_on.isoformat() if obj.joining_deadline_on else ""
+    values["allows_later_joining"] = obj.allows_later_joining
+    return render_template("procurement/dossier_form.html", values=values, errors=errors, labels=_labels(), dossier=obj)
+
+
+def _dossier_page(
+    dossier: Dossier, errors: dict[str, Any] | None = None, status: int = 200, doc_values: dict[str, Any] | None = None
+) -> Any:
     is_lead = permissions.can_lead(current_user, dossier)
     own = ops.own_participation(dossier, current_user.tenant_id)
     own_lines = {line.lot_id: line for line in own.lines} if own else {}
@@ -215,6 +273,9 @@ def _dossier_page(dossier: Dossier, errors: dict[str, Any] | None = None, status
             own_lines=own_lines,
             joining_open=ops.joining_open(dossier),
             questions=ops.dossier_questions(dossier),
+            documents=ops.dossier_documents(dossier),
+            may_share=permissions.can_buy(current_user) and ops.may_share_documents(dossier, current_user.tenant_id),
+            doc_values=doc_values or {},
             regions=current_regions(current_user.tenant_id),
             labels=_labels(),
             mandate_bodies=MANDATE_BODIES,
@@ -288,17 +349,13 @@ def set_stage(dossier_id: int) -> Any:
     )
 
 
-@bp.route("/dossiers/<int:dossier_id>/behoeften.csv")
+@bp.route("/dossiers/<int:dossier_id>/behoeften.<any(csv, xlsx):fmt>")
 @login_required
-def needs_csv(dossier_id: int) -> Any:
-    """Export the consolidated needs of a led dossier as CSV."""
+def needs_export(dossier_id: int, fmt: str) -> Any:
+    """Export the consolidated needs of a led dossier as CSV or XLSX."""
     obj = _led(dossier_id)
-    body = "\ufeff" + ops.needs_csv(obj)
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="behoeften-dossier-{obj.id}.csv"'},
-    )
+    header, rows = ops.needs_table(obj)
+    return table_response(fmt, f"behoeften-dossier-{obj.id}", header, rows, sheet_title=_("Behoeften"))
 
 
 @bp.route("/percelen/<int:lot_id>/gunnen", methods=["POST"])
@@ -389,6 +446,58 @@ def ask() -> Any:
         lambda: ops.post_question(dossier, request.form.get("body", ""), current_user.full_name),
         _("Je bericht is geplaatst."),
     )
+
+
+@bp.route("/documenten", methods=["POST"])
+@login_required
+def upload_document() -> Any:
+    """Share a document (PDF, DOCX, ODT) in a dossier: the lead, or a participant for its own."""
+    dossier = _form_dossier()
+    _require_buyer()
+    values = {"kind": request.form.get("kind", ""), "title": request.form.get("title", "")}
+    try:
+        ops.add_document(dossier, request.files.get("file"), values, current_user.full_name)
+    except DomainError as err:
+        db.session.rollback()
+        db.session.refresh(dossier)
+        errors = {f"document_{err.field or 'file'}": [err.message]}
+        return _dossier_page(dossier, errors, err.status_code, doc_values=values)
+    db.session.commit()
+    flash(_("Het document is gedeeld."), "success")
+    return redirect(url_for("procurement.dossier", dossier_id=dossier.id) + "#documenten-kop")
+
+
+def _visible_document(document_id: int) -> Document:
+    doc = get_visible_or_404(Document, document_id)
+    get_visible_or_404(Dossier, doc.dossier_id)  # exactly the readers of the dossier
+    return doc
+
+
+@bp.route("/documenten/<int:document_id>")
+@login_required
+def download_document(document_id: int) -> Any:
+    """Download a document of a dossier the tenant can see."""
+    doc = _visible_document(document_id)
+    path = path_of(doc.storage_key)
+    if not path.exists():
+        abort(404)
+    # Read whole (at most 10 MB): no file handle outlives the request.
+    return send_file(
+        io.BytesIO(path.read_bytes()), mimetype=doc.content_type, as_attachment=True, download_name=doc.filename
+    )
+
+
+@bp.route("/documenten/<int:document_id>/verwijderen", methods=["POST"])
+@login_required
+def delete_document(document_id: int) -> Any:
+    """Remove an own document from a dossier."""
+    doc = get_owned_or_404(Document, document_id, current_user.tenant_id)
+    _require_buyer()
+    dossier_id = doc.dossier_id
+    ops.delete_document(doc)
+    db.session.commit()
+    flash(_("Het document is verwijderd."), "success")
+    return redirect(url_for("procurement.dossier", dossier_id=dossier_id) + "#documenten-kop")
 
 
 @bp.route("/contracten")

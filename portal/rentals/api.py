@@ -6,12 +6,14 @@ from typing import Any
 
 from flask import abort
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from portal.api import PageArgsSchema, PaginationSchema, page_envelope
+from portal.core.errors import DomainError
 from portal.core.loading import get_owned_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.extensions import db
@@ -19,15 +21,20 @@ from portal.rentals import operations as ops
 from portal.rentals import permissions
 from portal.rentals.models import Booking, Reservation, Resource
 from portal.rentals.schemas import (
+    AcceptLoanAgreementSchema,
     AvailabilityArgsSchema,
     AvailableSchema,
     BookingSchema,
     CreateReservationSchema,
     CreateResourceSchema,
     DecisionSchema,
+    LoanAgreementSchema,
+    RentalSettlementArgsSchema,
+    RentalSettlementSchema,
     ReservationSchema,
     ResourceSchema,
 )
+from tenants.sharing import today
 
 blp = Blueprint("rentals_api", __name__, url_prefix="/api/v1/rentals", description="Materieel- en zaalverhuur")
 
@@ -167,6 +174,45 @@ class BookingDecision(MethodView):
         obj = get_owned_or_404(Booking, booking_id, current_user.tenant_id)
         if not permissions.can_edit(current_user, obj):
             abort(403)
-        ops.decide_booking(obj, data["action"], note=data["note"])
+        ops.decide_booking(obj, data["action"], note=data["note"], report=data)
         db.session.commit()
         return obj
+
+
+@blp.route("/reservations/<int:reservation_id>/agreement")
+class ReservationAgreement(MethodView):
+    @blp.response(200, LoanAgreementSchema)
+    def get(self, reservation_id: int) -> Any:
+        """Return the loan agreement of an own reservation and its acceptance (409 before approval)."""
+        obj = get_owned_or_404(Reservation, reservation_id, current_user.tenant_id)
+        if not obj.agreement_terms:
+            raise DomainError(_("Er is nog geen uitleenovereenkomst: de eigenaar moet de aanvraag eerst goedkeuren."))
+        return obj
+
+
+@blp.route("/reservations/<int:reservation_id>/agreement/accept")
+class ReservationAgreementAccept(MethodView):
+    @blp.arguments(AcceptLoanAgreementSchema)
+    @blp.response(200, LoanAgreementSchema)
+    def post(self, data: dict[str, Any], reservation_id: int) -> Any:
+        """Accept the terms of the loan agreement of an own approved reservation."""
+        obj = get_owned_or_404(Reservation, reservation_id, current_user.tenant_id)
+        if not permissions.can_reserve(current_user):
+            abort(403)
+        ops.accept_agreement(obj, data, user=current_user)
+        db.session.commit()
+        return obj
+
+
+@blp.route("/settlement")
+class Settlement(MethodView):
+    @blp.arguments(RentalSettlementArgsSchema, location="query")
+    @blp.response(200, RentalSettlementSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Return what the caller's tenant lent to and borrowed from each partner in a period."""
+        first = today().replace(month=1, day=1)
+        start = args.get("van") or first
+        end = args.get("tot") or start.replace(year=start.year + 1)
+        if end <= start:
+            raise DomainError(_("De einddatum moet na de begindatum liggen."), status_code=422)
+        return {"starts_on": start, "ends_on": end, "rows": ops.settlement(start, end)}

@@ -32,7 +32,13 @@ ITEMS: list[tuple[Any, ...]] = [
         "190",
         "250",
         "regio-ranst",
-        {"needs_towing_vehicle": True, "min_notice_hours": 72, "buffer_minutes": 240},
+        {
+            "needs_towing_vehicle": True,
+            "min_notice_hours": 72,
+            "buffer_minutes": 240,
+            "insured_by": "ontlener",
+            "insurance_notes": "De ontlener verzekert de WC-wagen tijdens de uitleenperiode.",
+        },
     ),
     (
         "ranst",
@@ -74,7 +80,16 @@ ITEMS: list[tuple[Any, ...]] = [
         "500",
         "500",
         "regio-ranst",
-        {"needs_towing_vehicle": True, "min_notice_hours": 168, "buffer_minutes": 480},
+        {
+            "needs_towing_vehicle": True,
+            "min_notice_hours": 168,
+            "buffer_minutes": 480,
+            "pickup_address": "Gemeentelijke werkplaats, Liersebaan 5, Zandhoven",
+            "insured_by": "eigenaar",
+            "insurer": "Ethias",
+            "policy_number": "45.118.223",
+            "insurance_notes": "Omnium materieel, vrijstelling 500 euro ten laste van de ontlener bij schade.",
+        },
     ),
     ("zandhoven", "Partytenten 6 x 3 m", "materieel", "tent", 12, "stuk_dag", "0", "25", "50", "50", "regio-ranst", {}),
     (
@@ -89,7 +104,13 @@ ITEMS: list[tuple[Any, ...]] = [
         "360",
         "300",
         "regio-ranst",
-        {"needs_certified_operator": True, "max_length_hours": 120},
+        {
+            "needs_certified_operator": True,
+            "max_length_hours": 120,
+            "required_certificate": "IPAF 3b (hoogwerker)",
+            "insurer": "KBC Verzekeringen",
+            "policy_number": "HW-2026-0042",
+        },
     ),
     ("zoersel", "Geluidsinstallatie 2 kW", "materieel", "geluid", 1, "dag", "0", "60", "120", "150", "regio-ranst", {}),
     (
@@ -181,7 +202,7 @@ def _reservations(tenants: dict[str, Tenant]) -> int:
                 day += timedelta(days=1)
             start = ops.brussels(day, "09:00")
             try:
-                ops.request_reservation(
+                reservation = ops.request_reservation(
                     resource,
                     {
                         "starts_at": start,
@@ -194,6 +215,18 @@ def _reservations(tenants: dict[str, Tenant]) -> int:
             except DomainError:
                 db.session.rollback()
                 continue
+            if requester == "zoersel":
+                _approve_demo(tenants[owner].id, reservation_id=reservation.id)
             db.session.commit()
             count += 1
     return count
+
+
+def _approve_demo(owner_id: int, *, reservation_id: int) -> None:
+    """Let the owner approve one demo request so a loan agreement is waiting for acceptance."""
+    from portal.rentals.models import Booking
+
+    with tenant_context(owner_id):
+        booking = db.session.scalar(select(Booking).where(Booking.reservation_id == reservation_id))
+        if booking is not None and booking.status == "aangevraagd":
+            ops.decide_booking(booking, "goedkeuren", note="Afhalen aan de loods van de technische dienst.")

@@ -6,19 +6,30 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.models import Base, JSONType, Shareable, TenantOwned, TimestampMixin
+from portal.core.models import Base, JSONType, Shareable, TenantOwned, TimestampMixin, utcnow
 from tenants.models import Tenant
 
 KINDS = ("materieel", "zaal")
 CATEGORIES = ("wc-wagen", "podium", "hoogtewerker", "feestmaterieel", "nadarhekken", "tent", "geluid", "zaal", "ander")
 UNITS = ("uur", "halve_dag", "dag", "stuk_dag")
 TARIFF_CLASSES = ("eigen", "partner", "extern")
-STATUSES = ("aangevraagd", "goedgekeurd", "geweigerd", "afgehaald", "teruggebracht", "afgerekend", "geannuleerd")
+STATUSES = (
+    "wachtlijst",
+    "aangevraagd",
+    "goedgekeurd",
+    "geweigerd",
+    "afgehaald",
+    "teruggebracht",
+    "afgerekend",
+    "geannuleerd",
+)
 #: Statuses that occupy the resource (the others free the slot).
 ACTIVE_STATUSES = ("aangevraagd", "goedgekeurd", "afgehaald")
+#: Who insures the lent material itself (damage, theft): the owner or the borrower.
+INSURERS = ("eigenaar", "ontlener")
 MONEY = Numeric(10, 2)
 
 
@@ -38,6 +49,7 @@ class Resource(Shareable, TimestampMixin, Base):
         CheckConstraint(
             "price_own >= 0 AND price_partner >= 0 AND price_external >= 0 AND deposit >= 0", name="prices_positive"
         ),
+        CheckConstraint("insured_by IN ('eigenaar', 'ontlener')", name="insured_by"),
         Index("ix_rental_resources_tenant_name", "tenant_id", "name"),
     )
 
@@ -61,18 +73,63 @@ class Resource(Shareable, TimestampMixin, Base):
     price_partner: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
     price_external: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
     deposit: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    insured_by: Mapped[str] = mapped_column(String(20), default="eigenaar", server_default="eigenaar")
+    insurer: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    policy_number: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    insurance_notes: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    #: The certificate an operator must hold (e.g. IPAF 3b for a hoogtewerker); empty when none.
+    required_certificate: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     tenant: Mapped[Tenant] = relationship(foreign_keys="Resource.tenant_id", lazy="joined")
 
 
-_PERIOD = "ends_at > starts_at"
-_STATUS = (
-    "status IN ('aangevraagd', 'goedgekeurd', 'geweigerd', 'afgehaald', 'teruggebracht', 'afgerekend', 'geannuleerd')"
+class AgreementMixin:
+    """The loan agreement, its acceptance and the handover/return reports, kept on both rows.
+
+    ``agreement_terms`` is frozen when the owner approves; the requester's acceptance and the
+    owner's handover and return reports are copied to the counterpart row in one transaction.
+    """
+
+    agreement_terms: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    accepted_at: Mapped[datetime | None]
+    accepted_by_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    requester_policy_number: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    operator_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    operator_certificate: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    picked_up_at: Mapped[datetime | None]
+    pickup_report: Mapped[str] = mapped_column(Text, default="", server_default="")
+    returned_at: Mapped[datetime | None]
+    return_report: Mapped[str] = mapped_column(Text, default="", server_default="")
+    has_damage: Mapped[bool] = mapped_column(default=False, server_default=false())
+    damage_report: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+#: The columns of ``AgreementMixin`` that are copied between the two rows.
+AGREEMENT_FIELDS = (
+    "agreement_terms",
+    "accepted_at",
+    "accepted_by_name",
+    "requester_policy_number",
+    "operator_name",
+    "operator_certificate",
+    "picked_up_at",
+    "pickup_report",
+    "returned_at",
+    "return_report",
+    "has_damage",
+    "damage_report",
 )
 
 
-class Reservation(TenantOwned, TimestampMixin, Base):
+_PERIOD = "ends_at > starts_at"
+_STATUS = (
+    "status IN ('wachtlijst', 'aangevraagd', 'goedgekeurd', 'geweigerd', 'afgehaald', 'teruggebracht', "
+    "'afgerekend', 'geannuleerd')"
+)
+
+
+class Reservation(AgreementMixin, TenantOwned, TimestampMixin, Base):
     """The requesting tenant's reservation of a resource (its own row; the owner holds a Booking)."""
 
     __tablename__ = "rental_reservations"
@@ -100,11 +157,12 @@ class Reservation(TenantOwned, TimestampMixin, Base):
     deposit: Mapped[Decimal] = mapped_column(MONEY)
     decision_note: Mapped[str] = mapped_column(String(500), default="")
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     owner: Mapped[Tenant] = relationship(foreign_keys="Reservation.owner_tenant_id", lazy="joined")
 
 
-class Booking(TenantOwned, TimestampMixin, Base):
+class Booking(AgreementMixin, TenantOwned, TimestampMixin, Base):
     """The owner's side of a reservation: it occupies the resource and carries the decision.
 
     ``blocked_until`` is ``ends_at`` plus the resource's buffer; on PostgreSQL an exclusion
@@ -139,3 +197,47 @@ class Booking(TenantOwned, TimestampMixin, Base):
 
     resource: Mapped[Resource] = relationship(foreign_keys="Booking.resource_id")
     requester: Mapped[Tenant] = relationship(foreign_keys="Booking.requester_tenant_id", lazy="joined")
+
+
+class CalendarToken(TenantOwned, Base):
+    """A user's secret, revocable address of the iCal feed of the own tenant's reservations.
+
+    Only the SHA-256 hash is stored; the feed URL carries the tenant slug so the lookup runs
+    inside that tenant's context (row-level security).
+    """
+
+    __tablename__ = "rental_calendar_tokens"
+    __table_args__ = (Index("ix_rental_calendar_tokens_user", "tenant_id", "user_id"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+PHOTO_STAGES = ("afhalen", "terugbrengen")
+
+
+class HandoverPhoto(TenantOwned, Base):
+    """A photo taken at pick-up or return; each party holds its own row pointing at the same file.
+
+    The owner's row has ``booking_id``, the requester's copy ``reservation_id``.
+    """
+
+    __tablename__ = "rental_photos"
+    __table_args__ = (
+        CheckConstraint("stage IN ('afhalen', 'terugbrengen')", name="stage"),
+        CheckConstraint("(booking_id IS NULL) <> (reservation_id IS NULL)", name="one_parent"),
+        CheckConstraint("size > 0", name="size_positive"),
+        Index("ix_rental_photos_booking", "tenant_id", "booking_id"),
+        Index("ix_rental_photos_reservation", "tenant_id", "reservation_id"),
+    )
+
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("rental_bookings.id", ondelete="CASCADE"))
+    reservation_id: Mapped[int | None] = mapped_column(ForeignKey("rental_reservations.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(20))
+    storage_key: Mapped[str] = mapped_column(String(300))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,7 +7,9 @@ that tenant's context for exactly that write, as ``tenants.rls`` prescribes.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import secrets
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,11 +22,12 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.auth.models import User
 from portal.core.errors import DomainError
+from portal.core.files import store_document
 from portal.core.models import utcnow
 from portal.core.outbox import notify
 from portal.core.roles import ALGEMEEN_DIRECTEUR, DIENST
 from portal.extensions import db
-from portal.rentals.models import ACTIVE_STATUSES, Booking, Reservation, Resource
+from portal.rentals.models import ACTIVE_STATUSES, Booking, CalendarToken, HandoverPhoto, Reservation, Resource
 from tenants.context import BRUSSELS, current_context, tenant_context
 from tenants.models import Tenant
 from tenants.sharing import partner_tenants, set_audience
@@ -83,6 +86,11 @@ _FIELDS = (
     "price_partner",
     "price_external",
     "deposit",
+    "insured_by",
+    "insurer",
+    "policy_number",
+    "insurance_notes",
+    "required_certificate",
 )
 
 
@@ -405,9 +413,14 @@ def request_reservation(resource: Resource, data: dict[str, Any], *, user: Any) 
     buffer = timedelta(minutes=resource.buffer_minutes)
     with tenant_context(resource.tenant_id, user_id=user.id):
         taken = _peak(_active_bookings(resource.id, starts_at, ends_at + buffer))
+        status = "aangevraagd"
         if taken + quantity > resource.quantity:
-            raise _conflict()
+            if not data.get("waitlist"):
+                raise _conflict()
+            # Full: wait for a free slot; a waiting booking occupies nothing.
+            status = "wachtlijst"
         booking = Booking(
+            status=status,
             resource_id=resource.id,
             requester_tenant_id=requester,
             reservation_id=reservation.id,
@@ -430,7 +443,7 @@ def request_reservation(resource: Resource, data: dict[str, Any], *, user: Any) 
             raise _conflict() from None
         booking_id = booking.id
         requester_name = db.session.scalar(select(Tenant.name).where(Tenant.id == requester))
-        for staff in _staff_of(resource.tenant_id):
+        for staff in _staff_of(resource.tenant_id) if status == "aangevraagd" else []:
             notify(
                 staff,
                 category="rentals",
@@ -447,6 +460,7 @@ def request_reservation(resource: Resource, data: dict[str, Any], *, user: Any) 
                 source_tenant_id=requester,
             )
     reservation.booking_id = booking_id
+    reservation.status = status
     db.session.flush()
     return reservation
 
@@ -479,18 +493,127 @@ def _mirror(tenant_id: int, model: Any, row_id: int | None, status: str, note: s
         )
 
 
-def decide_booking(booking: Booking, action: str, *, note: str = "") -> Booking:
-    """Move the owner's booking along its lifecycle and tell the requester about decisions."""
+def _copy(tenant_id: int, model: Any, row_id: int | None, values: dict[str, Any]) -> None:
+    """Copy agreement, acceptance or handover fields to the other party's row, inside its context."""
+    if row_id is None:
+        return
+    with tenant_context(tenant_id, user_id=_user_id()):
+        db.session.execute(update(model).where(model.id == row_id).values(**values, updated_at=utcnow()))
+
+
+def _handover(booking: Booking, action: str, report: dict[str, Any]) -> dict[str, Any]:
+    """Return the handover or return fields an owner step records (condition report, damage)."""
+    condition = (report.get("condition") or "").strip()[:5000]
+    if action == "afhalen":
+        if booking.accepted_at is None:
+            raise DomainError(
+                _("Afhalen kan pas als de ontlener de uitleenovereenkomst aanvaard heeft."), status_code=409
+            )
+        if not condition:
+            raise DomainError(
+                _("Beschrijf de staat van het materieel bij het afhalen."), field="condition", status_code=422
+            )
+        return {"picked_up_at": utcnow(), "pickup_report": condition}
+    if action == "terugbrengen":
+        damage = bool(report.get("has_damage"))
+        damage_report = (report.get("damage_report") or "").strip()[:5000]
+        if not condition:
+            raise DomainError(
+                _("Beschrijf de staat van het materieel bij het terugbrengen."), field="condition", status_code=422
+            )
+        if damage and not damage_report:
+            raise DomainError(_("Beschrijf de schade."), field="damage_report", status_code=422)
+        return {
+            "returned_at": utcnow(),
+            "return_report": condition,
+            "has_damage": damage,
+            "damage_report": damage_report if damage else "",
+        }
+    return {}
+
+
+#: Handover photos: what the content starts with, and the extensions that go with it.
+PHOTO_TYPES = {
+    "image/jpeg": (b"\xff\xd8\xff", (".jpg", ".jpeg")),
+    "image/png": (b"\x89PNG\r\n\x1a\n", (".png",)),
+}
+MAX_PHOTOS = 6
+
+
+def _store_photos(booking: Booking, stage: str, uploads: Iterable[Any]) -> None:
+    """Store the pick-up or return photos (JPEG/PNG by content) and give both parties a row for each."""
+    files = [u for u in uploads if u is not None and getattr(u, "filename", None)]
+    if len(files) > MAX_PHOTOS:
+        raise DomainError(_("Voeg hoogstens %(n)s foto's toe.", n=MAX_PHOTOS), field="photos", status_code=422)
+    stored = []
+    for upload in files:
+        try:
+            stored.append(
+                store_document(
+                    upload,
+                    booking.tenant_id,
+                    types=PHOTO_TYPES,
+                    refusal=_("Enkel foto's in JPEG- of PNG-formaat zijn toegelaten."),
+                )
+            )
+        except DomainError as err:
+            raise DomainError(err.message, field="photos", status_code=err.status_code) from None
+    for parent, tenant_id in (
+        ({"booking_id": booking.id}, booking.tenant_id),
+        ({"reservation_id": booking.reservation_id}, booking.requester_tenant_id),
+    ):
+        with tenant_context(tenant_id, user_id=_user_id()):
+            for item in stored:
+                db.session.add(
+                    HandoverPhoto(
+                        **parent,
+                        stage=stage,
+                        storage_key=item.key,
+                        filename=item.filename,
+                        content_type=item.content_type,
+                        size=item.size,
+                    )
+                )
+            db.session.flush()
+
+
+def photos_of(*, booking_id: int | None = None, reservation_id: int | None = None) -> list[HandoverPhoto]:
+    """Return the handover photos of an own booking or reservation, oldest first."""
+    stmt = select(HandoverPhoto).order_by(HandoverPhoto.id)
+    if booking_id is not None:
+        stmt = stmt.where(HandoverPhoto.booking_id == booking_id)
+    else:
+        stmt = stmt.where(HandoverPhoto.reservation_id == reservation_id)
+    return list(db.session.scalars(stmt))
+
+
+def decide_booking(booking: Booking, action: str, *, note: str = "", report: dict[str, Any] | None = None) -> Booking:
+    """Move the owner's booking along its lifecycle and tell the requester about decisions.
+
+    Approval freezes the loan agreement; pick-up needs the requester's acceptance and a
+    condition report; the return records the return check and any damage.
+    """
     if action not in OWNER_ACTIONS:
         raise DomainError(_("Onbekende actie."), field="action", status_code=422)
     allowed, new_status = OWNER_ACTIONS[action]
     if booking.status not in allowed:
         raise DomainError(_("Deze stap kan niet meer: de reservatie is %(s)s.", s=booking.status))
+    values = _handover(booking, action, report or {})
+    if new_status == "goedgekeurd":
+        values["agreement_terms"] = agreement_terms(booking)
     resource_name = booking.resource.name
     booking.status = new_status
     booking.decision_note = note.strip()[:500]
+    for name, value in values.items():
+        setattr(booking, name, value)
     db.session.flush()
     _mirror(booking.requester_tenant_id, Reservation, booking.reservation_id, new_status, booking.decision_note)
+    if values:
+        _copy(booking.requester_tenant_id, Reservation, booking.reservation_id, values)
+    if action in ("afhalen", "terugbrengen"):
+        _store_photos(booking, action, (report or {}).get("photos") or [])
+    if new_status in ("geweigerd", "teruggebracht"):
+        offer_waitlist(booking.resource)
     if new_status in ("goedgekeurd", "geweigerd"):
         with tenant_context(booking.requester_tenant_id, user_id=_user_id()):
             requester = db.session.scalar(
@@ -503,11 +626,18 @@ def decide_booking(booking: Booking, action: str, *, note: str = "") -> Booking:
                     if new_status == "goedgekeurd"
                     else _("Reservatie geweigerd: %(name)s", name=resource_name)
                 )
+                body = booking.decision_note
+                if new_status == "goedgekeurd":
+                    body = " ".join(
+                        part
+                        for part in (body, _("Aanvaard de uitleenovereenkomst in het portaal vóór het afhalen."))
+                        if part
+                    )
                 notify(
                     user,
                     category="rentals",
                     title=title,
-                    body=booking.decision_note,
+                    body=body,
                     link=f"/{_slug(booking.requester_tenant_id)}/verhuur/reservaties/{booking.reservation_id}",
                     dedupe_key=f"rentals:decision:{booking.id}:{new_status}",
                     source_tenant_id=booking.tenant_id,
@@ -515,17 +645,469 @@ def decide_booking(booking: Booking, action: str, *, note: str = "") -> Booking:
     return booking
 
 
+# -- loan agreement -------------------------------------------------------------------------
+
+
+def _party(tenant_id: int) -> dict[str, Any]:
+    tenant = db.session.get(Tenant, tenant_id)
+    assert tenant is not None
+    return {"id": tenant.id, "name": tenant.name, "contact_email": tenant.contact_email or ""}
+
+
+def agreement_terms(booking: Booking) -> dict[str, Any]:
+    """Return the loan agreement of a booking as frozen data (call in the owner's context)."""
+    resource = booking.resource
+    issued = utcnow()
+    return {
+        "number": f"UO-{issued.year}-{booking.id:06d}",
+        "issued_at": issued.isoformat(),
+        "owner": _party(booking.tenant_id),
+        "requester": _party(booking.requester_tenant_id),
+        "items": [
+            {
+                "name": resource.name,
+                "kind": resource.kind,
+                "category": resource.category,
+                "quantity": booking.quantity,
+                "pickup_address": resource.pickup_address,
+                "needs_towing_vehicle": resource.needs_towing_vehicle,
+            }
+        ],
+        "starts_at": booking.starts_at.isoformat(),
+        "ends_at": booking.ends_at.isoformat(),
+        "purpose": booking.purpose,
+        "tariff_class": booking.tariff_class,
+        "unit": resource.unit,
+        "price": str(booking.price),
+        "deposit": str(booking.deposit),
+        "insurance": {
+            "insured_by": resource.insured_by,
+            "insurer": resource.insurer,
+            "policy_number": resource.policy_number,
+            "notes": resource.insurance_notes,
+        },
+        "certified_operator": resource.needs_certified_operator,
+        "required_certificate": resource.required_certificate,
+    }
+
+
+def accept_agreement(reservation: Reservation, data: dict[str, Any], *, user: Any) -> Reservation:
+    """Record that ``user`` accepts the loan agreement of an approved own reservation."""
+    terms = reservation.agreement_terms
+    if reservation.status != "goedgekeurd" or not terms:
+        raise DomainError(_("Er is nog geen goedgekeurde uitleenovereenkomst om te aanvaarden."))
+    if reservation.accepted_at is not None:
+        raise DomainError(_("De uitleenovereenkomst is al aanvaard."))
+    if not data.get("accept"):
+        raise DomainError(_("Vink aan dat je de voorwaarden aanvaardt."), field="accept", status_code=422)
+    values: dict[str, Any] = {
+        "accepted_at": utcnow(),
+        "accepted_by_name": (user.full_name or user.email)[:200],
+        "requester_policy_number": (data.get("requester_policy_number") or "").strip()[:100],
+        "operator_name": (data.get("operator_name") or "").strip()[:200],
+        "operator_certificate": (data.get("operator_certificate") or "").strip()[:200],
+    }
+    if not values["requester_policy_number"]:
+        raise DomainError(
+            _("Geef het polisnummer van jullie BA-verzekering."), field="requester_policy_number", status_code=422
+        )
+    if terms.get("certified_operator"):
+        for name, message in (
+            ("operator_name", _("Geef de naam van de gecertificeerde bediener.")),
+            ("operator_certificate", _("Geef het attest of certificaatnummer van de bediener.")),
+        ):
+            if not values[name]:
+                raise DomainError(message, field=name, status_code=422)
+    for name, value in values.items():
+        setattr(reservation, name, value)
+    reservation.accepted_by_id = user.id
+    db.session.flush()
+    _copy(reservation.owner_tenant_id, Booking, reservation.booking_id, values)
+    with tenant_context(reservation.owner_tenant_id, user_id=user.id):
+        for staff in _staff_of(reservation.owner_tenant_id):
+            notify(
+                staff,
+                category="rentals",
+                title=_("Uitleenovereenkomst aanvaard: %(name)s", name=reservation.resource_name),
+                body=_("%(who)s aanvaardde de voorwaarden.", who=values["accepted_by_name"]),
+                link=f"/{_slug(reservation.owner_tenant_id)}/verhuur/aanvragen/{reservation.booking_id}",
+                dedupe_key=f"rentals:accepted:{reservation.booking_id}:{staff.id}",
+                source_tenant_id=reservation.tenant_id,
+            )
+    return reservation
+
+
+def render_pdf(html: str) -> bytes:
+    """Render self-contained HTML to PDF; WeasyPrint may fetch nothing (no files, no network)."""
+    try:
+        from weasyprint import HTML
+        from weasyprint.urls import URLFetcher
+    except (ImportError, OSError):
+        raise DomainError(
+            _("De PDF kan op deze server niet gemaakt worden. Gebruik de HTML-versie van de overeenkomst."),
+            status_code=503,
+        ) from None
+
+    class BlockingFetcher(URLFetcher):  # type: ignore[misc]
+        """Refuse every URL: the document carries its CSS inline and loads nothing else."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            raise ValueError(f"blocked: {url[:80]}")
+
+    return bytes(HTML(string=html, base_url=None, url_fetcher=BlockingFetcher()).write_pdf())
+
+
 def cancel_reservation(reservation: Reservation) -> Reservation:
-    """Cancel an own reservation before pick-up; the slot frees up at once."""
-    if reservation.status not in ("aangevraagd", "goedgekeurd"):
+    """Cancel an own reservation (or waitlist entry) before pick-up; the slot goes to the waitlist."""
+    if reservation.status not in ("wachtlijst", "aangevraagd", "goedgekeurd"):
         raise DomainError(_("Een reservatie die %(s)s is, kan je niet meer annuleren.", s=reservation.status))
+    freed = reservation.status != "wachtlijst"
     reservation.status = "geannuleerd"
     db.session.flush()
     _mirror(reservation.owner_tenant_id, Booking, reservation.booking_id, "geannuleerd", "")
+    if freed:
+        with tenant_context(reservation.owner_tenant_id, user_id=_user_id()):
+            resource = db.session.get(Resource, reservation.resource_id)
+            if resource is not None:
+                offer_waitlist(resource)
     return reservation
+
+
+def offer_waitlist(resource: Resource) -> list[int]:
+    """Turn waiting requests that now fit into real requests, oldest first (call in the owner's context).
+
+    Each one goes to the owner for approval as usual; the requester hears that a slot freed up.
+    Returns the booking ids that left the waitlist.
+    """
+    _lock_resource(resource.id)
+    waiting = db.session.scalars(
+        select(Booking)
+        .where(Booking.resource_id == resource.id, Booking.status == "wachtlijst", Booking.starts_at > utcnow())
+        .order_by(Booking.created_at, Booking.id)
+    ).all()
+    moved = []
+    for booking in waiting:
+        taken = _peak(_active_bookings(resource.id, booking.starts_at, booking.blocked_until))
+        if taken + booking.quantity > resource.quantity:
+            continue
+        booking.status = "aangevraagd"
+        db.session.flush()
+        moved.append(booking.id)
+        _mirror(booking.requester_tenant_id, Reservation, booking.reservation_id, "aangevraagd", "")
+        user = _requester_user(booking)
+        if user is not None:
+            notify(
+                user,
+                category="rentals",
+                title=_("Er kwam een plaats vrij: %(name)s", name=resource.name),
+                body=_(
+                    "Je aanvraag van de wachtlijst ligt nu bij %(owner)s ter goedkeuring (%(a)s tot %(b)s).",
+                    owner=resource.tenant.name,
+                    a=_fmt(booking.starts_at),
+                    b=_fmt(booking.ends_at),
+                ),
+                link=f"/{_slug(booking.requester_tenant_id)}/verhuur/reservaties/{booking.reservation_id}",
+                dedupe_key=f"rentals:waitlist:{booking.id}",
+                source_tenant_id=resource.tenant_id,
+            )
+        for staff in _staff_of(resource.tenant_id):
+            notify(
+                staff,
+                category="rentals",
+                title=_("Nieuwe reservatieaanvraag: %(name)s", name=resource.name),
+                body=_("%(who)s stond op de wachtlijst; er kwam een plaats vrij.", who=booking.requester.name),
+                link=f"/{_slug(resource.tenant_id)}/verhuur/aanvragen/{booking.id}",
+                dedupe_key=f"rentals:request:{booking.id}:{staff.id}",
+                source_tenant_id=booking.requester_tenant_id,
+            )
+    return moved
 
 
 def brussels(day: date, clock: str = "00:00") -> datetime:
     """Return the UTC moment of ``day`` at ``clock`` in Brussels."""
     hour, minute = (int(x) for x in clock.split(":"))
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=BRUSSELS).astimezone(UTC)
+
+
+# -- settlement -----------------------------------------------------------------------------
+
+#: Statuses whose amounts are due between the municipalities (the material went out).
+SETTLED_STATUSES = ("afgehaald", "teruggebracht", "afgerekend")
+
+
+def settlement(starts_on: date, ends_on: date) -> list[dict[str, Any]]:
+    """Return per partner municipality what the acting tenant lent and borrowed in [starts_on, ends_on).
+
+    Only the acting tenant's own rows are read (its bookings and its reservations), so every
+    pair includes the viewer; own use is left out. ``balance`` = lent - borrowed: positive
+    means the partner owes the viewer.
+    """
+    start, end = brussels(starts_on), brussels(ends_on)
+    pairs: dict[int, dict[str, Any]] = {}
+
+    def row(tenant_id: int) -> dict[str, Any]:
+        return pairs.setdefault(
+            tenant_id,
+            {
+                "partner_id": tenant_id,
+                "lent_count": 0,
+                "lent_amount": Decimal("0.00"),
+                "borrowed_count": 0,
+                "borrowed_amount": Decimal("0.00"),
+            },
+        )
+
+    viewer = current_tenant()
+    lent = db.session.execute(
+        select(Booking.requester_tenant_id, Booking.price).where(
+            Booking.status.in_(SETTLED_STATUSES),
+            Booking.requester_tenant_id != viewer,
+            Booking.starts_at >= start,
+            Booking.starts_at < end,
+        )
+    )
+    for tenant_id, price in lent:
+        item = row(tenant_id)
+        item["lent_count"] += 1
+        item["lent_amount"] += Decimal(price)
+    borrowed = db.session.execute(
+        select(Reservation.owner_tenant_id, Reservation.price).where(
+            Reservation.status.in_(SETTLED_STATUSES),
+            Reservation.owner_tenant_id != viewer,
+            Reservation.starts_at >= start,
+            Reservation.starts_at < end,
+        )
+    )
+    for tenant_id, price in borrowed:
+        item = row(tenant_id)
+        item["borrowed_count"] += 1
+        item["borrowed_amount"] += Decimal(price)
+    names = {t.id: t for t in db.session.scalars(select(Tenant).where(Tenant.id.in_(list(pairs))))}
+    out = []
+    for tenant_id, item in pairs.items():
+        item["partner"] = names[tenant_id]
+        item["balance"] = (item["lent_amount"] - item["borrowed_amount"]).quantize(CENT)
+        out.append(item)
+    return sorted(out, key=lambda r: r["partner"].name)
+
+
+def settlement_table(viewer_name: str, rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    """Return the header and rows of the settlement export."""
+    header = [
+        _("Gemeente"),
+        _("Partnergemeente"),
+        _("Aantal uitgeleend"),
+        _("Bedrag uitgeleend (EUR)"),
+        _("Aantal ontleend"),
+        _("Bedrag ontleend (EUR)"),
+        _("Saldo (EUR)"),
+    ]
+    body = [
+        [
+            viewer_name,
+            r["partner"].name,
+            r["lent_count"],
+            r["lent_amount"],
+            r["borrowed_count"],
+            r["borrowed_amount"],
+            r["balance"],
+        ]
+        for r in rows
+    ]
+    return header, body
+
+
+# -- iCal feeds -----------------------------------------------------------------------------
+
+#: Reservations that appear in a calendar (refused and cancelled ones do not).
+CALENDAR_STATUSES = ("aangevraagd", "goedgekeurd", "afgehaald", "teruggebracht", "afgerekend")
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def issue_calendar_token(user: Any) -> str:
+    """Give ``user`` a new secret feed address (the previous one stops working); return the raw token."""
+    revoke_calendar_tokens(user)
+    raw = secrets.token_urlsafe(32)
+    db.session.add(CalendarToken(user_id=user.id, token_hash=_token_hash(raw)))
+    db.session.flush()
+    return raw
+
+
+def revoke_calendar_tokens(user: Any) -> int:
+    """Revoke every active feed address of ``user``; return how many."""
+    result = db.session.execute(
+        update(CalendarToken)
+        .where(CalendarToken.user_id == user.id, CalendarToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def has_calendar_token(user: Any) -> bool:
+    """Tell whether ``user`` has an active feed address."""
+    stmt = select(CalendarToken.id).where(CalendarToken.user_id == user.id, CalendarToken.revoked_at.is_(None))
+    return db.session.scalar(stmt) is not None
+
+
+def user_for_calendar_token(raw: str) -> User | None:
+    """Return the active user of an unrevoked token of the acting tenant, or None."""
+    if not raw or len(raw) > 100:
+        return None
+    token = db.session.scalar(
+        select(CalendarToken).where(CalendarToken.token_hash == _token_hash(raw), CalendarToken.revoked_at.is_(None))
+    )
+    if token is None:
+        return None
+    user = db.session.get(User, token.user_id)
+    if user is None or not user.is_active or user.tenant_id != token.tenant_id:
+        return None
+    return user
+
+
+def _calendar(name: str) -> Any:
+    from icalendar import Calendar
+
+    cal = Calendar()
+    cal.add("prodid", "-//Samenwerkingsportaal//Verhuur//NL")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", "Europe/Brussels")
+    return cal
+
+
+def _event(uid: str, summary: str, starts_at: datetime, ends_at: datetime, url: str, description: str = "") -> Any:
+    from icalendar import Event
+
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", starts_at.astimezone(UTC))
+    event.add("dtend", ends_at.astimezone(UTC))
+    event.add("summary", summary)
+    event.add("url", url)
+    event.add("description", "\n".join(part for part in (description, url) if part))
+    return event
+
+
+def reservations_ical(tenant: Tenant, base_url: str) -> bytes:
+    """Return the acting tenant's reservations (of own and partners' resources) as iCal."""
+    cal = _calendar(_("Reservaties %(name)s", name=tenant.name))
+    rows = db.session.scalars(
+        select(Reservation)
+        .where(Reservation.status.in_(CALENDAR_STATUSES))
+        .order_by(Reservation.starts_at, Reservation.id)
+        .limit(2000)
+    )
+    for r in rows:
+        cal.add_component(
+            _event(
+                f"rental-reservation-{r.id}@samenwerkingsportaal",
+                f"{r.resource_name} ({r.owner.name})",
+                r.starts_at,
+                r.ends_at,
+                f"{base_url}/{tenant.slug}/verhuur/reservaties/{r.id}",
+                _("Status: %(s)s", s=r.status) + (f" · {r.purpose}" if r.purpose else ""),
+            )
+        )
+    return bytes(cal.to_ical())
+
+
+def resource_ical(resource: Resource, base_url: str) -> bytes:
+    """Return free/busy of a resource as iCal; partners see only "Bezet", the owner the requester too."""
+    viewer = current_tenant()
+    slug = _slug(viewer) if viewer else ""
+    is_owner = viewer == resource.tenant_id
+    cal = _calendar(_("Bezetting %(name)s", name=resource.name))
+    start = utcnow() - timedelta(days=31)
+    with tenant_context(resource.tenant_id, user_id=_user_id()):
+        rows = [
+            (b.id, b.starts_at, b.blocked_until, b.quantity, b.requester.name if is_owner else "")
+            for b in _active_bookings(resource.id, start, start + timedelta(days=400))
+        ]
+    for booking_id, starts_at, blocked_until, quantity, requester in rows:
+        summary = _("Bezet") if resource.is_single_unit else _("Bezet (%(n)s)", n=quantity)
+        if requester:
+            summary = f"{summary}: {requester}"
+        link = (
+            f"{base_url}/{slug}/verhuur/aanvragen/{booking_id}"
+            if is_owner
+            else f"{base_url}/{slug}/verhuur/materieel/{resource.id}"
+        )
+        # The uid hides the booking id from partners: it is derived, not the row's number.
+        uid = f"rental-busy-{resource.id}-{int(starts_at.timestamp())}-{int(blocked_until.timestamp())}"
+        cal.add_component(_event(f"{uid}@samenwerkingsportaal", summary, starts_at, blocked_until, link))
+    return bytes(cal.to_ical())
+
+
+# -- reminders ------------------------------------------------------------------------------
+
+
+def _requester_user(booking: Booking) -> User | None:
+    with tenant_context(booking.requester_tenant_id, user_id=_user_id()):
+        user_id = db.session.scalar(select(Reservation.requested_by_id).where(Reservation.id == booking.reservation_id))
+    return db.session.get(User, user_id) if user_id else None
+
+
+def send_reminders(now: datetime | None = None) -> dict[str, int]:
+    """Remind of pick-ups in the next 24 hours and of overdue returns (acting owner's bookings); idempotent."""
+    now = now or utcnow()
+    sent = {"pickup": 0, "overdue": 0}
+    upcoming = db.session.scalars(
+        select(Booking).where(
+            Booking.status == "goedgekeurd", Booking.starts_at >= now, Booking.starts_at < now + timedelta(hours=24)
+        )
+    ).all()
+    for booking in upcoming:
+        user = _requester_user(booking)
+        if user is None:
+            continue
+        body = _(
+            "Afhalen vanaf %(when)s bij %(owner)s.",
+            when=_fmt(booking.starts_at),
+            owner=_party(booking.tenant_id)["name"],
+        )
+        if booking.accepted_at is None:
+            body += " " + _("Aanvaard eerst de uitleenovereenkomst in het portaal.")
+        if notify(
+            user,
+            category="rentals",
+            title=_("Herinnering: %(name)s afhalen", name=booking.resource.name),
+            body=body,
+            link=f"/{_slug(booking.requester_tenant_id)}/verhuur/reservaties/{booking.reservation_id}",
+            dedupe_key=f"rentals:pickup:{booking.id}",
+            source_tenant_id=booking.tenant_id,
+        ):
+            sent["pickup"] += 1
+    overdue = db.session.scalars(select(Booking).where(Booking.status == "afgehaald", Booking.ends_at < now)).all()
+    for booking in overdue:
+        name = booking.resource.name
+        user = _requester_user(booking)
+        if user is not None and notify(
+            user,
+            category="rentals",
+            title=_("Te laat: breng %(name)s terug", name=name),
+            body=_("De uitleentermijn liep af op %(when)s.", when=_fmt(booking.ends_at)),
+            link=f"/{_slug(booking.requester_tenant_id)}/verhuur/reservaties/{booking.reservation_id}",
+            dedupe_key=f"rentals:overdue:{booking.id}",
+            source_tenant_id=booking.tenant_id,
+        ):
+            sent["overdue"] += 1
+        for staff in _staff_of(booking.tenant_id):
+            if notify(
+                staff,
+                category="rentals",
+                title=_("Nog niet teruggebracht: %(name)s", name=name),
+                body=_(
+                    "%(who)s moest het terugbrengen op %(when)s.",
+                    who=booking.requester.name,
+                    when=_fmt(booking.ends_at),
+                ),
+                link=f"/{_slug(booking.tenant_id)}/verhuur/aanvragen/{booking.id}",
+                dedupe_key=f"rentals:overdue:{booking.id}:{staff.id}",
+                source_tenant_id=booking.tenant_id,
+            ):
+                sent["overdue"] += 1
+    return sent

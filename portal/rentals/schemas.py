@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from portal.core.schemas import TenantRefSchema
-from portal.rentals.models import CATEGORIES, UNITS
+from portal.rentals.models import CATEGORIES, INSURERS, UNITS
 from tenants.context import BRUSSELS
 
 
@@ -59,6 +59,11 @@ class CreateResourceSchema(Schema):
     price_partner = _money(load_default=Decimal("0"))
     price_external = _money(load_default=Decimal("0"))
     deposit = _money(load_default=Decimal("0"))
+    insured_by = fields.String(load_default="eigenaar", validate=validate.OneOf(INSURERS))
+    insurer = fields.String(load_default="", validate=validate.Length(max=200))
+    policy_number = fields.String(load_default="", validate=validate.Length(max=100))
+    insurance_notes = fields.String(load_default="", validate=validate.Length(max=1000))
+    required_certificate = fields.String(load_default="", validate=validate.Length(max=200))
     blackouts = fields.List(fields.Nested(BlackoutSchema), load_default=list)
     audience = fields.String(load_default="own", validate=validate.OneOf(["own", "region", "partners"]))
     region_id = fields.Integer(load_default=None, allow_none=True)
@@ -93,6 +98,8 @@ class CreateReservationSchema(Schema):
         load_default=1, validate=validate.Range(min=1, max=100000, error=_msg(_l("Geef een aantal vanaf 1.")))
     )
     purpose = fields.String(load_default="", validate=validate.Length(max=500))
+    #: When the period is full, wait for a free slot instead of answering 409.
+    waitlist = fields.Boolean(load_default=False)
 
     @post_load
     def localise(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -126,12 +133,72 @@ class AvailabilityArgsSchema(Schema):
 
 
 class DecisionSchema(Schema):
-    """Load an owner's step on a booking."""
+    """Load an owner's step on a booking; pick-up and return carry the condition report."""
 
     action = fields.String(
         required=True, validate=validate.OneOf(["goedkeuren", "weigeren", "afhalen", "terugbrengen", "afrekenen"])
     )
     note = fields.String(load_default="", validate=validate.Length(max=500))
+    condition = fields.String(load_default="", validate=validate.Length(max=5000))
+    has_damage = fields.Boolean(load_default=False)
+    damage_report = fields.String(load_default="", validate=validate.Length(max=5000))
+
+
+class AcceptLoanAgreementSchema(Schema):
+    """Load the requester's acceptance of a loan agreement."""
+
+    accept = fields.Boolean(load_default=False)
+    requester_policy_number = fields.String(load_default="", validate=validate.Length(max=100))
+    operator_name = fields.String(load_default="", validate=validate.Length(max=200))
+    operator_certificate = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class LoanAgreementSchema(Schema):
+    """Dump the loan agreement of a reservation and its acceptance."""
+
+    reservation_id = fields.Integer(attribute="id")
+    status = fields.String()
+    terms = fields.Dict(attribute="agreement_terms", allow_none=True)
+    accepted_at = fields.DateTime(allow_none=True)
+    accepted_by_name = fields.String()
+    requester_policy_number = fields.String()
+    operator_name = fields.String()
+    operator_certificate = fields.String()
+
+
+class RentalSettlementArgsSchema(Schema):
+    """Query arguments of the settlement: a period of dates (end exclusive)."""
+
+    van = fields.Date(load_default=None, error_messages={"invalid": _msg(_l("Geef een geldige begindatum."))})
+    tot = fields.Date(load_default=None, error_messages={"invalid": _msg(_l("Geef een geldige einddatum."))})
+
+    @validates_schema
+    def check_period(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Refuse an end before the start and periods longer than five years."""
+        start, end = data.get("van"), data.get("tot")
+        if start and end and end <= start:
+            raise ValidationError(_msg(_l("De einddatum moet na de begindatum liggen.")), "tot")
+        if start and end and (end - start).days > 366 * 5:
+            raise ValidationError(_msg(_l("Kies een periode van hoogstens vijf jaar.")), "tot")
+
+
+class RentalSettlementRowSchema(Schema):
+    """Dump one pair of municipalities in the settlement."""
+
+    partner = fields.Nested(TenantRefSchema)
+    lent_count = fields.Integer()
+    lent_amount = fields.Decimal(as_string=True)
+    borrowed_count = fields.Integer()
+    borrowed_amount = fields.Decimal(as_string=True)
+    balance = fields.Decimal(as_string=True)
+
+
+class RentalSettlementSchema(Schema):
+    """Dump the settlement of a period for the caller's tenant."""
+
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    rows = fields.List(fields.Nested(RentalSettlementRowSchema))
 
 
 class ResourceSchema(Schema):
@@ -157,6 +224,11 @@ class ResourceSchema(Schema):
     price_partner = fields.Decimal(as_string=True)
     price_external = fields.Decimal(as_string=True)
     deposit = fields.Decimal(as_string=True)
+    insured_by = fields.String()
+    insurer = fields.String()
+    policy_number = fields.String()
+    insurance_notes = fields.String()
+    required_certificate = fields.String()
     audience = fields.String()
     owner = fields.Nested(TenantRefSchema, attribute="tenant")
 
@@ -185,6 +257,13 @@ class ReservationSchema(Schema):
     price = fields.Decimal(as_string=True)
     deposit = fields.Decimal(as_string=True)
     decision_note = fields.String()
+    accepted_at = fields.DateTime(allow_none=True)
+    picked_up_at = fields.DateTime(allow_none=True)
+    pickup_report = fields.String()
+    returned_at = fields.DateTime(allow_none=True)
+    return_report = fields.String()
+    has_damage = fields.Boolean()
+    damage_report = fields.String()
 
 
 class BookingSchema(Schema):
@@ -204,3 +283,10 @@ class BookingSchema(Schema):
     price = fields.Decimal(as_string=True)
     deposit = fields.Decimal(as_string=True)
     decision_note = fields.String()
+    accepted_at = fields.DateTime(allow_none=True)
+    picked_up_at = fields.DateTime(allow_none=True)
+    pickup_report = fields.String()
+    returned_at = fields.DateTime(allow_none=True)
+    return_report = fields.String()
+    has_damage = fields.Boolean()
+    damage_report = fields.String()

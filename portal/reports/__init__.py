@@ -1,0 +1,1 @@
+"""Rapportering aan de gemeenteraden: periodic council reports per municipality."""

@@ -1,0 +1,968 @@
+"""Council reports: periods, gathering each module's section, rendering, approval and delivery."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import structlog
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from portal.auth.models import User, UserRole
+from portal.core.errors import DomainError
+from portal.core.models import utcnow
+from portal.core.notifications import Notification
+from portal.core.outbox import queue_mail
+from portal.core.roles import RAADSLID
+from portal.extensions import db
+from portal.reports.models import FROZEN, PERIOD_KINDS, CouncilReport
+from tenants.context import BRUSSELS, current_context, tenant_context
+from tenants.models import Tenant
+
+log = structlog.get_logger(__name__)
+
+LOCALE = "nl_BE"
+#: Shown instead of a section whose data could not be gathered (a module being changed, a missing field).
+SECTION_UNAVAILABLE = "Dit onderdeel kon niet worden opgemaakt."
+
+
+# -- periods ---------------------------------------------------------------------------------
+
+
+def period_kind_of(tenant: Tenant) -> str:
+    """Return the tenant's reporting period: semester (default), kwartaal or jaar."""
+    kind = (tenant.settings or {}).get("report_period", "semester")
+    return kind if kind in PERIOD_KINDS else "semester"
+
+
+def set_period_kind(tenant: Tenant, kind: str) -> None:
+    """Store the tenant's reporting period."""
+    if kind not in PERIOD_KINDS:
+        raise DomainError(_("Kies semester, kwartaal of jaar."), field="period_kind", status_code=422)
+    tenant.settings = {**(tenant.settings or {}), "report_period": kind}
+    db.session.flush()
+
+
+def period_bounds(code: str) -> tuple[str, date, date]:
+    """Return (kind, first day, last day) of a period code: 2026-S2, 2026-Q3 or 2026."""
+    try:
+        if len(code) == 4 and code.isdigit():
+            year = int(code)
+            return "jaar", date(year, 1, 1), date(year, 12, 31)
+        year_part, part = code.split("-")
+        year, number = int(year_part), int(part[1:])
+        if len(year_part) != 4 or year < 2000 or year > 2100:
+            raise ValueError(code)
+        if part[0] == "S" and number in (1, 2):
+            start = date(year, 1 if number == 1 else 7, 1)
+            end = date(year, 6, 30) if number == 1 else date(year, 12, 31)
+            return "semester", start, end
+        if part[0] == "Q" and 1 <= number <= 4:
+            start = date(year, 3 * number - 2, 1)
+            end = date(year + 1, 1, 1) if number == 4 else date(year, 3 * number + 1, 1)
+            return "kwartaal", start, end - timedelta(days=1)
+    except (ValueError, IndexError):
+        pass
+    raise DomainError(
+        _("Ongeldige periode: gebruik bv. 2026-S2 (semester), 2026-Q3 (kwartaal) of 2026 (jaar)."),
+        field="period",
+        status_code=422,
+    )
+
+
+def period_code(kind: str, day: date) -> str:
+    """Return the code of the period of ``kind`` that contains ``day``."""
+    if kind == "jaar":
+        return str(day.year)
+    if kind == "kwartaal":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return f"{day.year}-S{1 if day.month <= 6 else 2}"
+
+
+def last_completed_period(kind: str, day: date) -> str:
+    """Return the code of the last period of ``kind`` that ended before ``day``."""
+    _kind, start, _end = period_bounds(period_code(kind, day))
+    return period_code(kind, start - timedelta(days=1))
+
+
+def period_label(code: str) -> str:
+    """Return a Dutch label: eerste semester 2026, derde kwartaal 2026, jaar 2026."""
+    kind, start, _end = period_bounds(code)
+    if kind == "jaar":
+        return _("jaar %(year)s", year=start.year)
+    if kind == "semester":
+        if start.month == 1:
+            return _("eerste semester %(year)s", year=start.year)
+        return _("tweede semester %(year)s", year=start.year)
+    names = [_("eerste kwartaal"), _("tweede kwartaal"), _("derde kwartaal"), _("vierde kwartaal")]
+    return f"{names[(start.month - 1) // 3]} {start.year}"
+
+
+def _moments(start: date, end: date) -> tuple[datetime, datetime]:
+    """Return the period as aware moments: from start 00:00 to the day after end, in Brussels."""
+    return (
+        datetime.combine(start, time(0), BRUSSELS).astimezone(UTC),
+        datetime.combine(end + timedelta(days=1), time(0), BRUSSELS).astimezone(UTC),
+    )
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def _acting() -> tuple[int, int | None]:
+    ctx = current_context()
+    if ctx is None or ctx.tenant_id is None:
+        raise DomainError(_("Geen bestuur actief."), status_code=400)
+    return ctx.tenant_id, ctx.user_id
+
+
+def visible_reports(*, approved_only: bool) -> Any:
+    """Return a query of the acting tenant's reports (only approved ones if asked), newest first."""
+    stmt = select(CouncilReport)
+    if approved_only:
+        stmt = stmt.where(CouncilReport.status.in_(FROZEN))
+    return stmt.order_by(CouncilReport.period.desc(), CouncilReport.version.desc(), CouncilReport.id.desc())
+
+
+def versions_of(report: CouncilReport) -> list[CouncilReport]:
+    """Return every version of the report's period, newest first."""
+    stmt = select(CouncilReport).where(CouncilReport.period == report.period).order_by(CouncilReport.version.desc())
+    return list(db.session.scalars(stmt))
+
+
+def previous_report(report: CouncilReport) -> CouncilReport | None:
+    """Return the latest report with content of an earlier period (approved preferred)."""
+    candidates = list(
+        db.session.scalars(
+            select(CouncilReport)
+            .where(CouncilReport.period_kind == report.period_kind, CouncilReport.ends_on < report.starts_on)
+            .where(CouncilReport.content.is_not(None))
+            .order_by(CouncilReport.ends_on.desc(), CouncilReport.version.desc())
+        )
+    )
+    approved = [r for r in candidates if r.is_frozen]
+    found = approved or candidates
+    return found[0] if found else None
+
+
+# -- starting a generation --------------------------------------------------------------------
+
+
+def request_report(period: str | None = None, *, only_if_missing: bool = False) -> CouncilReport | None:
+    """Create (or reuse) the version of ``period`` to generate; return it in status wordt_gemaakt.
+
+    A version being generated is reused, a failed or draft one is generated again; after an
+    approved version a correction becomes a new version. ``only_if_missing`` (the schedule) does
+    nothing when any version of the period exists, so a second scheduled run creates nothing.
+    """
+    tenant_id, user_id = _acting()
+    tenant = db.session.get(Tenant, tenant_id)
+    assert tenant is not None
+    code = period or last_completed_period(period_kind_of(tenant), _today())
+    kind, start, end = period_bounds(code)
+    if period is not None and start > _today():
+        raise DomainError(_("Deze periode is nog niet begonnen."), field="period", status_code=422)
+    existing = list(
+        db.session.scalars(
+            select(CouncilReport).where(CouncilReport.period == code).order_by(CouncilReport.version.desc())
+        )
+    )
+    if existing and only_if_missing:
+        return None
+    latest = existing[0] if existing else None
+    if latest is not None and not latest.is_frozen:
+        if latest.status != "wordt_gemaakt":
+            _restart(latest, user_id)
+        return latest
+    report = CouncilReport(
+        period=code,
+        period_kind=kind,
+        starts_on=start,
+        ends_on=end,
+        version=(latest.version + 1) if latest else 1,
+        status="wordt_gemaakt",
+        requested_by_id=user_id,
+    )
+    if latest is not None:
+        # A correction keeps the approved texts as a starting point.
+        report.foreword, report.remarks = latest.foreword, latest.remarks
+    try:
+        with db.session.begin_nested():
+            db.session.add(report)
+    except IntegrityError:
+        # Another run created this version at the same moment: use that one.
+        found = db.session.scalar(
+            select(CouncilReport).where(CouncilReport.period == code, CouncilReport.version == report.version)
+        )
+        if found is None or only_if_missing:
+            return None
+        return found
+    return report
+
+
+def _restart(report: CouncilReport, user_id: int | None) -> None:
+    report.status = "wordt_gemaakt"
+    report.progress = 0
+    report.error = ""
+    report.requested_by_id = user_id
+    db.session.flush()
+
+
+def retry(report: CouncilReport) -> CouncilReport:
+    """Generate a failed version again."""
+    if report.status != "mislukt":
+        raise DomainError(_("Enkel een mislukt rapport kan opnieuw gemaakt worden."), status_code=409)
+    _restart(report, _acting()[1])
+    return report
+
+
+def regenerate(report: CouncilReport) -> CouncilReport:
+    """Gather the data of a draft again (texts of the AD are kept)."""
+    if report.status != "concept":
+        raise DomainError(_("Enkel een concept kan opnieuw opgemaakt worden."), status_code=409)
+    _restart(report, _acting()[1])
+    return report
+
+
+def correct(report: CouncilReport) -> CouncilReport:
+    """Start a correction of an approved report: a new version of the same period."""
+    if not report.is_frozen:
+        raise DomainError(_("Enkel een goedgekeurd rapport kan gecorrigeerd worden."), status_code=409)
+    found = request_report(report.period)
+    assert found is not None
+    return found
+
+
+def _today() -> date:
+    ctx = current_context()
+    return ctx.today if ctx else utcnow().astimezone(BRUSSELS).date()
+
+
+# -- generating -------------------------------------------------------------------------------
+
+
+def generate(tenant_id: int, report_id: int, *, commit_progress: bool = True) -> str:
+    """Gather the content of a version in wordt_gemaakt and make it a draft; return the status.
+
+    Runs inside the municipality's tenant context, so the report holds only what it may see.
+    Safe to run twice: a version that is no longer being generated is left alone. Commits (the
+    progress shows while it runs); on an error the version becomes mislukt with the message.
+    """
+    with tenant_context(tenant_id):
+        report = db.session.scalar(select(CouncilReport).where(CouncilReport.id == report_id))
+        if report is None or report.status != "wordt_gemaakt":
+            return report.status if report is not None else "missing"
+        try:
+
+            def progress(value: int) -> None:
+                report.progress = value
+                if commit_progress:
+                    db.session.commit()
+
+            content = gather(report, progress)
+            report.content = content
+            report.content_sha256 = content_checksum(content)
+            report.generated_at = utcnow()
+            report.progress = 100
+            report.status = "concept"
+            report.error = ""
+            if report.requested_by_id is None:
+                _notify_directors(report)
+            db.session.commit()
+        except Exception as exc:
+            db.session.rollback()
+            log.exception("reports.generation_failed", report_id=report_id)
+            failed = db.session.scalar(select(CouncilReport).where(CouncilReport.id == report_id))
+            if failed is None or failed.is_frozen:
+                return "missing" if failed is None else failed.status
+            failed.status = "mislukt"
+            failed.error = f"{type(exc).__name__}: {exc}"[:2000]
+            db.session.commit()
+            return "mislukt"
+        return "concept"
+
+
+def _notify_directors(report: CouncilReport) -> None:
+    """Tell the AD that a scheduled draft waits for review (once per version and person)."""
+    from portal.core.outbox import notify
+    from portal.core.roles import ALGEMEEN_DIRECTEUR
+
+    directors = db.session.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.tenant_id == report.tenant_id, User.is_active.is_(True), UserRole.role == ALGEMEEN_DIRECTEUR)
+    ).unique()
+    with force_locale(LOCALE):
+        title = _("Het rapport aan de gemeenteraad (%(period)s) staat klaar om na te lezen.", period=report.period)
+        for user in directors:
+            notify(
+                user,
+                category="general",
+                title=title,
+                link=f"/{report.tenant.slug}/rapporten/{report.id}",
+                dedupe_key=f"council-report-draft:{report.id}:{user.id}",
+                source_tenant_id=report.tenant_id,
+            )
+
+
+def content_checksum(content: dict[str, Any]) -> str:
+    """Return the SHA-256 of the content in a canonical JSON form."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """Return a JSON-ready value (dates as ISO strings, decimals as floats)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def gather(report: CouncilReport, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Collect everything the acting municipality may see for the report's period.
+
+    Each section runs in its own savepoint: a module that fails (a model or field that is
+    missing while modules change) yields a short notice, not a failed report.
+    """
+    tenant = report.tenant
+    previous = previous_report(report)
+    period = {"start": report.starts_on, "end": report.ends_on}
+    builders: list[tuple[str, Callable[..., dict[str, Any]]]] = [
+        ("agreements", _section_agreements),
+        ("policy_tables", _section_policy_tables),
+        ("hr", _section_hr),
+        ("rentals", _section_rentals),
+        ("procurement", _section_procurement),
+        ("matrix", _section_matrix),
+    ]
+    sections: list[dict[str, Any]] = []
+    with force_locale(LOCALE):
+        for index, (key, builder) in enumerate(builders):
+            sections.append(_run_section(key, builder, tenant, period, previous))
+            if progress is not None:
+                progress(10 + int(80 * (index + 1) / len(builders)))
+        key_figures = [figure for section in sections for figure in section.get("key_figures", [])]
+        content = {
+            "schema": 1,
+            "tenant": {
+                "id": tenant.id,
+                "name": tenant.name,
+                "slug": tenant.slug,
+                "nis_code": tenant.nis_code,
+                "brand_colour": tenant.brand_colour,
+            },
+            "period": {
+                "code": report.period,
+                "kind": report.period_kind,
+                "label": period_label(report.period),
+                "start": report.starts_on,
+                "end": report.ends_on,
+            },
+            "version": report.version,
+            "previous": {"id": previous.id, "period": previous.period, "version": previous.version}
+            if previous
+            else None,
+            "key_figures": key_figures,
+            "sections": sections,
+        }
+    return _plain(content)  # type: ignore[no-any-return]
+
+
+def _run_section(
+    key: str, builder: Callable[..., dict[str, Any]], tenant: Tenant, period: dict[str, date], previous: Any
+) -> dict[str, Any]:
+    try:
+        with db.session.begin_nested():
+            section = builder(tenant, period["start"], period["end"], previous)
+    except Exception as exc:  # noqa: BLE001 - one module failing must not take the others down
+        log.warning("reports.section_failed", section=key, error=f"{type(exc).__name__}: {exc}")
+        return {
+            "key": key,
+            "title": _SECTION_TITLES().get(key, key),
+            "unavailable": _("Dit onderdeel kon niet worden opgemaakt."),
+        }
+    section.setdefault("key", key)
+    section.setdefault("title", _SECTION_TITLES().get(key, key))
+    return section
+
+
+def _SECTION_TITLES() -> dict[str, str]:  # noqa: N802 - a table of translated titles
+    return {
+        "agreements": _("Samenwerkingsovereenkomsten"),
+        "policy_tables": _("Beleidstafels"),
+        "hr": _("Gedeelde HR"),
+        "rentals": _("Materieel en zalen"),
+        "procurement": _("Gezamenlijke aankoop"),
+        "matrix": _("Samenwerkingsmatrix"),
+    }
+
+
+def _d(value: date | datetime | None) -> Any:
+    """Return a table cell holding a date (a moment is shown as its date in Brussels)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(BRUSSELS).date()
+    return {"date": value.isoformat()}
+
+
+def _figure(label: str, value: Any, kind: str = "number") -> dict[str, Any]:
+    return {"label": label, "value": value, "kind": kind}
+
+
+def _table(caption: str, headers: list[str], rows: list[list[Any]], empty: str) -> dict[str, Any]:
+    return {"caption": caption, "headers": headers, "rows": rows, "empty": empty}
+
+
+def _in_period(value: date | datetime | None, start: date, end: date) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, datetime):
+        value = value.astimezone(BRUSSELS).date()
+    return start <= value <= end
+
+
+def _names(tenants: Iterable[Any]) -> str:
+    return ", ".join(sorted(t.name for t in tenants))
+
+
+def _section_agreements(tenant: Tenant, start: date, end: date, previous: Any) -> dict[str, Any]:
+    from portal.agreements import operations as ag_ops
+    from portal.agreements.models import STATUSES, Agreement, Evaluation
+
+    agreements = [a for a in db.session.scalars(ag_ops.visible_agreements()) if a.party(tenant.id) is not None]
+    live = [a for a in agreements if a.status in ag_ops.LIVE and a.start_date <= end]
+    waiting = [a for a in agreements if a.status == "ter_goedkeuring"]
+    ids = [a.id for a in agreements]
+    evaluations = (
+        list(
+            db.session.scalars(
+                select(Evaluation)
+                .join(Agreement, Agreement.id == Evaluation.agreement_id)
+                .where(Evaluation.agreement_id.in_(ids))
+                .order_by(Evaluation.due_on)
+            )
+        )
+        if ids
+        else []
+    )
+    titles = {a.id: a.title for a in agreements}
+    due = [e for e in evaluations if e.status == "te_doen" and e.due_on <= end]
+    done = [e for e in evaluations if e.status == "afgerond" and _in_period(e.completed_on, start, end)]
+
+    def others(a: Any) -> str:
+        return _names(p.tenant for p in a.active_parties() if p.party_tenant_id != tenant.id)
+
+    own_pending = [a for a in waiting if any(p.party_tenant_id == tenant.id for p in ag_ops.pending_parties(a))]
+    return {
+        "key_figures": [_figure(_("Actieve samenwerkingsovereenkomsten"), len(live))],
+        "figures": [
+            _figure(_("Actief"), len(live)),
+            _figure(_("Ter goedkeuring"), len(waiting)),
+            _figure(_("Wacht op beslissing van onze gemeente"), len(own_pending)),
+            _figure(_("Evaluaties te doen"), len(due)),
+            _figure(_("Evaluaties afgerond in de periode"), len(done)),
+        ],
+        "tables": [
+            _table(
+                _("Actieve overeenkomsten"),
+                [_("Titel"), _("Trekker"), _("Partners"), _("Domeinen"), _("Sinds")],
+                [[a.title, a.tenant.name, others(a), ", ".join(a.domain_labels), _d(a.start_date)] for a in live],
+                _("Geen actieve overeenkomsten."),
+            ),
+            _table(
+                _("Ter goedkeuring"),
+                [_("Titel"), _("Trekker"), _("Beslissing van onze gemeente")],
+                [[a.title, a.tenant.name, _("nog te nemen") if a in own_pending else _("genomen")] for a in waiting],
+                _("Geen overeenkomsten ter goedkeuring."),
+            ),
+            _table(
+                _("Evaluaties"),
+                [_("Overeenkomst"), _("Gepland op"), _("Status"), _("Afgerond op")],
+                [
+                    [
+                        titles.get(e.agreement_id, ""),
+                        _d(e.due_on),
+                        _("afgerond") if e.status == "afgerond" else _("te doen"),
+                        _d(e.completed_on),
+                    ]
+                    for e in [*due, *done]
+                ],
+                _("Geen evaluaties in deze periode."),
+            ),
+        ],
+        "chart": {
+            "kind": "bar",
+            "title": _("Overeenkomsten per status"),
+            "labels": [str(label) for label in STATUSES.values()],
+            "values": [sum(1 for a in agreements if a.status == key) for key in STATUSES],
+        },
+    }
+
+
+def _section_policy_tables(tenant: Tenant, start: date, end: date, previous: Any) -> dict[str, Any]:
+    from portal.policy_tables.models import OPEN_ACTION_STATUSES, ActionItem, Decision, Meeting, PolicyTable
+
+    since, until = _moments(start, end)
+    meetings = list(
+        db.session.scalars(
+            select(Meeting)
+            .join(PolicyTable, PolicyTable.id == Meeting.table_id)
+            .where(Meeting.starts_at >= since, Meeting.starts_at < until)
+            .order_by(Meeting.starts_at)
+        )
+    )
+    meeting_ids = [m.id for m in meetings]
+    decisions = (
+        db.session.scalar(select(func.count()).select_from(Decision).where(Decision.meeting_id.in_(meeting_ids)))
+        if meeting_ids
+        else 0
+    ) or 0
+    actions = list(db.session.scalars(select(ActionItem).order_by(ActionItem.due_on, ActionItem.id)))
+    # Those this municipality carries come first.
+    actions.sort(key=lambda a: (a.owner_tenant_id != tenant.id, a.due_on or date.max))
+    relevant = [a for a in actions if a.status in OPEN_ACTION_STATUSES or _in_period(a.updated_at, start, end)]
+    own_open = [a for a in actions if a.owner_tenant_id == tenant.id and a.status in OPEN_ACTION_STATUSES]
+    overdue = [a for a in own_open if a.due_on is not None and a.due_on < end]
+    from portal.policy_tables.models import ACTION_STATUSES
+
+    return {
+        "key_figures": [
+            _figure(_("Vergaderingen van beleidstafels"), len(meetings)),
+            _figure(_("Open actiepunten van onze gemeente"), len(own_open)),
+        ],
+        "figures": [
+            _figure(_("Vergaderingen"), len(meetings)),
+            _figure(_("Besluiten"), decisions),
+            _figure(_("Open actiepunten van onze gemeente"), len(own_open)),
+            _figure(_("Waarvan over de termijn"), len(overdue)),
+        ],
+        "tables": [
+            _table(
+                _("Vergaderingen in de periode"),
+                [_("Beleidstafel"), _("Datum"), _("Plaats")],
+                [[m.table.name, _d(m.starts_at), m.location] for m in meetings],
+                _("Geen vergaderingen in deze periode."),
+            ),
+            _table(
+                _("Actiepunten (eerst die van onze gemeente)"),
+                [_("Actiepunt"), _("Trekker"), _("Verantwoordelijke"), _("Termijn"), _("Status")],
+                [
+                    [
+                        a.title,
+                        a.owner_tenant.name,
+                        a.owner_person,
+                        _d(a.due_on),
+                        str(ACTION_STATUSES.get(a.status, a.status)),
+                    ]
+                    for a in relevant[:50]
+                ],
+                _("Geen actiepunten."),
+            ),
+        ],
+    }
+
+
+def _part(build: Callable[[], Any]) -> Any:
+    """Run one optional part of a section; None when its model or field is not there (yet)."""
+    try:
+        with db.session.begin_nested():
+            return build()
+    except (ImportError, AttributeError) as exc:
+        log.info("reports.part_skipped", error=f"{type(exc).__name__}: {exc}")
+        return None
+
+
+def _overlaps(starts_on: date, ends_on: date, start: date, end: date) -> bool:
+    return starts_on <= end and ends_on >= start
+
+
+def _section_hr(tenant: Tenant, start: date, end: date, previous: Any) -> dict[str, Any]:
+    from portal.hr.models import Vacancy, VacancyShare
+
+    vacancies = list(db.session.scalars(select(Vacancy).order_by(Vacancy.published_at, Vacancy.id)))
+    own = [v for v in vacancies if v.tenant_id == tenant.id]
+    posted = [v for v in own if _in_period(v.published_at, start, end)]
+    filled = [v for v in own if v.status == "ingevuld" and _in_period(v.closed_at or v.updated_at, start, end)]
+    partner_posted = [v for v in vacancies if v.tenant_id != tenant.id and _in_period(v.published_at, start, end)]
+    kinds = {"extern": _("externe werving"), "intern": _("interne mobiliteit"), "gedeeld": _("gedeelde functie")}
+    shares = list(db.session.scalars(select(VacancyShare)))
+    shared_fte = sum(s.share_percent * s.vacancy.percentage for s in shares if s.vacancy.status == "ingevuld") / 10000
+    figures = [
+        _figure(_("Eigen vacatures gepubliceerd"), len(posted)),
+        _figure(_("Eigen vacatures ingevuld"), len(filled)),
+        _figure(_("Interne mobiliteit (vacatures)"), sum(1 for v in posted if v.kind == "intern")),
+        _figure(_("Interne mobiliteit ingevuld"), sum(1 for v in filled if v.kind == "intern")),
+        _figure(_("Gedeelde functies (vacatures)"), sum(1 for v in posted if v.kind == "gedeeld")),
+        _figure(_("Vacatures van partners gedeeld met ons"), len(partner_posted)),
+        _figure(_("Gedeelde VTE in ingevulde gedeelde functies"), round(shared_fte, 2)),
+    ]
+    tables = [
+        _table(
+            _("Eigen vacatures in de periode"),
+            [_("Vacature"), _("Soort"), _("Graad"), _("Gepubliceerd"), _("Status")],
+            [[v.title, kinds.get(v.kind, v.kind), v.grade, _d(v.published_at), v.status] for v in posted],
+            _("Geen vacatures gepubliceerd in deze periode."),
+        ),
+    ]
+
+    def staff_sharing() -> None:
+        from portal.hr.models import StaffSharing, StaffSharingApproval
+
+        # Only counts and municipalities: the employees' names are personal data.
+        per_partner: dict[str, list[float]] = {}
+        for row in db.session.scalars(select(StaffSharing).where(StaffSharing.status == "goedgekeurd")):
+            if _overlaps(row.starts_on, row.ends_on, start, end):
+                per_partner.setdefault(row.host_tenant.name, [0.0, 0.0])[0] += row.share_percent / 100
+        for hosted in db.session.scalars(
+            select(StaffSharingApproval).where(StaffSharingApproval.status == "goedgekeurd")
+        ):
+            if _overlaps(hosted.starts_on, hosted.ends_on, start, end):
+                per_partner.setdefault(hosted.home_tenant.name, [0.0, 0.0])[1] += hosted.share_percent / 100
+        given = sum(v[0] for v in per_partner.values())
+        received = sum(v[1] for v in per_partner.values())
+        figures.append(_figure(_("VTE ter beschikking gesteld aan partners"), round(given, 2)))
+        figures.append(_figure(_("VTE ter beschikking gekregen van partners"), round(received, 2)))
+        tables.append(
+            _table(
+                _("Gedeeld personeel per partner (VTE)"),
+                [_("Partner"), _("Gegeven"), _("Ontvangen")],
+                [[name, round(v[0], 2), round(v[1], 2)] for name, v in sorted(per_partner.items())],
+                _("Geen gedeeld personeel in deze periode."),
+            )
+        )
+
+    def trainings() -> None:
+        from portal.hr.models import Enrolment, Training, TrainingSeat
+
+        since, until = _moments(start, end)
+        own_trainings = list(
+            db.session.scalars(
+                select(Training)
+                .where(Training.tenant_id == tenant.id, Training.status != "geannuleerd")
+                .where(Training.starts_at >= since, Training.starts_at < until)
+                .order_by(Training.starts_at)
+            )
+        )
+        seats = list(db.session.scalars(select(TrainingSeat).where(TrainingSeat.status == "ingeschreven")))
+        rows = []
+        for training in own_trainings:
+            taken = [seat for seat in seats if seat.training_id == training.id]
+            partners = sum(1 for seat in taken if seat.participant_tenant_id != tenant.id)
+            rows.append([training.title, _d(training.starts_at), len(taken), partners])
+        abroad = db.session.scalar(
+            select(func.count())
+            .select_from(Enrolment)
+            .where(Enrolment.status == "ingeschreven", Enrolment.training_tenant_id != tenant.id)
+        )
+        figures.append(_figure(_("Vormingen georganiseerd"), len(own_trainings)))
+        figures.append(_figure(_("Deelnemers van partners aan onze vormingen"), sum(r[3] for r in rows)))
+        figures.append(_figure(_("Eigen medewerkers in vormingen van partners"), abroad or 0))
+        tables.append(
+            _table(
+                _("Vormingen van onze gemeente"),
+                [_("Vorming"), _("Datum"), _("Deelnemers"), _("Waarvan van partners")],
+                rows,
+                _("Geen vormingen in deze periode."),
+            )
+        )
+
+    _part(staff_sharing)
+    _part(trainings)
+    return {
+        "key_figures": [_figure(_("Vacatures gepubliceerd"), len(posted))],
+        "figures": figures,
+        "tables": tables,
+    }
+
+
+def _section_rentals(tenant: Tenant, start: date, end: date, previous: Any) -> dict[str, Any]:
+    from portal.rentals.models import Booking, Reservation
+
+    since, until = _moments(start, end)
+    skip = ("geannuleerd", "geweigerd", "aangevraagd")
+    given = [
+        b
+        for b in db.session.scalars(select(Booking).where(Booking.starts_at >= since, Booking.starts_at < until))
+        if b.status not in skip and b.requester_tenant_id != tenant.id
+    ]
+    received = [
+        r
+        for r in db.session.scalars(
+            select(Reservation).where(Reservation.starts_at >= since, Reservation.starts_at < until)
+        )
+        if r.status not in skip and r.owner_tenant_id != tenant.id
+    ]
+    balance: dict[str, dict[str, Any]] = {}
+    for b in given:
+        row = balance.setdefault(b.requester.name, {"given": 0, "received": 0, "in": Decimal(0), "out": Decimal(0)})
+        row["given"] += 1
+        row["in"] += b.price or Decimal(0)
+    for r in received:
+        row = balance.setdefault(r.owner.name, {"given": 0, "received": 0, "in": Decimal(0), "out": Decimal(0)})
+        row["received"] += 1
+        row["out"] += r.price or Decimal(0)
+    rows = [
+        [name, v["given"], v["received"], {"money": v["in"]}, {"money": v["out"]}, {"money": v["in"] - v["out"]}]
+        for name, v in sorted(balance.items())
+    ]
+    return {
+        "key_figures": [_figure(_("Ontleningen van materieel en zalen"), len(given) + len(received))],
+        "figures": [
+            _figure(_("Uitgeleend aan partners"), len(given)),
+            _figure(_("Ontleend bij partners"), len(received)),
+        ],
+        "tables": [
+            _table(
+                _("Saldo per partner"),
+                [_("Partner"), _("Uitgeleend"), _("Ontleend"), _("Te ontvangen"), _("Te betalen"), _("Saldo")],
+                rows,
+                _("Geen ontleningen met partners in deze periode."),
+            ),
+        ],
+        "chart": {
+            "kind": "pair",
+            "title": _("Ontleningen per partner"),
+            "labels": [r[0] for r in rows],
+            "values": [r[1] for r in rows],
+            "values2": [r[2] for r in rows],
+            "legend": [_("Uitgeleend"), _("Ontleend")],
+        },
+    }
+
+
+def _section_procurement(tenant: Tenant, start: date, end: date, previous: Any) -> dict[str, Any]:
+    from portal.procurement.models import Dossier, Lot, Participation
+
+    participations = list(
+        db.session.scalars(
+            select(Participation).where(Participation.tenant_id == tenant.id, Participation.status == "deelname")
+        )
+    )
+    joined_ids = {p.dossier_id for p in participations}
+    dossiers = list(db.session.scalars(select(Dossier).order_by(Dossier.id)))
+    led = [d for d in dossiers if d.tenant_id == tenant.id and d.status != "concept"]
+    involved = {d.id: d for d in dossiers if d.id in joined_ids or d in led}
+    lots = list(db.session.scalars(select(Lot).where(Lot.dossier_id.in_(list(involved))))) if involved else []
+    awarded = [lot for lot in lots if lot.awarded_value is not None and _in_period(lot.awarded_at, start, end)]
+    savings = sum(
+        (max(lot.estimated_value - (lot.awarded_value or Decimal(0)), Decimal(0)) for lot in awarded), Decimal(0)
+    )
+    return {
+        "key_figures": [
+            _figure(_("Gezamenlijke aankoopdossiers"), len(involved)),
+            _figure(_("Geraamde besparing"), savings, "money"),
+        ],
+        "figures": [
+            _figure(_("Dossiers waaraan we deelnemen"), len(joined_ids)),
+            _figure(_("Dossiers die we trekken"), len(led)),
+            _figure(_("Percelen gegund in de periode"), len(awarded)),
+            _figure(_("Geraamde besparing (raming min gunning)"), savings, "money"),
+        ],
+        "tables": [
+            _table(
+                _("Gegunde percelen"),
+                [_("Dossier"), _("Perceel"), _("Leverancier"), _("Raming"), _("Gegund"), _("Looptijd tot")],
+                [
+                    [
+                        involved[lot.dossier_id].title,
+                        lot.title,
+                        lot.supplier_name or "",
+                        {"money": lot.estimated_value},
+                        {"money": lot.awarded_value},
+                        _d(lot.contract_end_on),
+                    ]
+                    for lot in awarded
+                ],
+                _("Geen gunningen in deze periode."),
+            ),
+        ],
+    }
+
+
+def _section_matrix(tenant: Tenant, start: date, end: date, previous: Any) -> dict[str, Any]:
+    from portal.agreements import operations as ag_ops
+    from portal.agreements.models import LEVELS, MATRIX_DOMAINS
+    from tenants.sharing import current_regions
+
+    before: dict[str, int] = {}
+    if previous is not None and previous.content:
+        for section in previous.content.get("sections", []):
+            if section.get("key") == "matrix":
+                before = dict(section.get("levels", {}))
+    levels: dict[str, int] = dict.fromkeys(MATRIX_DOMAINS, 0)
+    for region in current_regions(tenant.id):
+        own = ag_ops.matrix(region.id)["levels"].get(tenant.id, {})
+        for domain, level in own.items():
+            levels[domain] = max(levels.get(domain, 0), level)
+    rows = []
+    for domain, label in MATRIX_DOMAINS.items():
+        now, was = levels.get(domain, 0), before.get(domain)
+        change = "" if was is None else (_("gelijk") if was == now else (_("gestegen") if now > was else _("gedaald")))
+        rows.append([str(label), str(LEVELS[now]), "" if was is None else str(LEVELS[was]), change])
+    formal = sum(1 for v in levels.values() if v == 2)
+    return {
+        "key_figures": [_figure(_("Domeinen met formele samenwerking"), formal)],
+        "levels": levels,
+        "tables": [
+            _table(
+                _("Samenwerkingsgraad per beheersdomein"),
+                [_("Domein"), _("Nu"), _("Vorig rapport"), _("Wijziging")],
+                rows,
+                "",
+            ),
+        ],
+        "chart": {
+            "kind": "pair" if before else "bar",
+            "title": _("Samenwerkingsgraad per domein (0 geen, 1 informeel, 2 formeel)"),
+            "labels": [str(label) for label in MATRIX_DOMAINS.values()],
+            "values": [levels.get(d, 0) for d in MATRIX_DOMAINS],
+            "values2": [before.get(d, 0) for d in MATRIX_DOMAINS] if before else None,
+            "legend": [_("Nu"), _("Vorig rapport")],
+        },
+    }
+
+
+# -- editing, approving, delivering -------------------------------------------------------------
+
+
+def update_texts(report: CouncilReport, data: dict[str, Any]) -> CouncilReport:
+    """Save the AD's foreword and remarks on a draft."""
+    if report.status != "concept":
+        raise DomainError(_("Enkel een concept kan nog gewijzigd worden."), status_code=409)
+    report.foreword = (data.get("foreword") or "").strip()
+    report.remarks = (data.get("remarks") or "").strip()
+    db.session.flush()
+    return report
+
+
+def approve(report: CouncilReport, pdf: bytes) -> CouncilReport:
+    """Freeze a draft with its PDF: content, texts and PDF never change after this."""
+    _tenant_id, user_id = _acting()
+    if report.status != "concept" or not report.content:
+        raise DomainError(_("Enkel een afgewerkt concept kan goedgekeurd worden."), status_code=409)
+    report.pdf_data = pdf
+    report.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    report.content_sha256 = content_checksum(report.content)
+    report.approved_at = utcnow()
+    report.approved_by_id = user_id
+    report.status = "goedgekeurd"
+    db.session.flush()
+    return report
+
+
+def council_members(tenant_id: int) -> list[User]:
+    """Return the active users of the municipality with the role raadslid."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.tenant_id == tenant_id, User.is_active.is_(True), UserRole.role == RAADSLID)
+            .order_by(User.id)
+        ).unique()
+    )
+
+
+def pdf_filename(report: CouncilReport) -> str:
+    """Return the download name of the PDF."""
+    return f"rapport-gemeenteraad-{report.tenant.slug}-{report.period}-v{report.version}.pdf"
+
+
+def _attachment_path(report: CouncilReport) -> str:
+    """Write the approved PDF where the mail sender can attach it (named by its checksum)."""
+    from portal.core.files import upload_root
+
+    assert report.pdf_data is not None and report.pdf_sha256 is not None
+    path = upload_root() / str(report.tenant_id) / "reports" / f"{report.pdf_sha256}.pdf"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(report.pdf_data)
+        tmp.replace(path)
+    return str(path)
+
+
+def deliver(report: CouncilReport) -> int:
+    """Mail the approved report (link and PDF) to every raadslid and notify them; once per person."""
+    if not report.is_frozen:
+        raise DomainError(_("Enkel een goedgekeurd rapport kan verzonden worden."), status_code=409)
+    members = council_members(report.tenant_id)
+    attachment = _attachment_path(report) if members else None
+    base_url = current_app.config["PORTAL_BASE_URL"].rstrip("/")
+    link = f"/{report.tenant.slug}/rapporten/{report.id}"
+    with force_locale(LOCALE):
+        label = period_label(report.period)
+        title = _("Rapport aan de gemeenteraad: %(period)s", period=label)
+        sent = 0
+        for user in members:
+            key = f"council-report:{report.id}:{user.id}"
+            if db.session.scalar(select(Notification.id).where(Notification.dedupe_key == key)) is None:
+                # The mail below carries the PDF; the in-app note is never mailed or digested again.
+                db.session.add(
+                    Notification(
+                        user_id=user.id,
+                        category="general",
+                        title=title,
+                        body=_("Het rapport over de samenwerking is goedgekeurd en staat in het portaal."),
+                        link=link,
+                        dedupe_key=key,
+                        source_tenant_id=report.tenant_id,
+                        digested_at=utcnow(),
+                    )
+                )
+            if queue_mail(
+                to=user.email,
+                subject=title,
+                template="council_report",
+                dedupe_key=f"{key}:mail",
+                attachment_path=attachment,
+                attachment_name=pdf_filename(report),
+                user=user,
+                report=report,
+                period_label=label,
+                url=f"{base_url}{link}",
+            ):
+                sent += 1
+    if members and report.status == "goedgekeurd":
+        report.status = "verzonden"
+        report.sent_at = utcnow()
+    db.session.flush()
+    return sent
+
+
+# -- the schedule -------------------------------------------------------------------------------
+
+
+def scheduled_tenants() -> list[int]:
+    """Return the active tenants the schedule makes reports for."""
+    return list(db.session.scalars(select(Tenant.id).where(Tenant.is_active.is_(True)).order_by(Tenant.id)))
+
+
+def due_report(tenant_id: int, day: date | None = None) -> int | None:
+    """Create the report of the last finished period if none exists yet; return its id (else None)."""
+    with tenant_context(tenant_id):
+        tenant = db.session.get(Tenant, tenant_id)
+        if tenant is None:
+            return None
+        code = last_completed_period(period_kind_of(tenant), day or _today())
+        report = request_report(code, only_if_missing=True)
+        if report is None:
+            return None
+        db.session.flush()
+        return report.id

@@ -1,0 +1,31 @@
+"""Scheduled rental work: pick-up reminders and overdue returns (idempotent)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from celery.schedules import crontab
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.rentals import operations as ops
+from tenants.context import tenant_context
+from tenants.models import Tenant
+
+SCHEDULE: dict[str, Any] = {
+    "rentals-daily": {"task": "portal.rentals.daily", "schedule": crontab(hour=7, minute=0)},
+}
+
+
+@shared_task(name="portal.rentals.daily")
+def daily() -> dict[str, int]:
+    """For every owner municipality in turn: remind of tomorrow's pick-ups and of overdue returns."""
+    totals = {"pickup": 0, "overdue": 0}
+    tenant_ids = list(db.session.scalars(select(Tenant.id).where(Tenant.is_active.is_(True)).order_by(Tenant.id)))
+    for tenant_id in tenant_ids:
+        with tenant_context(tenant_id):
+            for key, count in ops.send_reminders().items():
+                totals[key] += count
+            db.session.commit()
+    return totals
