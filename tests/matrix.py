@@ -1584,8 +1584,9 @@ def _policy_world(world: Any, shared: bool) -> dict[str, Any]:
             meeting, {"kind": "informatie", "title": "Punt een", "owner_tenant_id": owner_id}
         )
         pt_ops.add_agenda_item(meeting, {"kind": "bespreking", "title": "Punt twee", "owner_tenant_id": owner_id})
+        proposal_title = secret("Matrixvoorstel")
         proposal = pt_ops.propose_item(
-            meeting, {"kind": "bespreking", "title": "Matrixvoorstel"}, tenant_id=owner_id, user_id=author.id
+            meeting, {"kind": "bespreking", "title": proposal_title}, tenant_id=owner_id, user_id=author.id
         )
         action = pt_ops.create_action(
             meeting, {"title": action_title, "owner_tenant_id": owner_id}, path="/beleidstafels/vergaderingen/0"
@@ -1608,6 +1609,7 @@ def _policy_world(world: Any, shared: bool) -> dict[str, Any]:
             "location": location,
             "action_title": action_title,
             "decision_text": decision_text,
+            "proposal_title": proposal_title,
         }
 
 
@@ -1771,10 +1773,30 @@ REGISTRY.update(
             data={"PATCH": {"name": "Gewijzigd via de API"}},
         ),
         "/api/v1/policy-tables/<int:table_id>/meetings": Entry(
-            build=_policy_target("/api/v1/policy-tables/{id}/meetings", "table", "location", _pt_state("table")),
-            methods=("GET",),
+            build=_policy_target("/api/v1/policy-tables/{id}/meetings", "table", "location", _pt_state("meetings")),
+            methods=("GET", "POST"),
             shareable=True,
             shared_reads=("GET",),
+            data={"POST": {"day": "2099-01-05", "start_time": "10:00", "end_time": "12:00", "location": "Zaal"}},
+            owner_status={"GET": 200, "POST": 201},
+        ),
+        "/api/v1/policy-tables/meetings/<int:meeting_id>/agenda-items": Entry(
+            build=_policy_target(
+                "/api/v1/policy-tables/meetings/{id}/agenda-items", "meeting", "location", _pt_state("items")
+            ),
+            methods=("POST",),
+            shareable=True,
+            data={"POST": {"kind": "informatie", "title": "Punt via de API"}},
+            owner_status={"POST": 201},
+        ),
+        # Members propose with their own row: tested in test_policy_tables_api.py.
+        "/api/v1/policy-tables/meetings/<int:meeting_id>/proposals": Entry(
+            build=_policy_target(
+                "/api/v1/policy-tables/meetings/{id}/proposals", "meeting", "proposal_title", _pt_state("proposals")
+            ),
+            methods=("GET", "POST"),
+            data={"POST": {"kind": "informatie", "title": "Voorstel via de API"}},
+            owner_status={"GET": 200, "POST": 201},
         ),
         "/api/v1/policy-tables/meetings/<int:meeting_id>": Entry(
             build=_policy_target("/api/v1/policy-tables/meetings/{id}", "meeting", "location", _pt_state("items")),
@@ -2177,6 +2199,12 @@ REGISTRY.update(
         f"{_PT}/<int:table_id>/documenten": Entry(
             build=_library_target(_PT + "/{id}/documenten", "table"),
             methods=("GET", "POST"),
+            data={"POST": _FreshUpload()},
+        ),
+        # Members attach their own files to the chair's agenda items: test_policy_tables_library.py.
+        f"{_PT}/punten/<int:item_id>/bijlagen": Entry(
+            build=_library_target(_PT + "/punten/{id}/bijlagen", "item"),
+            methods=("POST",),
             data={"POST": _FreshUpload()},
         ),
         f"{_PT}/documenten/<int:document_id>": Entry(

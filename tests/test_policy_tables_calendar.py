@@ -86,3 +86,20 @@ def test_personal_feed_shows_own_meetings_only_and_can_be_revoked(app, world):
     assert partner.post("/partner/beleidstafels/kalender/feed/intrekken").status_code == 302
     assert anonymous.get(new_url).status_code == 404
     assert anonymous.get("/kalender/geraden-token.ics").status_code == 404
+
+
+def test_week_view(app, world):
+    table_id = make_table(world, "Weektafel")
+    meeting_id = make_meeting(world, table_id, days=14)
+    day = (date.today() + timedelta(days=14)).isoformat()
+    client = client_for(app, world, "partner")
+    text = client.get(f"/partner/beleidstafels/kalender?weergave=week&dag={day}").get_data(as_text=True)
+    assert f"/partner/beleidstafels/vergaderingen/{meeting_id}" in text and "Week van" in text
+    other_week = client.get(f"/partner/beleidstafels/kalender?weergave=week&dag={date.today().isoformat()}")
+    week_part = other_week.get_data(as_text=True).split('id="week-kop"', 1)[1].split("</ul>", 1)[0]
+    assert "Weektafel" not in week_part
+    assert client.get("/partner/beleidstafels/kalender?weergave=week&dag=2026-02-31").status_code == 200
+    outsider = client_for(app, world, "outsider")
+    assert "Weektafel" not in outsider.get(f"/outsider/beleidstafels/kalender?weergave=week&dag={day}").get_data(
+        as_text=True
+    )

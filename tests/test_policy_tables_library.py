@@ -150,3 +150,63 @@ def test_oversized_upload_is_413_in_dutch(app, world):
     assert "te groot" in response.get_data(as_text=True)
     assert count(TableDocument, world) == 0
     gc.collect()  # an unclosed spool file would warn here, under filterwarnings = error
+
+
+def test_members_attach_files_to_agenda_items(app, world):
+    from portal.policy_tables import operations as ops
+    from portal.policy_tables.models import Meeting
+    from tests.test_policy_tables_core import make_meeting
+
+    table_id = make_table(world)
+    coming = make_meeting(world, table_id, days=5)
+    past = make_meeting(world, table_id, days=-5)
+    with tenant_context(world.tenants["owner"].id):
+        item = ops.add_agenda_item(
+            db.session.get(Meeting, coming),
+            {"kind": "bespreking", "title": "Fietsplan", "owner_tenant_id": world.tenants["owner"].id},
+        )
+        db.session.commit()
+        item_id = item.id
+    partner = client_for(app, world, "partner", "schepen")
+    url = f"/partner/beleidstafels/punten/{item_id}/bijlagen"
+    bad = partner.post(url, data={"file": (io.BytesIO(XLSX), "plan.docx")}, content_type="multipart/form-data")
+    assert bad.status_code == 422 and "past niet bij de extensie" in bad.get_data(as_text=True)
+    ok = partner.post(
+        url,
+        data={"title": "Kaart fietsroutes", "file": (io.BytesIO(PNG), "kaart.png")},
+        content_type="multipart/form-data",
+    )
+    assert ok.status_code == 302
+    with tenant_context(world.tenants["partner"].id):
+        doc = db.session.scalar(select(TableDocument))
+        assert doc.agenda_item_id == item_id and doc.tenant_id == world.tenants["partner"].id
+    page = client_for(app, world, "owner").get(f"/owner/beleidstafels/vergaderingen/{coming}").get_data(as_text=True)
+    assert "Kaart fietsroutes" in page
+    outsider = client_for(app, world, "outsider")
+    response = outsider.post(
+        f"/outsider/beleidstafels/punten/{item_id}/bijlagen",
+        data={"file": (io.BytesIO(PDF), "x.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 404
+    # Items of a meeting that is over take no attachments.
+    with tenant_context(world.tenants["owner"].id):
+        from portal.policy_tables.models import AgendaItem
+
+        old = AgendaItem(
+            meeting_id=past, position=1, kind="informatie", title="Oud punt", owner_tenant_id=world.tenants["owner"].id
+        )
+        db.session.add(old)
+        db.session.flush()
+        from tenants.sharing import set_audience
+
+        set_audience(old, "region", region_id=world.regions["a"].id)
+        db.session.commit()
+        old_id = old.id
+    late = partner.post(
+        f"/partner/beleidstafels/punten/{old_id}/bijlagen",
+        data={"file": (io.BytesIO(PDF), "x.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert late.status_code == 409
+    assert count(TableDocument, world) == 1

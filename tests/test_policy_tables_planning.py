@@ -33,6 +33,11 @@ def test_recurring_series_keeps_the_brussels_time(app, world, login_as):
     # Month ends are clamped (31 Jan -> 28 Feb -> 31 Mar -> 30 Apr); 19:00 stays 19:00 across summer time.
     assert [d.date() for d in local] == [date(2099, 1, 31), date(2099, 2, 28), date(2099, 3, 31), date(2099, 4, 30)]
     assert {d.hour for d in local} == {19} and len({m.series_key for m in meetings}) == 1 and meetings[0].series_key
+    # One invitation per member user for the whole series, not the former member's.
+    with tenant_context(None, is_platform=True):
+        invited = db.session.scalars(select(Notification.user_id).where(Notification.title.like("Uitnodiging:%"))).all()
+    expected = [world.user(t, r).id for t in ("owner", "partner") for r in ("ad", "schepen")]
+    assert sorted(invited) == sorted(expected)
     assert (
         chair.post(url, data={**base, "day": "2099-06-01", "repeat": "tweewekelijks", "count": "2"}).status_code == 302
     )

@@ -1141,3 +1141,40 @@ def test_the_lead_edits_its_dossier_and_bad_input_keeps_what_was_typed(world, lo
             True,
         )
         assert dossier.joining_deadline_on == TODAY + timedelta(days=40)
+
+
+def test_the_contract_register_exports_what_the_tenant_may_see(world, app):
+    from tests.conftest import login
+
+    dossier_id = _proc_dossier_id(world, title="Brandverzekering")
+    lot_id = _lot_id(world, dossier_id)
+    with _as(world, "owner"):
+        lot = db.session.scalar(select(Lot).where(Lot.id == lot_id))
+        ops.award_lot(
+            lot,
+            {
+                "supplier_name": "=Verzekeraar nv",
+                "supplier_kbo": "0207437468",
+                "awarded_value": Decimal("12500.50"),
+                "contract_start_on": date(2027, 1, 1),
+                "contract_end_on": date(2029, 12, 31),
+                "renewal_options": "Stilzwijgend verlengbaar",
+            },
+        )
+        db.session.commit()
+    partner, outsider = app.test_client(), app.test_client()
+    login(partner, world.user("partner", "dienst"))
+    login(outsider, world.user("outsider", "aankoper"))
+    page = partner.get("/partner/aankoop/contracten").get_data(as_text=True)
+    assert "/partner/aankoop/contracten.xlsx" in page
+    lines = partner.get("/partner/aankoop/contracten.csv").get_data(as_text=True).lstrip("\ufeff").splitlines()
+    # A supplier name that starts like a formula is defused.
+    assert lines[1] == (
+        "Brandverzekering;1. Perceel groene stroom;Gemeente Owner;'=Verzekeraar nv;0207.437.468;"
+        "2027-01-01;2029-12-31;Stilzwijgend verlengbaar;12500,50"
+    )
+    sheet = load_workbook(io.BytesIO(partner.get("/partner/aankoop/contracten.xlsx").data)).active
+    assert [row[0] for row in sheet.iter_rows(values_only=True)] == ["Dossier", "Brandverzekering"]
+    assert len(outsider.get("/outsider/aankoop/contracten.csv").get_data(as_text=True).splitlines()) == 1
+    xlsx = load_workbook(io.BytesIO(outsider.get("/outsider/aankoop/contracten.xlsx").data)).active
+    assert sheet.max_row == 2 and xlsx.max_row == 1

@@ -539,6 +539,7 @@ def upgrade():
     op.create_table(
         "policy_table_documents",
         sa.Column("table_id", sa.Integer(), nullable=False),
+        sa.Column("agenda_item_id", sa.Integer(), nullable=True),
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("filename", sa.String(length=200), nullable=False),
         sa.Column("content_type", sa.String(length=120), nullable=False),
@@ -576,9 +577,16 @@ def upgrade():
             name=op.f("fk_policy_table_documents_uploaded_by_id_users"),
             ondelete="SET NULL",
         ),
+        sa.ForeignKeyConstraint(
+            ["agenda_item_id"],
+            ["policy_agenda_items.id"],
+            name=op.f("fk_policy_table_documents_agenda_item_id_policy_agenda_items"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_policy_table_documents")),
     )
     with op.batch_alter_table("policy_table_documents", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_policy_table_documents_agenda_item_id"), ["agenda_item_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_policy_table_documents_region_id"), ["region_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_policy_table_documents_table_id"), ["table_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_policy_table_documents_tenant_id"), ["tenant_id"], unique=False)
@@ -611,6 +619,7 @@ def downgrade():
         batch_op.drop_column("series_key")
 
     with op.batch_alter_table("policy_table_documents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_policy_table_documents_agenda_item_id"))
         batch_op.drop_index(batch_op.f("ix_policy_table_documents_tenant_id"))
         batch_op.drop_index(batch_op.f("ix_policy_table_documents_table_id"))
         batch_op.drop_index(batch_op.f("ix_policy_table_documents_region_id"))

@@ -777,8 +777,11 @@ def decide_enrolment(row: Enrolment, approve: bool, *, user: Any) -> Enrolment:
     db.session.flush()
     enrolment_id, participant_tenant = row.id, row.tenant_id
     with _acting_for(row.training_tenant_id):
-        # Lock the training so two approvals at once cannot both take the last place.
-        training = db.session.scalar(select(Training).where(Training.id == row.training_id).with_for_update())
+        # Lock the training so two approvals at once cannot both take the last place (FOR NO KEY
+        # UPDATE OF trainings: the joined tenant is an outer join, and seats' foreign keys only take KEY SHARE).
+        training = db.session.scalar(
+            select(Training).where(Training.id == row.training_id).with_for_update(of=Training, key_share=True)
+        )
         if training is None or not is_open(training):
             raise DomainError(_("Voor deze vorming kan je je niet (meer) inschrijven."))
         taken = db.session.scalar(
@@ -846,7 +849,7 @@ def cancel_enrolment(row: Enrolment) -> Enrolment:
     promoted = None
     if row.seat_id is not None:
         with _acting_for(row.training_tenant_id):
-            db.session.scalar(select(Training.id).where(Training.id == row.training_id).with_for_update())
+            db.session.scalar(select(Training.id).where(Training.id == row.training_id).with_for_update(key_share=True))
             seat = db.session.scalar(select(TrainingSeat).where(TrainingSeat.id == row.seat_id))
             if seat is not None:
                 was = seat.status

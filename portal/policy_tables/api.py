@@ -21,10 +21,13 @@ from portal.policy_tables.models import ActionItem, AgendaItem, Cooperation, Dec
 from portal.policy_tables.schemas import (
     ActionSchema,
     ActionStatusSchema,
+    AgendaItemSchema,
     CooperationEvaluationSchema,
     CooperationSchema,
     CreateCooperationEvaluationSchema,
     CreateCooperationSchema,
+    CreateItemSchema,
+    CreateMeetingSchema,
     CreateTableSchema,
     DecisionFormSchema,
     FollowUpDumpSchema,
@@ -107,6 +110,20 @@ class TableMeetings(MethodView):
     def get(self, table_id: int) -> Any:
         """List the meetings of a table with their agenda."""
         return ops.meetings_of(get_visible_or_404(PolicyTable, table_id))
+
+    @blp.arguments(CreateMeetingSchema)
+    @blp.response(201, MeetingSchema(many=True))
+    def post(self, data: dict[str, Any], table_id: int) -> Any:
+        """Plan a meeting or a recurring series of a table the caller's tenant chairs."""
+        table = get_visible_or_404(PolicyTable, table_id)
+        if table.tenant_id != current_user.tenant_id:
+            abort(404)
+        if not permissions.can_chair(current_user, table):
+            abort(403)
+        planned = ops.create_meetings(table, data)
+        ops.invite_members(planned, path=lambda m: f"/beleidstafels/vergaderingen/{m.id}")
+        db.session.commit()
+        return planned
 
 
 @blp.route("/meetings/<int:meeting_id>")
@@ -267,3 +284,50 @@ class CooperationEvaluations(MethodView):
         evaluation = ops.evaluate_cooperation(obj, data, tenant_id=current_user.tenant_id)
         db.session.commit()
         return evaluation
+
+
+class ProposalSchema(Schema):
+    """Dump a member's proposal for the agenda."""
+
+    id = fields.Integer()
+    meeting_id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    description_html = fields.String()
+
+
+@blp.route("/meetings/<int:meeting_id>/agenda-items")
+class MeetingAgendaItems(MethodView):
+    @blp.arguments(CreateItemSchema)
+    @blp.response(201, AgendaItemSchema)
+    def post(self, data: dict[str, Any], meeting_id: int) -> Any:
+        """Add an item to the agenda of a meeting the caller's tenant chairs."""
+        meeting = get_visible_or_404(Meeting, meeting_id)
+        if meeting.tenant_id != current_user.tenant_id:
+            abort(404)
+        if not permissions.can_chair(current_user, meeting):
+            abort(403)
+        if data.get("owner_tenant_id") is None:
+            data["owner_tenant_id"] = current_user.tenant_id
+        item = ops.add_agenda_item(meeting, data)
+        db.session.commit()
+        return item
+
+
+@blp.route("/meetings/<int:meeting_id>/proposals")
+class MeetingProposals(MethodView):
+    @blp.response(200, ProposalSchema(many=True))
+    def get(self, meeting_id: int) -> Any:
+        """List the proposals for a meeting that the caller's tenant can read."""
+        return ops.proposals_of(get_visible_or_404(Meeting, meeting_id))
+
+    @blp.arguments(CreateItemSchema)
+    @blp.response(201, ProposalSchema)
+    def post(self, data: dict[str, Any], meeting_id: int) -> Any:
+        """Propose an agenda item as a member municipality (the caller's own row)."""
+        meeting = get_visible_or_404(Meeting, meeting_id)
+        if not permissions.can_participate(current_user, meeting):
+            abort(403)
+        proposal = ops.propose_item(meeting, data, tenant_id=current_user.tenant_id, user_id=current_user.id)
+        db.session.commit()
+        return proposal

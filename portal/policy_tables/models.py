@@ -565,5 +565,9 @@ class TableDocument(Shareable, TimestampMixin, Base):
     size: Mapped[int] = mapped_column(Integer)
     storage_key: Mapped[str] = mapped_column(String(200))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Set for an attachment of an agenda item (the item stays the chair's row).
+    agenda_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("policy_agenda_items.id", ondelete="SET NULL"), index=True
+    )
 
     tenant: Mapped[Tenant] = relationship(foreign_keys="TableDocument.tenant_id", lazy="joined")

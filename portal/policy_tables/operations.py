@@ -1234,11 +1234,25 @@ def documents_of(table: PolicyTable, q: str | None = None) -> list[TableDocument
 
 
 def add_document(
-    table: PolicyTable, data: dict[str, Any], upload: Any, *, tenant_id: int, user_id: int | None
+    table: PolicyTable,
+    data: dict[str, Any],
+    upload: Any,
+    *,
+    tenant_id: int,
+    user_id: int | None,
+    agenda_item: AgendaItem | None = None,
 ) -> TableDocument:
-    """Add a file to the table's library (the uploading municipality's row); the type is checked by content."""
+    """Add a file to the table's library, or attach it to an agenda item (the uploader's own row).
+
+    The type is checked by the content, not only by the extension.
+    """
     if tenant_id != table.tenant_id and (table.region_id is None or not is_member(tenant_id, table.region_id)):
         raise DomainError(_("Enkel leden van het samenwerkingsverband kunnen aan deze tafel zetelen."))
+    if agenda_item is not None:
+        meeting = db.session.get(Meeting, agenda_item.meeting_id)
+        if meeting is None or meeting.table_id != table.id:
+            raise DomainError(_("Onbekend agendapunt."), status_code=422)
+        _check_open(meeting)
     if upload is not None and upload.filename:
         head = upload.stream.read(DOCUMENT_MAX_BYTES + 1)
         upload.stream.seek(0)
@@ -1260,6 +1274,7 @@ def add_document(
         size=stored.size,
         storage_key=stored.key,
         uploaded_by_id=user_id,
+        agenda_item_id=agenda_item.id if agenda_item is not None else None,
     )
     db.session.add(doc)
     db.session.flush()
@@ -1326,3 +1341,43 @@ def publish_all_due_agendas(now: datetime | None = None) -> int:
             published += publish_due_agendas(tenant_id, now)
             db.session.commit()
     return published
+
+
+def attachments_of(meeting: Meeting) -> dict[int, list[TableDocument]]:
+    """Return the readable attachments of the meeting's agenda items, by item id."""
+    items = select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id)
+    found: dict[int, list[TableDocument]] = {}
+    rows = db.session.scalars(
+        select(TableDocument).where(TableDocument.agenda_item_id.in_(items)).order_by(TableDocument.id)
+    )
+    for doc in rows:
+        if doc.agenda_item_id is not None:
+            found.setdefault(doc.agenda_item_id, []).append(doc)
+    return found
+
+
+def invite_members(meetings: list[Meeting], *, path: Any) -> int:
+    """Tell the members' policy staff about newly planned meetings (one message for a series)."""
+    if not meetings:
+        return 0
+    first = meetings[0]
+    table = first.table
+    when = first.starts_at.astimezone(BRUSSELS).strftime("%d/%m/%Y %H:%M")
+    body = (
+        _("Gevolgd door nog %(count)s vergaderingen in deze reeks.", count=len(meetings) - 1)
+        if len(meetings) > 1
+        else ""
+    )
+    sent = 0
+    for user in invitees_of(first):
+        note = notify(
+            user,
+            category="policy_tables",
+            title=_("Uitnodiging: %(table)s op %(when)s", table=table.name, when=when),
+            body=body,
+            link=f"/{user.tenant.slug}{path(first)}",
+            dedupe_key=f"policy-invite:{first.id}:{user.id}",
+            source_tenant_id=first.tenant_id,
+        )
+        sent += note is not None
+    return sent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 from calendar import monthrange
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -209,6 +209,7 @@ def new_meeting(table_id: int) -> Any:
         if data is not None:
             try:
                 planned = ops.create_meetings(obj, data)
+                ops.invite_members(planned, path=lambda m: meeting_path(m.id))
             except DomainError as err:
                 db.session.rollback()
                 errors = {err.field or "_schema": [err.message]}
@@ -246,6 +247,8 @@ def _meeting_page(meeting: Meeting, errors: dict[str, Any] | None = None, status
         can_participate=permissions.can_participate(current_user, meeting),
         minutes=ops.minutes_of(meeting),
         to_approve=ops.minutes_to_approve(meeting),
+        attachments=ops.attachments_of(meeting),
+        now=utcnow(),
         responses=ops.responses_of(meeting),
         answers=RSVP_ANSWERS,
         guests=ops.guests_of(meeting) if permissions.can_chair(current_user, meeting) else [],
@@ -614,8 +617,12 @@ def calendar() -> Any:
     previous = (start - timedelta(days=1)).strftime("%Y-%m")
     following = end.strftime("%Y-%m")
     feed_url = session.pop("policy_calendar_feed_url", None)
+    week = None
+    if request.args.get("weergave") == "week":
+        week = _week(request.args.get("dag", ""))
     return render_template(
         "policy_tables/calendar.html",
+        week=week,
         month_start=start.date(),
         weeks=_weeks(first_weekday, days),
         by_day=by_day,
@@ -625,6 +632,29 @@ def calendar() -> Any:
         feed_url=feed_url,
         has_feed=ops.has_calendar_token(current_user.id),
     )
+
+
+def _week(value: str) -> dict[str, Any]:
+    """Return the days of the week around ``value`` (YYYY-MM-DD, default today) with their meetings."""
+    try:
+        day = date.fromisoformat(value) if value else today()
+    except ValueError:
+        day = today()
+    monday = day - timedelta(days=day.weekday())
+    start = datetime.combine(monday, datetime.min.time(), tzinfo=BRUSSELS)
+    meetings = ops.visible_meetings(start, start + timedelta(days=7))
+    days = [
+        (
+            monday + timedelta(days=i),
+            [m for m in meetings if m.starts_at.astimezone(BRUSSELS).date() == monday + timedelta(days=i)],
+        )
+        for i in range(7)
+    ]
+    return {
+        "days": days,
+        "previous": (monday - timedelta(days=7)).isoformat(),
+        "following": (monday + timedelta(days=7)).isoformat(),
+    }
 
 
 def _weeks(first_weekday: int, days: int) -> list[list[int | None]]:
@@ -1090,3 +1120,29 @@ def minutes_pdf(minutes_id: int) -> Any:
         version=ops.version_of(obj, obj.current_version),
     )
     return _pdf(html, f"notulen-{obj.id}-v{obj.current_version}.pdf")
+
+
+@bp.route("/punten/<int:item_id>/bijlagen", methods=["POST"])
+@login_required
+def attach(item_id: int) -> Any:
+    """Attach a file to an agenda item (the own municipality's row; the meeting must still be open)."""
+    item = get_visible_or_404(AgendaItem, item_id)
+    meeting = get_visible_or_404(Meeting, item.meeting_id)
+    if not permissions.can_participate(current_user, meeting):
+        abort(403)
+    data, errors = load_form(CreateDocumentSchema(), request.form)
+    if data is None:
+        return _meeting_page(meeting, errors, 422)
+    upload = request.files.get("file")
+    return _run(
+        meeting,
+        lambda: ops.add_document(
+            meeting.table,
+            data,
+            upload,
+            tenant_id=current_user.tenant_id,
+            user_id=current_user.id,
+            agenda_item=item,
+        ),
+        _("De bijlage is toegevoegd aan het agendapunt."),
+    )

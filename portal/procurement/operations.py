@@ -621,6 +621,36 @@ def contract_register() -> Select[Any]:
     )
 
 
+def contract_table() -> tuple[list[str], list[list[Any]]]:
+    """Return the contract register the acting tenant may read as a header and rows."""
+    header = [
+        _("Dossier"),
+        _("Perceel"),
+        _("Trekker"),
+        _("Leverancier"),
+        _("Ondernemingsnummer"),
+        _("Start contract"),
+        _("Einde contract"),
+        _("Verlengingsopties"),
+        _("Gegund bedrag (EUR)"),
+    ]
+    rows = [
+        [
+            lot.dossier.title,
+            f"{lot.number}. {lot.title}",
+            lot.dossier.tenant.name,
+            lot.supplier_name,
+            lot.supplier_kbo,
+            lot.contract_start_on,
+            lot.contract_end_on,
+            lot.renewal_options,
+            Decimal(lot.awarded_value or 0),
+        ]
+        for lot in db.session.scalars(contract_register())
+    ]
+    return header, rows
+
+
 def remind_expiring(tenant_id: int, months: int, day: date | None = None) -> int:
     """Notify the lead's and participants' aankopers of contracts ending within ``months``; idempotent."""
     day = day or today()

@@ -506,3 +506,22 @@ def contracts() -> Any:
     """The contract register: running contracts of the region with end dates."""
     page = paginate(ops.contract_register())
     return render_template("procurement/contracts.html", page=page, today=today())
+
+
+def _contracts_export(fmt: str) -> Any:
+    header, rows = ops.contract_table()
+    return table_response(fmt, "contractenregister", header, rows, sheet_title=_("Contractenregister"))
+
+
+@bp.route("/contracten.csv")
+@login_required
+def contracts_csv() -> Any:
+    """Export the contract register the tenant can see as CSV."""
+    return _contracts_export("csv")
+
+
+@bp.route("/contracten.xlsx")
+@login_required
+def contracts_xlsx() -> Any:
+    """Export the contract register the tenant can see as XLSX."""
+    return _contracts_export("xlsx")

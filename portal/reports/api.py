@@ -17,7 +17,7 @@ from portal.core.pagination import paginate
 from portal.extensions import db
 from portal.reports import operations as ops
 from portal.reports import permissions
-from portal.reports.rendering import PdfUnavailableError, render_pdf
+from portal.reports.rendering import PdfUnavailableError, pdf_unavailable_message, render_pdf
 from portal.reports.schemas import CreateReportSchema, ReportSchema, ReportSummarySchema
 
 blp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports", description="Rapporten aan de gemeenteraad")
@@ -44,15 +44,13 @@ class ReportList(MethodView):
     @blp.response(202, ReportSummarySchema)
     def post(self, data: dict[str, Any]) -> Any:
         """Start generating the report of a period (default: the last finished one); AD only."""
-        from portal.reports.views import start_generation
-
         if not permissions.can_manage(current_user):
             abort(403)
         report = ops.request_report((data.get("period") or "").strip() or None)
         assert report is not None
         db.session.commit()
         tenant_id, report_id = report.tenant_id, report.id
-        start_generation(tenant_id, report_id)
+        ops.start_generation(tenant_id, report_id)
         return permissions.report_or_404(report_id)
 
 
@@ -69,17 +67,13 @@ class ReportPdf(MethodView):
     @blp.response(200, description="Het rapport als PDF")
     def get(self, report_id: int) -> Any:
         """Return the PDF: the stored one of an approved version, a preview of a draft (AD)."""
-        from portal.reports.views import stored_pdf
-
         report = permissions.report_or_404(report_id)
         if report.is_frozen:
-            data = stored_pdf(report)
+            data = ops.stored_pdf(report)
         elif report.status == "concept":
             try:
                 data = render_pdf(report)
             except PdfUnavailableError:
-                from portal.reports.views import pdf_unavailable_message
-
                 return problem(503, pdf_unavailable_message())
         else:
             return problem(409, _("Dit rapport heeft nog geen inhoud."))

@@ -166,9 +166,9 @@ def request_report(period: str | None = None, *, only_if_missing: bool = False) 
     tenant_id, user_id = _acting()
     tenant = db.session.get(Tenant, tenant_id)
     assert tenant is not None
-    code = period or last_completed_period(period_kind_of(tenant), _today())
+    code = period or last_completed_period(period_kind_of(tenant), today())
     kind, start, end = period_bounds(code)
-    if period is not None and start > _today():
+    if period is not None and start > today():
         raise DomainError(_("Deze periode is nog niet begonnen."), field="period", status_code=422)
     existing = list(
         db.session.scalars(
@@ -241,9 +241,42 @@ def correct(report: CouncilReport) -> CouncilReport:
     return found
 
 
-def _today() -> date:
+def today() -> date:
+    """Return the acting context's date in Brussels (the date periods are judged by)."""
     ctx = current_context()
     return ctx.today if ctx else utcnow().astimezone(BRUSSELS).date()
+
+
+# -- handing off to the worker ----------------------------------------------------------------
+
+TASK = "portal.reports.generate"
+#: A generation that shows no progress for this long is considered lost (worker gone): retry allowed.
+STUCK_AFTER = timedelta(minutes=10)
+
+
+def start_generation(tenant_id: int, report_id: int) -> None:
+    """Hand a committed version to the worker (in-process when eager); a broker outage is logged."""
+    from portal.core.taskqueue import enqueue
+
+    # End the request's read transaction first: an eager task commits on another connection.
+    db.session.rollback()
+    try:
+        enqueue(TASK, tenant_id, report_id)
+    except Exception as exc:  # noqa: BLE001 - broker down: the version stays retryable
+        log.warning("reports.enqueue_failed", report_id=report_id, error=str(exc))
+
+
+def is_stuck(report: CouncilReport) -> bool:
+    """Tell whether a generation has shown no sign of life for too long."""
+    return report.status == "wordt_gemaakt" and report.updated_at < utcnow() - STUCK_AFTER
+
+
+def stored_pdf(report: CouncilReport) -> bytes:
+    """Return the approved PDF after checking it against its stored checksum."""
+    data = report.pdf_data or b""
+    if hashlib.sha256(data).hexdigest() != report.pdf_sha256:
+        raise DomainError(_("Het opgeslagen PDF-bestand komt niet overeen met zijn controlesom."), status_code=409)
+    return data
 
 
 # -- generating -------------------------------------------------------------------------------
@@ -394,15 +427,15 @@ def _run_section(
         log.warning("reports.section_failed", section=key, error=f"{type(exc).__name__}: {exc}")
         return {
             "key": key,
-            "title": _SECTION_TITLES().get(key, key),
+            "title": _section_titles().get(key, key),
             "unavailable": _("Dit onderdeel kon niet worden opgemaakt."),
         }
     section.setdefault("key", key)
-    section.setdefault("title", _SECTION_TITLES().get(key, key))
+    section.setdefault("title", _section_titles().get(key, key))
     return section
 
 
-def _SECTION_TITLES() -> dict[str, str]:  # noqa: N802 - a table of translated titles
+def _section_titles() -> dict[str, str]:
     return {
         "agreements": _("Samenwerkingsovereenkomsten"),
         "policy_tables": _("Beleidstafels"),
@@ -960,7 +993,7 @@ def due_report(tenant_id: int, day: date | None = None) -> int | None:
         tenant = db.session.get(Tenant, tenant_id)
         if tenant is None:
             return None
-        code = last_completed_period(period_kind_of(tenant), day or _today())
+        code = last_completed_period(period_kind_of(tenant), day or today())
         report = request_report(code, only_if_missing=True)
         if report is None:
             return None

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portal.core.templating import DEFAULT_BRAND_COLOUR, _is_hex, brand_scheme, fmt_date, fmt_money, fmt_number
@@ -19,6 +20,14 @@ LOCALE = "nl_BE"
 
 class PdfUnavailableError(RuntimeError):
     """Raise when WeasyPrint (or its system libraries) cannot be loaded on this machine."""
+
+
+def pdf_unavailable_message() -> str:
+    """Return the Dutch message shown when the PDF library cannot run on this machine."""
+    return _(
+        "De PDF kan op deze server niet gemaakt worden: de bibliotheek WeasyPrint of de systeembibliotheken "
+        "die ze nodig heeft (Pango) ontbreken. Vraag de beheerder van de server om ze te installeren."
+    )
 
 
 def brand_colour(content: dict[str, Any]) -> str:

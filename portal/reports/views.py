@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 import click
-import structlog
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -16,36 +14,20 @@ from sqlalchemy.exc import DBAPIError
 
 from portal.core.errors import DomainError
 from portal.core.forms import load_form
-from portal.core.models import utcnow
 from portal.core.pagination import paginate
 from portal.core.permissions import is_admin
-from portal.core.taskqueue import enqueue
 from portal.core.web import tenant_blueprint
 from portal.extensions import db
 from portal.reports import operations as ops
-from portal.reports import permissions
+from portal.reports import permissions, rendering
 from portal.reports.models import PERIOD_KINDS, STATUSES, CouncilReport, ImmutableReportError
 from portal.reports.rendering import PdfUnavailableError, render_pdf, report_body
 from portal.reports.schemas import CreateReportSchema, PeriodKindSchema, ReportTextsSchema
 from tenants.context import tenant_context
 from tenants.models import Tenant
 
-log = structlog.get_logger(__name__)
-
 bp = tenant_blueprint("reports", __name__, "/rapporten")
 bp.cli.short_help = "Rapporten aan de gemeenteraad."
-
-TASK = "portal.reports.generate"
-#: A generation that shows no progress for this long is considered lost (worker gone): retry allowed.
-STUCK_AFTER = timedelta(minutes=10)
-
-
-def pdf_unavailable_message() -> str:
-    """Return the Dutch message shown when the PDF library cannot run on this machine."""
-    return _(
-        "De PDF kan op deze server niet gemaakt worden: de bibliotheek WeasyPrint of de systeembibliotheken "
-        "die ze nodig heeft (Pango) ontbreken. Vraag de beheerder van de server om ze te installeren."
-    )
 
 
 @bp.context_processor
@@ -62,21 +44,6 @@ def _try(action: Callable[[], Any]) -> tuple[Any, dict[str, Any]]:
         return None, {err.field or "_schema": [err.message]}
 
 
-def start_generation(tenant_id: int, report_id: int) -> None:
-    """Hand the committed version to the worker (in-process when eager); a broker outage is logged."""
-    # End the request's read transaction first: an eager task commits on another connection.
-    db.session.rollback()
-    try:
-        enqueue(TASK, tenant_id, report_id)
-    except Exception as exc:  # noqa: BLE001 - broker down: the version stays retryable
-        log.warning("reports.enqueue_failed", report_id=report_id, error=str(exc))
-
-
-def is_stuck(report: CouncilReport) -> bool:
-    """Tell whether a generation has shown no sign of life for too long."""
-    return report.status == "wordt_gemaakt" and report.updated_at < utcnow() - STUCK_AFTER
-
-
 def _render_index(errors: dict[str, Any], values: dict[str, Any], status: int = 200) -> Any:
     if not permissions.can_list(current_user):
         abort(403)
@@ -91,7 +58,7 @@ def _render_index(errors: dict[str, Any], values: dict[str, Any], status: int = 
         can_manage=permissions.can_manage(current_user),
         can_configure=permissions.can_manage(current_user) or is_admin(current_user),
         period_kind=kind,
-        default_period=ops.last_completed_period(kind, ops._today()),
+        default_period=ops.last_completed_period(kind, ops.today()),
     ), status
 
 
@@ -117,7 +84,7 @@ def generate() -> Any:
         return _render_index(errors, values, 422)
     db.session.commit()
     tenant_id, report_id = report.tenant_id, report.id
-    start_generation(tenant_id, report_id)
+    ops.start_generation(tenant_id, report_id)
     return redirect(url_for("reports.detail", report_id=report_id), code=303)
 
 
@@ -147,7 +114,7 @@ def _render_detail(report: CouncilReport, errors: dict[str, Any] | None = None, 
         body=body,
         versions=ops.versions_of(report) if permissions.sees_drafts(current_user) else [],
         can_manage=permissions.can_manage(current_user),
-        stuck=is_stuck(report),
+        stuck=ops.is_stuck(report),
         members=len(ops.council_members(report.tenant_id)) if permissions.can_manage(current_user) else 0,
         errors=errors or {},
         values=values,
@@ -166,7 +133,7 @@ def detail(report_id: int) -> Any:
 def progress(report_id: int) -> Any:
     """Return the progress block (htmx polls it); once done, tell htmx to reload the page."""
     report = permissions.report_or_404(report_id)
-    response = make_response(render_template("reports/_status.html", report=report, stuck=is_stuck(report)))
+    response = make_response(render_template("reports/_status.html", report=report, stuck=ops.is_stuck(report)))
     if report.status != "wordt_gemaakt" and request.headers.get("HX-Request"):
         response.headers["HX-Refresh"] = "true"
     return response
@@ -177,7 +144,7 @@ def progress(report_id: int) -> Any:
 def retry(report_id: int) -> Any:
     """Generate a failed (or lost) version again, or refresh a draft's data (AD)."""
     report = permissions.managed_report_or_404(report_id)
-    if is_stuck(report):
+    if ops.is_stuck(report):
         report.status = "mislukt"
         db.session.flush()
     action = ops.retry if report.status == "mislukt" else ops.regenerate
@@ -185,7 +152,7 @@ def retry(report_id: int) -> Any:
     if done is None:
         return _render_detail(report, errors, 409)
     db.session.commit()
-    start_generation(report.tenant_id, report_id)
+    ops.start_generation(report.tenant_id, report_id)
     return redirect(url_for("reports.detail", report_id=report_id), code=303)
 
 
@@ -214,9 +181,10 @@ def approve(report_id: int) -> Any:
     try:
         pdf = render_pdf(report)
     except PdfUnavailableError:
-        return _render_detail(report, {"_schema": [pdf_unavailable_message()]}, 503)
+        return _render_detail(report, {"_schema": [rendering.pdf_unavailable_message()]}, 503)
     # Two approvals at once: the second waits for the row, then finds it approved (a 409, not a 500).
-    db.session.refresh(report, with_for_update=True)
+    db.session.execute(select(CouncilReport.id).where(CouncilReport.id == report_id).with_for_update())
+    db.session.refresh(report)
     _done, errors = _try(lambda: ops.approve(report, pdf))
     if errors:
         return _render_detail(report, errors, 409)
@@ -244,7 +212,7 @@ def correct(report_id: int) -> Any:
         return _render_detail(report, errors, 409)
     db.session.commit()
     tenant_id, new_id = new.tenant_id, new.id
-    start_generation(tenant_id, new_id)
+    ops.start_generation(tenant_id, new_id)
     return redirect(url_for("reports.detail", report_id=new_id), code=303)
 
 
@@ -254,12 +222,12 @@ def pdf(report_id: int) -> Any:
     """Download the PDF: the stored, checked one of an approved version, a preview of a draft (AD)."""
     report = permissions.report_or_404(report_id)
     if report.is_frozen:
-        data = stored_pdf(report)
+        data = ops.stored_pdf(report)
     elif report.status == "concept":
         try:
             data = render_pdf(report)
         except PdfUnavailableError:
-            return _render_detail(report, {"_schema": [pdf_unavailable_message()]}, 503)
+            return _render_detail(report, {"_schema": [rendering.pdf_unavailable_message()]}, 503)
     else:
         return _render_detail(report, {"_schema": [_("Dit rapport heeft nog geen inhoud.")]}, 409)
     return Response(
@@ -267,16 +235,6 @@ def pdf(report_id: int) -> Any:
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{ops.pdf_filename(report)}"'},
     )
-
-
-def stored_pdf(report: CouncilReport) -> bytes:
-    """Return the approved PDF after checking it against its stored checksum."""
-    import hashlib
-
-    data = report.pdf_data or b""
-    if hashlib.sha256(data).hexdigest() != report.pdf_sha256:
-        raise DomainError(_("Het opgeslagen PDF-bestand komt niet overeen met zijn controlesom."), status_code=409)
-    return data
 
 
 # -- command line -----------------------------------------------------------------------------

@@ -44,8 +44,8 @@ def test_meeting_agenda_minutes_and_follow_up_of_actions(page):
     # A member municipality proposes an item.
     log_in(page, account("schepen", "zandhoven"))
     page.goto(f"/zandhoven/beleidstafels/vergaderingen/{first}")
-    page.get_by_label("Titel").fill(proposal)
-    page.get_by_label("Omschrijving").fill("Samen een zomerwerking organiseren.")
+    page.get_by_label("Titel", exact=True).fill(proposal)
+    page.get_by_label("Omschrijving", exact=True).fill("Samen een zomerwerking organiseren.")
     page.get_by_role("button", name="Voorstellen", exact=True).click()
     expect(page.locator(".alert-success")).to_contain_text("Je voorstel is ingediend bij de voorzitter.")
     log_out(page)
