@@ -200,3 +200,20 @@ def test_api_reserve(client, world):
     assert created.status_code == 201
     other = client.post(f"/api/v1/reserves/{reserve_id}/candidates", json={**laureate, "rank": 10}, headers=partner)
     assert other.status_code == 404
+
+
+def test_laureates_of_a_long_expired_reserve_are_anonymised(app, world):
+    reserve_id = make_reserve(world)
+    keep_id = make_reserve(world, "Werfreserve die nog loopt")
+    owner_id = world.tenants["owner"].id
+    with tenant_context(owner_id):
+        db.session.get_one(Reserve, reserve_id).valid_until = date.today() - timedelta(days=400)
+        db.session.commit()
+        assert ops.anonymise_expired(owner_id) == 3
+        db.session.commit()
+        names = dict(db.session.execute(select(ReserveCandidate.full_name, ReserveCandidate.reserve_id)).all())
+        assert "Eerste Laureaat" in names and names["Eerste Laureaat"] == keep_id
+        erased = db.session.scalars(select(ReserveCandidate).where(ReserveCandidate.reserve_id == reserve_id)).all()
+        assert {c.full_name for c in erased} == {"Geanonimiseerd"} and not any(c.may_share for c in erased)
+        # Running it again changes nothing.
+        assert ops.anonymise_expired(owner_id) == 0

@@ -412,6 +412,7 @@ def upgrade():
         sa.Column("may_share", sa.Boolean(), nullable=False),
         sa.Column("consent_at", portal.core.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(length=14), nullable=False),
+        sa.Column("anonymised_at", portal.core.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("tenant_id", sa.Integer(), nullable=False),
         sa.Column("created_at", portal.core.models.UTCDateTime(timezone=True), nullable=False),

@@ -425,6 +425,7 @@ class ReserveCandidate(TenantOwned, TimestampMixin, Base):
     may_share: Mapped[bool] = mapped_column(default=False)
     consent_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(14), default="actief")
+    anonymised_at: Mapped[datetime | None]
 
     reserve: Mapped[Reserve] = relationship(back_populates="candidates")
 

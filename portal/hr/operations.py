@@ -404,6 +404,16 @@ def anonymise_expired(tenant_id: int) -> int:
     for app in db.session.scalars(stmt):
         anonymise(app)
         count += 1
+    # Laureates of a reserve that expired longer ago than the retention period are erased too.
+    expired = select(ReserveCandidate).join(Reserve, Reserve.id == ReserveCandidate.reserve_id).where(
+        ReserveCandidate.anonymised_at.is_(None), Reserve.valid_until < limit.date()
+    )
+    for candidate in db.session.scalars(expired):
+        candidate.full_name = _("Geanonimiseerd")
+        candidate.email = f"geanonimiseerd-{candidate.id}@invalid"
+        candidate.may_share = False
+        candidate.anonymised_at = utcnow()
+        count += 1
     db.session.flush()
     return count
 
