@@ -1,4 +1,4 @@
-"""Gedeelde HR tasks: retention clean-up of application data."""
+"""Gedeelde HR tasks: retention clean-up of application and recruitment-reserve data."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tenants.models import Tenant
 
 @shared_task(name="portal.hr.anonymise_applications")
 def anonymise_applications() -> int:
-    """Anonymise applications past each tenant's retention period; safe to run any number of times."""
+    """Anonymise applications and reserve laureates past each tenant's retention; safe to run twice."""
     total = 0
     for tenant_id in list(db.session.scalars(select(Tenant.id).order_by(Tenant.id))):
         with tenant_context(tenant_id):

@@ -1170,6 +1170,8 @@ EXEMPT.update(
         "/werken-bij/<slug>/feed.atom": "public Atom feed of the same published external vacancies (tests/test_hr.py)",
     }
 )
+
+
 def _hr_sharing(world: Any, shared: bool, route: str, *, host_side: bool) -> Target:
     """A terbeschikkingstelling: "owner" is the home (its StaffSharing) or the host (its approval row)."""
     from portal.hr.models import StaffSharing, StaffSharingApproval
@@ -1236,6 +1238,8 @@ REGISTRY.update(
         ),
     }
 )
+
+
 def _hr_training_id(world: Any, shared: bool, title: str) -> int:
     from datetime import time as _time
 
@@ -1364,6 +1368,8 @@ REGISTRY.update(
         ),
     }
 )
+
+
 def _hr_function(world: Any, shared: bool, route: str) -> Target:
     from portal.hr.models import FunctionGrade, JobFunction
     from portal.hr.operations import create_function
@@ -1438,6 +1444,8 @@ REGISTRY.update(
         ),
     }
 )
+
+
 def _hr_reserve_id(world: Any, shared: bool, title: str, tenant: str = "owner") -> tuple[int, int]:
     """Create a reserve of ``tenant`` with one consenting laureate; return (reserve id, candidate id)."""
     from portal.hr.operations import add_candidate, create_reserve

@@ -1,4 +1,4 @@
-"""Demo content for Gedeelde HR: vacancies of each kind and applications in the pipeline."""
+"""Demo content for Gedeelde HR: vacancies, applications, staff sharing, trainings, functions, reserves."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""HR operations: vacancies, public and internal applications, pipeline, retention, export."""
+"""HR operations: vacancies, applications, retention, staff sharing, trainings, function catalogue, reserves."""
 
 from __future__ import annotations
 
@@ -405,8 +405,10 @@ def anonymise_expired(tenant_id: int) -> int:
         anonymise(app)
         count += 1
     # Laureates of a reserve that expired longer ago than the retention period are erased too.
-    expired = select(ReserveCandidate).join(Reserve, Reserve.id == ReserveCandidate.reserve_id).where(
-        ReserveCandidate.anonymised_at.is_(None), Reserve.valid_until < limit.date()
+    expired = (
+        select(ReserveCandidate)
+        .join(Reserve, Reserve.id == ReserveCandidate.reserve_id)
+        .where(ReserveCandidate.anonymised_at.is_(None), Reserve.valid_until < limit.date())
     )
     for candidate in db.session.scalars(expired):
         candidate.full_name = _("Geanonimiseerd")

@@ -1,4 +1,4 @@
-"""Marshmallow schemas for vacancies and applications, shared by the HTML forms and the API."""
+"""Marshmallow schemas of Gedeelde HR, shared by the HTML forms and the API."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Gedeelde HR pages: vacancies, applications and the candidate's own applications."""
+"""Gedeelde HR pages: vacancies, applications, staff sharing, trainings, function catalogue, reserves."""
 
 from __future__ import annotations
 
