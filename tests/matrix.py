@@ -1498,6 +1498,20 @@ def _hr_reserve_request(world: Any, shared: bool, route: str, *, decision: bool)
     )
 
 
+def _hr_laureate(world: Any, shared: bool, route: str) -> Target:
+    from portal.hr.models import ReserveCandidate
+
+    title = secret("Matrixkandidaat")
+    _reserve, candidate_id = _hr_reserve_id(world, shared, title)
+    return Target(
+        path=route.format(id=candidate_id),
+        secret=title,
+        state=owner_snapshot(
+            world, lambda: db.session.scalar(select(ReserveCandidate.status).where(ReserveCandidate.id == candidate_id))
+        ),
+    )
+
+
 _LAUREATE = {"rank": "2", "full_name": "Matrix Laureaat", "email": "m@example.org"}
 REGISTRY.update(
     {
@@ -1514,6 +1528,12 @@ REGISTRY.update(
             role="hr",
             shareable=True,
             data={"POST": _LAUREATE},
+        ),
+        "/<tenant>/hr/werfreserves/kandidaten/<int:candidate_id>": Entry(
+            build=lambda w, s: _hr_laureate(w, s, "/<tenant>/hr/werfreserves/kandidaten/{id}"),
+            methods=("POST",),
+            role="hr",
+            data={"POST": {"status": "aangeworven"}},
         ),
         "/<tenant>/hr/werfreserve-aanvragen/<int:request_id>": Entry(
             build=lambda w, s: _hr_reserve_request(w, s, "/<tenant>/hr/werfreserve-aanvragen/{id}", decision=False),

@@ -217,3 +217,18 @@ def test_laureates_of_a_long_expired_reserve_are_anonymised(app, world):
         assert {c.full_name for c in erased} == {"Geanonimiseerd"} and not any(c.may_share for c in erased)
         # Running it again changes nothing.
         assert ops.anonymise_expired(owner_id) == 0
+
+
+def test_hired_laureate_is_no_longer_offered(app, world):
+    reserve_id = make_reserve(world)
+    owner = client_for(app, world, "owner")
+    first = candidate_id(world, 1)
+    assert owner.post(f"/owner/hr/werfreserves/kandidaten/{first}", data={"status": "aangeworven"}).status_code == 302
+    assert "Aangeworven" in owner.get(f"/owner/hr/werfreserves/{reserve_id}").text
+    page = client_for(app, world, "partner").get(f"/partner/hr/werfreserves/{reserve_id}")
+    assert "Kandidaat 1" not in page.text and "Kandidaat 3" in page.text
+    bad = owner.post(f"/owner/hr/werfreserves/kandidaten/{first}", data={"status": "weg"})
+    assert bad.status_code == 422
+    # A partner cannot change the owner's laureates.
+    partner = client_for(app, world, "partner")
+    assert partner.post(f"/partner/hr/werfreserves/kandidaten/{first}", data={"status": "actief"}).status_code == 404

@@ -237,6 +237,10 @@ def test_cancelling_a_training_cancels_every_enrolment(app, world):
     hr = client_for(app, world, "owner", "hr")
     assert hr.post(f"/owner/hr/vormingen/{training_id}/annuleren").status_code == 302
     assert status_of(world, "partner", enrolment_id) == "geannuleerd"
+    told = db.session.scalars(
+        select(Notification.title).where(Notification.user_id == world.user("partner", "dienst").id)
+    )
+    assert any(t.startswith("Vorming geannuleerd") for t in told)
     assert (
         client_for(app, world, "partner", "hr").post(f"/partner/hr/vormingen/{training_id}/annuleren").status_code
         == 404

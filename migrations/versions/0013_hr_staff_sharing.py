@@ -26,6 +26,7 @@ OWNED = [
     "reserve_candidates",
     "reserve_requests",
     "reserve_request_decisions",
+    "vacancy_interests",
 ]
 
 
@@ -540,6 +541,26 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_reserve_request_decisions_reserve_id"), ["reserve_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_reserve_request_decisions_tenant_id"), ["tenant_id"], unique=False)
 
+    op.create_table(
+        "vacancy_interests",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("keywords", sa.String(length=300), nullable=False),
+        sa.Column("created_at", portal.core.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_vacancy_interests_tenant_id_tenants"), ondelete="RESTRICT"
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_vacancy_interests_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_vacancy_interests")),
+        sa.UniqueConstraint("tenant_id", "user_id", name=op.f("uq_vacancy_interests_tenant_id_user_id")),
+    )
+    with op.batch_alter_table("vacancy_interests", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_vacancy_interests_tenant_id"), ["tenant_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_vacancy_interests_user_id"), ["user_id"], unique=False)
+
     if op.get_bind().dialect.name == "postgresql":
         for table, share_type, domain in SHAREABLE:
             _run(rls.shareable_policies(table, share_type, domain))
@@ -551,6 +572,11 @@ def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         for table in [*OWNED, *(t for t, _, _ in SHAREABLE)]:
             _run(rls.drop_policies(table))
+    with op.batch_alter_table("vacancy_interests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_vacancy_interests_user_id"))
+        batch_op.drop_index(batch_op.f("ix_vacancy_interests_tenant_id"))
+
+    op.drop_table("vacancy_interests")
     with op.batch_alter_table("reserve_request_decisions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reserve_request_decisions_tenant_id"))
         batch_op.drop_index(batch_op.f("ix_reserve_request_decisions_reserve_id"))

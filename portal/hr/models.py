@@ -474,3 +474,19 @@ class ReserveRequestDecision(TenantOwned, TimestampMixin, Base):
     requester_tenant: Mapped[Tenant] = relationship(foreign_keys=[requester_tenant_id], lazy="joined")
     candidate: Mapped[ReserveCandidate] = relationship()
     reserve: Mapped[Reserve] = relationship()
+
+
+class VacancyInterest(TenantOwned, Base):
+    """A staff member's keywords: a newly published vacancy they can see that matches is notified."""
+
+    __tablename__ = "vacancy_interests"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    keywords: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def keyword_list(self) -> list[str]:
+        """Return the keywords, lower case, without blanks."""
+        return [k.strip().lower() for k in self.keywords.split(",") if k.strip()]

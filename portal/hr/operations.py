@@ -34,11 +34,12 @@ from portal.hr.models import (
     Training,
     TrainingSeat,
     Vacancy,
+    VacancyInterest,
     VacancyShare,
 )
 from tenants.context import current_context, tenant_context
 from tenants.models import Tenant
-from tenants.sharing import partner_tenants, set_audience, today
+from tenants.sharing import object_grantees, partner_tenants, region_members, set_audience, today
 
 #: Allowed status moves of a vacancy.
 VACANCY_FLOW = {
@@ -164,11 +165,74 @@ def change_vacancy_status(obj: Vacancy, status: str) -> Vacancy:
         obj.published_at = obj.published_at or utcnow()
     if status in ("afgesloten", "ingevuld", "geannuleerd") and obj.closed_at is None:
         obj.closed_at = utcnow()
+    first_publication = status == "gepubliceerd" and obj.status == "concept"
     if status == "gepubliceerd":
         obj.closed_at = None
     obj.status = status
     db.session.flush()
+    if first_publication:
+        _notify_interested(obj)
     return obj
+
+
+def _readers(vacancy: Vacancy) -> list[int]:
+    """Return the tenants that may read a published vacancy: the owner and its audience."""
+    ids = {vacancy.tenant_id}
+    if vacancy.audience == "region" and vacancy.region_id is not None:
+        ids |= {t.id for t in region_members(vacancy.region_id)}
+    elif vacancy.audience == "partners":
+        ids |= set(object_grantees(vacancy))
+    return sorted(ids)
+
+
+def _notify_interested(vacancy: Vacancy) -> None:
+    """Tell staff whose keywords match a newly published vacancy they can see, in their own tenant."""
+    from portal.auth.models import User
+
+    text = " ".join((vacancy.title, vacancy.function_name, vacancy.department)).lower()
+    owner_name, title, vacancy_id = vacancy.tenant.name, vacancy.title, vacancy.id
+    for tenant_id in _readers(vacancy):
+        slug = _slug(tenant_id)
+        with _acting_for(tenant_id):
+            for interest in list(db.session.scalars(select(VacancyInterest))):
+                if not any(k in text for k in interest.keyword_list):
+                    continue
+                user = db.session.get(User, interest.user_id)
+                if user is None or not user.is_active:
+                    continue
+                notify(
+                    user,
+                    category="hr",
+                    title=_("Nieuwe vacature: %(title)s", title=title),
+                    body=_("%(owner)s publiceerde een vacature die past bij je interesses.", owner=owner_name),
+                    link=f"/{slug}/hr/vacatures/{vacancy_id}",
+                    dedupe_key=f"hr-interest:{vacancy_id}:{user.id}",
+                    source_tenant_id=vacancy.tenant_id,
+                )
+
+
+def interest_of(user: Any) -> VacancyInterest | None:
+    """Return the user's vacancy keywords (their own tenant's row)."""
+    return db.session.scalar(select(VacancyInterest).where(VacancyInterest.user_id == user.id))
+
+
+def set_interest(user: Any, keywords: str) -> VacancyInterest | None:
+    """Store the user's keywords (comma-separated); empty keywords switch the alerts off."""
+    cleaned = ", ".join(k.strip() for k in keywords.split(",") if k.strip())
+    if len(cleaned) > 300:
+        raise DomainError(_("Gebruik samen hoogstens 300 tekens."), field="keywords", status_code=422)
+    row = interest_of(user)
+    if not cleaned:
+        if row is not None:
+            db.session.delete(row)
+            db.session.flush()
+        return None
+    if row is None:
+        row = VacancyInterest(user_id=user.id, keywords=cleaned)
+        db.session.add(row)
+    row.keywords = cleaned
+    db.session.flush()
+    return row
 
 
 # -- applications ---------------------------------------------------------------------------------
@@ -763,6 +827,7 @@ def _tell_participant(row: Enrolment, status: str) -> None:
         "wachtlijst": _("Op de wachtlijst: %(title)s", title=row.training_title),
         "geweigerd": _("Inschrijving niet goedgekeurd: %(title)s", title=row.training_title),
         "opgeschoven": _("Van de wachtlijst naar ingeschreven: %(title)s", title=row.training_title),
+        "geannuleerd": _("Vorming geannuleerd: %(title)s", title=row.training_title),
     }
     notify(
         user,
@@ -896,6 +961,9 @@ def cancel_training(obj: Training) -> Training:
                 .where(Enrolment.id == seat.enrolment_id)
                 .values(status="geannuleerd", updated_at=utcnow())
             )
+            row = db.session.scalar(select(Enrolment).where(Enrolment.id == seat.enrolment_id))
+            if row is not None:
+                _tell_participant(row, "geannuleerd")
     return obj
 
 
@@ -1070,6 +1138,17 @@ def add_candidate(reserve: Reserve, data: dict[str, Any]) -> ReserveCandidate:
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def set_candidate_status(candidate: ReserveCandidate, status: str) -> ReserveCandidate:
+    """Mark an own laureate as hired or withdrawn (no longer offered), or active again."""
+    if status not in ("actief", "aangeworven", "uitgeschreven"):
+        raise DomainError(_("Onbekende status."), field="status", status_code=422)
+    if candidate.anonymised_at is not None:
+        raise DomainError(_("Deze kandidaat is geanonimiseerd."))
+    candidate.status = status
+    db.session.flush()
+    return candidate
 
 
 def is_valid(reserve: Reserve) -> bool:

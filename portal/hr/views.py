@@ -30,6 +30,7 @@ from portal.hr.models import (
     FunctionGrade,
     JobFunction,
     Reserve,
+    ReserveCandidate,
     ReserveRequest,
     ReserveRequestDecision,
     StaffSharing,
@@ -374,7 +375,30 @@ def my_applications() -> Any:
             .order_by(ApplicationReceipt.created_at.desc())
         )
     )
-    return render_template("hr/my_applications.html", receipts=receipts)
+    interest = ops.interest_of(current_user)
+    return render_template(
+        "hr/my_applications.html", receipts=receipts, keywords=interest.keywords if interest else "", errors={}
+    )
+
+
+@bp.route("/vacaturemeldingen", methods=["POST"])
+@login_required
+def vacancy_alerts() -> Any:
+    """Store the keywords for which the user wants to hear about new vacancies they can see."""
+    keywords = request.form.get("keywords", "")
+    try:
+        ops.set_interest(current_user, keywords)
+    except DomainError as err:
+        db.session.rollback()
+        receipts = list(
+            db.session.scalars(select(ApplicationReceipt).where(ApplicationReceipt.user_id == current_user.id))
+        )
+        return render_template(
+            "hr/my_applications.html", receipts=receipts, keywords=keywords, errors={"keywords": [err.message]}
+        ), 422
+    db.session.commit()
+    flash(_("Je vacaturemeldingen zijn bewaard."), "success")
+    return redirect(url_for("hr.my_applications"))
 
 
 def _receipt(receipt_id: int) -> ApplicationReceipt:
@@ -1064,6 +1088,19 @@ def reserve_candidate(reserve_id: int) -> Any:
             flash(_("De kandidaat staat in de werfreserve."), "success")
             return redirect(url_for("hr.reserve", reserve_id=obj.id))
     return _reserve_page(obj, values=request.form.to_dict(), errors=errors, status=422)
+
+
+@bp.route("/werfreserves/kandidaten/<int:candidate_id>", methods=["POST"])
+@login_required
+def reserve_candidate_status(candidate_id: int) -> Any:
+    """Mark an own laureate as hired or withdrawn (no longer offered to partners), or active again."""
+    row = get_owned_or_404(ReserveCandidate, candidate_id, current_user.tenant_id)
+    if not permissions.is_hr(current_user):
+        abort(404)
+    ops.set_candidate_status(row, request.form.get("status", ""))
+    db.session.commit()
+    flash(_("De status van de kandidaat is gewijzigd."), "success")
+    return redirect(url_for("hr.reserve", reserve_id=row.reserve_id))
 
 
 @bp.route("/werfreserve-aanvragen/nieuw", methods=["POST"])

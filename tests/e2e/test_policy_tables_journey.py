@@ -102,3 +102,31 @@ def test_meeting_agenda_minutes_and_follow_up_of_actions(page):
     log_in(page, account("schepen", "zandhoven"))
     page.goto(f"/zandhoven/beleidstafels/vergaderingen/{second}")
     expect(page.locator("#opvolging + ul")).to_contain_text(action)
+
+
+def test_policy_table_pages_have_no_serious_accessibility_violations(page):
+    from tests.e2e.test_accessibility import _serious
+
+    log_in(page, account("ad", "ranst"))
+    page.goto("/ranst/beleidstafels")
+    page.get_by_role("link", name=TABLE, exact=True).click()
+    table_url = page.url
+    meeting_href = page.locator("#vergaderingen-kop + ul a").first.get_attribute("href")
+    paths = [
+        "/ranst/beleidstafels/",
+        table_url,
+        f"{table_url}/documenten",
+        meeting_href,
+        "/ranst/beleidstafels/kalender",
+        "/ranst/beleidstafels/kalender?weergave=week",
+        "/ranst/beleidstafels/inventaris",
+        "/ranst/beleidstafels/inventaris/nieuw",
+    ]
+    found = {}
+    for path in paths:
+        response = page.goto(path)
+        assert response is not None and response.status == 200, path
+        problems = _serious(page)
+        if problems:
+            found[path] = problems
+    assert found == {}
