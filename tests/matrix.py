@@ -1168,6 +1168,10 @@ EXEMPT.update(
         "/werken-bij/<slug>": "public job page: a municipality's published external vacancies, public by design; "
         "what it lists is tested in tests/test_hr.py",
         "/werken-bij/<slug>/feed.atom": "public Atom feed of the same published external vacancies (tests/test_hr.py)",
+        "/werken-bij/<slug>/feed.json": "public JSON feed of the same published external vacancies (tests/test_hr.py)",
+        "/werken-in-de-regio/<region_slug>": "public regional job page: the members' published external vacancies, "
+        "each read in its member's context; region slugs are public (tests/test_hr.py)",
+        "/werken-in-de-regio/<region_slug>/feed.json": "public JSON feed of the regional job page (tests/test_hr.py)",
     }
 )
 

@@ -432,3 +432,48 @@ def test_demo_fills_the_module(app):
         # The shared post of Zandhoven is visible to its regional partner Ranst.
         assert "Omgevingsambtenaar (gedeeld Zandhoven-Ranst)" in titles
         assert db.session.scalar(select(func.count()).select_from(Application)) >= 1
+
+
+def test_new_vacancy_matching_interest_is_notified_to_those_who_can_see_it(app, world):
+    from portal.core.notifications import Notification
+
+    for tenant in ("partner", "outsider", "owner"):
+        c = app.test_client()
+        login(c, world.user(tenant, "dienst"))
+        assert (
+            c.post(f"/{tenant}/hr/vacaturemeldingen", data={"keywords": " groendienst , preventie"}).status_code == 302
+        )
+    page = c.get("/owner/hr/mijn-sollicitaties")
+    assert 'value="groendienst, preventie"' in page.text
+    make_vacancy(world, "Technisch assistent groendienst", kind="intern", audience="region")
+    make_vacancy(world, "Boekhouder", kind="intern", audience="region")
+    told = {n.user_id: n.title for n in db.session.scalars(select(Notification).where(Notification.category == "hr"))}
+    assert told.get(world.user("partner", "dienst").id) == "Nieuwe vacature: Technisch assistent groendienst"
+    assert world.user("owner", "dienst").id in told
+    # The outsider cannot see the vacancy, so hears nothing; nor does anyone about the non-matching one.
+    assert world.user("outsider", "dienst").id not in told
+    assert not any("Boekhouder" in t for t in told.values())
+    too_long = c.post("/owner/hr/vacaturemeldingen", data={"keywords": "x" * 301})
+    assert too_long.status_code == 422 and "hoogstens 300 tekens" in too_long.text
+    assert c.post("/owner/hr/vacaturemeldingen", data={"keywords": ""}).status_code == 302
+    assert 'value=""' in c.get("/owner/hr/mijn-sollicitaties").text
+
+
+def test_regional_job_page_and_json_feeds_list_only_published_external_vacancies(client, world):
+    make_vacancy(world, "Extern bij Owner")
+    make_vacancy(world, "Extern bij Partner", tenant="partner")
+    make_vacancy(world, "Concept bij Owner", publish=False)
+    make_vacancy(world, "Intern bij Owner", kind="intern", audience="region")
+    make_vacancy(world, "Extern bij Outsider", tenant="outsider")
+    page = client.get("/werken-in-de-regio/regio-a")
+    assert page.status_code == 200
+    assert "Extern bij Owner" in page.text and "Extern bij Partner" in page.text
+    for hidden in ("Concept bij Owner", "Intern bij Owner", "Extern bij Outsider"):
+        assert hidden not in page.text
+    feed = client.get("/werken-in-de-regio/regio-a/feed.json")
+    assert feed.mimetype == "application/feed+json"
+    assert sorted(i["title"] for i in feed.json["items"]) == ["Extern bij Owner", "Extern bij Partner"]
+    own = client.get("/werken-bij/owner/feed.json").json
+    assert [i["title"] for i in own["items"]] == ["Extern bij Owner"]
+    assert own["items"][0]["url"].endswith("/werken-bij/owner/" + own["items"][0]["url"].rsplit("/", 1)[1])
+    assert client.get("/werken-in-de-regio/bestaat-niet").status_code == 404

@@ -271,6 +271,17 @@ def load() -> int:
     count = 0
     tenants = {t.slug: t for t in db.session.scalars(select(Tenant))}
     regions = {r.slug: r.id for r in db.session.scalars(select(Region))}
+    # Keywords first, so publishing the demo vacancies below notifies these staff members.
+    for role, slug, keywords in (
+        ("dienst", "zandhoven", "groendienst, technisch"),
+        ("dienst", "herenthout", "preventie"),
+    ):
+        user = _user(role, slug)
+        if user is not None:
+            with tenant_context(user.tenant_id, user_id=user.id):
+                if ops.interest_of(user) is None:
+                    ops.set_interest(user, keywords)
+                    db.session.commit()
     for spec in VACANCIES:
         tenant = tenants.get(spec["tenant"])
         if tenant is None:

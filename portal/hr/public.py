@@ -1,7 +1,8 @@
-"""Public job pages per municipality: list, Atom feed, vacancy and the application form (no login)."""
+"""Public job pages per municipality and per region: lists, Atom/JSON feeds, vacancy, application form."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,9 +19,11 @@ from portal.hr import operations as ops
 from portal.hr.models import Vacancy
 from portal.hr.schemas import PublicApplicationSchema
 from tenants.context import tenant_context
-from tenants.models import Tenant
+from tenants.models import Region, Tenant
+from tenants.sharing import region_members
 
 public_bp = Blueprint("hr_public", __name__, url_prefix="/werken-bij/<slug>")
+region_bp = Blueprint("hr_region", __name__, url_prefix="/werken-in-de-regio/<region_slug>")
 
 
 @contextmanager
@@ -55,6 +58,69 @@ def feed(slug: str) -> Any:
         vacancies = list(db.session.scalars(ops.public_vacancies(tenant.id)))
         body = render_template("hr/feed.xml", tenant=tenant, vacancies=vacancies)
     return Response(body, mimetype="application/atom+xml")
+
+
+def _json_feed(title: str, home: str, items: list[tuple[Tenant, Vacancy]]) -> Response:
+    """Answer a JSON Feed 1.1 document of published external vacancies."""
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": title,
+        "home_page_url": home,
+        "language": "nl-BE",
+        "items": [
+            {
+                "id": url_for("hr_public.vacancy", slug=t.slug, vacancy_id=v.id, _external=True),
+                "url": url_for("hr_public.vacancy", slug=t.slug, vacancy_id=v.id, _external=True),
+                "title": v.title,
+                "summary": f"{t.name} · {v.grade} · {v.percentage}%",
+                "date_modified": v.updated_at.isoformat(),
+                "authors": [{"name": t.name}],
+                "_vacature": {"bestuur": t.slug, "weddeschaal": v.grade, "uiterste_datum": v.deadline_on.isoformat()},
+            }
+            for t, v in items
+        ],
+    }
+    return Response(json.dumps(feed, ensure_ascii=False), mimetype="application/feed+json")
+
+
+@public_bp.route("/feed.json")
+def json_feed(slug: str) -> Any:
+    """JSON feed of the municipality's published external vacancies."""
+    with public_tenant(slug) as tenant:
+        items = [(tenant, v) for v in db.session.scalars(ops.public_vacancies(tenant.id))]
+        return _json_feed(
+            _("Vacatures van %(name)s", name=tenant.name), url_for("hr_public.index", slug=slug, _external=True), items
+        )
+
+
+def _region_vacancies(region_slug: str) -> tuple[Region, list[tuple[Tenant, Vacancy]]]:
+    """Read every current member's public vacancies, each in that member's own tenant context."""
+    region = db.session.scalar(select(Region).where(Region.slug == region_slug[:60]))
+    if region is None:
+        abort(404)
+    items: list[tuple[Tenant, Vacancy]] = []
+    for member in sorted(region_members(region.id), key=lambda t: t.name):
+        if not member.is_active:
+            continue
+        with tenant_context(member.id, request_id=g.get("request_id"), ip=request.remote_addr):
+            items += [(member, v) for v in db.session.scalars(ops.public_vacancies(member.id))]
+    items.sort(key=lambda item: (item[1].deadline_on, item[0].name))
+    return region, items
+
+
+@region_bp.route("")
+def region_index(region_slug: str) -> Any:
+    """List the published external vacancies of every member of a region (no login)."""
+    region, items = _region_vacancies(region_slug)
+    return render_template("hr/public_region.html", region=region, items=items)
+
+
+@region_bp.route("/feed.json")
+def region_feed(region_slug: str) -> Any:
+    """JSON feed of the region's published external vacancies."""
+    region, items = _region_vacancies(region_slug)
+    home = url_for("hr_region.region_index", region_slug=region.slug, _external=True)
+    return _json_feed(_("Vacatures in %(name)s", name=region.name), home, items)
 
 
 @public_bp.route("/<int:vacancy_id>")

@@ -38,7 +38,7 @@ from portal.hr.models import (
     Training,
     Vacancy,
 )
-from portal.hr.public import public_bp
+from portal.hr.public import public_bp, region_bp
 from portal.hr.schemas import (
     ApplicationStatusSchema,
     CreateCandidateSchema,
@@ -59,6 +59,7 @@ from tenants.sharing import current_regions, object_grantees, partner_tenants
 bp = tenant_blueprint("hr", __name__, "/hr")
 # The public job pages (no login, no tenant prefix) come along with the module's blueprint.
 bp.record_once(lambda state: state.app.register_blueprint(public_bp))
+bp.record_once(lambda state: state.app.register_blueprint(region_bp))
 
 KIND_LABELS = {"extern": _l("Externe werving"), "intern": _l("Interne mobiliteit"), "gedeeld": _l("Gedeelde functie")}
 STATUS_LABELS = {
