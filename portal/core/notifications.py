@@ -21,6 +21,8 @@ CATEGORIES: dict[str, Any] = {
     "sharing": _l("Delen en partners"),
     "general": _l("Algemeen"),
     "aankoop": _l("Gezamenlijke aankoop"),
+    "hr": _l("Gedeelde HR"),
+    "rentals": _l("Materieel en zalen"),
 }
 # Security mails cannot be switched off.
 MANDATORY = {"account"}
