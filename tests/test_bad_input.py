@@ -281,8 +281,7 @@ def test_garbage_tenant_slugs_never_500(world, login_as, app):
     assert failures == []
 
 
-@pytest.mark.parametrize("text", GARBAGE_TEXT, ids=range(len(GARBAGE_TEXT)))
-def test_garbage_form_bodies_never_500(world, login_as, app, text):
+def test_garbage_form_bodies_never_500(world, login_as, app):
     user = world.user("owner", "beheerder")
     client = login_as(user)
     failures = []
@@ -290,16 +289,19 @@ def test_garbage_form_bodies_never_500(world, login_as, app, text):
         methods = [m for m in _methods(rule) if m in STATE_CHANGING]
         if not methods:
             continue
-        path = concrete_path(rule, world)
-        for method in methods:
-            for action in ACTIONS:
-                _ensure_logged_in(client, user)
-                form = dict.fromkeys(FIELD_NAMES, text)
-                form["action"] = action
-                form["roles"] = [text, "beheerder"]
-                response = _send(client, method, path, form, environ_overrides={"REMOTE_ADDR": "10.9.9.9"})
-                if response.status_code >= 500:
-                    failures.append((method, path, action, response.status_code))
+        path = concrete_path(rule, world)  # built once per rule: object builders are the slow part
+        # Only the account and admin forms branch on "action"; elsewhere one value is enough.
+        actions = ACTIONS if rule.endpoint.split(".")[0] in ("account", "admin") else ["bogus"]
+        for text in GARBAGE_TEXT:
+            for method in methods:
+                for action in actions:
+                    _ensure_logged_in(client, user)
+                    form = dict.fromkeys(FIELD_NAMES, text)
+                    form["action"] = action
+                    form["roles"] = [text, "beheerder"]
+                    response = _send(client, method, path, form, environ_overrides={"REMOTE_ADDR": "10.9.9.9"})
+                    if response.status_code >= 500:
+                        failures.append((method, path, action, repr(text)[:20], response.status_code))
     assert failures == []
 
 
