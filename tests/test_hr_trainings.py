@@ -294,3 +294,28 @@ def test_ical_feed_lists_visible_sessions_only(app, world):
     assert "DTSTART:" in feed.text and "Z" in feed.text.split("DTSTART:")[1].split("\n")[0]
     outsider = client_for(app, world, "outsider", "dienst").get("/outsider/hr/vormingen.ics")
     assert "Vorming in de regio" not in outsider.text
+
+
+def test_session_calendar_groups_coming_sessions_per_month_for_visible_trainings_only(app, world):
+    shared = make_training(world, "Vorming kalender gedeeld")
+    own = make_training(world, "Vorming kalender intern", audience="own")
+    cancelled = make_training(world, "Vorming kalender geschrapt")
+    with tenant_context(world.tenants["owner"].id):
+        training = db.session.get(Training, cancelled)
+        assert training is not None
+        training.status = "geannuleerd"
+        db.session.commit()
+    month = f'data-month="{DAY.replace(day=1).isoformat()}"'
+
+    owner_page = client_for(app, world, "owner", "dienst").get("/owner/hr/vormingen").text
+    calendar = owner_page.split('id="sessiekalender"', 1)[1]
+    assert month in calendar
+    assert f"/owner/hr/vormingen/{shared}" in calendar and f"/owner/hr/vormingen/{own}" in calendar
+    assert "Vorming kalender geschrapt" not in calendar
+    assert "09:00" in calendar  # Brussels time, as planned
+
+    partner_calendar = client_for(app, world, "partner", "dienst").get("/partner/hr/vormingen").text
+    partner_calendar = partner_calendar.split('id="sessiekalender"', 1)[1]
+    assert "Vorming kalender gedeeld" in partner_calendar and "Vorming kalender intern" not in partner_calendar
+    outsider = client_for(app, world, "outsider", "dienst").get("/outsider/hr/vormingen").text
+    assert "Vorming kalender" not in outsider and "Er zijn geen komende sessies." in outsider

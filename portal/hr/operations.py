@@ -33,6 +33,7 @@ from portal.hr.models import (
     StaffSharingApproval,
     Training,
     TrainingSeat,
+    TrainingSession,
     Vacancy,
     VacancyInterest,
     VacancyShare,
@@ -717,6 +718,26 @@ def brussels_moment(day: date, clock: time) -> datetime:
 def visible_trainings() -> Select[Any]:
     """Return trainings the acting tenant may read: own ones and those partners share with it."""
     return select(Training).order_by(Training.starts_at.desc(), Training.id.desc())
+
+
+def upcoming_sessions(limit: int = 60) -> list[tuple[date, list[tuple[TrainingSession, Training]]]]:
+    """Return the coming sessions of the visible, planned trainings, grouped per month (Brussels)."""
+    now = utcnow()
+    stmt = (
+        select(Training)
+        .where(Training.status == "gepland", Training.ends_at >= now)
+        .order_by(Training.starts_at, Training.id)
+        .limit(limit)
+    )
+    sessions = sorted(
+        ((s, t) for t in db.session.scalars(stmt) for s in t.sessions if s.ends_at >= now),
+        key=lambda pair: pair[0].starts_at,
+    )[:limit]
+    months: dict[date, list[tuple[TrainingSession, Training]]] = {}
+    for session, training in sessions:
+        local = session.starts_at.astimezone(BRUSSELS)
+        months.setdefault(local.date().replace(day=1), []).append((session, training))
+    return list(months.items())
 
 
 def _set_sessions(obj: Training, sessions: list[dict[str, Any]]) -> None:

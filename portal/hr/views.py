@@ -638,6 +638,7 @@ def trainings() -> Any:
         page=page,
         mine=mine,
         to_decide=to_decide,
+        calendar=ops.upcoming_sessions(),
         can_create=permissions.can_create(current_user),
     )
 
