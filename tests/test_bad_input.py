@@ -367,3 +367,26 @@ def test_hypothesis_requests_never_500(world, login_as, app, data):
     response = client.open(path, method=method, **kwargs)
     response.close()
     assert response.status_code < 500, (method, path, kwargs, response.data[:300])
+
+
+@pytest.mark.parametrize("value", [14_035_622_576, 2**70])
+def test_ids_beyond_the_database_columns_in_a_body_are_not_a_500(world, client, value):
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.procurement.models import Participation
+    from tests.matrix import token_headers
+
+    before = db.session.scalar(select(func.count()).select_from(Participation))
+    response = client.post(
+        "/api/v1/procurement/participations",
+        json={"dossier_id": value},
+        headers=token_headers(world.user("owner", "aankoper")),
+    )
+    # PostgreSQL refuses what its integer column cannot hold (422), SQLite's driver refuses more
+    # than 64 bits (422) and otherwise finds no such dossier (404): never a 500.
+    assert response.status_code in (404, 422), response.get_data()[:300]
+    assert response.mimetype == PROBLEM
+    if response.status_code == 422:
+        assert response.get_json()["detail"] == "Een van de ingevulde waarden is ongeldig of te groot."
+    assert db.session.scalar(select(func.count()).select_from(Participation)) == before

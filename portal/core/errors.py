@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.core.validation import messages_as_text
@@ -123,6 +124,18 @@ def register_error_handlers(app: Flask) -> None:
             return problem(422, errors=messages_as_text(exc.messages))
         return error_page(422)
 
+    def handle_data(exc: DataError | OverflowError) -> Any:
+        from portal.extensions import db
+
+        # The database (DataError) or its driver (OverflowError: SQLite's 64-bit integers) refused
+        # a value no schema bounded, e.g. an id beyond the column: bad input, and nothing is kept.
+        log.warning("request.data_error", error=str(getattr(exc, "orig", exc))[:200])
+        db.session.rollback()
+        detail = _("Een van de ingevulde waarden is ongeldig of te groot.")
+        if is_api_request():
+            return problem(422, detail)
+        return error_page(422, detail)
+
     def handle_unexpected(exc: Exception) -> Any:
         log.exception("request.unhandled")
         if is_api_request():
@@ -133,5 +146,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(DomainError, handle_domain)
     app.register_error_handler(ValidationError, handle_validation)
+    app.register_error_handler(DataError, handle_data)
+    app.register_error_handler(OverflowError, handle_data)
     app.register_error_handler(InternalServerError, handle_unexpected)
     app.register_error_handler(Exception, handle_unexpected)
