@@ -83,7 +83,9 @@ def test_partner_staff_enrol_in_a_training_approved_by_their_own_hr(page):
 
     log_in(page, account("dienst", "zandhoven"))
     page.goto("/zandhoven/hr/vormingen")
-    page.get_by_role("link", name=title).click()
+    # The partner finds it in the list and in the calendar of coming sessions.
+    expect(page.locator("section[aria-labelledby='sessiekalender']")).to_contain_text(title)
+    page.get_by_role("table").get_by_role("link", name=title).click()
     page.get_by_role("button", name="Inschrijven").click()
     expect(page.locator("#status")).to_have_text("Wacht op goedkeuring van je HR-dienst")
     log_out(page)
@@ -98,7 +100,7 @@ def test_partner_staff_enrol_in_a_training_approved_by_their_own_hr(page):
 
     log_in(page, account("hr", "ranst"))
     page.goto("/ranst/hr/vormingen")
-    page.get_by_role("link", name=title).click()
+    page.get_by_role("table").get_by_role("link", name=title).click()
     expect(page.locator("#plaatsen")).to_contain_text("0 van 1 vrij")
     page.get_by_role("link", name="Aanwezigheidslijst").click()
     expect(page.locator("#aanwezigheden")).to_contain_text("Zandhoven")
