@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields
 
 
 class TenantRefSchema(Schema):
@@ -12,3 +15,11 @@ class TenantRefSchema(Schema):
     name = fields.String()
     slug = fields.String()
     nis_code = fields.String(allow_none=True)
+
+
+def check_audience(data: dict[str, Any]) -> None:
+    """Require a region for audience "region" and at least one partner for "partners"."""
+    if data.get("audience") == "region" and not data.get("region_id"):
+        raise ValidationError(str(_l("Kies het samenwerkingsverband.")), "region_id")
+    if data.get("audience") == "partners" and not data.get("partner_ids"):
+        raise ValidationError(str(_l("Kies minstens één partnerbestuur.")), "partner_ids")

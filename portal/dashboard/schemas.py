@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate, validates_schema
 
-from portal.core.schemas import TenantRefSchema
+from portal.core.schemas import TenantRefSchema, check_audience
 
 
 class CreateAnnouncementSchema(Schema):
@@ -30,10 +30,7 @@ class CreateAnnouncementSchema(Schema):
     @validates_schema
     def check_audience(self, data: dict[str, Any], **kwargs: Any) -> None:
         """Require a region for audience 'region' and partners for 'partners'."""
-        if data.get("audience") == "region" and not data.get("region_id"):
-            raise ValidationError(_l("Kies het samenwerkingsverband."), "region_id")
-        if data.get("audience") == "partners" and not data.get("partner_ids"):
-            raise ValidationError(_l("Kies minstens één partnerbestuur."), "partner_ids")
+        check_audience(data)
 
 
 class UpdateAnnouncementSchema(Schema):

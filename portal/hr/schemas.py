@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from portal.core.schemas import TenantRefSchema
+from portal.core.schemas import TenantRefSchema, check_audience
 from portal.hr.models import APPLICATION_STATUSES, EMPLOYMENTS, GRADES, KINDS, LEVELS, VACANCY_STATUSES
 
 
@@ -69,10 +69,7 @@ class CreateVacancySchema(Schema):
         low, high = data.get("salary_min"), data.get("salary_max")
         if low is not None and high is not None and low > high:
             raise ValidationError(str(_l("Het minimumloon mag niet hoger zijn dan het maximum.")), "salary_max")
-        if data.get("audience") == "region" and not data.get("region_id"):
-            raise ValidationError(str(_l("Kies het samenwerkingsverband.")), "region_id")
-        if data.get("audience") == "partners" and not data.get("partner_ids"):
-            raise ValidationError(str(_l("Kies minstens één partnerbestuur.")), "partner_ids")
+        check_audience(data)
         shares = data.get("shares") or []
         if data.get("kind") == "gedeeld" and sum(s["share_percent"] for s in shares) != 100:
             raise ValidationError(str(_l("De tijdsaandelen moeten samen 100% zijn.")), "shares")
@@ -363,10 +360,7 @@ class CreateTrainingSchema(Schema):
     @validates_schema
     def check(self, data: dict[str, Any], **kwargs: Any) -> None:
         """Check the audience."""
-        if data.get("audience") == "region" and not data.get("region_id"):
-            raise ValidationError(str(_l("Kies het samenwerkingsverband.")), "region_id")
-        if data.get("audience") == "partners" and not data.get("partner_ids"):
-            raise ValidationError(str(_l("Kies minstens één partnerbestuur.")), "partner_ids")
+        check_audience(data)
 
 
 class EnrolmentDecisionSchema(Schema):
@@ -457,10 +451,7 @@ class CreateFunctionSchema(Schema):
     @validates_schema
     def check(self, data: dict[str, Any], **kwargs: Any) -> None:
         """Check the audience."""
-        if data.get("audience") == "region" and not data.get("region_id"):
-            raise ValidationError(str(_l("Kies het samenwerkingsverband.")), "region_id")
-        if data.get("audience") == "partners" and not data.get("partner_ids"):
-            raise ValidationError(str(_l("Kies minstens één partnerbestuur.")), "partner_ids")
+        check_audience(data)
 
 
 class SetGradeSchema(Schema):
@@ -555,10 +546,7 @@ class CreateReserveSchema(Schema):
         """Check the period and the audience."""
         if data.get("selected_on") and data.get("valid_until") and data["valid_until"] < data["selected_on"]:
             raise ValidationError(str(_l("De geldigheid eindigt voor de selectiedatum.")), "valid_until")
-        if data.get("audience") == "region" and not data.get("region_id"):
-            raise ValidationError(str(_l("Kies het samenwerkingsverband.")), "region_id")
-        if data.get("audience") == "partners" and not data.get("partner_ids"):
-            raise ValidationError(str(_l("Kies minstens één partnerbestuur.")), "partner_ids")
+        check_audience(data)
 
 
 class CreateCandidateSchema(Schema):
