@@ -185,6 +185,20 @@ def test_cookie_session_also_works_for_api_reads(world, login_as):
     assert response.get_json()["email"] == world.user("owner").email
 
 
+def test_bearer_token_wins_over_a_session_cookie_on_the_api(world, login_as, app):
+    token_user = world.user("owner", "dienst")
+    raw = _create_token(login_as(token_user))
+    browser = login_as(world.user("owner", "beheerder"))
+    both = browser.get("/api/v1/me", headers=_bearer(raw))
+    assert both.status_code == 200 and both.get_json()["email"] == token_user.email
+    # A bad token is refused outright; the cookie does not stand in for it.
+    _is_problem(browser.get("/api/v1/me", headers=_bearer("swp_" + "x" * 43)), 401)
+    _is_problem(browser.get("/api/v1/me", headers={"Authorization": "Basic YWRtaW46YWRtaW4="}), 401)
+    # Pages stay on the cookie's user.
+    assert browser.get("/owner/account/tokens", headers=_bearer(raw)).status_code == 200
+    assert browser.get("/api/v1/me").get_json()["email"] == world.user("owner", "beheerder").email
+
+
 def test_openapi_document(client):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200

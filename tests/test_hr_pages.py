@@ -37,8 +37,8 @@ def test_staff_without_hr_role_reach_trainings_but_not_personnel_files(app, worl
     assert client.get("/owner/hr/vormingen/nieuw").status_code == 403
     for path in ("/owner/hr/terbeschikkingstellingen", "/owner/hr/werfreserves"):
         page = client.get(path)
-        # An explanation instead of the personnel data; writing stays refused.
-        assert page.status_code == 200 and 'id="enkel-hr"' in page.text, path
+        # Refused with a Dutch explanation instead of the personnel data; writing stays refused.
+        assert page.status_code == 403 and 'id="enkel-hr"' in page.text, path
         assert client.post(path + "/nieuw", data={}).status_code == 403, path
     index = client.get("/owner/hr/").text
     assert "Vormingen" in index and "Terbeschikkingstellingen" not in index

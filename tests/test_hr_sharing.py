@@ -161,7 +161,7 @@ def test_fte_overview_counts_approved_active_sharings_on_both_sides(app, world):
     assert "Jan Peeters" not in outsider.text
     # Only HR and the AD see personal staffing data.
     staff = client_for(app, world, "partner", "dienst").get("/partner/hr/terbeschikkingstellingen")
-    assert staff.status_code == 200 and "Jan Peeters" not in staff.text and 'id="enkel-hr"' in staff.text
+    assert staff.status_code == 403 and "Jan Peeters" not in staff.text and 'id="enkel-hr"' in staff.text
 
 
 def test_withdrawal_is_mirrored_to_the_host(app, world):

@@ -32,6 +32,9 @@ def init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(value: str) -> User | None:
+        if request.path.startswith("/api/") and request.headers.get("Authorization"):
+            # An explicit credential decides: a bearer token is never overruled by a browser cookie.
+            return None
         try:
             user_id, epoch = (int(part) for part in value.split(":", 1))
         except ValueError:

@@ -460,8 +460,8 @@ def settings() -> Any:
 
 
 def _hr_only_page(title: str) -> Any:
-    """Explain (rather than refuse) that an overview of personnel data is for HR and the AD only."""
-    return render_template("hr/hr_only.html", title=title)
+    """Refuse with 403, explaining in Dutch that this personnel data is for HR and the AD only."""
+    return render_template("hr/hr_only.html", title=title), 403
 
 
 def _sharing_reader() -> None:
