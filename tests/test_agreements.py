@@ -288,6 +288,29 @@ def test_withdrawal_with_notice_ends_sharing_when_it_takes_effect(world):
     assert _get(agreement_id, world.tenants["owner"]).status == "actief"
 
 
+def test_two_party_agreement_runs_through_the_notice_period_and_ends_when_it_takes_effect(world, mailbox):
+    agreement_id = make_agreement(world, secret("Met z'n tweeën"), status="actief")
+    with tenant_context(world.tenants["partner"].id):
+        party = ops.withdraw(db.session.get(Agreement, agreement_id))
+        db.session.commit()
+        assert party.withdrawal_effective_on == ops.add_months(date.today(), 6)
+    # One party is left, but the notice period runs: the agreement and its sharing go on.
+    assert _get(agreement_id, world.tenants["owner"]).status == "actief"
+    assert daily.apply().get()["ended"] == 0
+    assert _get(agreement_id, world.tenants["owner"]).status == "actief"
+    # Six months later (moved back here), the daily task ends it on the day the withdrawal took effect.
+    effective = date.today() - timedelta(days=2)
+    with tenant_context(world.tenants["partner"].id):
+        row = _get(agreement_id, world.tenants["partner"]).party(world.tenants["partner"].id)
+        row.withdrawn_on = effective - timedelta(days=180)
+        row.withdrawal_effective_on = effective
+        db.session.commit()
+    assert daily.apply().get()["ended"] == 1
+    assert daily.apply().get()["ended"] == 0
+    agreement = _get(agreement_id, world.tenants["owner"])
+    assert (agreement.status, agreement.ended_on) == ("beeindigd", effective)
+
+
 def test_withdrawing_from_a_draft_is_refused(client, world):
     agreement_id = make_agreement(world, "Nog ontwerp")
     login(client, world.user("partner", "ad"))

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, select
 
 from portal.agreements.models import (
     DOMAINS,
@@ -437,11 +437,14 @@ def withdraw(agreement: Agreement) -> AgreementParty:
         agreement,
         key=f"agreement-withdrawal:{agreement.id}:{tenant_id}",
     )
-    if len(remaining) < 2:
+    if len(remaining) < 2 and (agreement.status not in LIVE or party.withdrawal_effective_on <= today()):
+        # Nothing runs yet (or no notice period): with fewer than two parties left it ends now.
         with tenant_context(agreement.tenant_id, user_id=_user_id()):
             agreement.status = "beeindigd"
-            agreement.ended_on = party.withdrawal_effective_on
+            agreement.ended_on = today()
             db.session.flush()
+    elif len(remaining) < 2:
+        pass  # a live agreement keeps running through the notice period; end_expired ends it then
     elif agreement.proposed_version is not None and _all_approved(agreement):
         _activate(agreement)
     return party
@@ -587,6 +590,8 @@ def remind_endings(day: date | None = None, horizon_days: int = 60) -> int:
 def end_expired(day: date | None = None) -> int:
     """End the acting tenant's live agreements whose end date passed and that have no renewal rule.
 
+    Also end a live agreement once withdrawals that took effect leave it fewer than two parties.
+
     An agreement with a renewal rule keeps running: the rule is free text (e.g. tacit renewal
     for three years) that the parties apply themselves; the reminder before the notice deadline
     asks them to decide, and the trekker ends it by hand when they do not renew.
@@ -600,6 +605,20 @@ def end_expired(day: date | None = None) -> int:
             continue
         end_agreement(agreement, ended_on=agreement.end_date)
         ended += 1
+    for agreement in db.session.scalars(
+        select(Agreement)
+        .where(Agreement.status.in_(LIVE), Agreement.tenant_id == current_context().tenant_id)  # type: ignore[union-attr]
+        .where(
+            Agreement.parties.any(
+                and_(AgreementParty.withdrawal_effective_on.is_not(None), AgreementParty.withdrawal_effective_on <= day)
+            )
+        )
+    ):
+        staying = [p for p in agreement.parties if p.withdrawal_effective_on is None or p.withdrawal_effective_on > day]
+        if len(staying) < 2:
+            last = max(p.withdrawal_effective_on for p in agreement.parties if p.withdrawal_effective_on)
+            end_agreement(agreement, ended_on=last)
+            ended += 1
     return ended
 
 
