@@ -9,8 +9,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from portal.core.schemas import TenantRefSchema
-from portal.rentals.models import CATEGORIES, INSURERS, UNITS
+from portal.core.schemas import TenantRefSchema, check_audience
+from portal.rentals.models import CATEGORIES, HANDOVER_MODES, INSURERS, UNITS
 from tenants.context import BRUSSELS
 
 
@@ -72,10 +72,7 @@ class CreateResourceSchema(Schema):
     @validates_schema
     def check(self, data: dict[str, Any], **kwargs: Any) -> None:
         """Require a region or partners for those audiences; halls are single units."""
-        if data.get("audience") == "region" and not data.get("region_id"):
-            raise ValidationError(_msg(_l("Kies het samenwerkingsverband.")), "region_id")
-        if data.get("audience") == "partners" and not data.get("partner_ids"):
-            raise ValidationError(_msg(_l("Kies minstens één partnerbestuur.")), "partner_ids")
+        check_audience(data)
         if data.get("kind") == "zaal" and (data.get("quantity") or 1) != 1:
             raise ValidationError(_msg(_l("Een zaal is één eenheid.")), "quantity")
         for item in data.get("blackouts") or []:
@@ -231,6 +228,26 @@ class ResourceSchema(Schema):
     required_certificate = fields.String()
     audience = fields.String()
     owner = fields.Nested(TenantRefSchema, attribute="tenant")
+    photos = fields.Method("dump_photos", metadata={"description": "Photos in order; the first is the main photo."})
+
+    def dump_photos(self, obj: Any) -> list[dict[str, Any]]:
+        """Return the addresses of the resource's photos (large and thumbnail), main photo first."""
+        from flask import url_for
+
+        from portal.rentals.operations import resource_photos
+
+        return [
+            {
+                "id": p.id,
+                "is_main": index == 0,
+                "url": url_for("rentals.resource_photo", resource_id=obj.id, photo_id=p.id),
+                "thumbnail_url": url_for("rentals.resource_thumbnail", resource_id=obj.id, photo_id=p.id),
+                "width": p.width,
+                "height": p.height,
+                "alt": obj.name,
+            }
+            for index, p in enumerate(resource_photos(obj))
+        ]
 
 
 class AvailableSchema(Schema):
@@ -264,6 +281,10 @@ class ReservationSchema(Schema):
     return_report = fields.String()
     has_damage = fields.Boolean()
     damage_report = fields.String()
+    group_key = fields.String(allow_none=True)
+    group_kind = fields.String(allow_none=True)
+    handover_mode = fields.String()
+    offer_expires_at = fields.DateTime(allow_none=True)
 
 
 class BookingSchema(Schema):
@@ -290,3 +311,125 @@ class BookingSchema(Schema):
     return_report = fields.String()
     has_damage = fields.Boolean()
     damage_report = fields.String()
+    group_key = fields.String(allow_none=True)
+    group_kind = fields.String(allow_none=True)
+    handover_mode = fields.String()
+    offer_expires_at = fields.DateTime(allow_none=True)
+
+
+# -- basket, weekly series, request groups, waitlist offers ---------------------------------
+
+
+class CreateBasketItemSchema(CreateReservationSchema):
+    """Load a line for the basket: a reservation request plus pick-up or delivery."""
+
+    handover_mode = fields.String(
+        load_default="afhalen",
+        validate=validate.OneOf(HANDOVER_MODES, error=_msg(_l("Kies afhalen of levering."))),
+    )
+
+
+class BasketLineSchema(Schema):
+    """Dump one basket line with its computed (not yet frozen) price."""
+
+    id = fields.Integer(attribute="item.id")
+    number = fields.Integer()
+    resource_id = fields.Integer(attribute="item.resource_id")
+    resource_name = fields.String(attribute="item.resource_name")
+    owner = fields.Nested(TenantRefSchema)
+    starts_at = fields.DateTime(attribute="item.starts_at")
+    ends_at = fields.DateTime(attribute="item.ends_at")
+    quantity = fields.Integer(attribute="item.quantity")
+    purpose = fields.String(attribute="item.purpose")
+    handover_mode = fields.String(attribute="item.handover_mode")
+    tariff_class = fields.String()
+    price = fields.Decimal(as_string=True)
+    deposit = fields.Decimal(as_string=True)
+    free = fields.Integer()
+    problem = fields.String(allow_none=True)
+
+
+class BasketSchema(Schema):
+    """Dump the caller's basket: its lines per owner and the lines that dropped out."""
+
+    lines = fields.List(fields.Nested(BasketLineSchema))
+    dropped = fields.List(fields.String())
+    total_price = fields.Decimal(as_string=True)
+    total_deposit = fields.Decimal(as_string=True)
+
+
+class RequestGroupSchema(Schema):
+    """Dump one request group (the basket's lines for one owner, or a weekly series) of the caller."""
+
+    group_key = fields.String()
+    group_kind = fields.String()
+    owner = fields.Nested(TenantRefSchema)
+    reservations = fields.List(fields.Nested(lambda: ReservationSchema()))
+
+
+class SubmittedBasketSchema(Schema):
+    """Dump the request groups a basket became: one per owner."""
+
+    groups = fields.List(fields.Nested(RequestGroupSchema))
+
+
+class CreateSeriesSchema(Schema):
+    """Load a weekly series of a hall: the first and last date and the wall-clock hours in Brussels."""
+
+    resource_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    first_on = fields.Date(required=True, error_messages={"invalid": _msg(_l("Geef een geldige eerste datum."))})
+    last_on = fields.Date(required=True, error_messages={"invalid": _msg(_l("Geef een geldige laatste datum."))})
+    starts_time = fields.Time(required=True, error_messages={"invalid": _msg(_l("Geef een geldig beginuur."))})
+    ends_time = fields.Time(required=True, error_messages={"invalid": _msg(_l("Geef een geldig einduur."))})
+    purpose = fields.String(load_default="", validate=validate.Length(max=500))
+    #: "alles": all or nothing; "vrije": reserve the free occurrences and report the taken ones.
+    mode = fields.String(
+        load_default="alles",
+        validate=validate.OneOf(["alles", "vrije"], error=_msg(_l("Kies alles of niets, of enkel de vrije data."))),
+    )
+
+    @validates_schema
+    def check_period(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Refuse a last date before the first, an end hour before the start and more than 52 weeks."""
+        first, last = data.get("first_on"), data.get("last_on")
+        if first and last and last < first:
+            raise ValidationError(_msg(_l("De laatste datum moet na de eerste liggen.")), "last_on")
+        if first and last and (last - first).days // 7 + 1 > 52:
+            raise ValidationError(_msg(_l("Een reeks telt hoogstens 52 keer; kies een kortere periode.")), "last_on")
+        start, end = data.get("starts_time"), data.get("ends_time")
+        if start and end and end <= start:
+            raise ValidationError(_msg(_l("Het einduur moet na het beginuur liggen.")), "ends_time")
+
+
+class OccurrenceSchema(Schema):
+    """Dump one skipped or taken occurrence of a series."""
+
+    on = fields.Date()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    reason = fields.String(load_default="")
+
+
+class SeriesResultSchema(Schema):
+    """Dump what a series request reserved, skipped (closed days, blackouts) and found taken."""
+
+    group_key = fields.String()
+    reservations = fields.List(fields.Nested(lambda: ReservationSchema()))
+    skipped = fields.List(fields.Nested(OccurrenceSchema))
+    conflicts = fields.List(fields.Nested(OccurrenceSchema))
+
+
+class GroupDecisionSchema(Schema):
+    """Load the owner's decision on a whole request group."""
+
+    action = fields.String(required=True, validate=validate.OneOf(["goedkeuren", "weigeren"]))
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class OfferResponseSchema(Schema):
+    """Load the requester's answer to a waitlist offer."""
+
+    action = fields.String(
+        required=True,
+        validate=validate.OneOf(["aanvaarden", "weigeren"], error=_msg(_l("Kies aanvaarden of weigeren."))),
+    )
