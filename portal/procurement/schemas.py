@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from portal.core.schemas import TenantRefSchema
@@ -31,15 +32,17 @@ def _amount(required: bool = True, **kw: Any) -> fields.Decimal:
     return fields.Decimal(
         required=required,
         places=2,
-        validate=validate.Range(min=0, max=10**11, error="Het bedrag moet 0 of meer zijn."),
-        error_messages={"required": "Vul een bedrag in.", "invalid": "Geef een geldig bedrag."},
+        validate=validate.Range(min=0, max=10**11, error=_l("Het bedrag moet 0 of meer zijn.")),
+        error_messages={"required": str(_l("Vul een bedrag in.")), "invalid": str(_l("Geef een geldig bedrag."))},
         **kw,
     )
 
 
 def _date(required: bool = True, **kw: Any) -> fields.Date:
     return fields.Date(
-        required=required, error_messages={"required": "Vul een datum in.", "invalid": "Geef een geldige datum."}, **kw
+        required=required,
+        error_messages={"required": str(_l("Vul een datum in.")), "invalid": str(_l("Geef een geldige datum."))},
+        **kw,
     )
 
 
@@ -48,10 +51,10 @@ class CreatePlanSchema(Schema):
 
     subject = fields.String(
         required=True,
-        validate=validate.Length(min=3, max=200, error="Het onderwerp moet tussen 3 en 200 tekens lang zijn."),
-        error_messages={"required": "Vul een onderwerp in."},
+        validate=validate.Length(min=3, max=200, error=_l("Het onderwerp moet tussen 3 en 200 tekens lang zijn.")),
+        error_messages={"required": str(_l("Vul een onderwerp in."))},
     )
-    cpv_code = fields.String(required=True, validate=_cpv, error_messages={"required": "Vul een CPV-code in."})
+    cpv_code = fields.String(required=True, validate=_cpv, error_messages={"required": str(_l("Vul een CPV-code in."))})
     estimated_value = _amount()
     expected_from_on = _date()
     expected_until_on = _date()
@@ -63,7 +66,7 @@ class CreatePlanSchema(Schema):
         """The end of the expected period cannot precede its start."""
         start, end = data.get("expected_from_on"), data.get("expected_until_on")
         if start and end and end < start:
-            raise ValidationError("Het einde van de periode ligt vóór het begin.", "expected_until_on")
+            raise ValidationError(str(_l("Het einde van de periode ligt vóór het begin.")), "expected_until_on")
 
 
 class UpdatePlanSchema(CreatePlanSchema):
@@ -100,9 +103,9 @@ class LotInputSchema(Schema):
     title = fields.String(
         required=True,
         validate=validate.Length(
-            min=2, max=200, error="De naam van het perceel moet tussen 2 en 200 tekens lang zijn."
+            min=2, max=200, error=_l("De naam van het perceel moet tussen 2 en 200 tekens lang zijn.")
         ),
-        error_messages={"required": "Geef het perceel een naam."},
+        error_messages={"required": str(_l("Geef het perceel een naam."))},
     )
     unit = fields.String(load_default="stuk", validate=validate.Length(min=1, max=40))
     estimated_value = _amount(required=False, load_default=0)
@@ -113,20 +116,20 @@ class CreateDossierSchema(Schema):
 
     title = fields.String(
         required=True,
-        validate=validate.Length(min=3, max=200, error="De titel moet tussen 3 en 200 tekens lang zijn."),
-        error_messages={"required": "Vul een titel in."},
+        validate=validate.Length(min=3, max=200, error=_l("De titel moet tussen 3 en 200 tekens lang zijn.")),
+        error_messages={"required": str(_l("Vul een titel in."))},
     )
     description = fields.String(load_default="", validate=validate.Length(max=20000))
-    cpv_code = fields.String(required=True, validate=_cpv, error_messages={"required": "Vul een CPV-code in."})
+    cpv_code = fields.String(required=True, validate=_cpv, error_messages={"required": str(_l("Vul een CPV-code in."))})
     legal_form = fields.String(
         required=True,
-        validate=validate.OneOf(LEGAL_FORMS, error="Kies de juridische vorm."),
-        error_messages={"required": "Kies de juridische vorm."},
+        validate=validate.OneOf(LEGAL_FORMS, error=_l("Kies de juridische vorm.")),
+        error_messages={"required": str(_l("Kies de juridische vorm."))},
     )
     procedure = fields.String(
         required=True,
-        validate=validate.OneOf(PROCEDURES, error="Kies de procedure."),
-        error_messages={"required": "Kies de procedure."},
+        validate=validate.OneOf(PROCEDURES, error=_l("Kies de procedure.")),
+        error_messages={"required": str(_l("Kies de procedure."))},
     )
     estimated_value = _amount()
     joining_deadline_on = _date(required=False, load_default=None, allow_none=True)
@@ -150,7 +153,7 @@ class UpdateDossierSchema(Schema):
 class StageInputSchema(Schema):
     """Load the dates of one stage."""
 
-    stage = fields.String(required=True, validate=validate.OneOf(STAGES, error="Kies een fase."))
+    stage = fields.String(required=True, validate=validate.OneOf(STAGES, error=_l("Kies een fase.")))
     planned_on = _date(required=False, load_default=None, allow_none=True)
     actual_on = _date(required=False, load_default=None, allow_none=True)
 
@@ -216,7 +219,7 @@ class LineInputSchema(Schema):
     quantity = fields.Decimal(
         required=True,
         places=3,
-        validate=validate.Range(min=0, max=10**9, error="Hoeveelheden kunnen niet negatief zijn."),
+        validate=validate.Range(min=0, max=10**9, error=_l("Hoeveelheden kunnen niet negatief zijn.")),
     )
     amount = _amount(required=False, load_default=0)
 
@@ -224,7 +227,7 @@ class LineInputSchema(Schema):
 class ParticipationInputSchema(Schema):
     """Load a participation: needs per lot and the mandate decision."""
 
-    dossier_id = fields.Integer(required=True, error_messages={"required": "Kies een dossier."})
+    dossier_id = fields.Integer(required=True, error_messages={"required": str(_l("Kies een dossier."))})
     contact_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=160))
     lines = fields.List(fields.Nested(LineInputSchema), load_default=list)
     mandate_body = fields.String(
@@ -232,7 +235,7 @@ class ParticipationInputSchema(Schema):
         allow_none=True,
         validate=validate.OneOf(
             ["gemeenteraad", "college", "algemeen_directeur", "raad_voor_maatschappelijk_welzijn", "vast_bureau"],
-            error="Kies het orgaan dat de beslissing nam.",
+            error=_l("Kies het orgaan dat de beslissing nam."),
         ),
     )
     mandate_on = _date(required=False, load_default=None, allow_none=True)
@@ -273,11 +276,11 @@ class AwardSchema(Schema):
 
     supplier_name = fields.String(
         required=True,
-        validate=validate.Length(min=2, max=200, error="Vul de naam van de leverancier in."),
-        error_messages={"required": "Vul de naam van de leverancier in."},
+        validate=validate.Length(min=2, max=200, error=_l("Vul de naam van de leverancier in.")),
+        error_messages={"required": str(_l("Vul de naam van de leverancier in."))},
     )
     supplier_kbo = fields.String(
-        required=True, validate=_kbo, error_messages={"required": "Vul het ondernemingsnummer in."}
+        required=True, validate=_kbo, error_messages={"required": str(_l("Vul het ondernemingsnummer in."))}
     )
     awarded_value = _amount()
     contract_start_on = _date(required=False, load_default=None, allow_none=True)
@@ -289,7 +292,7 @@ class AwardSchema(Schema):
         """The contract cannot end before it starts."""
         start, end = data.get("contract_start_on"), data.get("contract_end_on")
         if start and end and end < start:
-            raise ValidationError("Het einde van het contract ligt vóór het begin.", "contract_end_on")
+            raise ValidationError(str(_l("Het einde van het contract ligt vóór het begin.")), "contract_end_on")
 
 
 class NeedsLotSchema(Schema):
