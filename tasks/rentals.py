@@ -1,4 +1,4 @@
-"""Scheduled rental work: pick-up reminders and overdue returns (idempotent)."""
+"""Scheduled rental work: pick-up reminders, overdue returns and expired waitlist offers (idempotent)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from tenants.models import Tenant
 
 SCHEDULE: dict[str, Any] = {
     "rentals-daily": {"task": "portal.rentals.daily", "schedule": crontab(hour=7, minute=0)},
+    # Offers expire at any hour: check every quarter, so the next in line waits at most 15 minutes more.
+    "rentals-offers": {"task": "portal.rentals.offers", "schedule": crontab(minute="*/15")},
 }
 
 
@@ -29,3 +31,15 @@ def daily() -> dict[str, int]:
                 totals[key] += count
             db.session.commit()
     return totals
+
+
+@shared_task(name="portal.rentals.offers")
+def offers() -> int:
+    """For every owner municipality in turn: end expired waitlist offers and offer the slot to the next in line."""
+    ended = 0
+    tenant_ids = list(db.session.scalars(select(Tenant.id).where(Tenant.is_active.is_(True)).order_by(Tenant.id)))
+    for tenant_id in tenant_ids:
+        with tenant_context(tenant_id):
+            ended += ops.expire_offers()
+            db.session.commit()
+    return ended

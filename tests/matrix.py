@@ -115,6 +115,7 @@ class Target:
     path: str  # with the literal "<tenant>" segment where the slug goes
     secret: str  # shown on the object's pages; never in a 404
     state: Callable[[], Any]  # snapshot as the owner sees it
+    body: bytes | None = None  # a served file that cannot carry the secret (a re-encoded image): its exact bytes
 
 
 @dataclass(frozen=True)
@@ -2484,6 +2485,273 @@ EXEMPT.update(
         "the viewer's own rows (tests/test_rentals_agreement.py)",
         "/<tenant>/verhuur/afrekening.xlsx": "the format is a route default, no object: the settlement reads only "
         "the viewer's own rows (tests/test_rentals_agreement.py)",
+    }
+)
+
+
+def _png(colour: str = "red") -> bytes:
+    from PIL import Image
+
+    data = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(data, format="PNG")
+    return data.getvalue()
+
+
+class _RewindingUpload(io.BytesIO):
+    """An upload body that the test client may read and close again and again (one Entry serves many cases)."""
+
+    def close(self) -> None:
+        self.seek(0)
+
+
+def _rental_catalogue_photo(world: Any, shared: bool, route: str) -> Target:
+    """A catalogue photo of the owner's resource: whoever sees the resource sees it; only the owner changes it."""
+    from werkzeug.datastructures import FileStorage
+
+    from portal.core.files import path_of
+    from portal.rentals import operations as ops
+    from portal.rentals.models import Resource, ResourcePhoto
+    from tests.rentals_helpers import make_resource
+
+    name = secret("Matrixfotopodium")
+    rid = make_resource(world, name, shared=shared)
+    user = world.user("owner", "dienst")
+    with tenant_context(user.tenant_id, user_id=user.id):
+        resource = db.session.get(Resource, rid)
+        uploads = [FileStorage(io.BytesIO(_png(colour)), filename=f"{colour}.png") for colour in ("red", "blue")]
+        photos = ops.add_resource_photos(resource, uploads, author_id=user.id)
+        db.session.commit()
+        photo_id, photo_count = photos[-1].id, len(photos)
+        # The served image is re-encoded without metadata: it cannot carry the secret, so compare its bytes.
+        body = path_of(photos[-1].thumbnail_key if route.endswith("/klein") else photos[-1].storage_key).read_bytes()
+
+    def read() -> Any:
+        row = db.session.execute(
+            select(ResourcePhoto.position, ResourcePhoto.storage_key).where(ResourcePhoto.id == photo_id)
+        ).one_or_none()
+        count = len(db.session.scalars(select(ResourcePhoto.id).where(ResourcePhoto.resource_id == rid)).all())
+        return (None if row is None else tuple(row)), count == photo_count
+
+    return Target(path=route.format(id=rid, photo=photo_id), secret=name, state=owner_snapshot(world, read), body=body)
+
+
+REGISTRY.update(
+    {
+        "/<tenant>/verhuur/materieel/<int:resource_id>/fotos": Entry(
+            build=lambda w, s: _rental_catalogue_photo(w, s, "/<tenant>/verhuur/materieel/{id}/fotos"),
+            methods=("GET", "POST"),
+            role="dienst",
+            shareable=True,
+            data={"POST": {"photos": (_RewindingUpload(_png("green")), "matrix.png")}},
+        ),
+        "/<tenant>/verhuur/materieel/<int:resource_id>/fotos/<int:photo_id>": Entry(
+            build=lambda w, s: _rental_catalogue_photo(w, s, "/<tenant>/verhuur/materieel/{id}/fotos/{photo}"),
+            methods=("GET",),
+            role="dienst",
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/<tenant>/verhuur/materieel/<int:resource_id>/fotos/<int:photo_id>/klein": Entry(
+            build=lambda w, s: _rental_catalogue_photo(w, s, "/<tenant>/verhuur/materieel/{id}/fotos/{photo}/klein"),
+            methods=("GET",),
+            role="dienst",
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/<tenant>/verhuur/materieel/<int:resource_id>/fotos/<int:photo_id>/hoofdfoto": Entry(
+            build=lambda w, s: _rental_catalogue_photo(
+                w, s, "/<tenant>/verhuur/materieel/{id}/fotos/{photo}/hoofdfoto"
+            ),
+            methods=("POST",),
+            role="dienst",
+            shareable=True,
+        ),
+        "/<tenant>/verhuur/materieel/<int:resource_id>/fotos/<int:photo_id>/verplaatsen": Entry(
+            build=lambda w, s: _rental_catalogue_photo(
+                w, s, "/<tenant>/verhuur/materieel/{id}/fotos/{photo}/verplaatsen"
+            ),
+            methods=("POST",),
+            role="dienst",
+            shareable=True,
+            data={"POST": {"richting": "omhoog"}},
+        ),
+        "/<tenant>/verhuur/materieel/<int:resource_id>/fotos/<int:photo_id>/verwijderen": Entry(
+            build=lambda w, s: _rental_catalogue_photo(
+                w, s, "/<tenant>/verhuur/materieel/{id}/fotos/{photo}/verwijderen"
+            ),
+            methods=("POST",),
+            role="dienst",
+            shareable=True,
+        ),
+        "/<tenant>/verhuur/materieel/<int:resource_id>/kalender": Entry(
+            build=lambda w, s: _rental_resource(w, s, "/<tenant>/verhuur/materieel/{id}/kalender"),
+            methods=("GET",),
+            role="dienst",
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+        "/<tenant>/verhuur/materieel/<int:resource_id>/kalender.json": Entry(
+            build=lambda w, s: _rental_resource(w, s, "/<tenant>/verhuur/materieel/{id}/kalender.json"),
+            methods=("GET",),
+            role="dienst",
+            shareable=True,
+            shared_reads=("GET",),
+        ),
+    }
+)
+
+
+def _rental_basket_item(world: Any, shared: bool, route: str) -> Target:
+    """A line in the basket of the owner's dienst user (of one user: a colleague gets 404 too)."""
+    from portal.rentals import operations as ops
+    from portal.rentals.models import BasketItem, Resource
+    from tests.rentals_helpers import make_resource, next_weekday
+
+    name = secret("Matrixmandje")
+    rid = make_resource(world, name, shared=shared)
+    user = world.user("owner", "dienst")
+    start = next_weekday()
+    with tenant_context(user.tenant_id, user_id=user.id):
+        item = ops.add_to_basket(
+            db.session.get(Resource, rid), {"starts_at": start, "ends_at": start + timedelta(hours=4)}, user=user
+        )
+        db.session.commit()
+        item_id = item.id
+
+    def read() -> Any:
+        return db.session.scalar(select(BasketItem.resource_name).where(BasketItem.id == item_id))
+
+    return Target(path=route.format(id=item_id), secret=name, state=owner_snapshot(world, read))
+
+
+def _rental_group(world: Any, shared: bool, route: str, side: str) -> Target:
+    """A request group: the owner's own series of its hall ("reservation"), or a partner's basket ("booking")."""
+    from portal.rentals import operations as ops
+    from portal.rentals.models import Booking, Reservation, Resource
+    from tests.rentals_helpers import make_resource, next_weekday
+
+    name = secret("Matrixgroep")
+    requester = "owner" if side == "reservation" else "partner"
+    rid = make_resource(world, name, shared=shared or side == "booking", kind="zaal", category="zaal")
+    user = world.user(requester, "dienst")
+    start = next_weekday()
+    with tenant_context(user.tenant_id, user_id=user.id):
+        resource = db.session.get(Resource, rid)
+        ops.add_to_basket(resource, {"starts_at": start, "ends_at": start + timedelta(hours=3)}, user=user)
+        ops.add_to_basket(
+            resource, {"starts_at": start + timedelta(hours=4), "ends_at": start + timedelta(hours=6)}, user=user
+        )
+        ((_owner, key, _rows),) = ops.submit_basket(user)
+        db.session.commit()
+    model: Any = Reservation if side == "reservation" else Booking
+
+    def read() -> Any:
+        return sorted(db.session.scalars(select(model.status).where(model.group_key == key)))
+
+    return Target(path=route.format(key=key), secret=name, state=owner_snapshot(world, read))
+
+
+def _rental_offer(world: Any, shared: bool, route: str) -> Target:
+    """An own reservation of "owner" holding a waitlist offer (the slot a partner's cancellation freed)."""
+    from portal.rentals import operations as ops
+    from portal.rentals.models import Reservation, Resource
+    from tests.rentals_helpers import make_reservation, make_resource, next_weekday
+
+    name = secret("Matrixaanbod")
+    rid = make_resource(world, name, shared=True)
+    start = next_weekday()
+    blocking, _booking = make_reservation(world, rid, tenant="partner", start=start, hours=8)
+    user = world.user("owner", "dienst")
+    with tenant_context(user.tenant_id, user_id=user.id):
+        data = {"starts_at": start, "ends_at": start + timedelta(hours=4), "waitlist": True}
+        res_id = ops.request_reservation(db.session.get(Resource, rid), data, user=user).id
+        db.session.commit()
+    partner = world.user("partner", "dienst")
+    with tenant_context(partner.tenant_id, user_id=partner.id):
+        ops.cancel_reservation(db.session.get(Reservation, blocking))
+        db.session.commit()
+
+    def read() -> Any:
+        return db.session.scalar(select(Reservation.status).where(Reservation.id == res_id))
+
+    return Target(path=route.format(id=res_id), secret=name, state=owner_snapshot(world, read))
+
+
+REGISTRY.update(
+    {
+        "/<tenant>/verhuur/mandje/<int:item_id>/verwijderen": Entry(
+            build=lambda w, s: _rental_basket_item(w, s, "/<tenant>/verhuur/mandje/{id}/verwijderen"),
+            methods=("POST",),
+            role="dienst",
+            per_user=True,
+            colleague_role="ad",
+        ),
+        "/api/v1/rentals/basket/items/<int:item_id>": Entry(
+            build=lambda w, s: _rental_basket_item(w, s, "/api/v1/rentals/basket/items/{id}"),
+            methods=("DELETE",),
+            role="dienst",
+            per_user=True,
+            colleague_role="ad",
+        ),
+        "/<tenant>/verhuur/reservaties/groep/<group_key>": Entry(
+            build=lambda w, s: _rental_group(w, s, "/<tenant>/verhuur/reservaties/groep/{key}", "reservation"),
+            methods=("GET",),
+            role="dienst",
+        ),
+        "/<tenant>/verhuur/reservaties/groep/<group_key>/annuleren": Entry(
+            build=lambda w, s: _rental_group(
+                w, s, "/<tenant>/verhuur/reservaties/groep/{key}/annuleren", "reservation"
+            ),
+            methods=("POST",),
+            role="dienst",
+        ),
+        "/api/v1/rentals/reservation-groups/<group_key>": Entry(
+            build=lambda w, s: _rental_group(w, s, "/api/v1/rentals/reservation-groups/{key}", "reservation"),
+            methods=("GET",),
+            role="dienst",
+        ),
+        "/api/v1/rentals/reservation-groups/<group_key>/cancel": Entry(
+            build=lambda w, s: _rental_group(w, s, "/api/v1/rentals/reservation-groups/{key}/cancel", "reservation"),
+            methods=("POST",),
+            role="dienst",
+            owner_status={"POST": 200},
+        ),
+        "/<tenant>/verhuur/aanvragen/groep/<group_key>": Entry(
+            build=lambda w, s: _rental_group(w, s, "/<tenant>/verhuur/aanvragen/groep/{key}", "booking"),
+            methods=("GET",),
+            role="dienst",
+        ),
+        "/<tenant>/verhuur/aanvragen/groep/<group_key>/beslissen": Entry(
+            build=lambda w, s: _rental_group(w, s, "/<tenant>/verhuur/aanvragen/groep/{key}/beslissen", "booking"),
+            methods=("POST",),
+            role="dienst",
+            data={"POST": {"action": "goedkeuren"}},
+        ),
+        "/api/v1/rentals/booking-groups/<group_key>": Entry(
+            build=lambda w, s: _rental_group(w, s, "/api/v1/rentals/booking-groups/{key}", "booking"),
+            methods=("GET",),
+            role="dienst",
+        ),
+        "/api/v1/rentals/booking-groups/<group_key>/decision": Entry(
+            build=lambda w, s: _rental_group(w, s, "/api/v1/rentals/booking-groups/{key}/decision", "booking"),
+            methods=("POST",),
+            role="dienst",
+            data={"POST": {"action": "goedkeuren"}},
+            owner_status={"POST": 200},
+        ),
+        "/<tenant>/verhuur/reservaties/<int:reservation_id>/aanbod": Entry(
+            build=lambda w, s: _rental_offer(w, s, "/<tenant>/verhuur/reservaties/{id}/aanbod"),
+            methods=("POST",),
+            role="dienst",
+            data={"POST": {"action": "aanvaarden"}},
+        ),
+        "/api/v1/rentals/reservations/<int:reservation_id>/offer": Entry(
+            build=lambda w, s: _rental_offer(w, s, "/api/v1/rentals/reservations/{id}/offer"),
+            methods=("POST",),
+            role="dienst",
+            data={"POST": {"action": "aanvaarden"}},
+            owner_status={"POST": 200},
+        ),
     }
 )
 # -- end rentals --

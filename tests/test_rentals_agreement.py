@@ -558,16 +558,27 @@ def test_full_period_offers_the_waitlist_and_a_freed_slot_moves_it_on(world, log
     assert not db.session.scalars(
         select(Notification).where(Notification.dedupe_key == f"rentals:request:{waiting_booking}:{owner_staff.id}")
     ).all()
-    # The owner cancels its own use: the waiting request becomes a real request for the owner.
+    # The owner cancels its own use: the freed slot is offered to (and held for) the first in line.
     with _as(world, "owner"):
         ops.cancel_reservation(db.session.get(Reservation, own_res))
         db.session.commit()
     assert _booking(world, own_booking).status == "geannuleerd"
-    assert _booking(world, waiting_booking).status == "aangevraagd"
-    assert _reservation(world, waiting_id).status == "aangevraagd"
+    assert _booking(world, waiting_booking).status == "aangeboden"
+    assert _reservation(world, waiting_id).status == "aangeboden"
+    assert _reservation(world, waiting_id).offer_expires_at is not None
     requester = world.user("partner", "dienst")
     titles = db.session.scalars(select(Notification.title).where(Notification.user_id == requester.id)).all()
-    assert "Er kwam een plaats vrij: Podium wachtlijst" in titles
+    assert "Plaats vrijgekomen: Podium wachtlijst" in titles
+    page = partner.get(f"/partner/verhuur/reservaties/{waiting_id}").get_data(as_text=True)
+    assert "Aanbod aanvaarden" in page
+    # Accepting turns the held slot into a normal request for the owner, who hears of it now.
+    accepted = partner.post(f"/partner/verhuur/reservaties/{waiting_id}/aanbod", data={"action": "aanvaarden"})
+    assert accepted.status_code == 302
+    assert _booking(world, waiting_booking).status == "aangevraagd"
+    assert _reservation(world, waiting_id).status == "aangevraagd"
+    assert db.session.scalars(
+        select(Notification).where(Notification.dedupe_key == f"rentals:request:{waiting_booking}:{owner_staff.id}")
+    ).all()
 
 
 def test_waitlist_waits_while_still_full_and_can_be_cancelled(world):

@@ -9,7 +9,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
@@ -123,6 +123,112 @@ def test_exclusion_constraint_refuses_overlap_even_without_the_lock(app, committ
                     starts_at=start + timedelta(hours=offset),
                     ends_at=start + timedelta(hours=offset + 2),
                     blocked_until=start + timedelta(hours=offset + 2),
+                    tariff_class="eigen",
+                    price=Decimal("0"),
+                    deposit=Decimal("0"),
+                )
+            )
+        with pytest.raises(IntegrityError, match="ex_rental_bookings_no_overlap"):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_basket_submission_and_a_competing_reservation_never_both_win(app, committed):
+    """A basket line and a single reservation race for the same single-unit slot: exactly one succeeds."""
+    from portal.auth.operations import create_user
+    from portal.rentals.models import BasketItem
+
+    with tenant_context(committed.tenant_id):
+        tenant = db.session.get(Tenant, committed.tenant_id)
+        # A beheerder reserves but is not owner staff: no notifications to clean up.
+        user = create_user(
+            tenant, email=f"mandje-{uuid.uuid4().hex[:8]}@race.test", full_name="Mand", roles=["beheerder"]
+        )
+        db.session.commit()
+        user_id = user.id
+    db.session.remove()
+    outcomes = []
+    base = next_weekday(30)
+    for round_no in range(6):
+        start = base + timedelta(hours=6 * round_no)
+        with tenant_context(committed.tenant_id, user_id=user_id):
+            resource = db.session.get(Resource, committed.single)
+            ops.add_to_basket(
+                resource, {"starts_at": start, "ends_at": start + timedelta(hours=4)}, user=SimpleNamespace(id=user_id)
+            )
+            db.session.commit()
+        db.session.remove()
+        barrier = threading.Barrier(2)
+        results: dict[str, object] = {}
+
+        def run(name: str, action, barrier=barrier, results=results) -> None:
+            with app.app_context(), tenant_context(committed.tenant_id, user_id=user_id):
+                try:
+                    barrier.wait(timeout=20)
+                    action()
+                    db.session.commit()
+                    results[name] = "ok"
+                except DomainError as err:
+                    db.session.rollback()
+                    results[name] = (err.status_code, err.message)
+                except Exception as err:
+                    db.session.rollback()
+                    results[name] = err
+                finally:
+                    db.session.remove()
+
+        def basket() -> None:
+            ops.submit_basket(SimpleNamespace(id=user_id))
+
+        def single(start=start) -> None:
+            resource = db.session.scalar(select(Resource).where(Resource.id == committed.single))
+            ops.request_reservation(
+                resource,
+                {"starts_at": start + timedelta(hours=1), "ends_at": start + timedelta(hours=3)},
+                user=SimpleNamespace(id=None),
+            )
+
+        threads = [
+            threading.Thread(target=run, args=("basket", basket)),
+            threading.Thread(target=run, args=("single", single)),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert sorted(map(str, results.values())).count("ok") == 1, results
+        loser = next(v for v in results.values() if v != "ok")
+        assert isinstance(loser, tuple) and loser[0] == 409 and "al gereserveerd" in loser[1], results
+        outcomes.append(next(k for k, v in results.items() if v == "ok"))
+        with tenant_context(committed.tenant_id):
+            left = db.session.scalar(select(func.count()).select_from(BasketItem).where(BasketItem.user_id == user_id))
+            # The basket is gone when it won, kept (for another try) when it lost; clear it for the next round.
+            assert left == (0 if results["basket"] == "ok" else 1)
+            db.session.execute(delete(BasketItem).where(BasketItem.user_id == user_id))
+            db.session.commit()
+        db.session.remove()
+    with tenant_context(committed.tenant_id):
+        active = db.session.scalars(
+            select(Booking).where(Booking.resource_id == committed.single, Booking.status == "aangevraagd")
+        ).all()
+        assert len(active) == 6
+
+
+def test_exclusion_constraint_counts_a_held_waitlist_offer(app, committed):
+    """A slot held for the waitlist ('aangeboden') blocks an overlapping request in the database itself."""
+    start = next_weekday()
+    with tenant_context(committed.tenant_id):
+        for status in ("aangeboden", "aangevraagd"):
+            db.session.add(
+                Booking(
+                    resource_id=committed.single,
+                    requester_tenant_id=committed.tenant_id,
+                    reservation_id=0,
+                    is_single_unit=True,
+                    status=status,
+                    starts_at=start,
+                    ends_at=start + timedelta(hours=2),
+                    blocked_until=start + timedelta(hours=2),
                     tariff_class="eigen",
                     price=Decimal("0"),
                     deposit=Decimal("0"),

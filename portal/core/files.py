@@ -88,6 +88,11 @@ def store_document(
     if content_type is None:
         message = refusal or _("Enkel PDF-, DOCX- of ODT-bestanden zijn toegelaten.")
         raise DomainError(message, field="file", status_code=422)
+    return store_bytes(data, tenant_id, extension=extension, filename=filename, content_type=content_type)
+
+
+def store_bytes(data: bytes, tenant_id: int, *, extension: str, filename: str, content_type: str) -> StoredFile:
+    """Store bytes the server made itself (e.g. a thumbnail) in the upload folder, once by checksum."""
     digest = hashlib.sha256(data).hexdigest()
     key = f"{tenant_id}/{digest}{extension}"
     path = upload_root() / key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import abort
@@ -11,28 +12,38 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.api import PageArgsSchema, PaginationSchema, page_envelope
 from portal.core.errors import DomainError
 from portal.core.loading import get_owned_or_404, get_visible_or_404
 from portal.core.pagination import paginate
+from portal.core.schemas import TenantRefSchema
 from portal.extensions import db
 from portal.rentals import operations as ops
 from portal.rentals import permissions
-from portal.rentals.models import Booking, Reservation, Resource
+from portal.rentals.models import BasketItem, Booking, Reservation, Resource
 from portal.rentals.schemas import (
     AcceptLoanAgreementSchema,
     AvailabilityArgsSchema,
     AvailableSchema,
+    BasketSchema,
     BookingSchema,
+    CreateBasketItemSchema,
     CreateReservationSchema,
     CreateResourceSchema,
+    CreateSeriesSchema,
     DecisionSchema,
+    GroupDecisionSchema,
     LoanAgreementSchema,
+    OfferResponseSchema,
     RentalSettlementArgsSchema,
     RentalSettlementSchema,
+    RequestGroupSchema,
     ReservationSchema,
     ResourceSchema,
+    SeriesResultSchema,
+    SubmittedBasketSchema,
 )
 from tenants.sharing import today
 
@@ -66,7 +77,9 @@ class ResourceList(MethodView):
     @blp.response(200, ResourcePageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """List the resources the caller's tenant may see (own and shared)."""
-        return page_envelope(paginate(ops.visible_resources(args.get("q"))))
+        page = paginate(ops.visible_resources(args.get("q")))
+        ops.prefetch_photos(page.items)  # every item dumps its photos: one read for the page
+        return page_envelope(page)
 
     @blp.arguments(CreateResourceSchema)
     @blp.response(201, ResourceSchema)
@@ -102,6 +115,7 @@ class Availability(MethodView):
             owner_id=args.get("owner_id"),
             quantity=args["quantity"],
         )
+        ops.prefetch_photos(r for r, _free in hits)
         return [{"resource": r, "free": free} for r, free in hits]
 
 
@@ -154,7 +168,8 @@ class BookingList(MethodView):
     @blp.response(200, BookingPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """List requests for the caller's own resources."""
-        return page_envelope(paginate(select(Booking).order_by(Booking.starts_at.desc(), Booking.id.desc())))
+        stmt = select(Booking).options(selectinload(Booking.resource))  # one query for the page's resources
+        return page_envelope(paginate(stmt.order_by(Booking.starts_at.desc(), Booking.id.desc())))
 
 
 @blp.route("/bookings/<int:booking_id>")
@@ -216,3 +231,185 @@ class Settlement(MethodView):
         if end <= start:
             raise DomainError(_("De einddatum moet na de begindatum liggen."), status_code=422)
         return {"starts_on": start, "ends_on": end, "rows": ops.settlement(start, end)}
+
+
+# -- basket, weekly series, request groups, waitlist offers ---------------------------------
+
+
+def _basket() -> dict[str, Any]:
+    lines = ops.basket_lines(current_user)
+    return {
+        "lines": lines,
+        "dropped": [],
+        "total_price": sum((line["price"] for line in lines), Decimal("0.00")),
+        "total_deposit": sum((line["deposit"] for line in lines), Decimal("0.00")),
+    }
+
+
+@blp.route("/basket")
+class Basket(MethodView):
+    @blp.response(200, BasketSchema)
+    def get(self) -> Any:
+        """Return the caller's basket with computed prices; lines no longer visible drop out (listed)."""
+        dropped = ops.prune_basket(current_user)
+        db.session.commit()
+        return {**_basket(), "dropped": dropped}
+
+    @blp.arguments(CreateBasketItemSchema)
+    @blp.response(201, BasketSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Put a visible resource for a period in the caller's basket."""
+        if not permissions.can_reserve(current_user):
+            abort(403)
+        resource = get_visible_or_404(Resource, data["resource_id"])
+        ops.add_to_basket(resource, data, user=current_user)
+        db.session.commit()
+        return _basket()
+
+
+@blp.route("/basket/items/<int:item_id>")
+class BasketItemResource(MethodView):
+    @blp.response(204)
+    def delete(self, item_id: int) -> Any:
+        """Remove a line from the caller's basket."""
+        item = get_owned_or_404(BasketItem, item_id, current_user.tenant_id)
+        if item.user_id != current_user.id:
+            abort(404)
+        ops.remove_from_basket(item)
+        db.session.commit()
+        return None
+
+
+@blp.route("/basket/submit")
+class BasketSubmit(MethodView):
+    @blp.response(201, SubmittedBasketSchema)
+    def post(self) -> Any:
+        """Send the basket as one request per owner, all or nothing (409 naming the line that is not free)."""
+        if not permissions.can_reserve(current_user):
+            abort(403)
+        dropped = ops.prune_basket(current_user)
+        if dropped:
+            db.session.commit()
+            raise DomainError(
+                _("Niet meer zichtbaar voor jullie en uit het mandje gehaald: %(names)s.", names=", ".join(dropped)),
+                status_code=409,
+            )
+        groups = ops.submit_basket(current_user)
+        db.session.commit()
+        return {
+            "groups": [
+                {"group_key": key, "group_kind": "mand", "owner": owner, "reservations": rows}
+                for owner, key, rows in groups
+            ]
+        }
+
+
+@blp.route("/series")
+class Series(MethodView):
+    @blp.arguments(CreateSeriesSchema)
+    @blp.response(201, SeriesResultSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Reserve a hall weekly; closed days are skipped, taken ones refuse all (mode alles) or are left out."""
+        if not permissions.can_reserve(current_user):
+            abort(403)
+        resource = get_visible_or_404(Resource, data["resource_id"])
+        result = ops.request_series(resource, data, user=current_user)
+        db.session.commit()
+        return result
+
+
+def _own_group(group_key: str) -> list[Reservation]:
+    rows = ops.group_reservations(group_key) if ops.is_group_key(group_key) else []
+    if not rows:
+        abort(404)
+    return rows
+
+
+@blp.route("/reservation-groups/<group_key>")
+class ReservationGroup(MethodView):
+    @blp.response(200, RequestGroupSchema)
+    def get(self, group_key: str) -> Any:
+        """Return an own request group (basket lines for one owner, or a weekly series)."""
+        rows = _own_group(group_key)
+        return {"group_key": group_key, "group_kind": rows[0].group_kind, "owner": rows[0].owner, "reservations": rows}
+
+
+@blp.route("/reservation-groups/<group_key>/cancel")
+class ReservationGroupCancel(MethodView):
+    @blp.response(200, RequestGroupSchema)
+    def post(self, group_key: str) -> Any:
+        """Cancel every open line of an own request group (the whole series)."""
+        _own_group(group_key)
+        if not permissions.can_reserve(current_user):
+            abort(403)
+        ops.cancel_group(group_key)
+        db.session.commit()
+        rows = ops.group_reservations(group_key)
+        return {"group_key": group_key, "group_kind": rows[0].group_kind, "owner": rows[0].owner, "reservations": rows}
+
+
+class BookingGroupSchema(Schema):
+    """A request group for the caller's own resources."""
+
+    group_key = fields.String()
+    group_kind = fields.String()
+    requester = fields.Nested(TenantRefSchema)
+    bookings = fields.List(fields.Nested(BookingSchema))
+
+
+def _owned_group(group_key: str) -> list[Booking]:
+    rows = ops.group_bookings(group_key) if ops.is_group_key(group_key) else []
+    if not rows:
+        abort(404)
+    return rows
+
+
+@blp.route("/booking-groups/<group_key>")
+class BookingGroup(MethodView):
+    @blp.response(200, BookingGroupSchema)
+    def get(self, group_key: str) -> Any:
+        """Return a request group for the caller's own resources."""
+        rows = _owned_group(group_key)
+        return {
+            "group_key": group_key,
+            "group_kind": rows[0].group_kind,
+            "requester": rows[0].requester,
+            "bookings": rows,
+        }
+
+
+@blp.route("/booking-groups/<group_key>/decision")
+class BookingGroupDecision(MethodView):
+    @blp.arguments(GroupDecisionSchema)
+    @blp.response(200, BookingGroupSchema)
+    def post(self, data: dict[str, Any], group_key: str) -> Any:
+        """Approve or refuse every open line of a request group (a series is decided as a whole)."""
+        rows = _owned_group(group_key)
+        if not permissions.can_edit(current_user, rows[0]):
+            abort(403)
+        ops.decide_group(group_key, data["action"], note=data["note"])
+        db.session.commit()
+        rows = ops.group_bookings(group_key)
+        return {
+            "group_key": group_key,
+            "group_kind": rows[0].group_kind,
+            "requester": rows[0].requester,
+            "bookings": rows,
+        }
+
+
+@blp.route("/reservations/<int:reservation_id>/offer")
+class ReservationOffer(MethodView):
+    @blp.arguments(OfferResponseSchema)
+    @blp.response(200, ReservationSchema)
+    def post(self, data: dict[str, Any], reservation_id: int) -> Any:
+        """Accept (becomes a request to the owner) or decline a freed slot held for an own waitlist entry."""
+        obj = get_owned_or_404(Reservation, reservation_id, current_user.tenant_id)
+        if not permissions.can_reserve(current_user):
+            abort(403)
+        if data["action"] == "aanvaarden":
+            ops.accept_offer(obj, user=current_user)
+        else:
+            ops.decline_offer(obj)
+        db.session.commit()
+        return obj

@@ -18,6 +18,7 @@ UNITS = ("uur", "halve_dag", "dag", "stuk_dag")
 TARIFF_CLASSES = ("eigen", "partner", "extern")
 STATUSES = (
     "wachtlijst",
+    "aangeboden",
     "aangevraagd",
     "goedgekeurd",
     "geweigerd",
@@ -26,8 +27,13 @@ STATUSES = (
     "afgerekend",
     "geannuleerd",
 )
-#: Statuses that occupy the resource (the others free the slot).
-ACTIVE_STATUSES = ("aangevraagd", "goedgekeurd", "afgehaald")
+#: Statuses that occupy the resource (the others free the slot). "aangeboden": a freed slot held
+#: for the first on the waitlist until they accept, decline or the offer expires.
+ACTIVE_STATUSES = ("aangeboden", "aangevraagd", "goedgekeurd", "afgehaald")
+#: A reservation made as part of a basket (one request per owner) or a weekly series of a hall.
+GROUP_KINDS = ("mand", "reeks")
+#: Pick-up by the requester or delivery by the owner.
+HANDOVER_MODES = ("afhalen", "levering")
 #: Who insures the lent material itself (damage, theft): the owner or the borrower.
 INSURERS = ("eigenaar", "ontlener")
 MONEY = Numeric(10, 2)
@@ -124,12 +130,29 @@ AGREEMENT_FIELDS = (
 
 _PERIOD = "ends_at > starts_at"
 _STATUS = (
-    "status IN ('wachtlijst', 'aangevraagd', 'goedgekeurd', 'geweigerd', 'afgehaald', 'teruggebracht', "
-    "'afgerekend', 'geannuleerd')"
+    "status IN ('wachtlijst', 'aangeboden', 'aangevraagd', 'goedgekeurd', 'geweigerd', 'afgehaald', "
+    "'teruggebracht', 'afgerekend', 'geannuleerd')"
 )
 
 
-class Reservation(AgreementMixin, TenantOwned, TimestampMixin, Base):
+class RequestMixin:
+    """Basket or series membership, pick-up or delivery, and a waitlist offer's expiry, on both rows.
+
+    ``group_key`` is the same random key on every row of one request group (the lines of a basket
+    for one owner, or the occurrences of a series), so each party lists its own rows of the group.
+    """
+
+    group_key: Mapped[str | None] = mapped_column(String(32))
+    group_kind: Mapped[str | None] = mapped_column(String(10))
+    handover_mode: Mapped[str] = mapped_column(String(20), default="afhalen", server_default="afhalen")
+    offer_expires_at: Mapped[datetime | None]
+
+
+_GROUP = "(group_key IS NULL) = (group_kind IS NULL) AND (group_kind IS NULL OR group_kind IN ('mand', 'reeks'))"
+_HANDOVER = "handover_mode IN ('afhalen', 'levering')"
+
+
+class Reservation(RequestMixin, AgreementMixin, TenantOwned, TimestampMixin, Base):
     """The requesting tenant's reservation of a resource (its own row; the owner holds a Booking)."""
 
     __tablename__ = "rental_reservations"
@@ -140,6 +163,9 @@ class Reservation(AgreementMixin, TenantOwned, TimestampMixin, Base):
         CheckConstraint("tariff_class IN ('eigen', 'partner', 'extern')", name="tariff_class"),
         CheckConstraint("price >= 0 AND deposit >= 0", name="amounts_positive"),
         Index("ix_rental_reservations_tenant_starts", "tenant_id", "starts_at"),
+        CheckConstraint(_GROUP, name="group_kind"),
+        CheckConstraint(_HANDOVER, name="handover_mode"),
+        Index("ix_rental_reservations_tenant_group", "tenant_id", "group_key"),
     )
 
     resource_id: Mapped[int] = mapped_column(ForeignKey("rental_resources.id", ondelete="RESTRICT"), index=True)
@@ -162,7 +188,7 @@ class Reservation(AgreementMixin, TenantOwned, TimestampMixin, Base):
     owner: Mapped[Tenant] = relationship(foreign_keys="Reservation.owner_tenant_id", lazy="joined")
 
 
-class Booking(AgreementMixin, TenantOwned, TimestampMixin, Base):
+class Booking(RequestMixin, AgreementMixin, TenantOwned, TimestampMixin, Base):
     """The owner's side of a reservation: it occupies the resource and carries the decision.
 
     ``blocked_until`` is ``ends_at`` plus the resource's buffer; on PostgreSQL an exclusion
@@ -177,6 +203,13 @@ class Booking(AgreementMixin, TenantOwned, TimestampMixin, Base):
         CheckConstraint(_STATUS, name="status"),
         CheckConstraint("price >= 0 AND deposit >= 0", name="amounts_positive"),
         Index("ix_rental_bookings_resource_starts", "resource_id", "starts_at"),
+        # The availability search reads the bookings of a resource that end after a moment.
+        Index("ix_rental_bookings_resource_blocked", "resource_id", "blocked_until"),
+        # The owner's list of requests, newest first (a busy owner has thousands).
+        Index("ix_rental_bookings_tenant_starts", "tenant_id", "starts_at"),
+        CheckConstraint(_GROUP, name="group_kind"),
+        CheckConstraint(_HANDOVER, name="handover_mode"),
+        Index("ix_rental_bookings_tenant_group", "tenant_id", "group_key"),
     )
 
     resource_id: Mapped[int] = mapped_column(ForeignKey("rental_resources.id", ondelete="RESTRICT"))
@@ -240,4 +273,57 @@ class HandoverPhoto(TenantOwned, Base):
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(40))
     size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BasketItem(TenantOwned, Base):
+    """One line of a user's basket: what they want to reserve, kept until they submit or remove it.
+
+    Stored in the database (not the session) so a basket survives logging out and another device.
+    """
+
+    __tablename__ = "rental_basket_items"
+    __table_args__ = (
+        CheckConstraint(_PERIOD, name="period"),
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        CheckConstraint(_HANDOVER, name="handover_mode"),
+        Index("ix_rental_basket_items_user", "tenant_id", "user_id"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    resource_id: Mapped[int] = mapped_column(ForeignKey("rental_resources.id", ondelete="CASCADE"))
+    #: Kept so the user still learns which item dropped out once the resource is no longer visible.
+    resource_name: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    purpose: Mapped[str] = mapped_column(String(500), default="")
+    handover_mode: Mapped[str] = mapped_column(String(20), default="afhalen")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ResourcePhoto(TenantOwned, Base):
+    """A catalogue photo of a resource, re-encoded without EXIF, with a thumbnail; the first is the main photo.
+
+    Rows belong to the owner; who may see the resource may see its photos (read in the owner's context).
+    """
+
+    __tablename__ = "rental_resource_photos"
+    __table_args__ = (
+        CheckConstraint("position >= 0", name="position_positive"),
+        CheckConstraint("size > 0 AND width > 0 AND height > 0", name="dimensions_positive"),
+        Index("ix_rental_resource_photos_resource", "tenant_id", "resource_id", "position"),
+    )
+
+    resource_id: Mapped[int] = mapped_column(ForeignKey("rental_resources.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    #: The large version (at most 1280 px wide) and the thumbnail (320 px wide), both JPEG.
+    storage_key: Mapped[str] = mapped_column(String(300))
+    thumbnail_key: Mapped[str] = mapped_column(String(300))
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

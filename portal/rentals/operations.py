@@ -8,29 +8,43 @@ that tenant's context for exactly that write, as ``tenants.rls`` prescribes.
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from dateutil.easter import easter
+from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.auth.models import User
 from portal.core.errors import DomainError
-from portal.core.files import store_document
+from portal.core.files import path_of, safe_filename, store_bytes, store_document
+from portal.core.ical import IcalEvent
+from portal.core.ical import calendar as ical_calendar
 from portal.core.models import utcnow
 from portal.core.outbox import notify
 from portal.core.roles import ALGEMEEN_DIRECTEUR, DIENST
 from portal.extensions import db
-from portal.rentals.models import ACTIVE_STATUSES, Booking, CalendarToken, HandoverPhoto, Reservation, Resource
+from portal.rentals.models import (
+    ACTIVE_STATUSES,
+    BasketItem,
+    Booking,
+    CalendarToken,
+    HandoverPhoto,
+    Reservation,
+    Resource,
+    ResourcePhoto,
+)
 from tenants.context import BRUSSELS, current_context, tenant_context
 from tenants.models import Tenant
-from tenants.sharing import partner_tenants, set_audience
+from tenants.sharing import partner_tenants, readable_prefilter, set_audience
 
 CENT = Decimal("0.01")
 
@@ -41,7 +55,8 @@ def visible_resources(
     q: str | None = None, *, category: str | None = None, owner_id: int | None = None, kind: str | None = None
 ) -> Select[Any]:
     """Return a query of resources the acting tenant may read (own and shared), by owner and name."""
-    stmt = select(Resource)
+    # The prefilter lets PostgreSQL read only own and partners' rows, not the catalogue of Flanders.
+    stmt = select(Resource).where(readable_prefilter(Resource, current_tenant()))
     if q:
         like = f"%{q.strip()[:100]}%"
         stmt = stmt.where(or_(Resource.name.ilike(like), Resource.description.ilike(like)))
@@ -174,28 +189,45 @@ def compute_price(
 # -- calendar -------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=32)
+def _holiday_dates(year: int) -> tuple[date, ...]:
+    e = easter(year)
+    return (
+        date(year, 1, 1),
+        e + timedelta(days=1),
+        date(year, 5, 1),
+        e + timedelta(days=39),
+        e + timedelta(days=50),
+        date(year, 7, 21),
+        date(year, 8, 15),
+        date(year, 11, 1),
+        date(year, 11, 11),
+        date(year, 12, 25),
+    )
+
+
 def belgian_holidays(year: int) -> dict[date, str]:
     """Return the ten Belgian public holidays of ``year``."""
-    e = easter(year)
-    return {
-        date(year, 1, 1): _("Nieuwjaar"),
-        e + timedelta(days=1): _("Paasmaandag"),
-        date(year, 5, 1): _("Dag van de Arbeid"),
-        e + timedelta(days=39): _("O.L.H. Hemelvaart"),
-        e + timedelta(days=50): _("Pinkstermaandag"),
-        date(year, 7, 21): _("Nationale feestdag"),
-        date(year, 8, 15): _("O.L.V. Hemelvaart"),
-        date(year, 11, 1): _("Allerheiligen"),
-        date(year, 11, 11): _("Wapenstilstand"),
-        date(year, 12, 25): _("Kerstmis"),
-    }
+    names = (
+        _("Nieuwjaar"),
+        _("Paasmaandag"),
+        _("Dag van de Arbeid"),
+        _("O.L.H. Hemelvaart"),
+        _("Pinkstermaandag"),
+        _("Nationale feestdag"),
+        _("O.L.V. Hemelvaart"),
+        _("Allerheiligen"),
+        _("Wapenstilstand"),
+        _("Kerstmis"),
+    )
+    return dict(zip(_holiday_dates(year), names, strict=True))
 
 
 def closed_reason(tenant: Tenant, day: date) -> str | None:
     """Return why the owner's services are closed on ``day`` (holiday or own closing day), or None."""
-    holiday = belgian_holidays(day.year).get(day)
-    if holiday:
-        return holiday
+    # Names are translated only on a holiday: the availability search asks this for every resource.
+    if day in _holiday_dates(day.year):
+        return belgian_holidays(day.year)[day]
     if day.strftime("%m-%d") in tenant.closing_days:
         return _("Sluitingsdag")
     return None
@@ -277,14 +309,66 @@ def search_available(
     quantity: int = 1,
 ) -> list[tuple[Resource, int]]:
     """Return (resource, free units) of every visible resource with ``quantity`` free in the period."""
+    stmt = visible_resources(category=category, owner_id=owner_id).where(Resource.quantity >= quantity)
+    candidates = [
+        resource
+        # The bookings are read in one statement for all of them, so only a sanity cap remains.
+        for resource in db.session.scalars(stmt.limit(2000)).unique()
+        if not rule_problem(resource, starts_at, ends_at, quantity, check_notice=False)
+    ]
+    peaks = busy_peaks(candidates, starts_at, ends_at)
     found = []
-    for resource in db.session.scalars(visible_resources(category=category, owner_id=owner_id).limit(500)).unique():
-        if rule_problem(resource, starts_at, ends_at, quantity, check_notice=False):
-            continue
-        free = free_quantity(resource, starts_at, ends_at)
+    for resource in candidates:
+        free = max(resource.quantity - peaks.get(resource.id, 0), 0)
         if free >= quantity:
             found.append((resource, free))
     return found
+
+
+_BUSY_PEAKS = text(
+    "SELECT resource_id, peak FROM rental_busy_peaks("
+    "CAST(:ids AS integer[]), CAST(:starts AS timestamptz), CAST(:ends AS timestamptz), CAST(:statuses AS text[]))"
+)
+
+
+def busy_peaks(resources: list[Resource], starts_at: datetime, ends_at: datetime) -> dict[int, int]:
+    """Return per resource the most units active bookings occupy at once in the period (buffer included).
+
+    One statement for every owner on PostgreSQL (the ``rental_busy_peaks`` function reads each
+    owner's bookings in that owner's context; only ids and numbers come back, see ADR 0015);
+    one query per owner elsewhere. Resources without bookings in the period are left out.
+    """
+    if not resources:
+        return {}
+    if db.session.get_bind().dialect.name == "postgresql":
+        params = {
+            "ids": [r.id for r in resources],
+            "starts": starts_at,
+            "ends": ends_at,
+            "statuses": list(ACTIVE_STATUSES),
+        }
+        return {int(rid): int(peak) for rid, peak in db.session.execute(_BUSY_PEAKS, params)}
+    by_owner: dict[int, list[Resource]] = {}
+    for resource in resources:
+        by_owner.setdefault(resource.tenant_id, []).append(resource)
+    latest = ends_at + timedelta(minutes=max(r.buffer_minutes for r in resources))
+    peaks: dict[int, int] = {}
+    for owner_id, items in by_owner.items():
+        with tenant_context(owner_id, user_id=_user_id()):
+            rows = db.session.scalars(
+                select(Booking).where(
+                    Booking.resource_id.in_([r.id for r in items]),
+                    Booking.status.in_(ACTIVE_STATUSES),
+                    Booking.starts_at < latest,
+                    Booking.blocked_until > starts_at,
+                )
+            ).all()
+        for resource in items:
+            blocked_until = ends_at + timedelta(minutes=resource.buffer_minutes)
+            mine = [b for b in rows if b.resource_id == resource.id and b.starts_at < blocked_until]
+            if mine:
+                peaks[resource.id] = _peak(mine)
+    return peaks
 
 
 # -- reservations ---------------------------------------------------------------------------
@@ -379,8 +463,19 @@ def _staff_of(tenant_id: int) -> list[User]:
     )
 
 
-def request_reservation(resource: Resource, data: dict[str, Any], *, user: Any) -> Reservation:
-    """Reserve ``resource`` for the acting tenant: check the rules, freeze the price, occupy the slot."""
+def request_reservation(
+    resource: Resource,
+    data: dict[str, Any],
+    *,
+    user: Any,
+    group_key: str | None = None,
+    group_kind: str | None = None,
+    notify_owner: bool = True,
+) -> Reservation:
+    """Reserve ``resource`` for the acting tenant: check the rules, freeze the price, occupy the slot.
+
+    A basket or a series passes its ``group_key`` and tells the owner once for the whole group.
+    """
     requester = current_tenant()
     if requester is None:
         raise DomainError(_("Geen bestuur actief."), status_code=400)
@@ -391,6 +486,7 @@ def request_reservation(resource: Resource, data: dict[str, Any], *, user: Any) 
     tariff = tariff_class_for(requester, resource)
     price, deposit = compute_price(resource, tariff, starts_at, ends_at, quantity)
     purpose = (data.get("purpose") or "").strip()[:500]
+    group = {"group_key": group_key, "group_kind": group_kind, "handover_mode": data.get("handover_mode") or "afhalen"}
     with tenant_context(resource.tenant_id, user_id=user.id):
         # Serialise the writers of this resource before anything else is written.
         _lock_resource(resource.id)
@@ -407,6 +503,7 @@ def request_reservation(resource: Resource, data: dict[str, Any], *, user: Any) 
         price=price,
         deposit=deposit,
         requested_by_id=user.id,
+        **group,
     )
     db.session.add(reservation)
     db.session.flush()
@@ -434,6 +531,7 @@ def request_reservation(resource: Resource, data: dict[str, Any], *, user: Any) 
             price=price,
             deposit=deposit,
             requested_by_id=user.id,
+            **group,
         )
         try:
             with db.session.begin_nested():
@@ -443,7 +541,7 @@ def request_reservation(resource: Resource, data: dict[str, Any], *, user: Any) 
             raise _conflict() from None
         booking_id = booking.id
         requester_name = db.session.scalar(select(Tenant.name).where(Tenant.id == requester))
-        for staff in _staff_of(resource.tenant_id) if status == "aangevraagd" else []:
+        for staff in _staff_of(resource.tenant_id) if status == "aangevraagd" and notify_owner else []:
             notify(
                 staff,
                 category="rentals",
@@ -587,7 +685,14 @@ def photos_of(*, booking_id: int | None = None, reservation_id: int | None = Non
     return list(db.session.scalars(stmt))
 
 
-def decide_booking(booking: Booking, action: str, *, note: str = "", report: dict[str, Any] | None = None) -> Booking:
+def decide_booking(
+    booking: Booking,
+    action: str,
+    *,
+    note: str = "",
+    report: dict[str, Any] | None = None,
+    in_group: bool = False,
+) -> Booking:
     """Move the owner's booking along its lifecycle and tell the requester about decisions.
 
     Approval freezes the loan agreement; pick-up needs the requester's acceptance and a
@@ -598,6 +703,8 @@ def decide_booking(booking: Booking, action: str, *, note: str = "", report: dic
     allowed, new_status = OWNER_ACTIONS[action]
     if booking.status not in allowed:
         raise DomainError(_("Deze stap kan niet meer: de reservatie is %(s)s.", s=booking.status))
+    if booking.group_kind == "reeks" and action in ("goedkeuren", "weigeren") and not in_group:
+        raise DomainError(_("Over een wekelijkse reeks beslis je in één keer: open de reeks."), status_code=409)
     values = _handover(booking, action, report or {})
     if new_status == "goedgekeurd":
         values["agreement_terms"] = agreement_terms(booking)
@@ -614,7 +721,7 @@ def decide_booking(booking: Booking, action: str, *, note: str = "", report: dic
         _store_photos(booking, action, (report or {}).get("photos") or [])
     if new_status in ("geweigerd", "teruggebracht"):
         offer_waitlist(booking.resource)
-    if new_status in ("goedgekeurd", "geweigerd"):
+    if new_status in ("goedgekeurd", "geweigerd") and not in_group:
         with tenant_context(booking.requester_tenant_id, user_id=_user_id()):
             requester = db.session.scalar(
                 select(Reservation.requested_by_id).where(Reservation.id == booking.reservation_id)
@@ -757,9 +864,13 @@ def render_pdf(html: str) -> bytes:
     return bytes(HTML(string=html, base_url=None, url_fetcher=BlockingFetcher()).write_pdf())
 
 
+#: Statuses the requester may still cancel (an open offer included: cancelling it declines it).
+CANCELLABLE_STATUSES = ("wachtlijst", "aangeboden", "aangevraagd", "goedgekeurd")
+
+
 def cancel_reservation(reservation: Reservation) -> Reservation:
     """Cancel an own reservation (or waitlist entry) before pick-up; the slot goes to the waitlist."""
-    if reservation.status not in ("wachtlijst", "aangevraagd", "goedgekeurd"):
+    if reservation.status not in CANCELLABLE_STATUSES:
         raise DomainError(_("Een reservatie die %(s)s is, kan je niet meer annuleren.", s=reservation.status))
     freed = reservation.status != "wachtlijst"
     reservation.status = "geannuleerd"
@@ -773,11 +884,17 @@ def cancel_reservation(reservation: Reservation) -> Reservation:
     return reservation
 
 
-def offer_waitlist(resource: Resource) -> list[int]:
-    """Turn waiting requests that now fit into real requests, oldest first (call in the owner's context).
+def offer_hours() -> int:
+    """Return how long a freed slot is held for the first on the waitlist (hours, configurable)."""
+    return int(current_app.config.get("PORTAL_RENTALS_OFFER_HOURS", 48))
 
-    Each one goes to the owner for approval as usual; the requester hears that a slot freed up.
-    Returns the booking ids that left the waitlist.
+
+def offer_waitlist(resource: Resource) -> list[int]:
+    """Offer a freed slot to the waiting requests that now fit, oldest first (call in the owner's context).
+
+    The offer holds the slot (status ``aangeboden`` occupies the resource, exclusion constraint
+    included) until the requester accepts, declines or the offer expires. Returns the booking ids
+    that got an offer.
     """
     _lock_resource(resource.id)
     waiting = db.session.scalars(
@@ -785,42 +902,43 @@ def offer_waitlist(resource: Resource) -> list[int]:
         .where(Booking.resource_id == resource.id, Booking.status == "wachtlijst", Booking.starts_at > utcnow())
         .order_by(Booking.created_at, Booking.id)
     ).all()
-    moved = []
+    offered = []
     for booking in waiting:
         taken = _peak(_active_bookings(resource.id, booking.starts_at, booking.blocked_until))
         if taken + booking.quantity > resource.quantity:
             continue
-        booking.status = "aangevraagd"
+        # An offer never outlives the start of the period it holds.
+        expires = min(utcnow() + timedelta(hours=offer_hours()), booking.starts_at)
+        booking.status = "aangeboden"
+        booking.offer_expires_at = expires
         db.session.flush()
-        moved.append(booking.id)
-        _mirror(booking.requester_tenant_id, Reservation, booking.reservation_id, "aangevraagd", "")
+        offered.append(booking.id)
+        _copy(
+            booking.requester_tenant_id,
+            Reservation,
+            booking.reservation_id,
+            {"status": "aangeboden", "offer_expires_at": expires},
+        )
         user = _requester_user(booking)
         if user is not None:
             notify(
                 user,
                 category="rentals",
-                title=_("Er kwam een plaats vrij: %(name)s", name=resource.name),
+                title=_("Plaats vrijgekomen: %(name)s", name=resource.name),
                 body=_(
-                    "Je aanvraag van de wachtlijst ligt nu bij %(owner)s ter goedkeuring (%(a)s tot %(b)s).",
+                    "Bij %(owner)s kwam een plaats vrij van %(a)s tot %(b)s. We houden ze voor jullie vast "
+                    "tot %(until)s: aanvaard of weiger het aanbod in het portaal.",
                     owner=resource.tenant.name,
                     a=_fmt(booking.starts_at),
                     b=_fmt(booking.ends_at),
+                    until=_fmt(expires),
                 ),
                 link=f"/{_slug(booking.requester_tenant_id)}/verhuur/reservaties/{booking.reservation_id}",
-                dedupe_key=f"rentals:waitlist:{booking.id}",
+                # One offer per booking: a booking is offered at most once (decline and expiry end it).
+                dedupe_key=f"rentals:offer:{booking.id}",
                 source_tenant_id=resource.tenant_id,
             )
-        for staff in _staff_of(resource.tenant_id):
-            notify(
-                staff,
-                category="rentals",
-                title=_("Nieuwe reservatieaanvraag: %(name)s", name=resource.name),
-                body=_("%(who)s stond op de wachtlijst; er kwam een plaats vrij.", who=booking.requester.name),
-                link=f"/{_slug(resource.tenant_id)}/verhuur/aanvragen/{booking.id}",
-                dedupe_key=f"rentals:request:{booking.id}:{staff.id}",
-                source_tenant_id=booking.requester_tenant_id,
-            )
-    return moved
+    return offered
 
 
 def brussels(day: date, clock: str = "00:00") -> datetime:
@@ -858,30 +976,35 @@ def settlement(starts_on: date, ends_on: date) -> list[dict[str, Any]]:
         )
 
     viewer = current_tenant()
+    # Summed per partner in the database: a year of a busy owner's bookings is thousands of rows.
     lent = db.session.execute(
-        select(Booking.requester_tenant_id, Booking.price).where(
+        select(Booking.requester_tenant_id, func.count(), func.sum(Booking.price))
+        .where(
             Booking.status.in_(SETTLED_STATUSES),
             Booking.requester_tenant_id != viewer,
             Booking.starts_at >= start,
             Booking.starts_at < end,
         )
+        .group_by(Booking.requester_tenant_id)
     )
-    for tenant_id, price in lent:
+    for tenant_id, count, amount in lent:
         item = row(tenant_id)
-        item["lent_count"] += 1
-        item["lent_amount"] += Decimal(price)
+        item["lent_count"] += int(count)
+        item["lent_amount"] += Decimal(amount or 0)
     borrowed = db.session.execute(
-        select(Reservation.owner_tenant_id, Reservation.price).where(
+        select(Reservation.owner_tenant_id, func.count(), func.sum(Reservation.price))
+        .where(
             Reservation.status.in_(SETTLED_STATUSES),
             Reservation.owner_tenant_id != viewer,
             Reservation.starts_at >= start,
             Reservation.starts_at < end,
         )
+        .group_by(Reservation.owner_tenant_id)
     )
-    for tenant_id, price in borrowed:
+    for tenant_id, count, amount in borrowed:
         item = row(tenant_id)
-        item["borrowed_count"] += 1
-        item["borrowed_amount"] += Decimal(price)
+        item["borrowed_count"] += int(count)
+        item["borrowed_amount"] += Decimal(amount or 0)
     names = {t.id: t for t in db.session.scalars(select(Tenant).where(Tenant.id.in_(list(pairs))))}
     out = []
     for tenant_id, item in pairs.items():
@@ -967,52 +1090,38 @@ def user_for_calendar_token(raw: str) -> User | None:
     return user
 
 
-def _calendar(name: str) -> Any:
-    from icalendar import Calendar
-
-    cal = Calendar()
-    cal.add("prodid", "-//Samenwerkingsportaal//Verhuur//NL")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", "Europe/Brussels")
-    return cal
-
-
-def _event(uid: str, summary: str, starts_at: datetime, ends_at: datetime, url: str, description: str = "") -> Any:
-    from icalendar import Event
-
-    event = Event()
-    event.add("uid", uid)
-    event.add("dtstamp", utcnow())
-    event.add("dtstart", starts_at.astimezone(UTC))
-    event.add("dtend", ends_at.astimezone(UTC))
-    event.add("summary", summary)
-    event.add("url", url)
-    event.add("description", "\n".join(part for part in (description, url) if part))
-    return event
+def _feed(name: str, events: list[IcalEvent]) -> bytes:
+    # portal.core.ical writes the lines directly: icalendar took milliseconds per event, which
+    # made a municipality's feed of hundreds of reservations take most of a second.
+    return ical_calendar(name, "-//Samenwerkingsportaal//Verhuur//NL", events)
 
 
 def reservations_ical(tenant: Tenant, base_url: str) -> bytes:
     """Return the acting tenant's reservations (of own and partners' resources) as iCal."""
-    cal = _calendar(_("Reservaties %(name)s", name=tenant.name))
+    # From a month back on, like the resource feed: years of history would make every calendar
+    # app's poll slower, and a bare limit on the oldest rows would cut off the coming ones.
+    since = utcnow() - timedelta(days=31)
     rows = db.session.scalars(
         select(Reservation)
-        .where(Reservation.status.in_(CALENDAR_STATUSES))
+        .where(Reservation.status.in_(CALENDAR_STATUSES), Reservation.ends_at > since)
         .order_by(Reservation.starts_at, Reservation.id)
         .limit(2000)
     )
+    events = []
     for r in rows:
-        cal.add_component(
-            _event(
-                f"rental-reservation-{r.id}@samenwerkingsportaal",
-                f"{r.resource_name} ({r.owner.name})",
-                r.starts_at,
-                r.ends_at,
-                f"{base_url}/{tenant.slug}/verhuur/reservaties/{r.id}",
-                _("Status: %(s)s", s=r.status) + (f" · {r.purpose}" if r.purpose else ""),
+        url = f"{base_url}/{tenant.slug}/verhuur/reservaties/{r.id}"
+        status = _("Status: %(s)s", s=r.status) + (f" · {r.purpose}" if r.purpose else "")
+        events.append(
+            IcalEvent(
+                uid=f"rental-reservation-{r.id}@samenwerkingsportaal",
+                starts_at=r.starts_at,
+                ends_at=r.ends_at,
+                summary=f"{r.resource_name} ({r.owner.name})",
+                url=url,
+                description=f"{status}\n{url}",
             )
         )
-    return bytes(cal.to_ical())
+    return _feed(_("Reservaties %(name)s", name=tenant.name), events)
 
 
 def resource_ical(resource: Resource, base_url: str) -> bytes:
@@ -1020,13 +1129,13 @@ def resource_ical(resource: Resource, base_url: str) -> bytes:
     viewer = current_tenant()
     slug = _slug(viewer) if viewer else ""
     is_owner = viewer == resource.tenant_id
-    cal = _calendar(_("Bezetting %(name)s", name=resource.name))
     start = utcnow() - timedelta(days=31)
     with tenant_context(resource.tenant_id, user_id=_user_id()):
         rows = [
             (b.id, b.starts_at, b.blocked_until, b.quantity, b.requester.name if is_owner else "")
             for b in _active_bookings(resource.id, start, start + timedelta(days=400))
         ]
+    events = []
     for booking_id, starts_at, blocked_until, quantity, requester in rows:
         summary = _("Bezet") if resource.is_single_unit else _("Bezet (%(n)s)", n=quantity)
         if requester:
@@ -1038,8 +1147,10 @@ def resource_ical(resource: Resource, base_url: str) -> bytes:
         )
         # The uid hides the booking id from partners: it is derived, not the row's number.
         uid = f"rental-busy-{resource.id}-{int(starts_at.timestamp())}-{int(blocked_until.timestamp())}"
-        cal.add_component(_event(f"{uid}@samenwerkingsportaal", summary, starts_at, blocked_until, link))
-    return bytes(cal.to_ical())
+        events.append(
+            IcalEvent(f"{uid}@samenwerkingsportaal", starts_at, blocked_until, summary, url=link, description=link)
+        )
+    return _feed(_("Bezetting %(name)s", name=resource.name), events)
 
 
 # -- reminders ------------------------------------------------------------------------------
@@ -1111,3 +1222,799 @@ def send_reminders(now: datetime | None = None) -> dict[str, int]:
             ):
                 sent["overdue"] += 1
     return sent
+
+
+# -- catalogue photos -----------------------------------------------------------------------
+
+#: What an uploaded catalogue photo may be, recognised by its first bytes (never by its name).
+CATALOGUE_PHOTO_FORMATS = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG"}
+CATALOGUE_PHOTO_MAX_BYTES = 8 * 1024 * 1024
+#: More pixels than this is refused before decoding: a small file can unpack to gigabytes.
+CATALOGUE_PHOTO_MAX_PIXELS = 40_000_000
+MAX_RESOURCE_PHOTOS = 12
+THUMBNAIL_WIDTH = 320
+LARGE_WIDTH = 1280
+
+
+def _photo_format(data: bytes) -> str | None:
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return next((name for magic, name in CATALOGUE_PHOTO_FORMATS.items() if data.startswith(magic)), None)
+
+
+def _refused(message: str, status: int = 422) -> DomainError:
+    return DomainError(message, field="photos", status_code=status)
+
+
+def _decode_photo(data: bytes) -> Any:
+    """Return the decoded image upright (EXIF orientation applied) in RGB; refuse fakes and bombs."""
+    import warnings
+
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    kind = _photo_format(data)
+    if kind is None:
+        raise _refused(_("Enkel foto's in JPEG-, PNG- of WebP-formaat zijn toegelaten."))
+    bomb = _refused(
+        _("De foto heeft te veel beeldpunten (hoogstens %(n)s megapixel).", n=CATALOGUE_PHOTO_MAX_PIXELS // 1_000_000)
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            opened = Image.open(io.BytesIO(data), formats=[kind])
+            width, height = opened.size
+            if width * height > CATALOGUE_PHOTO_MAX_PIXELS:
+                raise bomb
+            if kind == "JPEG":
+                # Let the JPEG decoder scale down by itself (DCT scaling): several times faster for camera photos.
+                opened.draft("RGB", (LARGE_WIDTH, LARGE_WIDTH))
+            opened.load()
+            image = ImageOps.exif_transpose(opened)
+            if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+                rgba = image.convert("RGBA")
+                flat = Image.new("RGB", rgba.size, (255, 255, 255))
+                flat.paste(rgba, mask=rgba.getchannel("A"))
+                return flat
+            return image.convert("RGB")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise bomb from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+        raise _refused(_("Dit bestand is geen leesbare foto.")) from None
+
+
+def _jpeg(image: Any, width: int) -> tuple[bytes, int, int]:
+    """Return ``image`` at most ``width`` wide (and twice that high) as JPEG without metadata."""
+    from PIL import Image
+
+    copy = image.copy()
+    copy.thumbnail((width, width * 2), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    copy.save(out, format="JPEG", quality=85, optimize=True, progressive=True)
+    return out.getvalue(), copy.width, copy.height
+
+
+def resource_photos(resource: Resource) -> list[ResourcePhoto]:
+    """Return the photos of a visible resource in their order (main photo first), read in the owner's context."""
+    cached = g.get("rental_photos", {}).get(resource.id) if has_request_context() else None
+    if cached is not None:
+        return list(cached)
+    with tenant_context(resource.tenant_id, user_id=_user_id()):
+        return list(
+            db.session.scalars(
+                select(ResourcePhoto)
+                .where(ResourcePhoto.resource_id == resource.id)
+                .order_by(ResourcePhoto.position, ResourcePhoto.id)
+            )
+        )
+
+
+def resource_photo(resource: Resource, photo_id: int) -> ResourcePhoto | None:
+    """Return one photo of a visible resource, or None."""
+    with tenant_context(resource.tenant_id, user_id=_user_id()):
+        return db.session.scalar(
+            select(ResourcePhoto).where(ResourcePhoto.id == photo_id, ResourcePhoto.resource_id == resource.id)
+        )
+
+
+def main_photos(resources: Iterable[Resource]) -> dict[int, ResourcePhoto]:
+    """Return the main photo of each of the given (visible) resources that has one, by resource id."""
+    return {rid: photos[0] for rid, photos in photos_by_resource(resources, main_only=True).items()}
+
+
+_PHOTO_ROWS = text("SELECT * FROM rental_resource_photo_rows(CAST(:ids AS integer[]), CAST(:main_only AS boolean))")
+
+
+def photos_by_resource(resources: Iterable[Resource], *, main_only: bool = False) -> dict[int, list[ResourcePhoto]]:
+    """Return the photos (or only the main photo) of visible resources in their order, by resource id.
+
+    A catalogue page spans many owners: on PostgreSQL one statement reads them all (the
+    ``rental_resource_photo_rows`` function reads each owner's rows in that owner's context, see
+    ADR 0015) and the photos come back as read-only copies; elsewhere one query per owner.
+    """
+    resources = list(resources)
+    found: dict[int, list[ResourcePhoto]] = {}
+    if not resources:
+        return found
+    if db.session.get_bind().dialect.name == "postgresql":
+        columns = set(ResourcePhoto.__table__.columns.keys())
+        params = {"ids": [r.id for r in resources], "main_only": main_only}
+        for row in db.session.execute(_PHOTO_ROWS, params).mappings():
+            photo = ResourcePhoto(**{k: v for k, v in row.items() if k in columns})
+            found.setdefault(photo.resource_id, []).append(photo)
+        return found
+    by_owner: dict[int, list[int]] = {}
+    for resource in resources:
+        by_owner.setdefault(resource.tenant_id, []).append(resource.id)
+    for owner_id, ids in by_owner.items():
+        with tenant_context(owner_id, user_id=_user_id()):
+            rows = db.session.scalars(
+                select(ResourcePhoto)
+                .where(ResourcePhoto.resource_id.in_(ids))
+                .order_by(ResourcePhoto.resource_id, ResourcePhoto.position, ResourcePhoto.id)
+            )
+            for photo in rows:
+                if not main_only or photo.resource_id not in found:
+                    found.setdefault(photo.resource_id, []).append(photo)
+    return found
+
+
+def prefetch_photos(resources: Iterable[Resource]) -> None:
+    """Read the photos of a page of resources at once for ``resource_photos`` (read-only API lists)."""
+    resources = list(resources)
+    cache = g.setdefault("rental_photos", {})
+    cache.update({r.id: [] for r in resources})
+    cache.update(photos_by_resource(resources))
+
+
+def add_resource_photos(resource: Resource, uploads: Iterable[Any], *, author_id: int | None) -> list[ResourcePhoto]:
+    """Check, re-encode (no EXIF, upright) and store uploaded photos of an own resource with their thumbnails."""
+    files = [u for u in uploads if u is not None and getattr(u, "filename", None)]
+    if not files:
+        raise _refused(_("Kies een of meer foto's."))
+    photos = resource_photos(resource)
+    if len(photos) + len(files) > MAX_RESOURCE_PHOTOS:
+        raise _refused(_("Een item heeft hoogstens %(n)s foto's.", n=MAX_RESOURCE_PHOTOS))
+    # Check and encode every file first: a refused one in the batch leaves nothing behind on disk.
+    encoded = []
+    for upload in files:
+        data = upload.stream.read(CATALOGUE_PHOTO_MAX_BYTES + 1)
+        if len(data) > CATALOGUE_PHOTO_MAX_BYTES:
+            raise _refused(_("Een foto mag hoogstens %(n)s MB groot zijn.", n=CATALOGUE_PHOTO_MAX_BYTES // 2**20), 413)
+        if not data:
+            raise _refused(_("Het bestand is leeg."))
+        image = _decode_photo(data)
+        large, width, height = _jpeg(image, LARGE_WIDTH)
+        image.thumbnail((LARGE_WIDTH, LARGE_WIDTH * 2))  # the thumbnail is made from the large version: faster
+        thumb, _w, _h = _jpeg(image, THUMBNAIL_WIDTH)
+        encoded.append((safe_filename(upload.filename), large, thumb, width, height))
+    position = max((p.position for p in photos), default=-1) + 1
+    added = []
+    for name, large, thumb, width, height in encoded:
+        stored = store_bytes(large, resource.tenant_id, extension=".jpg", filename=name, content_type="image/jpeg")
+        small = store_bytes(thumb, resource.tenant_id, extension=".jpg", filename=name, content_type="image/jpeg")
+        photo = ResourcePhoto(
+            resource_id=resource.id,
+            position=position,
+            storage_key=stored.key,
+            thumbnail_key=small.key,
+            filename=name,
+            content_type="image/jpeg",
+            size=stored.size,
+            width=width,
+            height=height,
+            created_by_id=author_id,
+        )
+        db.session.add(photo)
+        added.append(photo)
+        position += 1
+    db.session.flush()
+    return added
+
+
+def _renumber(photos: list[ResourcePhoto]) -> None:
+    for index, photo in enumerate(photos):
+        photo.position = index
+    db.session.flush()
+
+
+def make_main_photo(resource: Resource, photo: ResourcePhoto) -> None:
+    """Put ``photo`` first: the main photo is the one the catalogue shows."""
+    others = [p for p in resource_photos(resource) if p.id != photo.id]
+    _renumber([photo, *others])
+
+
+def move_photo(resource: Resource, photo: ResourcePhoto, step: int) -> None:
+    """Move ``photo`` one place earlier (step -1) or later (+1) in the order."""
+    photos = resource_photos(resource)
+    index = next(i for i, p in enumerate(photos) if p.id == photo.id)
+    target = min(max(index + step, 0), len(photos) - 1)
+    photos.insert(target, photos.pop(index))
+    _renumber(photos)
+
+
+def delete_photo(resource: Resource, photo: ResourcePhoto) -> list[str]:
+    """Delete a photo of an own resource; return the stored keys no row uses any more (remove after commit)."""
+    keys = {photo.storage_key, photo.thumbnail_key}
+    db.session.delete(photo)
+    db.session.flush()
+    _renumber([p for p in resource_photos(resource) if p.id != photo.id])
+    used: set[str] = set()
+    for column in (ResourcePhoto.storage_key, ResourcePhoto.thumbnail_key, HandoverPhoto.storage_key):
+        used.update(db.session.scalars(select(column).where(column.in_(keys))))
+    return sorted(keys - used)
+
+
+def remove_stored_files(keys: Iterable[str]) -> None:
+    """Remove stored files that no row points at any more (after the commit that dropped the rows)."""
+    for key in keys:
+        path_of(key).unlink(missing_ok=True)
+
+
+# -- resource calendar ----------------------------------------------------------------------
+
+#: The longest period the calendar feed answers for at once.
+CALENDAR_MAX_DAYS = 400
+
+
+def calendar_events(resource: Resource, first: date, last: date, base: str = "") -> list[dict[str, Any]]:
+    """Return free/busy of a visible resource in [first, last) as FullCalendar events.
+
+    The owner sees who reserved and why; a requester sees its own reservations; everyone else
+    sees only "Bezet". Blackouts, Belgian holidays and the owner's closing days come as
+    background events.
+    """
+    viewer = current_tenant()
+    is_owner = viewer == resource.tenant_id
+    slug = _slug(viewer) if viewer else ""
+    with tenant_context(resource.tenant_id, user_id=_user_id()):
+        rows = [
+            {
+                "booking_id": b.id,
+                "reservation_id": b.reservation_id,
+                "starts_at": b.starts_at,
+                "blocked_until": b.blocked_until,
+                "quantity": b.quantity,
+                "status": b.status,
+                "is_own": b.requester_tenant_id == viewer,
+                # Who and why leave the owner's context only for the owner and the requester itself.
+                "requester": b.requester.name if is_owner else "",
+                "purpose": b.purpose if is_owner or b.requester_tenant_id == viewer else "",
+            }
+            for b in _active_bookings(resource.id, brussels(first), brussels(last))
+        ]
+    events: list[dict[str, Any]] = []
+    for row in rows:
+        busy = _("Bezet") if resource.is_single_unit else _("Bezet (%(n)s)", n=row["quantity"])
+        event: dict[str, Any] = {
+            "start": row["starts_at"].isoformat(),
+            "end": row["blocked_until"].isoformat(),
+            "title": busy,
+            "classNames": ["portal-busy"],
+            "extendedProps": {"kind": "busy", "quantity": row["quantity"]},
+        }
+        if is_owner:
+            event["title"] = " · ".join(part for part in (f"{busy}: {row['requester']}", row["purpose"]) if part)
+            event["url"] = f"{base}/{slug}/verhuur/aanvragen/{row['booking_id']}"
+            event["extendedProps"].update(requester=row["requester"], purpose=row["purpose"], status=row["status"])
+        elif row["is_own"]:
+            event["title"] = " · ".join(part for part in (_("Jullie reservatie"), row["purpose"]) if part)
+            event["url"] = f"{base}/{slug}/verhuur/reservaties/{row['reservation_id']}"
+            event["classNames"] = ["portal-busy", "portal-own"]
+            event["extendedProps"].update(purpose=row["purpose"], status=row["status"], is_own=True)
+        events.append(event)
+    for item in resource.blackouts or []:
+        starts_on, ends_on = date.fromisoformat(item["starts_on"]), date.fromisoformat(item["ends_on"])
+        if starts_on < last and ends_on >= first:
+            events.append(
+                {
+                    "start": starts_on.isoformat(),
+                    "end": (ends_on + timedelta(days=1)).isoformat(),
+                    "allDay": True,
+                    "display": "background",
+                    "title": item.get("reason") or _("Niet beschikbaar"),
+                    "classNames": ["portal-blackout"],
+                    "extendedProps": {"kind": "blackout"},
+                }
+            )
+    for day, reason in closed_days(resource.tenant, first, last):
+        events.append(
+            {
+                "start": day.isoformat(),
+                "end": (day + timedelta(days=1)).isoformat(),
+                "allDay": True,
+                "display": "background",
+                "title": reason,
+                "classNames": ["portal-closed"],
+                "extendedProps": {"kind": "closed"},
+            }
+        )
+    return events
+
+
+# -- waitlist offers ------------------------------------------------------------------------
+
+
+def _locked_booking(reservation: Reservation) -> Booking | None:
+    """Lock the resource and return the fresh owner's booking of a reservation (in the owner's context)."""
+    _lock_resource(reservation.resource_id)
+    return db.session.scalar(
+        select(Booking).where(Booking.id == reservation.booking_id).execution_options(populate_existing=True)
+    )
+
+
+def accept_offer(reservation: Reservation, *, user: Any) -> Reservation:
+    """Accept the held slot of an own waitlist offer: it becomes a normal request for the owner."""
+    with tenant_context(reservation.owner_tenant_id, user_id=user.id):
+        # Under the resource lock: the expiry task cannot end the offer halfway.
+        booking = _locked_booking(reservation)
+        if booking is None or booking.status != "aangeboden" or reservation.status != "aangeboden":
+            raise DomainError(_("Er is geen open aanbod voor deze reservatie."), status_code=409)
+        if booking.offer_expires_at is None or booking.offer_expires_at <= utcnow():
+            raise DomainError(_("Het aanbod is verlopen."), status_code=409)
+        booking.status = "aangevraagd"
+        booking.offer_expires_at = None
+        db.session.flush()
+        booking_id, resource_name = booking.id, booking.resource.name
+        for staff in _staff_of(reservation.owner_tenant_id):
+            notify(
+                staff,
+                category="rentals",
+                title=_("Nieuwe reservatieaanvraag: %(name)s", name=resource_name),
+                body=_(
+                    "%(who)s stond op de wachtlijst en aanvaardde de vrijgekomen plaats (%(a)s tot %(b)s).",
+                    who=booking.requester.name,
+                    a=_fmt(booking.starts_at),
+                    b=_fmt(booking.ends_at),
+                ),
+                link=f"/{_slug(reservation.owner_tenant_id)}/verhuur/aanvragen/{booking_id}",
+                dedupe_key=f"rentals:request:{booking_id}:{staff.id}",
+                source_tenant_id=reservation.tenant_id,
+            )
+    reservation.status = "aangevraagd"
+    reservation.offer_expires_at = None
+    db.session.flush()
+    return reservation
+
+
+def decline_offer(reservation: Reservation) -> Reservation:
+    """Decline an own waitlist offer: the slot goes to the next in line."""
+    if reservation.status != "aangeboden":
+        raise DomainError(_("Er is geen open aanbod voor deze reservatie."), status_code=409)
+    return cancel_reservation(reservation)
+
+
+def expire_offers(now: datetime | None = None) -> int:
+    """End the acting owner's offers whose time ran out and offer the slot to the next in line; idempotent."""
+    now = now or utcnow()
+    ended = 0
+    due = db.session.scalars(
+        select(Booking.id)
+        .where(Booking.status == "aangeboden", Booking.offer_expires_at <= now)
+        .order_by(Booking.resource_id, Booking.id)
+    ).all()
+    for booking_id in due:
+        booking = db.session.get(Booking, booking_id)
+        if booking is None:
+            continue
+        _lock_resource(booking.resource_id)
+        db.session.refresh(booking)
+        # Re-checked under the lock: the requester may have accepted meanwhile.
+        if booking.status != "aangeboden" or booking.offer_expires_at is None or booking.offer_expires_at > now:
+            continue
+        note = _("Het aanbod is verlopen.")
+        booking.status = "geannuleerd"
+        booking.decision_note = note
+        booking.offer_expires_at = None
+        db.session.flush()
+        _copy(
+            booking.requester_tenant_id,
+            Reservation,
+            booking.reservation_id,
+            {"status": "geannuleerd", "decision_note": note, "offer_expires_at": None},
+        )
+        ended += 1
+        user = _requester_user(booking)
+        if user is not None:
+            notify(
+                user,
+                category="rentals",
+                title=_("Aanbod verlopen: %(name)s", name=booking.resource.name),
+                body=_("Je reageerde niet op tijd; de plaats gaat naar de volgende op de wachtlijst."),
+                link=f"/{_slug(booking.requester_tenant_id)}/verhuur/reservaties/{booking.reservation_id}",
+                dedupe_key=f"rentals:offer-expired:{booking.id}",
+                source_tenant_id=booking.tenant_id,
+            )
+        offer_waitlist(booking.resource)
+    return ended
+
+
+# -- request groups (basket per owner, weekly series) ---------------------------------------
+
+
+def _new_group_key() -> str:
+    return secrets.token_hex(16)
+
+
+def is_group_key(value: str) -> bool:
+    """Tell whether ``value`` has the shape of a request group key (32 lowercase hex digits)."""
+    return len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+
+
+def _notify_group(owner_id: int, group_key: str, kind: str, rows: list[Reservation], requester_id: int) -> None:
+    """Tell the owner's staff once about a new request group (not once per line)."""
+    with tenant_context(owner_id, user_id=_user_id()):
+        requester_name = db.session.scalar(select(Tenant.name).where(Tenant.id == requester_id))
+        names = ", ".join(dict.fromkeys(r.resource_name for r in rows))
+        if kind == "reeks":
+            title = _("Nieuwe aanvraag voor een wekelijkse reeks: %(name)s", name=names)
+            body = _(
+                "%(who)s vraagt %(n)s keer %(name)s aan, van %(a)s tot %(b)s. Beslis over de reeks in één keer.",
+                who=requester_name,
+                n=len(rows),
+                name=names,
+                a=_fmt(rows[0].starts_at),
+                b=_fmt(rows[-1].ends_at),
+            )
+        else:
+            title = _("Nieuwe aanvraag van %(who)s (%(n)s regels)", who=requester_name, n=len(rows))
+            body = _("%(who)s vraagt aan: %(names)s.", who=requester_name, names=names)
+        for staff in _staff_of(owner_id):
+            notify(
+                staff,
+                category="rentals",
+                title=title,
+                body=body,
+                link=f"/{_slug(owner_id)}/verhuur/aanvragen/groep/{group_key}",
+                dedupe_key=f"rentals:group:{group_key}:{staff.id}",
+                source_tenant_id=requester_id,
+            )
+
+
+def group_reservations(group_key: str) -> list[Reservation]:
+    """Return the acting tenant's reservations of one request group, in time order."""
+    return list(
+        db.session.scalars(
+            select(Reservation)
+            .where(Reservation.tenant_id == current_tenant(), Reservation.group_key == group_key[:32])
+            .order_by(Reservation.starts_at, Reservation.id)
+        )
+    )
+
+
+def group_bookings(group_key: str) -> list[Booking]:
+    """Return the acting owner's bookings of one request group, in time order."""
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .where(Booking.tenant_id == current_tenant(), Booking.group_key == group_key[:32])
+            .order_by(Booking.starts_at, Booking.id)
+        )
+    )
+
+
+def cancel_group(group_key: str) -> int:
+    """Cancel every open line of an own request group (a whole series); return how many."""
+    rows = [r for r in group_reservations(group_key) if r.status in CANCELLABLE_STATUSES]
+    if not rows:
+        raise DomainError(_("Er is niets meer te annuleren in deze aanvraag."), status_code=409)
+    for row in rows:
+        cancel_reservation(row)
+    return len(rows)
+
+
+def decide_group(group_key: str, action: str, *, note: str = "") -> int:
+    """Approve or refuse every open line of a request group for the own resources; tell the requester once."""
+    if action not in ("goedkeuren", "weigeren"):
+        raise DomainError(_("Kies goedkeuren of weigeren."), field="action", status_code=422)
+    rows = [b for b in group_bookings(group_key) if b.status == "aangevraagd"]
+    if not rows:
+        raise DomainError(_("In deze aanvraag staat niets meer open."), status_code=409)
+    for booking in rows:
+        decide_booking(booking, action, note=note, in_group=True)
+    first = rows[0]
+    user = _requester_user(first)
+    if user is not None:
+        names = ", ".join(dict.fromkeys(b.resource.name for b in rows))
+        title = (
+            _("Aanvraag goedgekeurd: %(names)s", names=names)
+            if action == "goedkeuren"
+            else _("Aanvraag geweigerd: %(names)s", names=names)
+        )
+        body = " ".join(
+            part
+            for part in (
+                _("%(n)s regels.", n=len(rows)),
+                first.decision_note,
+                _("Aanvaard de uitleenovereenkomsten in het portaal vóór het afhalen.")
+                if action == "goedkeuren"
+                else "",
+            )
+            if part
+        )
+        notify(
+            user,
+            category="rentals",
+            title=title,
+            body=body,
+            link=f"/{_slug(first.requester_tenant_id)}/verhuur/reservaties/groep/{group_key}",
+            dedupe_key=f"rentals:group-decision:{group_key}:{action}",
+            source_tenant_id=first.tenant_id,
+        )
+    return len(rows)
+
+
+# -- basket ---------------------------------------------------------------------------------
+
+#: A basket holds at most this many lines (a technical service rarely needs more at once).
+MAX_BASKET_ITEMS = 30
+
+
+def basket_items(user: Any) -> list[BasketItem]:
+    """Return the lines of ``user``'s basket, oldest first."""
+    return list(
+        db.session.scalars(
+            select(BasketItem)
+            .where(BasketItem.tenant_id == current_tenant(), BasketItem.user_id == user.id)
+            .order_by(BasketItem.created_at, BasketItem.id)
+        )
+    )
+
+
+def add_to_basket(resource: Resource, data: dict[str, Any], *, user: Any) -> BasketItem:
+    """Put a visible resource for a period in ``user``'s basket (the rules are checked now and at submission)."""
+    starts_at, ends_at, quantity = data["starts_at"], data["ends_at"], int(data.get("quantity", 1))
+    problem = rule_problem(resource, starts_at, ends_at, quantity)
+    if problem:
+        raise problem
+    if len(basket_items(user)) >= MAX_BASKET_ITEMS:
+        raise DomainError(_("Je mandje is vol (%(n)s regels).", n=MAX_BASKET_ITEMS), status_code=422)
+    item = BasketItem(
+        user_id=user.id,
+        resource_id=resource.id,
+        resource_name=resource.name,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        quantity=quantity,
+        purpose=(data.get("purpose") or "").strip()[:500],
+        handover_mode=data.get("handover_mode") or "afhalen",
+    )
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def remove_from_basket(item: BasketItem) -> None:
+    """Remove one line from the own basket."""
+    db.session.delete(item)
+    db.session.flush()
+
+
+def prune_basket(user: Any) -> list[str]:
+    """Drop the lines whose resource the tenant may no longer see (e.g. an agreement ended); return their names."""
+    items = basket_items(user)
+    visible = set(db.session.scalars(select(Resource.id).where(Resource.id.in_({i.resource_id for i in items}))))
+    dropped = [i for i in items if i.resource_id not in visible]
+    for item in dropped:
+        db.session.delete(item)
+    db.session.flush()
+    return [i.resource_name for i in dropped]
+
+
+def basket_lines(user: Any) -> list[dict[str, Any]]:
+    """Return the visible lines of the basket with their price, free units and any problem, per owner."""
+    items = basket_items(user)
+    resources = {
+        r.id: r
+        for r in db.session.scalars(select(Resource).where(Resource.id.in_({i.resource_id for i in items}))).unique()
+    }
+    requester = current_tenant() or 0
+    lines = []
+    for number, item in enumerate(items, start=1):
+        resource = resources.get(item.resource_id)
+        if resource is None:
+            continue
+        tariff = tariff_class_for(requester, resource)
+        price, deposit = compute_price(resource, tariff, item.starts_at, item.ends_at, item.quantity)
+        problem = rule_problem(resource, item.starts_at, item.ends_at, item.quantity)
+        free = free_quantity(resource, item.starts_at, item.ends_at)
+        if problem is None and free < item.quantity:
+            problem = _conflict()
+        lines.append(
+            {
+                "number": number,
+                "item": item,
+                "resource": resource,
+                "owner": resource.tenant,
+                "tariff_class": tariff,
+                "price": price,
+                "deposit": deposit,
+                "free": free,
+                "problem": problem.message if problem else None,
+            }
+        )
+    return sorted(lines, key=lambda line: (line["owner"].name, line["number"]))
+
+
+def _line_label(number: int, name: str, starts_at: datetime, ends_at: datetime) -> str:
+    return _("Regel %(n)s (%(name)s, %(a)s – %(b)s)", n=number, name=name, a=_fmt(starts_at), b=_fmt(ends_at))
+
+
+def submit_basket(user: Any) -> list[tuple[Tenant, str, list[Reservation]]]:
+    """Turn ``user``'s basket into one request group per owner, all or nothing; return (owner, key, rows).
+
+    Every line goes through ``request_reservation`` (same rules, frozen price, same locks and
+    exclusion constraint). Resources are locked in id order first, so two baskets sharing
+    resources never wait on each other in a cycle. One line not free: nothing is created
+    (the caller rolls back), the error names the line, the basket stays.
+    """
+    requester = current_tenant()
+    if requester is None:
+        raise DomainError(_("Geen bestuur actief."), status_code=400)
+    items = basket_items(user)
+    if not items:
+        raise DomainError(_("Je mandje is leeg."), status_code=422)
+    numbers = {item.id: n for n, item in enumerate(items, start=1)}
+    resources = {
+        r.id: r
+        for r in db.session.scalars(select(Resource).where(Resource.id.in_({i.resource_id for i in items}))).unique()
+    }
+    missing = [i.resource_name for i in items if i.resource_id not in resources]
+    if missing:
+        raise DomainError(
+            _("Niet meer zichtbaar voor jullie: %(names)s. Controleer je mandje.", names=", ".join(missing)),
+            status_code=409,
+        )
+    ordered = sorted(items, key=lambda i: (i.resource_id, i.starts_at, i.id))
+    problems, status = [], 422
+    for resource_id in sorted(resources):
+        with tenant_context(resources[resource_id].tenant_id, user_id=user.id):
+            _lock_resource(resource_id)
+    for item in ordered:
+        resource = resources[item.resource_id]
+        label = _line_label(numbers[item.id], resource.name, item.starts_at, item.ends_at)
+        problem = rule_problem(resource, item.starts_at, item.ends_at, item.quantity)
+        if problem is None and free_quantity(resource, item.starts_at, item.ends_at) < item.quantity:
+            problem, status = _conflict(), 409
+        if problem is not None:
+            problems.append(f"{label}: {problem.message}")
+    if problems:
+        raise DomainError(_("Er is niets aangevraagd.") + " " + " ".join(problems), status_code=status)
+    keys: dict[int, str] = {}
+    made: dict[int, list[Reservation]] = {}
+    for item in ordered:
+        resource = resources[item.resource_id]
+        key = keys.setdefault(resource.tenant_id, _new_group_key())
+        data = {
+            "starts_at": item.starts_at,
+            "ends_at": item.ends_at,
+            "quantity": item.quantity,
+            "purpose": item.purpose,
+            "handover_mode": item.handover_mode,
+        }
+        try:
+            row = request_reservation(resource, data, user=user, group_key=key, group_kind="mand", notify_owner=False)
+        except DomainError as err:
+            # Two lines of this basket overlap on one unit: name the line, create nothing.
+            label = _line_label(numbers[item.id], resource.name, item.starts_at, item.ends_at)
+            raise DomainError(
+                _("Er is niets aangevraagd.") + f" {label}: {err.message}", status_code=err.status_code
+            ) from None
+        made.setdefault(resource.tenant_id, []).append(row)
+    for item in items:
+        db.session.delete(item)
+    db.session.flush()
+    out = []
+    for owner_id, rows in made.items():
+        rows.sort(key=lambda r: (r.starts_at, r.id))
+        _notify_group(owner_id, keys[owner_id], "mand", rows, requester)
+        out.append((resources[rows[0].resource_id].tenant, keys[owner_id], rows))
+    return sorted(out, key=lambda entry: entry[0].name)
+
+
+# -- weekly series of a hall ----------------------------------------------------------------
+
+#: A weekly series has at most this many occurrences (a year).
+MAX_OCCURRENCES = 52
+
+
+def _clock(value: Any) -> str:
+    return value if isinstance(value, str) else value.strftime("%H:%M")
+
+
+def series_occurrences(resource: Resource, data: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Return (candidates, skipped) of a weekly series: each week's day at the Brussels wall-clock times.
+
+    Public holidays, the owner's closing days, blackouts and other rule problems are skipped with
+    their reason; the UTC moments shift by an hour across a DST change, the wall clock does not.
+    """
+    first_on, last_on = data["first_on"], data["last_on"]
+    start_clock, end_clock = _clock(data["starts_time"]), _clock(data["ends_time"])
+    if last_on < first_on:
+        raise DomainError(_("De laatste datum moet na de eerste liggen."), field="last_on", status_code=422)
+    if end_clock <= start_clock:
+        raise DomainError(_("Het einduur moet na het beginuur liggen."), field="ends_time", status_code=422)
+    days = []
+    day = first_on
+    while day <= last_on:
+        days.append(day)
+        day += timedelta(days=7)
+    if len(days) > MAX_OCCURRENCES:
+        raise DomainError(
+            _("Een reeks telt hoogstens %(n)s keer; kies een kortere periode.", n=MAX_OCCURRENCES),
+            field="last_on",
+            status_code=422,
+        )
+    candidates, skipped = [], []
+    for day in days:
+        starts_at, ends_at = brussels(day, start_clock), brussels(day, end_clock)
+        reason = closed_reason(resource.tenant, day)
+        if reason is None:
+            problem = rule_problem(resource, starts_at, ends_at, 1)
+            reason = problem.message if problem else None
+        entry = {"on": day, "starts_at": starts_at, "ends_at": ends_at}
+        if reason:
+            skipped.append({**entry, "reason": reason})
+        else:
+            candidates.append(entry)
+    return candidates, skipped
+
+
+def request_series(resource: Resource, data: dict[str, Any], *, user: Any) -> dict[str, Any]:
+    """Reserve a hall every week on the same day and hours; one request group the owner decides on at once.
+
+    ``mode`` "alles": one taken occurrence and nothing is reserved (409); "vrije": the free ones
+    are reserved and the taken ones reported. Returns the group key, the rows, and the skipped
+    and conflicting occurrences.
+    """
+    requester = current_tenant()
+    if requester is None:
+        raise DomainError(_("Geen bestuur actief."), status_code=400)
+    if resource.kind != "zaal":
+        raise DomainError(_("Een wekelijkse reeks kan enkel voor een zaal."), field="resource_id", status_code=422)
+    candidates, skipped = series_occurrences(resource, data)
+    with tenant_context(resource.tenant_id, user_id=user.id):
+        # Lock before checking: nobody takes an occurrence between the check and the insert.
+        _lock_resource(resource.id)
+    buffer = timedelta(minutes=resource.buffer_minutes)
+    taken: list[Booking] = []
+    if candidates:
+        # One read of the whole span instead of one per week; only the overlaps are compared per date.
+        with tenant_context(resource.tenant_id, user_id=user.id):
+            taken = _active_bookings(resource.id, candidates[0]["starts_at"], candidates[-1]["ends_at"] + buffer)
+    conflicts = [
+        c
+        for c in candidates
+        if _peak(b for b in taken if b.starts_at < c["ends_at"] + buffer and b.blocked_until > c["starts_at"]) + 1
+        > resource.quantity
+    ]
+    free = [c for c in candidates if c not in conflicts]
+    if conflicts and data.get("mode", "alles") == "alles":
+        raise DomainError(
+            _(
+                "Er is niets gereserveerd: de zaal is al bezet op %(dates)s. Kies andere uren of reserveer enkel "
+                "de vrije data.",
+                dates=", ".join(c["on"].strftime("%d/%m/%Y") for c in conflicts),
+            ),
+            status_code=409,
+        )
+    if not free:
+        raise DomainError(_("Geen enkele datum van de reeks is vrij."), status_code=409)
+    key = _new_group_key()
+    rows = [
+        request_reservation(
+            resource,
+            {
+                "starts_at": c["starts_at"],
+                "ends_at": c["ends_at"],
+                "purpose": data.get("purpose", ""),
+                "handover_mode": "afhalen",
+            },
+            user=user,
+            group_key=key,
+            group_kind="reeks",
+            notify_owner=False,
+        )
+        for c in free
+    ]
+    _notify_group(resource.tenant_id, key, "reeks", rows, requester)
+    return {"group_key": key, "reservations": rows, "skipped": skipped, "conflicts": conflicts}

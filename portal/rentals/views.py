@@ -24,27 +24,32 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from portal.core.errors import DomainError
+from portal.core.errors import DomainError, problem
 from portal.core.exports import table_response
 from portal.core.files import path_of
 from portal.core.forms import load_form
 from portal.core.loading import get_owned_or_404, get_visible_or_404
-from portal.core.pagination import paginate
-from portal.core.web import tenant_blueprint
+from portal.core.pagination import Page, paginate, paginate_list
+from portal.core.web import PAGE_CSP, tenant_blueprint
 from portal.extensions import db
 from portal.rentals import operations as ops
 from portal.rentals import permissions
-from portal.rentals.models import CATEGORIES, Booking, HandoverPhoto, Reservation, Resource
+from portal.rentals.models import CATEGORIES, BasketItem, Booking, HandoverPhoto, Reservation, Resource
 from portal.rentals.schemas import (
     AcceptLoanAgreementSchema,
     AvailabilityArgsSchema,
+    CreateBasketItemSchema,
     CreateReservationSchema,
     CreateResourceSchema,
+    CreateSeriesSchema,
     DecisionSchema,
+    GroupDecisionSchema,
+    OfferResponseSchema,
     RentalSettlementArgsSchema,
 )
-from tenants.context import tenant_context
+from tenants.context import BRUSSELS, tenant_context
 from tenants.models import Tenant
 from tenants.sharing import current_regions, partner_tenants, today
 
@@ -179,7 +184,7 @@ def resource_feed(resource_id: int) -> Any:
 def availability() -> Any:
     """Choose dates first, then see what is free across all visible owners."""
     errors: dict[str, Any] = {}
-    results: list[Any] | None = None
+    results: Page[Any] | None = None
     values = request.args.to_dict()
     if request.args.get("starts_at"):
         data, errors = load_form(AvailabilityArgsSchema(), request.args)
@@ -187,12 +192,15 @@ def availability() -> Any:
             if data["ends_at"] <= data["starts_at"]:
                 errors = {"ends_at": [_("Het einde moet na het begin liggen.")]}
             else:
-                results = ops.search_available(
-                    data["starts_at"],
-                    data["ends_at"],
-                    category=data.get("category"),
-                    owner_id=data.get("owner_id"),
-                    quantity=data["quantity"],
+                # Free resources across every visible owner: at Flanders scale many, so one page at a time.
+                results = paginate_list(
+                    ops.search_available(
+                        data["starts_at"],
+                        data["ends_at"],
+                        category=data.get("category"),
+                        owner_id=data.get("owner_id"),
+                        quantity=data["quantity"],
+                    )
                 )
     status = 422 if errors else 200
     return render_template(
@@ -307,7 +315,8 @@ def cancel_reservation(reservation_id: int) -> Any:
 def bookings() -> Any:
     """List the requests for the own resources (the owner's bookings)."""
     status = request.args.get("status", "")
-    stmt = select(Booking).order_by(Booking.starts_at.desc(), Booking.id.desc())
+    # Each row names its resource: load them for the whole page in one query.
+    stmt = select(Booking).options(selectinload(Booking.resource)).order_by(Booking.starts_at.desc(), Booking.id.desc())
     if status:
         stmt = stmt.where(Booking.status == status[:20])
     return render_template("rentals/bookings.html", page=paginate(stmt), status=status)
@@ -645,3 +654,517 @@ def reservation_photo(reservation_id: int, photo_id: int) -> Any:
     if photo.reservation_id != obj.id:
         abort(404)
     return _photo_response(photo)
+
+
+# -- catalogue photos -----------------------------------------------------------------------
+
+
+@bp.context_processor
+def _photo_helpers() -> dict[str, Any]:
+    # Every page that shows resources (lists, detail, its re-render after a refused form) gets their photos.
+    return {"resource_photos": ops.resource_photos, "main_photos": ops.main_photos}
+
+
+def _editable_resource(resource_id: int) -> Resource:
+    obj = get_owned_or_404(Resource, resource_id, current_user.tenant_id)
+    if not permissions.can_edit(current_user, obj):
+        abort(403)
+    return obj
+
+
+def _photos_page(obj: Resource, errors: dict[str, Any], status: int = 200) -> Any:
+    return render_template(
+        "rentals/resource_photos.html",
+        obj=obj,
+        photos=ops.resource_photos(obj),
+        errors=errors,
+        max_photos=ops.MAX_RESOURCE_PHOTOS,
+    ), status
+
+
+@bp.route("/materieel/<int:resource_id>/fotos", methods=["GET", "POST"])
+@login_required
+def resource_photos(resource_id: int) -> Any:
+    """Show and add the catalogue photos of an own resource (JPEG, PNG or WebP)."""
+    obj = _editable_resource(resource_id)
+    if request.method == "GET":
+        return _photos_page(obj, {})
+    try:
+        added = ops.add_resource_photos(obj, request.files.getlist("photos"), author_id=current_user.id)
+    except DomainError as err:
+        db.session.rollback()
+        return _photos_page(_editable_resource(resource_id), {"photos": [err.message]}, err.status_code)
+    db.session.commit()
+    flash(_("%(n)s foto('s) toegevoegd.", n=len(added)), "success")
+    return redirect(url_for("rentals.resource_photos", resource_id=resource_id))
+
+
+def _own_photo(resource_id: int, photo_id: int) -> tuple[Resource, Any]:
+    obj = _editable_resource(resource_id)
+    photo = ops.resource_photo(obj, photo_id)
+    if photo is None:
+        abort(404)
+    return obj, photo
+
+
+@bp.route("/materieel/<int:resource_id>/fotos/<int:photo_id>/hoofdfoto", methods=["POST"])
+@login_required
+def main_photo(resource_id: int, photo_id: int) -> Any:
+    """Make a photo the main photo of an own resource (shown in the catalogue)."""
+    obj, photo = _own_photo(resource_id, photo_id)
+    ops.make_main_photo(obj, photo)
+    db.session.commit()
+    flash(_("De hoofdfoto is gewijzigd."), "success")
+    return redirect(url_for("rentals.resource_photos", resource_id=resource_id))
+
+
+@bp.route("/materieel/<int:resource_id>/fotos/<int:photo_id>/verplaatsen", methods=["POST"])
+@login_required
+def move_photo(resource_id: int, photo_id: int) -> Any:
+    """Move a photo of an own resource one place up or down."""
+    obj, photo = _own_photo(resource_id, photo_id)
+    step = {"omhoog": -1, "omlaag": 1}.get(request.form.get("richting", ""))
+    if step is None:
+        raise DomainError(_("Kies omhoog of omlaag."), field="richting", status_code=422)
+    ops.move_photo(obj, photo, step)
+    db.session.commit()
+    return redirect(url_for("rentals.resource_photos", resource_id=resource_id))
+
+
+@bp.route("/materieel/<int:resource_id>/fotos/<int:photo_id>/verwijderen", methods=["POST"])
+@login_required
+def delete_photo(resource_id: int, photo_id: int) -> Any:
+    """Delete a photo of an own resource."""
+    obj, photo = _own_photo(resource_id, photo_id)
+    orphans = ops.delete_photo(obj, photo)
+    db.session.commit()
+    ops.remove_stored_files(orphans)
+    flash(_("De foto is verwijderd."), "success")
+    return redirect(url_for("rentals.resource_photos", resource_id=resource_id))
+
+
+def _catalogue_image(resource_id: int, photo_id: int, thumbnail: bool) -> Any:
+    obj = get_visible_or_404(Resource, resource_id)
+    photo = ops.resource_photo(obj, photo_id)
+    if photo is None:
+        abort(404)
+    key = photo.thumbnail_key if thumbnail else photo.storage_key
+    path = path_of(key)
+    if not path.exists():
+        abort(404)
+    # The key is the file's checksum: a photo id always serves the same bytes, so browsers may keep it,
+    # but only privately (it is not public, and a shared cache must not hand it to someone else).
+    response = send_file(
+        io.BytesIO(path.read_bytes()),
+        mimetype=photo.content_type,
+        download_name=f"foto-{photo.id}{'-klein' if thumbnail else ''}.jpg",
+        etag=key.rsplit("/", 1)[-1].split(".", 1)[0],
+        conditional=True,
+        max_age=86400,
+    )
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@bp.route("/materieel/<int:resource_id>/fotos/<int:photo_id>")
+@login_required
+def resource_photo(resource_id: int, photo_id: int) -> Any:
+    """Serve the large version of a catalogue photo to whoever may see the resource."""
+    return _catalogue_image(resource_id, photo_id, thumbnail=False)
+
+
+@bp.route("/materieel/<int:resource_id>/fotos/<int:photo_id>/klein")
+@login_required
+def resource_thumbnail(resource_id: int, photo_id: int) -> Any:
+    """Serve the thumbnail (320 px wide) of a catalogue photo to whoever may see the resource."""
+    return _catalogue_image(resource_id, photo_id, thumbnail=True)
+
+
+# -- resource calendar ----------------------------------------------------------------------
+
+
+def _calendar_day(raw: str) -> date | None:
+    """Return the Brussels day of a FullCalendar bound (a date or an ISO moment with offset), else None."""
+    raw = raw.strip()[:40]
+    try:
+        if len(raw) == 10:
+            return date.fromisoformat(raw)
+        moment = datetime.fromisoformat(raw.replace(" ", "+"))
+    except ValueError:
+        return None
+    return moment.astimezone(BRUSSELS).date() if moment.tzinfo else moment.date()
+
+
+def _calendar_rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the calendar events as table rows (the view without JavaScript), in time order."""
+    rows = []
+    for event in events:
+        if event.get("allDay"):
+            start: date | datetime = date.fromisoformat(event["start"])
+            end: date | datetime = date.fromisoformat(event["end"]) - timedelta(days=1)
+            moment = ops.brussels(start)  # type: ignore[arg-type]
+        else:
+            start, end = datetime.fromisoformat(event["start"]), datetime.fromisoformat(event["end"])
+            moment = start
+        kind = event["extendedProps"]["kind"]
+        rows.append(
+            {
+                "start": start,
+                "end": end,
+                "all_day": bool(event.get("allDay")),
+                "title": event["title"],
+                "url": event.get("url"),
+                "kind": kind,
+                "key": moment,
+            }
+        )
+    return sorted(rows, key=lambda row: row["key"])
+
+
+@bp.route("/materieel/<int:resource_id>/kalender")
+@login_required
+def resource_calendar_page(resource_id: int) -> Any:
+    """Show the free/busy calendar of a visible resource (month, week, list), with a table for no-JS."""
+    obj = get_visible_or_404(Resource, resource_id)
+    first = today()
+    response = current_app.make_response(
+        render_template(
+            "rentals/resource_calendar.html",
+            obj=obj,
+            rows=_calendar_rows(ops.calendar_events(obj, first, first + timedelta(weeks=8))),
+            can_reserve=permissions.can_reserve(current_user),
+        )
+    )
+    # FullCalendar injects its stylesheet as a <style> element carrying this request's nonce; that
+    # stylesheet brings its icon font as a data: URL.
+    response.headers["Content-Security-Policy"] = PAGE_CSP.replace(
+        "style-src 'self'", f"style-src 'self' 'nonce-{g.csp_nonce}'", 1
+    ).replace("font-src 'self'", "font-src 'self' data:", 1)
+    return response
+
+
+@bp.route("/materieel/<int:resource_id>/kalender.json")
+@login_required
+def resource_calendar_events(resource_id: int) -> Any:
+    """Return the calendar events of a visible resource between ``start`` and ``end`` (FullCalendar's feed)."""
+    obj = get_visible_or_404(Resource, resource_id)
+    raw_start, raw_end = request.args.get("start", ""), request.args.get("end", "")
+    first = _calendar_day(raw_start) if raw_start else today()
+    # Years far off are refused too: nothing is booked there and date arithmetic would overflow.
+    if first is not None and not 2000 <= first.year <= 2200:
+        first = None
+    last = _calendar_day(raw_end) if raw_end else (first + timedelta(weeks=6) if first else None)
+    if first is None or last is None or not 2000 <= last.year <= 2200:
+        return problem(400, _("Ongeldige datum: gebruik JJJJ-MM-DD of een ISO 8601-tijdstip."))
+    if last <= first:
+        return problem(422, _("Het einde van de periode moet na het begin liggen."))
+    if (last - first).days > ops.CALENDAR_MAX_DAYS:
+        return problem(422, _("Vraag hoogstens %(n)s dagen tegelijk op.", n=ops.CALENDAR_MAX_DAYS))
+    response = jsonify(
+        {
+            "resource": {"id": obj.id, "name": obj.name, "owner": obj.tenant.name},
+            "events": ops.calendar_events(obj, first, last),
+        }
+    )
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+# -- basket ---------------------------------------------------------------------------------
+
+
+def _basket_page(*, error: str | None = None, status: int = 200) -> Any:
+    lines = ops.basket_lines(current_user)
+    owners: dict[int, dict[str, Any]] = {}
+    for line in lines:
+        group = owners.setdefault(line["owner"].id, {"owner": line["owner"], "lines": [], "price": Decimal("0.00")})
+        group["lines"].append(line)
+        group["price"] += line["price"]
+    return render_template(
+        "rentals/basket.html",
+        groups=list(owners.values()),
+        total_price=sum((line["price"] for line in lines), Decimal("0.00")),
+        total_deposit=sum((line["deposit"] for line in lines), Decimal("0.00")),
+        can_submit=permissions.can_reserve(current_user) and bool(lines),
+        error=error,
+    ), status
+
+
+def _flash_dropped(names: list[str]) -> None:
+    flash(
+        _(
+            "Niet meer zichtbaar voor jullie en uit het mandje gehaald: %(names)s (bv. omdat een samenwerking afliep).",
+            names=", ".join(names),
+        ),
+        "warning",
+    )
+
+
+@bp.route("/mandje")
+@login_required
+def basket() -> Any:
+    """Show the own basket per owner municipality with the computed prices, before submitting it."""
+    dropped = ops.prune_basket(current_user)
+    if dropped:
+        db.session.commit()
+        _flash_dropped(dropped)
+    return _basket_page()
+
+
+@bp.route("/mandje/toevoegen", methods=["POST"])
+@login_required
+def add_to_basket() -> Any:
+    """Put a visible resource for a period in the own basket."""
+    if not permissions.can_reserve(current_user):
+        abort(403)
+    data, errors = load_form(CreateBasketItemSchema(), request.form)
+    if data is None:
+        raw_id = request.form.get("resource_id", "")
+        if not raw_id.isdigit() or len(raw_id) > 9:
+            abort(400)
+        return _resource_with_errors(get_visible_or_404(Resource, int(raw_id)), errors, 422)
+    obj = get_visible_or_404(Resource, data["resource_id"])
+    try:
+        ops.add_to_basket(obj, data, user=current_user)
+    except DomainError as err:
+        db.session.rollback()
+        obj = get_visible_or_404(Resource, data["resource_id"])
+        return _resource_with_errors(obj, {err.field or "_schema": [err.message]}, err.status_code)
+    db.session.commit()
+    flash(_("%(name)s staat in je mandje.", name=obj.name), "success")
+    return redirect(url_for("rentals.basket"))
+
+
+@bp.route("/mandje/<int:item_id>/verwijderen", methods=["POST"])
+@login_required
+def remove_basket_item(item_id: int) -> Any:
+    """Remove a line from the own basket."""
+    item = get_owned_or_404(BasketItem, item_id, current_user.tenant_id)
+    if item.user_id != current_user.id:
+        abort(404)
+    ops.remove_from_basket(item)
+    db.session.commit()
+    flash(_("De regel is uit je mandje gehaald."), "success")
+    return redirect(url_for("rentals.basket"))
+
+
+@bp.route("/mandje/versturen", methods=["POST"])
+@login_required
+def submit_basket() -> Any:
+    """Send the basket: one request per owner municipality, all or nothing."""
+    if not permissions.can_reserve(current_user):
+        abort(403)
+    dropped = ops.prune_basket(current_user)
+    if dropped:
+        db.session.commit()
+        _flash_dropped(dropped)
+        return _basket_page(error=_("Controleer je mandje en verstuur het opnieuw."), status=409)
+    try:
+        groups = ops.submit_basket(current_user)
+    except DomainError as err:
+        db.session.rollback()
+        return _basket_page(error=err.message, status=err.status_code)
+    db.session.commit()
+    flash(
+        _(
+            "Je mandje is verstuurd: één aanvraag per eigenaar (%(owners)s).",
+            owners=", ".join(owner.name for owner, _key, _rows in groups),
+        ),
+        "success",
+    )
+    if len(groups) == 1:
+        return redirect(url_for("rentals.reservation_group", group_key=groups[0][1]))
+    return redirect(url_for("rentals.reservations"))
+
+
+# -- weekly series --------------------------------------------------------------------------
+
+
+def _series_page(values: dict[str, Any], errors: dict[str, Any], status: int = 200) -> Any:
+    halls = list(db.session.scalars(ops.visible_resources(kind="zaal").limit(500)).unique())
+    return render_template("rentals/series_form.html", halls=halls, values=values, errors=errors), status
+
+
+@bp.route("/reeksen/nieuw", methods=["GET", "POST"])
+@login_required
+def new_series() -> Any:
+    """Reserve a hall every week on the same day and hours (e.g. every Tuesday 19:00–22:00)."""
+    if not permissions.can_reserve(current_user):
+        abort(403)
+    if request.method == "GET":
+        values = {k: request.args[k][:20] for k in ("resource_id",) if k in request.args}
+        return _series_page({"mode": "alles", "starts_time": "19:00", "ends_time": "22:00", **values}, {})
+    values = request.form.to_dict()
+    data, errors = load_form(CreateSeriesSchema(), request.form)
+    if data is None:
+        return _series_page(values, errors, 422)
+    obj = get_visible_or_404(Resource, data["resource_id"])
+    try:
+        result = ops.request_series(obj, data, user=current_user)
+    except DomainError as err:
+        db.session.rollback()
+        return _series_page(values, {err.field or "_schema": [err.message]}, err.status_code)
+    db.session.commit()
+    flash(
+        _(
+            "%(n)s keer %(name)s aangevraagd bij %(owner)s.",
+            n=len(result["reservations"]),
+            name=obj.name,
+            owner=obj.tenant.name,
+        ),
+        "success",
+    )
+    if result["skipped"]:
+        flash(
+            _(
+                "Overgeslagen: %(days)s.",
+                days="; ".join(f"{s['on'].strftime('%d/%m/%Y')} ({s['reason']})" for s in result["skipped"]),
+            ),
+            "warning",
+        )
+    if result["conflicts"]:
+        flash(
+            _(
+                "Al bezet, niet aangevraagd: %(days)s.",
+                days=", ".join(c["on"].strftime("%d/%m/%Y") for c in result["conflicts"]),
+            ),
+            "warning",
+        )
+    return redirect(url_for("rentals.reservation_group", group_key=result["group_key"]))
+
+
+# -- request groups -------------------------------------------------------------------------
+
+
+def _group_key_or_404(group_key: str) -> str:
+    if not ops.is_group_key(group_key):
+        abort(404)
+    return group_key
+
+
+def _reservation_group_page(group_key: str, error: str | None = None, status: int = 200) -> Any:
+    rows = ops.group_reservations(_group_key_or_404(group_key))
+    if not rows:
+        abort(404)
+    return render_template(
+        "rentals/reservation_group.html",
+        rows=rows,
+        group_key=group_key,
+        kind=rows[0].group_kind,
+        owner=rows[0].owner,
+        can_cancel=permissions.can_reserve(current_user) and any(r.status in ops.CANCELLABLE_STATUSES for r in rows),
+        total=sum((r.price for r in rows if r.status not in ("geannuleerd", "geweigerd")), Decimal("0.00")),
+        error=error,
+    ), status
+
+
+@bp.route("/reservaties/groep/<group_key>")
+@login_required
+def reservation_group(group_key: str) -> Any:
+    """Show an own request group: the basket lines for one owner, or a weekly series."""
+    return _reservation_group_page(group_key)
+
+
+@bp.route("/reservaties/groep/<group_key>/annuleren", methods=["POST"])
+@login_required
+def cancel_reservation_group(group_key: str) -> Any:
+    """Cancel every open line of an own request group (the whole series)."""
+    rows = ops.group_reservations(_group_key_or_404(group_key))
+    if not rows:
+        abort(404)
+    if not permissions.can_reserve(current_user):
+        abort(403)
+    try:
+        count = ops.cancel_group(group_key)
+    except DomainError as err:
+        db.session.rollback()
+        return _reservation_group_page(group_key, err.message, err.status_code)
+    db.session.commit()
+    flash(_("%(n)s reservaties geannuleerd.", n=count), "success")
+    return redirect(url_for("rentals.reservation_group", group_key=group_key))
+
+
+def _booking_group_page(group_key: str, errors: dict[str, Any] | None = None, status: int = 200) -> Any:
+    rows = ops.group_bookings(_group_key_or_404(group_key))
+    if not rows:
+        abort(404)
+    return render_template(
+        "rentals/booking_group.html",
+        rows=rows,
+        group_key=group_key,
+        kind=rows[0].group_kind,
+        requester=rows[0].requester,
+        can_decide=permissions.can_edit(current_user, rows[0]) and any(b.status == "aangevraagd" for b in rows),
+        total=sum((b.price for b in rows if b.status not in ("geannuleerd", "geweigerd")), Decimal("0.00")),
+        errors=errors or {},
+        values=request.form.to_dict() if request.method == "POST" else {},
+    ), status
+
+
+@bp.route("/aanvragen/groep/<group_key>")
+@login_required
+def booking_group(group_key: str) -> Any:
+    """Show a request group for the own resources, to approve or refuse it as a whole."""
+    return _booking_group_page(group_key)
+
+
+@bp.route("/aanvragen/groep/<group_key>/beslissen", methods=["POST"])
+@login_required
+def decide_booking_group(group_key: str) -> Any:
+    """Approve or refuse every open line of a request group for the own resources."""
+    rows = ops.group_bookings(_group_key_or_404(group_key))
+    if not rows:
+        abort(404)
+    if not permissions.can_edit(current_user, rows[0]):
+        abort(403)
+    data, errors = load_form(GroupDecisionSchema(), request.form)
+    if data is None:
+        return _booking_group_page(group_key, errors, 422)
+    try:
+        count = ops.decide_group(group_key, data["action"], note=data["note"])
+    except DomainError as err:
+        db.session.rollback()
+        return _booking_group_page(group_key, {err.field or "_schema": [err.message]}, err.status_code)
+    db.session.commit()
+    flash(_("%(n)s regels bijgewerkt.", n=count), "success")
+    return redirect(url_for("rentals.booking_group", group_key=group_key))
+
+
+# -- waitlist offers ------------------------------------------------------------------------
+
+
+@bp.route("/reservaties/<int:reservation_id>/aanbod", methods=["POST"])
+@login_required
+def answer_offer(reservation_id: int) -> Any:
+    """Accept or decline the freed slot held for an own waitlist entry."""
+    obj = get_owned_or_404(Reservation, reservation_id, current_user.tenant_id)
+    if not permissions.can_reserve(current_user):
+        abort(403)
+    data, errors = load_form(OfferResponseSchema(), request.form)
+    error = " ".join(m for v in errors.values() for m in v) if data is None else None
+    status = 422
+    if data is not None:
+        try:
+            if data["action"] == "aanvaarden":
+                ops.accept_offer(obj, user=current_user)
+            else:
+                ops.decline_offer(obj)
+        except DomainError as err:
+            db.session.rollback()
+            error, status = err.message, err.status_code
+    if error is not None:
+        obj = get_owned_or_404(Reservation, reservation_id, current_user.tenant_id)
+        return render_template(
+            "rentals/reservation.html",
+            obj=obj,
+            can_cancel=True,
+            error=error,
+            photos=ops.photos_of(reservation_id=obj.id),
+        ), status
+    db.session.commit()
+    assert data is not None
+    if data["action"] == "aanvaarden":
+        flash(_("Je aanvraag ligt nu bij %(owner)s ter goedkeuring.", owner=obj.owner.name), "success")
+    else:
+        flash(_("Je hebt het aanbod geweigerd; de plaats gaat naar de volgende op de wachtlijst."), "success")
+    return redirect(url_for("rentals.reservation", reservation_id=reservation_id))

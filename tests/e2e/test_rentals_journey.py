@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.rentals.operations import belgian_holidays
+from tests.e2e.test_accessibility import _serious
 from tests.e2e.test_foundation_journeys import account, log_in, log_out
 
 pytestmark = pytest.mark.e2e
@@ -26,6 +27,24 @@ def free_weekend() -> date:
     return day
 
 
+def _calendar_shows(page, resource_url: str, day: date, title: str) -> None:
+    """Open the resource's calendar, go to the month of ``day`` and see a busy block with ``title``."""
+    page.goto(resource_url)
+    page.get_by_role("link", name="Kalender: vrij en bezet").click()
+    calendar = page.locator("#kalender")
+    expect(calendar.locator(".fc-daygrid-day").first).to_be_visible()
+    # The no-JS table lists the same reservation.
+    expect(page.locator("#bezetting-tabel")).to_contain_text(title)
+    today = date.today()
+    for _month in range((day.year - today.year) * 12 + day.month - today.month):
+        calendar.locator(".fc-next-button").click()
+    block = calendar.locator(".fc-event.portal-busy", has_text=title).first
+    expect(block).to_be_visible()
+    assert _serious(page) == []
+    calendar.get_by_role("button", name="Lijst").click()
+    expect(calendar.locator(".fc-list-event", has_text=title).first).to_be_visible()
+
+
 def test_ranst_reserves_the_podium_of_zandhoven_and_accepts_the_agreement(page):
     saturday = free_weekend()
     sunday = saturday + timedelta(days=1)
@@ -37,14 +56,19 @@ def test_ranst_reserves_the_podium_of_zandhoven_and_accepts_the_agreement(page):
     page.get_by_role("button", name="Zoeken").click()
     row = page.locator("#resultaten tr", has_text="Zandhoven")
     expect(row).to_contain_text(PODIUM)
+    expect(row.locator("img")).to_have_attribute("alt", PODIUM)
     row.get_by_role("link", name=PODIUM).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(PODIUM)
+    # The catalogue photo (drawn by the demo) is shown with the item's name as alt text.
+    expect(page.locator("#fotos img").first).to_have_attribute("alt", PODIUM)
+    resource_url = page.url.split("?")[0]
     expect(page.get_by_label("Van")).to_have_value(f"{saturday.isoformat()}T09:00")
     page.get_by_label("Doel").fill("Buurtfeest Ranst-Centrum")
     page.get_by_role("button", name="Aanvraag versturen").click()
     expect(page.locator(".alert-success")).to_contain_text("Je aanvraag is verstuurd naar Zandhoven")
     expect(page.get_by_role("heading", level=1)).to_contain_text("aangevraagd")
     reservation_url = page.url
+    _calendar_shows(page, resource_url, saturday, "Jullie reservatie")
     log_out(page)
 
     log_in(page, account("dienst", "zandhoven"))
@@ -55,6 +79,8 @@ def test_ranst_reserves_the_podium_of_zandhoven_and_accepts_the_agreement(page):
     page.get_by_role("button", name="Goedkeuren").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("goedgekeurd")
     expect(page.locator("#overeenkomst-status")).to_contain_text("nog niet aanvaard")
+    # The owner's calendar names the requester.
+    _calendar_shows(page, resource_url.replace("/ranst/", "/zandhoven/"), saturday, "Bezet: Ranst")
     log_out(page)
 
     log_in(page, account("dienst", "ranst"))
