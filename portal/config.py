@@ -16,6 +16,10 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _int(name: str, default: int) -> int:
+    return int(_env(name, str(default)) or default)
+
+
 def _bool(name: str, default: bool) -> bool:
     value = _env(name)
     if value is None:
@@ -73,11 +77,20 @@ def build_config(mode: str | None = None, **overrides: Any) -> dict[str, Any]:
         "PORTAL_LOCALES": ["nl_BE", "en"],
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: count in memory per process instead of failing every throttled request.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_STRATEGY": "moving-window",
         "PORTAL_LOGIN_MAX_FAILURES": 10,
         "PORTAL_LOGIN_WINDOW_SECONDS": 15 * 60,
         "PORTAL_TOKEN_MAX_AGE_HOURS": 24,
         "PORTAL_INVITE_MAX_AGE_DAYS": 7,
+        # Rentals: how long a freed slot is held for the first on the waitlist before the next gets it.
+        "PORTAL_RENTALS_OFFER_HOURS": _int("PORTAL_RENTALS_OFFER_HOURS", 48),
+        # A sender that died mid-send leaves its outbox row claimed; after this long it may be sent again.
+        "PORTAL_OUTBOX_CLAIM_SECONDS": _int("PORTAL_OUTBOX_CLAIM_SECONDS", 600),
+        # How often beat runs the outbox relay (also the interval the two-beat test shortens).
+        "PORTAL_OUTBOX_RELAY_SECONDS": _int("PORTAL_OUTBOX_RELAY_SECONDS", 60),
         "MAIL_SERVER": _env("PORTAL_MAIL_SERVER", "localhost"),
         "MAIL_PORT": int(_env("PORTAL_MAIL_PORT", "25") or 25),
         "MAIL_USE_TLS": _bool("PORTAL_MAIL_USE_TLS", False),
@@ -96,6 +109,16 @@ def build_config(mode: str | None = None, **overrides: Any) -> dict[str, Any]:
             "worker_prefetch_multiplier": 1,
             "task_default_queue": "portal",
             "broker_connection_retry_on_startup": True,
+            # A worker killed outright (SIGKILL, OOM, power) never acks or rejects its task: Redis
+            # hands the message out again once it has been unacked this long. Must exceed the
+            # longest task (or it runs twice at once) and PORTAL_OUTBOX_CLAIM_SECONDS (or the
+            # redelivered sender finds its own dead claim still fresh). Sweep for such messages
+            # every few seconds instead of kombu's ~100 s so short test timeouts work too.
+            "broker_transport_options": {
+                "visibility_timeout": _int("PORTAL_BROKER_VISIBILITY_TIMEOUT", 3600),
+                "unacked_restore_interval": min(10, max(1, _int("PORTAL_BROKER_VISIBILITY_TIMEOUT", 3600) // 2)),
+                "unacked_restore_throttle": 1,
+            },
             "redbeat_redis_url": redis_url,
             "redbeat_lock_timeout": 300,
             "beat_scheduler": "redbeat.RedBeatScheduler",

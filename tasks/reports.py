@@ -26,7 +26,7 @@ def generate_report(tenant_id: int, report_id: int) -> str:
 
 @shared_task(name="portal.reports.schedule", acks_late=True)
 def schedule_reports() -> int:
-    """Create the report of the last finished period for every tenant that has none yet; return how many."""
+    """Create the report of the last finished period where missing (or still waiting) and hand it on; count them."""
     started: list[tuple[int, int]] = []
     for tenant_id in ops.scheduled_tenants():
         report_id = ops.due_report(tenant_id)

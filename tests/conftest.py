@@ -3,6 +3,7 @@ an SMTP sink, factories and a small world of tenants for cross-tenant tests."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import time
@@ -37,6 +38,17 @@ RUN_ID = uuid.uuid4().hex[:8]
 class _Sink:
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        # Crash tests: a recipient in ``held`` waits at RCPT TO (the sender is mid-delivery, the
+        # mail not yet accepted) until removed; ``waiting`` tells the test it got that far.
+        self.held: set[str] = set()
+        self.waiting: set[str] = set()
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        while address in self.held:
+            self.waiting.add(address)
+            await asyncio.sleep(0.05)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(message_from_bytes(envelope.content))

@@ -574,3 +574,77 @@ def test_worker_killed_mid_report_then_redelivered_makes_one_report(app, world, 
     with tenant_context(ad.tenant_id):
         rows = list(db.session.scalars(select(CouncilReport).where(CouncilReport.period == PERIOD)))
     assert [(r.id, r.version, r.status) for r in rows] == [(report_id, 1, "concept")]
+
+
+# -- always in Dutch ----------------------------------------------------------------------------
+
+
+ENGLISH = ("Key figures", "Report to the municipal council", "Cooperation agreements")
+
+
+def test_report_pdf_and_mail_are_dutch_when_an_english_speaking_ad_triggers_them(app, world, login_as, mailbox):
+    ad, member = world.user("owner", "ad"), world.user("owner", "raadslid")
+    ad.locale = member.locale = "en"
+    db.session.commit()
+    client = login_as(ad)
+    assert "Reports" in client.get("/owner/rapporten").get_data(as_text=True)  # the AD's UI is English
+    response = client.post("/owner/rapporten/genereren", data={"period": PERIOD})
+    assert response.status_code == 303
+    report_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    page = client.get(f"/owner/rapporten/{report_id}").get_data(as_text=True)
+    assert "Kerncijfers" in page and "Key figures" not in page
+    assert client.post(f"/owner/rapporten/{report_id}/goedkeuren").status_code == 303
+
+    report = load(world, report_id)
+    assert report is not None and report.pdf_data is not None
+    text = pdf_text(report.pdf_data)
+    for dutch in ("Rapport aan de gemeenteraad", "Kerncijfers", "Samenwerkingsovereenkomsten", "semester"):
+        assert dutch in text
+    assert not any(english in text for english in ENGLISH)
+    mails = mailbox.wait(1)
+    [mail] = mailbox.to(member.email) or mails
+    assert (mail["Subject"] or "").startswith("Rapport aan de gemeenteraad")
+    assert "Het rapport aan de gemeenteraad" in body_of(mail) and "semester" in body_of(mail)
+    assert not any(english in body_of(mail) for english in ENGLISH)
+
+
+def test_generation_in_an_english_context_still_gathers_dutch_content(app, world):
+    from flask_babel import force_locale
+
+    ad = world.user("owner", "ad")
+    with tenant_context(ad.tenant_id, user_id=ad.id):
+        report = ops.request_report(PERIOD)
+        assert report is not None
+        db.session.commit()
+        report_id = report.id
+    # As a worker whose language (or a request's) is English: the snapshot is Dutch all the same.
+    with app.test_request_context(headers={"Accept-Language": "en"}), force_locale("en"):
+        assert ops.generate(ad.tenant_id, report_id) == "concept"
+    found = load(world, report_id)
+    assert found is not None and found.content is not None
+    titles = [section["title"] for section in found.content["sections"]]
+    assert "Samenwerkingsovereenkomsten" in titles and "Cooperation agreements" not in titles
+    assert "semester" in found.content["period"]["label"]
+
+
+def test_schedule_hands_on_a_version_left_waiting_by_a_dead_worker(app, world):
+    from tasks.reports import schedule_reports
+
+    previous = ops.last_completed_period("semester", TODAY)
+    owner = world.tenants["owner"].id
+    with tenant_context(owner):
+        # Created by an earlier run whose worker died before handing it to the generator.
+        waiting = ops.request_report(previous)
+        assert waiting is not None and waiting.status == "wordt_gemaakt"
+        db.session.commit()
+        waiting_id = waiting.id
+    assert schedule_reports.apply().get() >= 1
+    found = load(world, waiting_id)
+    assert found is not None and found.status == "concept"
+    with tenant_context(owner):
+        assert (
+            db.session.scalar(
+                select(text("count(*)")).select_from(CouncilReport).where(CouncilReport.period == previous)
+            )
+            == 1
+        )

@@ -19,8 +19,15 @@ from portal.extensions import db
 
 log = structlog.get_logger(__name__)
 
+#: Default of PORTAL_OUTBOX_CLAIM_SECONDS: a claim older than this belongs to a sender that died.
 CLAIM_TIMEOUT = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
+
+
+def claim_timeout() -> timedelta:
+    """Return how long a claim protects a row being sent (configurable, short in the crash tests)."""
+    seconds = current_app.config.get("PORTAL_OUTBOX_CLAIM_SECONDS")
+    return timedelta(seconds=int(seconds)) if seconds else CLAIM_TIMEOUT
 
 
 def queue_mail(
@@ -147,7 +154,7 @@ def claim(message_id: int) -> bool:
             OutboxMessage.id == message_id,
             or_(
                 OutboxMessage.status == "pending",
-                (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
+                (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - claim_timeout()),
             ),
         )
         .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
@@ -210,7 +217,7 @@ def pending_ids(older_than: timedelta = timedelta(seconds=30), limit: int = 500)
         .where(
             or_(
                 (OutboxMessage.status == "pending") & (OutboxMessage.created_at < cutoff),
-                (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < utcnow() - CLAIM_TIMEOUT),
+                (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < utcnow() - claim_timeout()),
             )
         )
         .order_by(OutboxMessage.id)

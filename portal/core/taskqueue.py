@@ -43,7 +43,10 @@ def init_celery(app: Flask) -> Celery:
     from portal.features import beat_schedule, task_modules
 
     celery.conf.include = [*TASK_MODULES, *task_modules()]
-    celery.conf.beat_schedule = {**BEAT_SCHEDULE, **beat_schedule()}
+    schedule = {**BEAT_SCHEDULE, **beat_schedule()}
+    relay = float(app.config.get("PORTAL_OUTBOX_RELAY_SECONDS") or 60)
+    schedule["outbox-relay"] = {**schedule["outbox-relay"], "schedule": relay}
+    celery.conf.beat_schedule = schedule
     celery.set_default()
     app.extensions["celery"] = celery
     celery.loader.import_default_modules()

@@ -988,7 +988,11 @@ def scheduled_tenants() -> list[int]:
 
 
 def due_report(tenant_id: int, day: date | None = None) -> int | None:
-    """Create the report of the last finished period if none exists yet; return its id (else None)."""
+    """Create the report of the last finished period if none exists yet; return its id (else None).
+
+    A version of that period still waiting to be generated is returned too: when the worker died
+    between creating it and handing it on, the next run of the schedule hands it on again.
+    """
     with tenant_context(tenant_id):
         tenant = db.session.get(Tenant, tenant_id)
         if tenant is None:
@@ -996,6 +1000,8 @@ def due_report(tenant_id: int, day: date | None = None) -> int | None:
         code = last_completed_period(period_kind_of(tenant), day or today())
         report = request_report(code, only_if_missing=True)
         if report is None:
-            return None
+            return db.session.scalar(
+                select(CouncilReport.id).where(CouncilReport.period == code, CouncilReport.status == "wordt_gemaakt")
+            )
         db.session.flush()
         return report.id
