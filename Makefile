@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app portal
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint pytest format install worker beat services-check clean bench bench-data
+.PHONY: run test lint pytest format install worker beat services-check clean bench bench-data bench-reports
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -57,6 +57,11 @@ clean:
 ## make bench-data: the Flanders-scale data set (SCALE=1: 285 municipalities, ~30,000 users) in PostgreSQL
 bench-data: $(STAMP)
 	BENCH_SCALE=$(or $(SCALE),1) $(BIN)/python -m bench.run --data-only
+
+## make bench-reports: one council report at 10x demo data (SQLite), then all 285 on 2 Celery workers (PostgreSQL + Redis)
+bench-reports: $(STAMP)
+	$(BIN)/python -m bench.reports --scale 10
+	$(BIN)/python -m bench.reports --all --workers 2
 
 ## make bench: gunicorn + PostgreSQL + Redis under wrk at scale 1 and 10 (needs wrk: apt install wrk)
 bench: $(STAMP)

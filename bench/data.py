@@ -16,14 +16,16 @@ import argparse
 import importlib
 import importlib.util
 import random
+import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from itertools import islice
 from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy import Connection, create_engine, insert, text
+from sqlalchemy import Connection, create_engine, text
 
+from bench.bulk import copy_rows, reserve_ids
 from portal.core.models import Base
 from tenants.catalogue import flemish_municipalities
 
@@ -53,21 +55,13 @@ def _table(name: str) -> Any:
     return Base.metadata.tables[name]
 
 
-def _chunks(rows: list[dict[str, Any]], size: int = 5000) -> Any:
-    iterator = iter(rows)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
 def _insert(conn: Connection, table: str, rows: list[dict[str, Any]], returning: bool = False) -> list[int]:
+    """Bulk-load ``rows`` into ``table`` with COPY (``bench.bulk``); with ``returning``, their new ids."""
     ids: list[int] = []
-    t = _table(table)
-    for batch in _chunks(rows):
-        if returning:
-            result = conn.execute(insert(t).returning(t.c.id, sort_by_parameter_order=True), batch)
-            ids.extend(row[0] for row in result)
-        else:
-            conn.execute(insert(t), batch)
+    if returning:
+        ids = reserve_ids(conn, table, len(rows))
+        rows = [{"id": row_id, **row} for row_id, row in zip(ids, rows, strict=True)]
+    copy_rows(conn, table, rows)
     return ids
 
 
@@ -84,11 +78,45 @@ def _regions(municipalities: list[dict[str, str]]) -> list[list[dict[str, str]]]
     return regions
 
 
-def generate(conn: Connection, scale: int = 1, seed: int = 2026) -> Context:
-    """Fill an empty, migrated database; return what was made."""
+def current_members(conn: Connection) -> dict[int, list[int]]:
+    """Return region id -> the tenant ids that are members today (former members left out)."""
+    rows = conn.execute(
+        text(
+            "SELECT region_id, tenant_id FROM region_memberships"
+            " WHERE joined_on <= current_date AND (left_on IS NULL OR left_on > current_date)"
+            " ORDER BY region_id, tenant_id"
+        )
+    )
+    members: dict[int, list[int]] = {}
+    for region_id, tenant_id in rows:
+        members.setdefault(region_id, []).append(tenant_id)
+    return members
+
+
+def generate(
+    conn: Connection,
+    scale: int = 1,
+    seed: int = 2026,
+    regions_of: Collection[str] = (),
+    check_foreign_keys: bool = True,
+) -> Context:
+    """Fill an empty, migrated database; return what was made.
+
+    ``regions_of`` (municipality slugs) keeps only the regions of those municipalities: a small
+    but complete data set for tests, with the same per-municipality volumes as the full one.
+    Without ``check_foreign_keys`` the load runs like ``pg_restore --disable-triggers``
+    (``session_replication_role = replica``): foreign keys are not checked row by row, which
+    halves the time at scale 10; check and unique constraints still hold. The test of the
+    generators (tests/test_bench_data.py) loads with every check on, so a generator that breaks
+    a foreign key fails there.
+    """
+    conn.info["bench_check_foreign_keys"] = check_foreign_keys  # read by bench.bulk.copy_rows
     ctx = Context(scale=scale, rng=random.Random(seed))
     now = datetime.now(UTC)
     municipalities = flemish_municipalities()
+    if regions_of:
+        keep = {m["nis_code"] for g in _regions(municipalities) if {x["slug"] for x in g} & set(regions_of) for m in g}
+        municipalities = [m for m in municipalities if m["nis_code"] in keep]
     tenant_ids = _insert(
         conn,
         "tenants",
@@ -185,7 +213,9 @@ def generate(conn: Connection, scale: int = 1, seed: int = 2026) -> Context:
 
     for name in installed():
         if importlib.util.find_spec(f"portal.{name}.bench") is not None:
+            started = time.monotonic()
             importlib.import_module(f"portal.{name}.bench").generate(conn, ctx)
+            print(f"  {name}: {time.monotonic() - started:.1f} s", flush=True)
     return ctx
 
 

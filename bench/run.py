@@ -9,7 +9,10 @@ ceiling (same server, no database). Results go to stdout as tables and to
 
 Environment: BENCH_SCALES ("1 10"), BENCH_SECONDS (10), BENCH_CONNECTIONS (16),
 BENCH_PG_ADMIN_URL (postgresql+psycopg://postgres@127.0.0.1:5432/postgres), BENCH_DATABASE
-(portal_bench), BENCH_REDIS_URL (redis://127.0.0.1:6379/11), BENCH_WORKERS (gunicorn workers).
+(portal_bench), BENCH_REDIS_URL (redis://127.0.0.1:6379/11), BENCH_WORKERS (gunicorn workers),
+BENCH_PAGES (only pages whose name contains one of these comma-separated words), BENCH_REUSE_DATA
+(scales, e.g. "10", whose database of a previous run is kept and only migrated; with ``{scale}``
+in BENCH_DATABASE each scale has its own database).
 """
 
 from __future__ import annotations
@@ -67,6 +70,11 @@ def prepare_database(name: str) -> dict[str, str]:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}" OWNER {OWNER}'))
     admin.dispose()
+    return database_urls(name)
+
+
+def database_urls(name: str) -> dict[str, str]:
+    """Return the URLs of admin, owner and app for database ``name``."""
     base = make_url(_env("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     return {
         "admin": base.set(database=name).render_as_string(hide_password=False),
@@ -99,7 +107,8 @@ def load_data(urls: dict[str, str], env: dict[str, str], scale: int) -> dict[str
     engine = create_engine(urls["admin"])
     started = time.monotonic()
     with engine.begin() as conn:
-        generate(conn, scale)
+        # A restore-style load (no row-by-row foreign-key triggers); the generators' test checks them.
+        generate(conn, scale, check_foreign_keys=False)
     print(f"  data generated in {time.monotonic() - started:.0f} s", flush=True)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
@@ -127,12 +136,14 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for _ in range(150):
+        # A minute: on a loaded machine five workers importing the app take a while.
+        for _ in range(300):
             try:
                 if self.get("/healthz")[0] == 200:
                     return self
             except OSError:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
 
     def __exit__(self, *exc: object) -> None:
@@ -223,20 +234,35 @@ def run_wrk(port: int, path: str, cookie: str, seconds: int, connections: int) -
 
 
 def measure(scale: int, seconds: int, connections: int) -> dict[str, Any]:
-    database = _env("BENCH_DATABASE", "portal_bench")
+    database = _env("BENCH_DATABASE", "portal_bench").format(scale=scale)
     redis_url = _env("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
     import redis
 
     redis.from_url(redis_url).flushdb()
     print(f"\n== scale {scale}: database {database}", flush=True)
-    urls = prepare_database(database)
-    env = _portal_env(urls, redis_url)
-    rows = load_data(urls, env, scale)
+    if str(scale) in _env("BENCH_REUSE_DATA", "").split():
+        # Iterating on a fix: keep the data set of the previous run, only apply new migrations.
+        urls = database_urls(database)
+        env = _portal_env(urls, redis_url)
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "portal", "db", "upgrade"], env=env, cwd=ROOT, check=True
+        )
+        from bench.data import counts
+
+        with create_engine(urls["admin"]).connect() as conn:
+            rows = counts(conn)
+    else:
+        urls = prepare_database(database)
+        env = _portal_env(urls, redis_url)
+        rows = load_data(urls, env, scale)
     tenant = "ranst"
     engine = create_engine(urls["admin"])
     with engine.connect() as conn:
         targets = pages(conn, tenant)
     engine.dispose()
+    if os.environ.get("BENCH_PAGES"):
+        wanted = [w.strip() for w in os.environ["BENCH_PAGES"].split(",") if w.strip()]
+        targets = [t for i, t in enumerate(targets) if i == 0 or any(w in t[0] for w in wanted)]
     results = []
     with Server(env) as server:
         cookie = server.log_in(f"algemeen_directeur.{tenant}@bench.samenwerkingsportaal.be", "Bench-wachtwoord-2026")
@@ -291,7 +317,7 @@ def main() -> None:
     if "--data-only" in sys.argv:
         # make bench-data: a database at one scale, left in place for manual runs.
         scale = int(_env("BENCH_SCALE", "1"))
-        urls = prepare_database(_env("BENCH_DATABASE", "portal_bench"))
+        urls = prepare_database(_env("BENCH_DATABASE", "portal_bench").format(scale=scale))
         for table, count in load_data(urls, _portal_env(urls, "redis://"), scale).items():
             print(f"{table:32} {count:>9}")
         return

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, literal, or_, select, true, union, update
 from sqlalchemy.orm import aliased
 
 from portal.core.errors import DomainError
@@ -57,6 +57,30 @@ def partner_tenants(tenant_id: int, day: date | None = None) -> list[Tenant]:
     )
     stmt = select(Tenant).where(Tenant.id.in_(ids), Tenant.id != tenant_id).order_by(Tenant.name)
     return list(db.session.scalars(stmt))
+
+
+def readable_prefilter(cls: type[Shareable], tenant_id: int | None) -> ColumnElement[bool]:
+    """Return an indexable superset of the rows of ``cls`` that ``tenant_id`` may read.
+
+    Row-level security and the ORM scope decide row by row (EXISTS on memberships and grants),
+    which PostgreSQL can only check by reading the whole table: a list at Flanders scale then
+    costs the whole table. ANDed to a list query, this condition (own rows, rows shared in one
+    of the tenant's regions, rows of tenants that granted it something) lets the database read
+    just those rows through the tenant_id and region_id indexes; the exact rules still apply on
+    top, so it never widens what is visible. One small query for the two id lists; outside a
+    tenant (platform context) no condition.
+    """
+    if tenant_id is None:
+        return true()
+    regions = select(literal("r"), RegionMembership.region_id).where(RegionMembership.tenant_id == tenant_id)
+    grantors = select(literal("g"), ShareGrant.tenant_id).where(
+        ShareGrant.grantee_tenant_id == tenant_id, ShareGrant.revoked_at.is_(None)
+    )
+    region_ids: set[int] = set()
+    owner_ids = {tenant_id}
+    for kind, value in db.session.execute(union(regions, grantors)):
+        (region_ids if kind == "r" else owner_ids).add(value)
+    return or_(cls.tenant_id.in_(sorted(owner_ids)), cls.region_id.in_(sorted(region_ids)))
 
 
 def is_member(tenant_id: int, region_id: int, day: date | None = None) -> bool:

@@ -47,8 +47,8 @@ def generate(conn: Connection, ctx: Context) -> None:
             if status == "beeindigd":
                 end = today - timedelta(days=rng.randint(1, 25))
                 start = min(start, end - timedelta(days=400))
-            versions = 2 if status in ("actief", "te_evalueren") and n % 5 == 0 else 1
-            current = None if status in ("ontwerp", "ter_goedkeuring") else versions
+            in_force = 2 if status in ("actief", "te_evalueren") and n % 5 == 0 else 1
+            current = None if status in ("ontwerp", "ter_goedkeuring") else in_force
             shared_with_region = n % 10 < 7
             agreements.append(
                 {
@@ -75,7 +75,11 @@ def generate(conn: Connection, ctx: Context) -> None:
             parties_of.append([tenant["id"], *rng.sample(others, min(len(others), rng.randint(1, 4)))])
     ids = _insert(conn, "agreements", agreements, returning=True)
 
-    parties, versions, approvals, evaluations, grants = [], [], [], [], []
+    parties: list[dict[str, Any]] = []
+    versions: list[dict[str, Any]] = []
+    approvals: list[dict[str, Any]] = []
+    evaluations: list[dict[str, Any]] = []
+    grants: list[dict[str, Any]] = []
     for agreement_id, row, party_ids in zip(ids, agreements, parties_of, strict=True):
         owner, status = row["tenant_id"], row["status"]
         for i, party in enumerate(party_ids):
@@ -108,7 +112,7 @@ def generate(conn: Connection, ctx: Context) -> None:
                 approvals.append(_approval(agreement_id, 1, party, today - timedelta(days=3)))
         if status in ("actief", "te_evalueren"):
             first_due = row["start_date"] + timedelta(days=365)
-            if first_due < today:
+            if first_due < today - timedelta(days=30):  # well before the open evaluation's due date
                 evaluations.append(
                     {
                         "agreement_id": agreement_id,

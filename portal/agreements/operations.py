@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from portal.agreements.models import (
     DOMAINS,
@@ -39,9 +39,17 @@ from portal.core.richtext import sanitise
 from portal.core.roles import ALGEMEEN_DIRECTEUR
 from portal.extensions import db
 from portal.policy_tables.models import Meeting
-from tenants.context import BRUSSELS, current_context, tenant_context
+from tenants.context import BRUSSELS, current_context, current_tenant_id, tenant_context
 from tenants.models import ShareGrant
-from tenants.sharing import current_regions, grant_domain, partner_tenants, region_members, set_audience, today
+from tenants.sharing import (
+    current_regions,
+    grant_domain,
+    partner_tenants,
+    readable_prefilter,
+    region_members,
+    set_audience,
+    today,
+)
 
 LIVE = ("actief", "te_evalueren")
 
@@ -69,7 +77,7 @@ def _acting() -> tuple[int, int | None]:
 
 def visible_agreements(q: str | None = None, status: str | None = None) -> Select[Any]:
     """Return a query of the agreements the acting tenant may see, newest first."""
-    stmt = select(Agreement)
+    stmt = select(Agreement).where(readable_prefilter(Agreement, current_tenant_id()))
     if q:
         stmt = stmt.where(Agreement.title.ilike(f"%{q.strip()[:100]}%"))
     if status:
@@ -607,7 +615,7 @@ def end_expired(day: date | None = None) -> int:
         ended += 1
     for agreement in db.session.scalars(
         select(Agreement)
-        .where(Agreement.status.in_(LIVE), Agreement.tenant_id == current_context().tenant_id)  # type: ignore[union-attr]
+        .where(Agreement.status.in_(LIVE), Agreement.tenant_id == current_context().tenant_id)  # type: ignore[union-attr,arg-type]
         .where(
             Agreement.parties.any(
                 and_(AgreementParty.withdrawal_effective_on.is_not(None), AgreementParty.withdrawal_effective_on <= day)
@@ -641,9 +649,22 @@ def matrix(region_id: int) -> dict[str, Any]:
         cell = pairs.setdefault(key, {})
         cell[domain] = max(cell.get(domain, 0), level)
 
-    for agreement in db.session.scalars(select(Agreement).where(Agreement.status.in_(LIVE))):
-        parties = [p.party_tenant_id for p in agreement.active_parties() if p.party_tenant_id in ids]
-        for domain in {DOMAINS[d]["matrix"] for d in agreement.domains if d in DOMAINS}:
+    # Only the columns the matrix needs: a region at scale holds thousands of live agreements.
+    live: dict[int, tuple[list[str], list[int]]] = {}
+    for agreement_id, domains, party_id in db.session.execute(
+        select(Agreement.id, Agreement.domains, AgreementParty.party_tenant_id)
+        .join(AgreementParty, AgreementParty.agreement_id == Agreement.id)
+        .where(
+            readable_prefilter(Agreement, current_tenant_id()),
+            Agreement.status.in_(LIVE),
+            AgreementParty.withdrawn_on.is_(None),  # the active parties
+            AgreementParty.party_tenant_id.in_(ids),
+        )
+        .order_by(Agreement.id, AgreementParty.id)
+    ):
+        live.setdefault(agreement_id, (domains, []))[1].append(party_id)
+    for agreement_domains, parties in live.values():
+        for domain in {DOMAINS[d]["matrix"] for d in agreement_domains if d in DOMAINS}:
             for i, a in enumerate(parties):
                 for b in parties[i + 1 :]:
                     raise_level(a, b, domain, 2)
@@ -834,17 +855,20 @@ def register_rows(agreements: Iterable[Agreement], details: Callable[[Agreement]
 
 def municipality_register(tenant_id: int) -> list[Agreement]:
     """Return the agreements the municipality is (or was) a party to, newest first."""
-    return [a for a in db.session.scalars(visible_agreements()) if a.party(tenant_id) is not None]
+    stmt = visible_agreements().where(Agreement.parties.any(AgreementParty.party_tenant_id == tenant_id))
+    return list(db.session.scalars(stmt))
 
 
 def region_register(region_id: int) -> list[Agreement]:
     """Return the visible agreements of a region: shared with it, or between its current members only."""
     members = {t.id for t in region_members(region_id)}
-    return [
-        a
-        for a in db.session.scalars(visible_agreements())
-        if (a.audience == "region" and a.region_id == region_id) or all(p.party_tenant_id in members for p in a.parties)
-    ]
+    stmt = visible_agreements().where(
+        or_(
+            and_(Agreement.audience == "region", Agreement.region_id == region_id),
+            ~Agreement.parties.any(AgreementParty.party_tenant_id.not_in(members)),
+        )
+    )
+    return list(db.session.scalars(stmt))
 
 
 def matrix_table(region_id: int) -> tuple[list[str], list[list[Any]]]:
@@ -857,4 +881,5 @@ def matrix_table(region_id: int) -> tuple[list[str], list[list[Any]]]:
 
 def count_by_status() -> dict[str, int]:
     """Return how many visible agreements there are per status."""
-    return dict(db.session.execute(select(Agreement.status, func.count()).group_by(Agreement.status)).all())  # type: ignore[arg-type]
+    stmt = select(Agreement.status, func.count()).where(readable_prefilter(Agreement, current_tenant_id()))
+    return dict(db.session.execute(stmt.group_by(Agreement.status)).all())  # type: ignore[arg-type]

@@ -409,7 +409,8 @@ def matrix() -> Any:
 def _matrix_context(region_id: int) -> dict[str, Any]:
     data = ops.matrix(region_id)
     previous = ops.previous_snapshot(region_id)
-    informal = [i for i in db.session.scalars(db.select(InformalCooperation)) if i.tenant_id == current_user.tenant_id]
+    own = db.select(InformalCooperation).where(InformalCooperation.tenant_id == current_user.tenant_id)
+    informal = list(db.session.scalars(own))
     return {
         "members": data["members"],
         "levels": data["levels"],

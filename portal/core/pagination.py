@@ -54,3 +54,10 @@ def paginate(stmt: Select[Any], *, per_page: int = 25, max_per_page: int = 100) 
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items = list(db.session.scalars(stmt.limit(size).offset((page - 1) * size)))
     return Page(items=items, page=page, per_page=size, total=total)
+
+
+def paginate_list(items: list[T], *, per_page: int = 25, max_per_page: int = 100) -> Page[T]:
+    """Cut the page named in the query string out of an already computed list (same convention)."""
+    page = _int_arg("page", 1, 1, 100_000)
+    size = _int_arg("per_page", per_page, 1, max_per_page)
+    return Page(items=items[(page - 1) * size : page * size], page=page, per_page=size, total=len(items))

@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.api import PageArgsSchema, PaginationSchema, page_envelope
 from portal.core.loading import get_editable_or_404, get_owned_or_404, get_visible_or_404
@@ -105,7 +106,8 @@ class VacancyList(MethodView):
     @blp.response(200, VacancyPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """List own vacancies and published vacancies shared with the caller's tenant."""
-        return page_envelope(paginate(ops.visible_vacancies(args.get("q"))))
+        # The schema dumps the time shares: load them for the whole page in one query.
+        return page_envelope(paginate(ops.visible_vacancies(args.get("q")).options(selectinload(Vacancy.shares))))
 
     @blp.arguments(CreateVacancySchema)
     @blp.response(201, VacancySchema)

@@ -40,7 +40,14 @@ from portal.hr.models import (
 )
 from tenants.context import current_context, tenant_context
 from tenants.models import Tenant
-from tenants.sharing import object_grantees, partner_tenants, region_members, set_audience, today
+from tenants.sharing import (
+    object_grantees,
+    partner_tenants,
+    readable_prefilter,
+    region_members,
+    set_audience,
+    today,
+)
 
 #: Allowed status moves of a vacancy.
 VACANCY_FLOW = {
@@ -71,7 +78,10 @@ FIELDS = (
 def visible_vacancies(q: str | None = None, *, status: str | None = None) -> Select[Any]:
     """Return vacancies the acting tenant may read: all own ones, published shared ones of partners."""
     tenant_id = current_context().tenant_id if current_context() else None  # type: ignore[union-attr]
-    stmt = select(Vacancy).where(or_(Vacancy.tenant_id == tenant_id, Vacancy.status == "gepubliceerd"))
+    # The prefilter lets PostgreSQL read only own and partners' rows, not every published vacancy of Flanders.
+    stmt = select(Vacancy).where(
+        readable_prefilter(Vacancy, tenant_id), or_(Vacancy.tenant_id == tenant_id, Vacancy.status == "gepubliceerd")
+    )
     if status:
         stmt = stmt.where(Vacancy.status == status)
     if q:
@@ -717,14 +727,18 @@ def brussels_moment(day: date, clock: time) -> datetime:
 
 def visible_trainings() -> Select[Any]:
     """Return trainings the acting tenant may read: own ones and those partners share with it."""
-    return select(Training).order_by(Training.starts_at.desc(), Training.id.desc())
+    ctx = current_context()
+    stmt = select(Training).where(readable_prefilter(Training, ctx.tenant_id if ctx else None))
+    return stmt.order_by(Training.starts_at.desc(), Training.id.desc())
 
 
 def upcoming_sessions(limit: int = 60) -> list[tuple[date, list[tuple[TrainingSession, Training]]]]:
     """Return the coming sessions of the visible, planned trainings, grouped per month (Brussels)."""
     now = utcnow()
+    ctx = current_context()
     stmt = (
         select(Training)
+        .where(readable_prefilter(Training, ctx.tenant_id if ctx else None))
         .where(Training.status == "gepland", Training.ends_at >= now)
         .order_by(Training.starts_at, Training.id)
         .limit(limit)

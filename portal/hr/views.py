@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal.core.errors import DomainError
 from portal.core.forms import form_to_dict
@@ -54,7 +55,7 @@ from portal.hr.schemas import (
     SetGradeSchema,
     SharingDecisionSchema,
 )
-from tenants.sharing import current_regions, object_grantees, partner_tenants
+from tenants.sharing import current_regions, object_grantees, partner_tenants, readable_prefilter
 
 bp = tenant_blueprint("hr", __name__, "/hr")
 # The public job pages (no login, no tenant prefix) come along with the module's blueprint.
@@ -589,6 +590,8 @@ def received_sharing(approval_id: int) -> Any:
 # -- trainings (vormingen) ------------------------------------------------------------------------
 
 SESSION_ROWS = 5
+#: How many enrolment requests the trainings page lists for HR (the oldest first).
+TO_DECIDE_LIMIT = 50
 
 
 def _training_input() -> dict[str, Any]:
@@ -626,18 +629,23 @@ def trainings() -> Any:
     )
     to_decide: list[Enrolment] = []
     if permissions.is_hr(current_user):
+        # The oldest requests first, with their staff member in the same query; a long backlog is
+        # cut off (the page says so) rather than growing the page with every request.
         to_decide = list(
             db.session.scalars(
                 select(Enrolment)
+                .options(joinedload(Enrolment.user))
                 .where(Enrolment.tenant_id == current_user.tenant_id, Enrolment.status == "aangevraagd")
-                .order_by(Enrolment.created_at)
+                .order_by(Enrolment.created_at, Enrolment.id)
+                .limit(TO_DECIDE_LIMIT + 1)
             )
         )
     return render_template(
         "hr/trainings.html",
         page=page,
         mine=mine,
-        to_decide=to_decide,
+        to_decide=to_decide[:TO_DECIDE_LIMIT],
+        more_to_decide=len(to_decide) > TO_DECIDE_LIMIT,
         calendar=ops.upcoming_sessions(),
         can_create=permissions.can_create(current_user),
     )
@@ -840,7 +848,11 @@ def _catalogue_partners() -> list[Any]:
 def functions() -> Any:
     """List the function catalogue: own descriptions and those partners share, with our grade."""
     q = request.args.get("q", "").strip()
-    stmt = select(JobFunction).order_by(JobFunction.level, JobFunction.title)
+    stmt = (
+        select(JobFunction)
+        .where(readable_prefilter(JobFunction, current_user.tenant_id))
+        .order_by(JobFunction.level, JobFunction.title)
+    )
     if q:
         stmt = stmt.where(JobFunction.title.ilike(f"%{q[:100]}%"))
     page = paginate(stmt)

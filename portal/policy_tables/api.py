@@ -39,6 +39,7 @@ from portal.policy_tables.schemas import (
     UpdateCooperationSchema,
     UpdateTableSchema,
 )
+from tenants.sharing import readable_prefilter
 
 blp = Blueprint("policy_tables_api", __name__, url_prefix="/api/v1/policy-tables", description="Beleidstafels")
 
@@ -109,7 +110,7 @@ class TableMeetings(MethodView):
     @blp.response(200, MeetingSchema(many=True))
     def get(self, table_id: int) -> Any:
         """List the meetings of a table with their agenda."""
-        return ops.meetings_of(get_visible_or_404(PolicyTable, table_id))
+        return ops.meetings_of(get_visible_or_404(PolicyTable, table_id), with_agenda=True)
 
     @blp.arguments(CreateMeetingSchema)
     @blp.response(201, MeetingSchema(many=True))
@@ -140,7 +141,11 @@ class ActionList(MethodView):
     @blp.response(200, ActionPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """List the action items the caller's tenant may read, by due date."""
-        stmt = select(ActionItem).order_by(ActionItem.due_on.nulls_last(), ActionItem.id)
+        stmt = (
+            select(ActionItem)
+            .where(readable_prefilter(ActionItem, current_user.tenant_id))
+            .order_by(ActionItem.due_on.nulls_last(), ActionItem.id)
+        )
         return page_envelope(paginate(stmt))
 
 

@@ -90,6 +90,7 @@ class Meeting(Shareable, TimestampMixin, Base):
     __extra_table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_policy_meetings_table_starts", "table_id", "starts_at"),
+        Index("ix_policy_meetings_region_starts", "region_id", "starts_at"),  # calendar, feed (0016)
     )
 
     table_id: Mapped[int] = mapped_column(ForeignKey("policy_tables.id", ondelete="CASCADE"))
@@ -102,6 +103,11 @@ class Meeting(Shareable, TimestampMixin, Base):
     series_key: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
     table: Mapped[PolicyTable] = relationship(lazy="joined")
+    #: The agenda in order (read-only; ``agenda_of`` reads the same rows): lets a list of
+    #: meetings load all their agendas in one query.
+    agenda_items: Mapped[list[AgendaItem]] = relationship(
+        viewonly=True, order_by=lambda: (AgendaItem.position, AgendaItem.id)
+    )
 
     @property
     def is_published(self) -> bool:

@@ -12,11 +12,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.orm import selectinload
 
-from portal.auth.models import User
+from portal.auth.models import User, UserRole
 from portal.core.errors import DomainError
 from portal.core.files import LIBRARY_TYPES, store_document
+from portal.core.ical import IcalEvent, calendar
 from portal.core.models import utcnow
 from portal.core.outbox import notify, queue_mail
 from portal.core.richtext import sanitise
@@ -48,14 +50,17 @@ from portal.policy_tables.models import (
     TableMember,
 )
 from portal.procurement.validators import kbo_error, normalise_kbo
-from tenants.context import BRUSSELS
+from tenants.context import BRUSSELS, current_tenant_id
 from tenants.models import Tenant
-from tenants.sharing import is_member, object_grantees, region_members, set_audience
+from tenants.sharing import is_member, object_grantees, readable_prefilter, region_members, set_audience
+
+#: The member users a meeting concerns: invited, registered as present.
+POLICY_STAFF = ("algemeen_directeur", "beleidsverantwoordelijke")
 
 
 def visible_tables(q: str | None = None) -> Select[Any]:
     """Return a query of the tables the acting tenant may read (own or of its current regions)."""
-    stmt = select(PolicyTable)
+    stmt = select(PolicyTable).where(readable_prefilter(PolicyTable, current_tenant_id()))
     if q:
         stmt = stmt.where(PolicyTable.name.ilike(f"%{q.strip()[:100]}%"))
     return stmt.order_by(PolicyTable.name, PolicyTable.id)
@@ -189,9 +194,12 @@ def create_meetings(table: PolicyTable, data: dict[str, Any]) -> list[Meeting]:
     ]
 
 
-def meetings_of(table: PolicyTable) -> list[Meeting]:
-    """Return the table's meetings, earliest first."""
-    return list(db.session.scalars(select(Meeting).where(Meeting.table_id == table.id).order_by(Meeting.starts_at)))
+def meetings_of(table: PolicyTable, *, with_agenda: bool = False) -> list[Meeting]:
+    """Return the table's meetings, earliest first (``with_agenda``: their agenda items loaded in one query)."""
+    stmt = select(Meeting).where(Meeting.table_id == table.id).order_by(Meeting.starts_at)
+    if with_agenda:
+        stmt = stmt.options(selectinload(Meeting.agenda_items))
+    return list(db.session.scalars(stmt))
 
 
 def agenda_of(meeting: Meeting) -> list[AgendaItem]:
@@ -320,10 +328,17 @@ def withdraw_proposal(proposal: AgendaProposal) -> None:
 def member_users(region_id: int) -> list[User]:
     """Return the active staff users of the region's current member municipalities."""
     tenant_ids = [t.id for t in region_members(region_id)]
+    # The roles in SQL: a region's members have thousands of users, a few dozen of them policy staff.
     users = db.session.scalars(
-        select(User).where(User.tenant_id.in_(tenant_ids), User.is_active.is_(True)).order_by(User.id)
+        select(User)
+        .where(
+            User.tenant_id.in_(tenant_ids),
+            User.is_active.is_(True),
+            User.role_rows.any(UserRole.role.in_(POLICY_STAFF)),
+        )
+        .order_by(User.id)
     )
-    return [u for u in users if u.has_role("algemeen_directeur", "beleidsverantwoordelijke")]
+    return [u for u in users if u.has_role(*POLICY_STAFF)]
 
 
 def publish_agenda(meeting: Meeting, *, path: str) -> int:
@@ -366,6 +381,27 @@ def follow_up_actions(meeting: Meeting) -> list[ActionItem]:
             .order_by(ActionItem.due_on.nulls_last(), ActionItem.id)
         )
     )
+
+
+def meeting_actions(meeting: Meeting) -> tuple[list[ActionItem], list[ActionItem]]:
+    """Return ``follow_up_actions`` and ``actions_of`` of the meeting page in one query."""
+    earlier = select(Meeting.id).where(Meeting.table_id == meeting.table_id, Meeting.starts_at < meeting.starts_at)
+    rows = db.session.scalars(
+        select(ActionItem)
+        .where(
+            or_(
+                ActionItem.meeting_id == meeting.id,
+                and_(
+                    ActionItem.table_id == meeting.table_id,
+                    ActionItem.meeting_id.in_(earlier),
+                    ActionItem.status.in_(OPEN_ACTION_STATUSES),
+                ),
+            )
+        )
+        .order_by(ActionItem.due_on.nulls_last(), ActionItem.id)
+    ).all()
+    own = sorted((a for a in rows if a.meeting_id == meeting.id), key=lambda a: a.id)
+    return [a for a in rows if a.meeting_id != meeting.id], own
 
 
 def actions_of(meeting: Meeting) -> list[ActionItem]:
@@ -488,6 +524,23 @@ def decisions_of(meeting: Meeting) -> dict[int, Decision]:
     """Return the meeting's decisions by agenda item id."""
     rows = db.session.scalars(select(Decision).where(Decision.meeting_id == meeting.id))
     return {d.agenda_item_id: d for d in rows}
+
+
+def decisions_and_follow_ups(meeting: Meeting) -> tuple[dict[int, Decision], dict[int, list[DecisionFollowUp]]]:
+    """Return ``decisions_of`` and ``follow_ups_of`` of the meeting page in one query."""
+    rows = db.session.execute(
+        select(Decision, DecisionFollowUp)
+        .outerjoin(DecisionFollowUp, DecisionFollowUp.decision_id == Decision.id)
+        .where(Decision.meeting_id == meeting.id)
+        .order_by(Decision.id, DecisionFollowUp.id)
+    )
+    decisions: dict[int, Decision] = {}
+    found: dict[int, list[DecisionFollowUp]] = {}
+    for decision, follow_up in rows:
+        decisions[decision.agenda_item_id] = decision
+        if follow_up is not None:
+            found.setdefault(follow_up.decision_id, []).append(follow_up)
+    return decisions, found
 
 
 def follow_ups_of(meeting: Meeting) -> dict[int, list[DecisionFollowUp]]:
@@ -722,6 +775,21 @@ def publish_minutes(minutes: Minutes) -> Minutes:
     return minutes
 
 
+def meeting_minutes(meeting: Meeting) -> tuple[Minutes | None, list[Minutes]]:
+    """Return ``minutes_of`` and ``minutes_to_approve`` of the meeting page in one query."""
+    earlier = select(Meeting.id).where(Meeting.table_id == meeting.table_id, Meeting.starts_at < meeting.starts_at)
+    rows = db.session.scalars(
+        select(Minutes).where(
+            or_(
+                Minutes.meeting_id == meeting.id,
+                and_(Minutes.meeting_id.in_(earlier), Minutes.status == "ter_opmerking"),
+            )
+        )
+    ).all()
+    own = next((m for m in rows if m.meeting_id == meeting.id), None)
+    return own, [m for m in rows if m.meeting_id != meeting.id]
+
+
 def minutes_to_approve(meeting: Meeting) -> list[Minutes]:
     """Return notulen of earlier meetings of the table that lie ter opmerking (for this agenda)."""
     earlier = select(Meeting.id).where(Meeting.table_id == meeting.table_id, Meeting.starts_at < meeting.starts_at)
@@ -745,7 +813,11 @@ def visible_meetings(start: datetime, end: datetime) -> list[Meeting]:
     return list(
         db.session.scalars(
             select(Meeting)
-            .where(Meeting.starts_at >= start, Meeting.starts_at < end)
+            .where(
+                readable_prefilter(Meeting, current_tenant_id()),
+                Meeting.starts_at >= start,
+                Meeting.starts_at < end,
+            )
             .order_by(Meeting.starts_at, Meeting.id)
         )
     )
@@ -796,28 +868,23 @@ def user_for_calendar_token(raw: str) -> User | None:
 
 def ical(meetings: list[Meeting], link: Any) -> bytes:
     """Return an iCalendar document with one event per meeting; ``link(meeting)`` gives its URL."""
-    from icalendar import Calendar, Event
-
-    cal = Calendar()
-    cal.add("prodid", "-//Samenwerkingsportaal//Beleidstafels//NL")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", _("Beleidstafels"))
-    now = utcnow()
+    events, summaries = [], {}
     for meeting in meetings:
-        event = Event()
         url = link(meeting)
-        event.add("uid", f"policy-meeting-{meeting.id}@samenwerkingsportaal")
-        event.add("dtstamp", now)
-        event.add("dtstart", meeting.starts_at)
-        event.add("dtend", meeting.ends_at)
-        event.add("summary", _("Vergadering %(table)s", table=meeting.table.name))
-        place = meeting.location or meeting.online_url
-        if place:
-            event.add("location", place)
-        event.add("url", url)
-        event.add("description", url)
-        cal.add_component(event)
-    return cal.to_ical()
+        if meeting.table_id not in summaries:  # one translation per table, not per event
+            summaries[meeting.table_id] = _("Vergadering %(table)s", table=meeting.table.name)
+        events.append(
+            IcalEvent(
+                uid=f"policy-meeting-{meeting.id}@samenwerkingsportaal",
+                starts_at=meeting.starts_at,
+                ends_at=meeting.ends_at,
+                summary=summaries[meeting.table_id],
+                location=meeting.location or meeting.online_url,
+                url=url,
+                description=url,
+            )
+        )
+    return calendar(_("Beleidstafels"), "-//Samenwerkingsportaal//Beleidstafels//NL", events, utcnow())
 
 
 # -- inventory of existing cooperations and their evaluations ------------------------------
@@ -825,7 +892,7 @@ def ical(meetings: list[Meeting], link: Any) -> bytes:
 
 def visible_cooperations(q: str | None = None, legal_form: str | None = None) -> Select[Any]:
     """Return a query of the inventory entries the acting tenant may read."""
-    stmt = select(Cooperation)
+    stmt = select(Cooperation).where(readable_prefilter(Cooperation, current_tenant_id()))
     if q:
         stmt = stmt.where(Cooperation.name.ilike(f"%{q.strip()[:100]}%"))
     if legal_form:
@@ -1091,10 +1158,10 @@ def attendance_of(meeting: Meeting) -> list[MeetingAttendance]:
     )
 
 
-def attendance_per_municipality(meeting: Meeting) -> list[tuple[str, int]]:
-    """Return (municipality, people present) for the members present, by name."""
+def attendance_per_municipality(meeting: Meeting, rows: list[MeetingAttendance] | None = None) -> list[tuple[str, int]]:
+    """Return (municipality, people present) for the members present, by name (``rows``: attendance already read)."""
     counts: dict[str, int] = {}
-    for row in attendance_of(meeting):
+    for row in attendance_of(meeting) if rows is None else rows:
         if row.attendee_tenant is not None:
             counts[row.attendee_tenant.name] = counts.get(row.attendee_tenant.name, 0) + 1
     return sorted(counts.items())
@@ -1108,8 +1175,14 @@ def present_municipalities(meeting: Meeting) -> set[int]:
 def register_attendance(meeting: Meeting, user_ids: list[int], guest_ids: list[int]) -> int:
     """Replace the list of people present (member users of the region, invited experts); return how many."""
     members = {u.id: u for u in member_users(meeting.region_id)} if meeting.region_id is not None else {}
-    chair_users = db.session.scalars(select(User).where(User.tenant_id == meeting.tenant_id, User.is_active.is_(True)))
-    members.update({u.id: u for u in chair_users if u.has_role("algemeen_directeur", "beleidsverantwoordelijke")})
+    chair_users = db.session.scalars(
+        select(User).where(
+            User.tenant_id == meeting.tenant_id,
+            User.is_active.is_(True),
+            User.role_rows.any(UserRole.role.in_(POLICY_STAFF)),
+        )
+    )
+    members.update({u.id: u for u in chair_users if u.has_role(*POLICY_STAFF)})
     guests = {g.id: g for g in guests_of(meeting)}
     if not set(user_ids) <= set(members) or not set(guest_ids) <= set(guests):
         raise DomainError(_("Onbekende deelnemer aan deze vergadering."), field="user_ids", status_code=422)
@@ -1140,8 +1213,14 @@ def invitees_of(meeting: Meeting) -> list[User]:
     """Return the member users invited to the meeting (the policy staff of every current member)."""
     users = member_users(meeting.region_id) if meeting.region_id is not None else []
     if not any(u.tenant_id == meeting.tenant_id for u in users):
-        chair = db.session.scalars(select(User).where(User.tenant_id == meeting.tenant_id, User.is_active.is_(True)))
-        users += [u for u in chair if u.has_role("algemeen_directeur", "beleidsverantwoordelijke")]
+        chair = db.session.scalars(
+            select(User).where(
+                User.tenant_id == meeting.tenant_id,
+                User.is_active.is_(True),
+                User.role_rows.any(UserRole.role.in_(POLICY_STAFF)),
+            )
+        )
+        users += [u for u in chair if u.has_role(*POLICY_STAFF)]
     return sorted(users, key=lambda u: (u.tenant.name, u.full_name))
 
 

@@ -220,10 +220,8 @@ class MeetingSchema(Schema):
     agenda = fields.Method("get_agenda")
 
     def get_agenda(self, obj: Any) -> Any:
-        """Return the ordered agenda items."""
-        from portal.policy_tables.operations import agenda_of
-
-        return AgendaItemSchema(many=True).dump(agenda_of(obj))
+        """Return the ordered agenda items (preloaded for lists: ``meetings_of(with_agenda=True)``)."""
+        return AgendaItemSchema(many=True).dump(obj.agenda_items)
 
 
 class ActionSchema(Schema):

@@ -228,33 +228,41 @@ def new_meeting(table_id: int) -> Any:
 
 def _meeting_page(meeting: Meeting, errors: dict[str, Any] | None = None, status: int = 200) -> Any:
     table = meeting.table
+    chair = permissions.can_chair(current_user, meeting)
+    # The page reads a dozen kinds of rows: paired reads keep it to one query per kind.
+    agenda = ops.agenda_of(meeting)
+    follow_up, actions = ops.meeting_actions(meeting)
+    decisions, follow_ups = ops.decisions_and_follow_ups(meeting)
+    minutes, to_approve = ops.meeting_minutes(meeting)
+    present = ops.attendance_of(meeting)
     return render_template(
         "policy_tables/meeting.html",
         meeting=meeting,
         table=table,
-        agenda=ops.agenda_of(meeting),
-        follow_up=ops.follow_up_actions(meeting),
+        agenda=agenda,
+        follow_up=follow_up,
         proposals=ops.proposals_of(meeting),
-        accepted=ops.accepted_proposal_ids(meeting),
-        actions=ops.actions_of(meeting),
-        decisions=ops.decisions_of(meeting),
-        follow_ups=ops.follow_ups_of(meeting),
+        accepted={item.proposal_id for item in agenda if item.proposal_id is not None},
+        actions=actions,
+        decisions=decisions,
+        follow_ups=follow_ups,
         follow_up_statuses=FOLLOW_UP_STATUSES,
-        municipalities=region_members(table.region_id) if table.region_id else [],
+        # Only the chair's forms list the member municipalities.
+        municipalities=region_members(table.region_id) if table.region_id and chair else [],
         kinds=ITEM_KINDS,
         statuses=ACTION_STATUSES,
-        can_chair=permissions.can_chair(current_user, meeting),
+        can_chair=chair,
         can_participate=permissions.can_participate(current_user, meeting),
-        minutes=ops.minutes_of(meeting),
-        to_approve=ops.minutes_to_approve(meeting),
+        minutes=minutes,
+        to_approve=to_approve,
         attachments=ops.attachments_of(meeting),
         now=utcnow(),
         responses=ops.responses_of(meeting),
         answers=RSVP_ANSWERS,
-        guests=ops.guests_of(meeting) if permissions.can_chair(current_user, meeting) else [],
-        present=ops.attendance_of(meeting),
-        per_municipality=ops.attendance_per_municipality(meeting),
-        invitees=ops.invitees_of(meeting) if permissions.can_chair(current_user, meeting) else [],
+        guests=ops.guests_of(meeting) if chair else [],
+        present=present,
+        per_municipality=ops.attendance_per_municipality(meeting, present),
+        invitees=ops.invitees_of(meeting) if chair else [],
         errors=errors or {},
         values=request.form.to_dict() if request.method == "POST" else {},
     ), status

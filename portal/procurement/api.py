@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
+from sqlalchemy.orm import selectinload
 
 from portal.api import PageArgsSchema, PaginationSchema, page_envelope
 from portal.core.loading import get_owned_or_404, get_visible_or_404
@@ -139,7 +140,9 @@ class DossierList(MethodView):
     @blp.response(200, DossierPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """List own dossiers and those open in the caller's regions."""
-        return page_envelope(paginate(ops.visible_dossiers(args.get("q"))))
+        # Each dossier carries its lots and timeline: load them for the whole page at once.
+        stmt = ops.visible_dossiers(args.get("q")).options(selectinload(Dossier.lots), selectinload(Dossier.stages))
+        return page_envelope(paginate(stmt))
 
     @blp.arguments(CreateDossierSchema)
     @blp.response(201, DossierSchema)

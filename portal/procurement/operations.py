@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.auth.models import User, UserRole
 from portal.core.errors import DomainError
@@ -32,7 +33,7 @@ from portal.procurement.models import (
 from portal.procurement.validators import cpv_error, format_kbo, kbo_error
 from tenants.context import current_tenant_id
 from tenants.models import Tenant
-from tenants.sharing import current_regions, partner_tenants, set_audience, today
+from tenants.sharing import current_regions, partner_tenants, readable_prefilter, set_audience, today
 
 CATEGORY = "aankoop"
 
@@ -88,7 +89,7 @@ def _check_period(start: date, end: date) -> None:
 
 def visible_plans(*, own_only: bool = False, tenant_id: int | None = None) -> Select[Any]:
     """Return a query of purchase plans the acting tenant may read, soonest first."""
-    stmt = select(PurchasePlan)
+    stmt = select(PurchasePlan).where(readable_prefilter(PurchasePlan, current_tenant_id()))
     if own_only:
         stmt = stmt.where(PurchasePlan.tenant_id == tenant_id)
     return stmt.order_by(PurchasePlan.expected_from_on, PurchasePlan.id)
@@ -207,7 +208,10 @@ def notify_bundling(plan: PurchasePlan) -> int:
 
 def visible_dossiers(q: str | None = None) -> Select[Any]:
     """Return a query of dossiers the acting tenant may read (own and open in its regions)."""
-    stmt = select(Dossier).where(or_(Dossier.tenant_id == current_tenant_id(), Dossier.status != "concept"))
+    stmt = select(Dossier).where(
+        readable_prefilter(Dossier, current_tenant_id()),
+        or_(Dossier.tenant_id == current_tenant_id(), Dossier.status != "concept"),
+    )
     if q:
         like = f"%{q.strip()[:100]}%"
         stmt = stmt.where(or_(Dossier.title.ilike(like), Dossier.cpv_code.ilike(like)))
@@ -616,8 +620,13 @@ def contract_register() -> Select[Any]:
     return (
         select(Lot)
         .join(Dossier, Dossier.id == Lot.dossier_id)
-        .where(Lot.awarded_value.is_not(None), Lot.contract_end_on.is_not(None))
+        .where(
+            readable_prefilter(Lot, current_tenant_id()),
+            Lot.awarded_value.is_not(None),
+            Lot.contract_end_on.is_not(None),
+        )
         .order_by(Lot.contract_end_on, Lot.id)
+        .options(selectinload(Lot.dossier))  # every row shows its dossier: one query, not one per row
     )
 
 

@@ -104,16 +104,23 @@ def index() -> Any:
 # -- planning ------------------------------------------------------------------------------
 
 
+#: Bundling suggestions shown on the planning page (all of them are counted).
+SUGGESTIONS_SHOWN = 50
+
+
 def _planning_page(values: dict[str, Any], errors: dict[str, Any], status: int = 200) -> Any:
     tenant_id = current_user.tenant_id
     own = list(db.session.scalars(ops.visible_plans(own_only=True, tenant_id=tenant_id)))
-    partners = [p for p in db.session.scalars(ops.visible_plans()) if p.tenant_id != tenant_id]
+    # Every partner of every region shares its plans: page through them (own plans stay a list).
+    partners = paginate(ops.visible_plans().where(PurchasePlan.tenant_id != tenant_id))
     return (
         render_template(
             "procurement/planning.html",
             own=own,
             partners=partners,
             suggestions=ops.bundling_suggestions(tenant_id),
+            # A large region yields thousands of pairs: the page shows the earliest ones.
+            suggestions_shown=SUGGESTIONS_SHOWN,
             regions=current_regions(tenant_id),
             values=values,
             errors=errors,

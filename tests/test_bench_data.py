@@ -1,0 +1,170 @@
+"""The benchmark's data generators still match the schema and the app (PostgreSQL only).
+
+Generates the Flanders-scale data set for two regions (Ranst's and Lier's: same volumes per
+municipality as ``make bench``) into a database of its own, then logs in through the app as the
+algemeen directeur of Ranst on the runtime role (row-level security in force) and opens every
+page the benchmark loads: each answers 200, shows Ranst's own rows and nothing of Lier's region.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from portal import create_app
+from portal.extensions import db
+from tests import conftest
+from tests.conftest import PG_URL
+
+pytestmark = pytest.mark.skipif(not PG_URL, reason="the benchmark data set is PostgreSQL only")
+
+ROOT = Path(__file__).resolve().parents[1]
+AD = "algemeen_directeur.ranst@bench.samenwerkingsportaal.be"
+
+
+@pytest.fixture(scope="module")
+def bench_urls() -> Iterator[dict[str, str]]:
+    """A fresh database with the benchmark data of two regions; its admin, owner and app URLs."""
+    from bench import run
+    from bench.data import counts, generate
+
+    assert PG_URL
+    name = f"{make_url(PG_URL).database}_benchdata"
+    admin = os.environ.get("BENCH_PG_ADMIN_URL") or make_url(PG_URL).set(
+        username="postgres", password=None, database="postgres"
+    ).render_as_string(hide_password=False)
+    os.environ.setdefault("BENCH_PG_ADMIN_URL", admin)
+    urls = run.prepare_database(name)
+    env = run._portal_env(urls, "redis://")
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "portal", "db", "upgrade"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    engine = create_engine(urls["admin"])
+    with engine.begin() as conn:
+        generate(conn, 1, regions_of=("ranst", "lier"))
+    with engine.connect() as conn:
+        urls["counts"] = counts(conn)  # type: ignore[assignment]
+    engine.dispose()
+    yield urls
+    admin_engine = run._admin_engine()
+    with admin_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin_engine.dispose()
+
+
+@pytest.fixture
+def bench_app(bench_urls: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    """The portal on the bench database as the runtime role, with its own session scope."""
+    config = {
+        **conftest.test_config(str(tmp_path), 25),
+        "SQLALCHEMY_DATABASE_URI": bench_urls["app"],
+        "PORTAL_MIGRATION_DATABASE_URL": bench_urls["owner"],
+        "PORTAL_REDIS_URL": None,
+        "SESSION_TYPE": "cachelib",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    application = create_app(config, mode="test")
+    # The suite's autouse fixture binds db.session to its own test database: use a plain scope here.
+    monkeypatch.setattr(db, "session", db._make_scoped_session({}))
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _ids(conn: Any, sql: str, **params: Any) -> list[Any]:
+    return list(conn.execute(text(sql), params).scalars())
+
+
+def test_generators_fill_every_module(bench_urls: dict[str, Any]) -> None:
+    rows = bench_urls["counts"]
+    assert rows["tenants"] == 26  # Ranst's and Lier's regions: 14 + 12 municipalities
+    for table in (
+        "agreements",
+        "agreement_parties",
+        "agreement_approvals",
+        "agreement_evaluations",
+        "procurement_dossiers",
+        "procurement_lots",
+        "procurement_participations",
+        "procurement_participation_lines",
+        "policy_meetings",
+        "policy_agenda_items",
+        "policy_minutes",
+        "policy_decisions",
+        "policy_action_items",
+    ):
+        assert rows[table] > 0, table
+    assert rows["agreements"] == 26 * 18
+    assert rows["policy_meetings"] == 2 * 6 * 66
+    engine = create_engine(bench_urls["admin"])
+    with engine.connect() as conn:
+        # Every party of an agreement and every participant is a current member of the lead's region.
+        strays = _ids(
+            conn,
+            "SELECT p.id FROM agreement_parties p JOIN agreements a ON a.id = p.agreement_id"
+            " WHERE NOT EXISTS (SELECT 1 FROM region_memberships m1 JOIN region_memberships m2"
+            " ON m1.region_id = m2.region_id WHERE m1.tenant_id = a.tenant_id AND m2.tenant_id = p.party_tenant_id"
+            " AND m1.left_on IS NULL AND m2.left_on IS NULL)",
+        )
+        assert strays == []
+        unlinked = _ids(
+            conn,
+            "SELECT p.id FROM procurement_participations p JOIN procurement_dossiers d ON d.id = p.dossier_id"
+            " WHERE NOT EXISTS (SELECT 1 FROM share_grants g WHERE g.object_type = 'procurement_participation'"
+            " AND g.object_id = p.id AND g.tenant_id = p.tenant_id AND g.grantee_tenant_id = d.tenant_id)",
+        )
+        assert unlinked == []
+    engine.dispose()
+
+
+def test_ranst_director_sees_own_rows_and_no_other_region(bench_app: Flask, bench_urls: dict[str, Any]) -> None:
+    from bench.run import pages
+
+    engine = create_engine(bench_urls["admin"])
+    with engine.connect() as conn:
+        targets = [(n, p) for n, p in pages(conn, "ranst") if p != "/livez"]
+        own_title = conn.execute(
+            text(
+                "SELECT a.title FROM agreements a JOIN tenants t ON t.id = a.tenant_id WHERE t.slug = 'ranst'"
+                " ORDER BY a.start_date DESC, a.id DESC LIMIT 1"
+            )
+        ).scalar_one()
+        foreign = _ids(
+            conn,
+            "SELECT a.title FROM agreements a JOIN tenants t ON t.id = a.tenant_id WHERE t.slug = 'lier'",
+        ) + _ids(
+            conn,
+            "SELECT d.title FROM procurement_dossiers d JOIN tenants t ON t.id = d.tenant_id WHERE t.slug = 'lier'",
+        )
+    engine.dispose()
+    assert {"overeenkomst (trekker)", "dossier (deelnemer)", "vergadering (detail)", "iCal-feed (persoonlijk)"} <= {
+        n for n, _ in targets
+    }
+    client = bench_app.test_client()
+    login = client.post("/login", data={"email": AD, "password": "Bench-wachtwoord-2026"})
+    assert login.status_code == 302
+    bodies = {}
+    for name, path in targets:
+        response = client.get(path)
+        assert response.status_code == 200, (name, path, response.status_code)
+        bodies[name] = response.get_data(as_text=True)
+    assert "<table" in bodies["overeenkomsten (lijst)"]
+    search = client.get("/ranst/overeenkomsten", query_string={"q": own_title})
+    assert own_title in search.get_data(as_text=True)
+    assert "BEGIN:VEVENT" in bodies["iCal-feed (persoonlijk)"]
+    for title in foreign:
+        assert all(title not in body for body in bodies.values()), title
