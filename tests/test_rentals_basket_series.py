@@ -52,7 +52,15 @@ def _notes(user, like):
 
 def test_basket_becomes_one_request_per_owner_with_frozen_prices(world, login_as):
     podium = make_resource(world, "Podium mandje")
-    hekken = make_resource(world, "Nadarhekken mandje", quantity=200, unit="stuk_dag", price_partner=Decimal("1.5"))
+    hekken = make_resource(
+        world,
+        "Nadarhekken mandje",
+        quantity=200,
+        unit="stuk_dag",
+        price_partner=Decimal("1.5"),
+        delivery_available=True,
+        delivery_cost=Decimal("35"),
+    )
     own = make_resource(world, "Eigen geluid", tenant="partner", shared=False, price_own=Decimal("10"))
     start = next_weekday(16)
     client = login_as(world.user("partner", "dienst"))
@@ -73,7 +81,7 @@ def test_basket_becomes_one_request_per_owner_with_frozen_prices(world, login_as
     keys = {r.owner_tenant_id: r.group_key for r in rows}
     assert len(set(keys.values())) == 2 and all(r.group_kind == "mand" for r in rows)
     hek = next(r for r in rows if r.resource_name == "Nadarhekken mandje")
-    assert hek.price == Decimal("60.00") and hek.handover_mode == "levering"
+    assert hek.price == Decimal("60.00") and (hek.handover_mode, hek.delivery_cost) == ("levering", Decimal("35.00"))
     with _as(world, "partner"):
         assert db.session.scalar(select(func.count()).select_from(BasketItem)) == 0
     # The owner hears once about its request group, not once per line.

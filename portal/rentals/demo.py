@@ -36,6 +36,8 @@ ITEMS: list[tuple[Any, ...]] = [
             "needs_towing_vehicle": True,
             "min_notice_hours": 72,
             "buffer_minutes": 240,
+            "delivery_available": True,
+            "delivery_cost": Decimal("75"),
             "insured_by": "ontlener",
             "insurance_notes": "De ontlener verzekert de WC-wagen tijdens de uitleenperiode.",
         },
@@ -52,7 +54,11 @@ ITEMS: list[tuple[Any, ...]] = [
         "3",
         "0",
         "regio-ranst",
-        {"pickup_address": "Technische dienst, Kapelstraat 10, Ranst"},
+        {
+            "pickup_address": "Technische dienst, Kapelstraat 10, Ranst",
+            "delivery_available": True,
+            "delivery_cost": Decimal("40"),
+        },
     ),
     (
         "ranst",

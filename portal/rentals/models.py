@@ -56,6 +56,7 @@ class Resource(Shareable, TimestampMixin, Base):
             "price_own >= 0 AND price_partner >= 0 AND price_external >= 0 AND deposit >= 0", name="prices_positive"
         ),
         CheckConstraint("insured_by IN ('eigenaar', 'ontlener')", name="insured_by"),
+        CheckConstraint("delivery_cost >= 0 AND (delivery_available OR delivery_cost = 0)", name="delivery_cost"),
         Index("ix_rental_resources_tenant_name", "tenant_id", "name"),
     )
 
@@ -69,6 +70,9 @@ class Resource(Shareable, TimestampMixin, Base):
     pickup_address: Mapped[str] = mapped_column(String(300), default="")
     needs_towing_vehicle: Mapped[bool] = mapped_column(default=False)
     needs_certified_operator: Mapped[bool] = mapped_column(default=False)
+    #: The owner can bring it and fetch it again, for a fixed cost per reservation on top of the tariff.
+    delivery_available: Mapped[bool] = mapped_column(default=False, server_default=false())
+    delivery_cost: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"), server_default="0")
     min_notice_hours: Mapped[int] = mapped_column(Integer, default=0)
     max_length_hours: Mapped[int | None] = mapped_column(Integer)
     buffer_minutes: Mapped[int] = mapped_column(Integer, default=0)
@@ -145,11 +149,14 @@ class RequestMixin:
     group_key: Mapped[str | None] = mapped_column(String(32))
     group_kind: Mapped[str | None] = mapped_column(String(10))
     handover_mode: Mapped[str] = mapped_column(String(20), default="afhalen", server_default="afhalen")
+    #: The owner's delivery cost, frozen with the price when delivery is asked (0 for pick-up).
+    delivery_cost: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"), server_default="0")
     offer_expires_at: Mapped[datetime | None]
 
 
 _GROUP = "(group_key IS NULL) = (group_kind IS NULL) AND (group_kind IS NULL OR group_kind IN ('mand', 'reeks'))"
 _HANDOVER = "handover_mode IN ('afhalen', 'levering')"
+_DELIVERY = "delivery_cost >= 0 AND (handover_mode = 'levering' OR delivery_cost = 0)"
 
 
 class Reservation(RequestMixin, AgreementMixin, TenantOwned, TimestampMixin, Base):
@@ -165,6 +172,7 @@ class Reservation(RequestMixin, AgreementMixin, TenantOwned, TimestampMixin, Bas
         Index("ix_rental_reservations_tenant_starts", "tenant_id", "starts_at"),
         CheckConstraint(_GROUP, name="group_kind"),
         CheckConstraint(_HANDOVER, name="handover_mode"),
+        CheckConstraint(_DELIVERY, name="delivery_cost"),
         Index("ix_rental_reservations_tenant_group", "tenant_id", "group_key"),
     )
 
@@ -209,6 +217,7 @@ class Booking(RequestMixin, AgreementMixin, TenantOwned, TimestampMixin, Base):
         Index("ix_rental_bookings_tenant_starts", "tenant_id", "starts_at"),
         CheckConstraint(_GROUP, name="group_kind"),
         CheckConstraint(_HANDOVER, name="handover_mode"),
+        CheckConstraint(_DELIVERY, name="delivery_cost"),
         Index("ix_rental_bookings_tenant_group", "tenant_id", "group_key"),
     )
 

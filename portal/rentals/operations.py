@@ -101,6 +101,8 @@ _FIELDS = (
     "price_partner",
     "price_external",
     "deposit",
+    "delivery_available",
+    "delivery_cost",
     "insured_by",
     "insurer",
     "policy_number",
@@ -463,6 +465,16 @@ def _staff_of(tenant_id: int) -> list[User]:
     )
 
 
+def handover_terms(resource: Resource, data: dict[str, Any]) -> tuple[str, Decimal]:
+    """Return (pick-up or delivery, the delivery cost to freeze); refuse delivery the owner does not offer."""
+    handover = data.get("handover_mode") or "afhalen"
+    if handover == "levering" and not resource.delivery_available:
+        raise DomainError(
+            _("%(name)s wordt niet geleverd: kies afhalen.", name=resource.name), status_code=422, field="handover_mode"
+        )
+    return handover, Decimal(resource.delivery_cost) if handover == "levering" else Decimal("0")
+
+
 def request_reservation(
     resource: Resource,
     data: dict[str, Any],
@@ -486,7 +498,13 @@ def request_reservation(
     tariff = tariff_class_for(requester, resource)
     price, deposit = compute_price(resource, tariff, starts_at, ends_at, quantity)
     purpose = (data.get("purpose") or "").strip()[:500]
-    group = {"group_key": group_key, "group_kind": group_kind, "handover_mode": data.get("handover_mode") or "afhalen"}
+    handover, delivery_cost = handover_terms(resource, data)
+    group = {
+        "group_key": group_key,
+        "group_kind": group_kind,
+        "handover_mode": handover,
+        "delivery_cost": delivery_cost,
+    }
     with tenant_context(resource.tenant_id, user_id=user.id):
         # Serialise the writers of this resource before anything else is written.
         _lock_resource(resource.id)
@@ -787,6 +805,8 @@ def agreement_terms(booking: Booking) -> dict[str, Any]:
         "unit": resource.unit,
         "price": str(booking.price),
         "deposit": str(booking.deposit),
+        "handover_mode": booking.handover_mode,
+        "delivery_cost": str(booking.delivery_cost),
         "insurance": {
             "insured_by": resource.insured_by,
             "insurer": resource.insurer,
@@ -957,8 +977,8 @@ def settlement(starts_on: date, ends_on: date) -> list[dict[str, Any]]:
     """Return per partner municipality what the acting tenant lent and borrowed in [starts_on, ends_on).
 
     Only the acting tenant's own rows are read (its bookings and its reservations), so every
-    pair includes the viewer; own use is left out. ``balance`` = lent - borrowed: positive
-    means the partner owes the viewer.
+    pair includes the viewer; own use is left out. Amounts are the frozen price plus delivery.
+    ``balance`` = lent - borrowed: positive means the partner owes the viewer.
     """
     start, end = brussels(starts_on), brussels(ends_on)
     pairs: dict[int, dict[str, Any]] = {}
@@ -978,7 +998,7 @@ def settlement(starts_on: date, ends_on: date) -> list[dict[str, Any]]:
     viewer = current_tenant()
     # Summed per partner in the database: a year of a busy owner's bookings is thousands of rows.
     lent = db.session.execute(
-        select(Booking.requester_tenant_id, func.count(), func.sum(Booking.price))
+        select(Booking.requester_tenant_id, func.count(), func.sum(Booking.price + Booking.delivery_cost))
         .where(
             Booking.status.in_(SETTLED_STATUSES),
             Booking.requester_tenant_id != viewer,
@@ -992,7 +1012,7 @@ def settlement(starts_on: date, ends_on: date) -> list[dict[str, Any]]:
         item["lent_count"] += int(count)
         item["lent_amount"] += Decimal(amount or 0)
     borrowed = db.session.execute(
-        select(Reservation.owner_tenant_id, func.count(), func.sum(Reservation.price))
+        select(Reservation.owner_tenant_id, func.count(), func.sum(Reservation.price + Reservation.delivery_cost))
         .where(
             Reservation.status.in_(SETTLED_STATUSES),
             Reservation.owner_tenant_id != viewer,
@@ -1776,7 +1796,7 @@ def add_to_basket(resource: Resource, data: dict[str, Any], *, user: Any) -> Bas
         ends_at=ends_at,
         quantity=quantity,
         purpose=(data.get("purpose") or "").strip()[:500],
-        handover_mode=data.get("handover_mode") or "afhalen",
+        handover_mode=handover_terms(resource, data)[0],
     )
     db.session.add(item)
     db.session.flush()

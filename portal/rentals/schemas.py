@@ -59,6 +59,8 @@ class CreateResourceSchema(Schema):
     price_partner = _money(load_default=Decimal("0"))
     price_external = _money(load_default=Decimal("0"))
     deposit = _money(load_default=Decimal("0"))
+    delivery_available = fields.Boolean(load_default=False)
+    delivery_cost = _money(load_default=Decimal("0"))
     insured_by = fields.String(load_default="eigenaar", validate=validate.OneOf(INSURERS))
     insurer = fields.String(load_default="", validate=validate.Length(max=200))
     policy_number = fields.String(load_default="", validate=validate.Length(max=100))
@@ -73,6 +75,8 @@ class CreateResourceSchema(Schema):
     def check(self, data: dict[str, Any], **kwargs: Any) -> None:
         """Require a region or partners for those audiences; halls are single units."""
         check_audience(data)
+        if data.get("delivery_cost") and not data.get("delivery_available"):
+            raise ValidationError(_msg(_l("Een leveringskost kan alleen als je levering aanbiedt.")), "delivery_cost")
         if data.get("kind") == "zaal" and (data.get("quantity") or 1) != 1:
             raise ValidationError(_msg(_l("Een zaal is één eenheid.")), "quantity")
         for item in data.get("blackouts") or []:
@@ -97,6 +101,10 @@ class CreateReservationSchema(Schema):
     purpose = fields.String(load_default="", validate=validate.Length(max=500))
     #: When the period is full, wait for a free slot instead of answering 409.
     waitlist = fields.Boolean(load_default=False)
+    handover_mode = fields.String(
+        load_default="afhalen",
+        validate=validate.OneOf(HANDOVER_MODES, error=_msg(_l("Kies afhalen of levering."))),
+    )
 
     @post_load
     def localise(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -221,6 +229,8 @@ class ResourceSchema(Schema):
     price_partner = fields.Decimal(as_string=True)
     price_external = fields.Decimal(as_string=True)
     deposit = fields.Decimal(as_string=True)
+    delivery_available = fields.Boolean()
+    delivery_cost = fields.Decimal(as_string=True)
     insured_by = fields.String()
     insurer = fields.String()
     policy_number = fields.String()
@@ -284,6 +294,7 @@ class ReservationSchema(Schema):
     group_key = fields.String(allow_none=True)
     group_kind = fields.String(allow_none=True)
     handover_mode = fields.String()
+    delivery_cost = fields.Decimal(as_string=True)
     offer_expires_at = fields.DateTime(allow_none=True)
 
 
@@ -314,6 +325,7 @@ class BookingSchema(Schema):
     group_key = fields.String(allow_none=True)
     group_kind = fields.String(allow_none=True)
     handover_mode = fields.String()
+    delivery_cost = fields.Decimal(as_string=True)
     offer_expires_at = fields.DateTime(allow_none=True)
 
 
@@ -321,12 +333,7 @@ class BookingSchema(Schema):
 
 
 class CreateBasketItemSchema(CreateReservationSchema):
-    """Load a line for the basket: a reservation request plus pick-up or delivery."""
-
-    handover_mode = fields.String(
-        load_default="afhalen",
-        validate=validate.OneOf(HANDOVER_MODES, error=_msg(_l("Kies afhalen of levering."))),
-    )
+    """Load a line for the basket: a reservation request with pick-up or delivery."""
 
 
 class BasketLineSchema(Schema):

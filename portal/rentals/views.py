@@ -388,6 +388,8 @@ def _agreement_context(row: Reservation | Booking) -> dict[str, Any]:
         "ends_at": datetime.fromisoformat(terms["ends_at"]),
         "price": Decimal(terms["price"]),
         "deposit": Decimal(terms["deposit"]),
+        # Agreements frozen before delivery existed carry no delivery cost.
+        "delivery_cost": Decimal(terms.get("delivery_cost") or "0"),
         "acceptance": row,
     }
 
