@@ -73,6 +73,7 @@ def test_basket_becomes_one_request_per_owner_with_frozen_prices(world, login_as
     page = client.get("/partner/verhuur/mandje").get_data(as_text=True)
     assert "Aanvraag bij Gemeente Owner" in page and "Aanvraag bij Gemeente Partner" in page
     assert "75,50" in page and "60,00" in page  # partner tariff; 40 hekken x 1 dag x 1,50
+    assert "35,00" in page and "180,50" in page  # the delivery of the hekken counts in the total (+10 own)
     assert "Mandje versturen (2 aanvragen)" in page
     sent = client.post("/partner/verhuur/mandje/versturen")
     assert sent.status_code == 302

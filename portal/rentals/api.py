@@ -241,7 +241,7 @@ def _basket() -> dict[str, Any]:
     return {
         "lines": lines,
         "dropped": [],
-        "total_price": sum((line["price"] for line in lines), Decimal("0.00")),
+        "total_price": sum((line["price"] + line["delivery_cost"] for line in lines), Decimal("0.00")),
         "total_deposit": sum((line["deposit"] for line in lines), Decimal("0.00")),
     }
 

@@ -1839,6 +1839,10 @@ def basket_lines(user: Any) -> list[dict[str, Any]]:
         free = free_quantity(resource, item.starts_at, item.ends_at)
         if problem is None and free < item.quantity:
             problem = _conflict()
+        try:
+            delivery_cost = handover_terms(resource, {"handover_mode": item.handover_mode})[1]
+        except DomainError as refused:  # the owner stopped delivering after the line was added
+            delivery_cost, problem = Decimal("0"), problem or refused
         lines.append(
             {
                 "number": number,
@@ -1847,6 +1851,7 @@ def basket_lines(user: Any) -> list[dict[str, Any]]:
                 "owner": resource.tenant,
                 "tariff_class": tariff,
                 "price": price,
+                "delivery_cost": delivery_cost,
                 "deposit": deposit,
                 "free": free,
                 "problem": problem.message if problem else None,

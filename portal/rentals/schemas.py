@@ -351,6 +351,7 @@ class BasketLineSchema(Schema):
     handover_mode = fields.String(attribute="item.handover_mode")
     tariff_class = fields.String()
     price = fields.Decimal(as_string=True)
+    delivery_cost = fields.Decimal(as_string=True)
     deposit = fields.Decimal(as_string=True)
     free = fields.Integer()
     problem = fields.String(allow_none=True)

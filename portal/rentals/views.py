@@ -881,11 +881,11 @@ def _basket_page(*, error: str | None = None, status: int = 200) -> Any:
     for line in lines:
         group = owners.setdefault(line["owner"].id, {"owner": line["owner"], "lines": [], "price": Decimal("0.00")})
         group["lines"].append(line)
-        group["price"] += line["price"]
+        group["price"] += line["price"] + line["delivery_cost"]
     return render_template(
         "rentals/basket.html",
         groups=list(owners.values()),
-        total_price=sum((line["price"] for line in lines), Decimal("0.00")),
+        total_price=sum((line["price"] + line["delivery_cost"] for line in lines), Decimal("0.00")),
         total_deposit=sum((line["deposit"] for line in lines), Decimal("0.00")),
         can_submit=permissions.can_reserve(current_user) and bool(lines),
         error=error,
