@@ -23,9 +23,8 @@ from flask import Flask
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import make_url
 
-from portal import create_app
 from portal.extensions import db
-from tests import conftest
+from tests import test_bench_data
 from tests.conftest import PG_URL
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="the benchmark data set is PostgreSQL only")
@@ -69,24 +68,8 @@ def bench_urls() -> Iterator[dict[str, Any]]:
     admin_engine.dispose()
 
 
-@pytest.fixture
-def bench_app(bench_urls: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    """The portal on the bench database as the runtime role, with its own session scope."""
-    config = {
-        **conftest.test_config(str(tmp_path), 25),
-        "SQLALCHEMY_DATABASE_URI": bench_urls["app"],
-        "PORTAL_MIGRATION_DATABASE_URL": bench_urls["owner"],
-        "PORTAL_REDIS_URL": None,
-        "SESSION_TYPE": "cachelib",
-        "RATELIMIT_STORAGE_URI": "memory://",
-    }
-    application = create_app(config, mode="test")
-    # The suite's autouse fixture binds db.session to its own test database: use a plain scope here.
-    monkeypatch.setattr(db, "session", db._make_scoped_session({}))
-    with application.app_context():
-        yield application
-        db.session.remove()
-        db.engine.dispose()
+# The app on this module's bench database: the same fixture as the other bench-data tests use.
+bench_app = test_bench_data.bench_app
 
 
 def _rows(urls: dict[str, Any], sql: str, **params: Any) -> list[Any]:
