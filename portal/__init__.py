@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from cachelib import FileSystemCache
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import portal.core.validation  # noqa: F401  (Dutch validation messages before any schema exists)
 from portal.config import ROOT, build_config
-from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, server_session
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def _configure_logging(app: Flask) -> None:
@@ -65,20 +64,15 @@ def create_app(config: dict[str, Any] | None = None, mode: str | None = None) ->
     if app.config.get("PORTAL_PROXY_FIX", app.config["PORTAL_ENV"] == "production"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
-    if app.config["SESSION_TYPE"] == "redis":
-        import redis
-
-        app.config.setdefault("SESSION_REDIS", redis.from_url(app.config["PORTAL_REDIS_URL"]))
-    else:
-        app.config.setdefault("SESSION_CACHELIB", FileSystemCache(app.config["PORTAL_SESSION_DIR"], threshold=5000))
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, default_translation_directories=str(ROOT / "translations"))
     limiter.init_app(app)
-    server_session.init_app(app)
+    from portal.auth.sessions import DatabaseSessionInterface
+
+    app.session_interface = DatabaseSessionInterface(app)
 
     from portal.core import audit
     from portal.core import notifications as notification_hooks

@@ -55,11 +55,11 @@ def build_config(mode: str | None = None, **overrides: Any) -> dict[str, Any]:
         "SQLALCHEMY_RECORD_QUERIES": False,
         "PORTAL_REDIS_URL": redis_url,
         "PORTAL_BASE_URL": _env("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
-        # Sessions live on the server so logout and disabling a user really revoke them.
-        "SESSION_TYPE": "redis" if redis_url else "cachelib",
+        # Sessions live on the server (the web_sessions table, ADR 0016) so logout and disabling
+        # a user really revoke them, and a Redis outage signs nobody out.
         "SESSION_PERMANENT": True,
-        # Session ids are 32 random bytes; signing is deprecated in Flask-Session 0.8.
-        "SESSION_KEY_PREFIX": "portal:session:",
+        # Session ids are 32 random bytes (43 URL-safe characters), nothing else in the cookie.
+        "SESSION_ID_LENGTH": 32,
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(_env("PORTAL_SESSION_IDLE_MINUTES", "30") or 30)),
         "PORTAL_SESSION_ABSOLUTE_HOURS": int(_env("PORTAL_SESSION_ABSOLUTE_HOURS", "10") or 10),
         "SESSION_COOKIE_NAME": "portal_session",
@@ -109,6 +109,15 @@ def build_config(mode: str | None = None, **overrides: Any) -> dict[str, Any]:
             "worker_prefetch_multiplier": 1,
             "task_default_queue": "portal",
             "broker_connection_retry_on_startup": True,
+            # Redis down: a request that enqueues gives up within a few seconds and leaves the
+            # message to the outbox relay, instead of hanging on kombu's default retries.
+            "broker_connection_timeout": 2,
+            "task_publish_retry_policy": {
+                "max_retries": 2,
+                "interval_start": 0,
+                "interval_step": 0.2,
+                "interval_max": 0.5,
+            },
             # A worker killed outright (SIGKILL, OOM, power) never acks or rejects its task: Redis
             # hands the message out again once it has been unacked this long. Must exceed the
             # longest task (or it runs twice at once) and PORTAL_OUTBOX_CLAIM_SECONDS (or the
@@ -118,6 +127,7 @@ def build_config(mode: str | None = None, **overrides: Any) -> dict[str, Any]:
                 "visibility_timeout": _int("PORTAL_BROKER_VISIBILITY_TIMEOUT", 3600),
                 "unacked_restore_interval": min(10, max(1, _int("PORTAL_BROKER_VISIBILITY_TIMEOUT", 3600) // 2)),
                 "unacked_restore_throttle": 1,
+                "socket_connect_timeout": 2,
             },
             "redbeat_redis_url": redis_url,
             "redbeat_lock_timeout": 300,
@@ -134,7 +144,6 @@ def build_config(mode: str | None = None, **overrides: Any) -> dict[str, Any]:
         "API_PAGE_SIZE_MAX": 100,
         "PORTAL_DEMO_ON_EMPTY": _bool("PORTAL_DEMO_ON_EMPTY", False),
         "PORTAL_RLS": database_url.startswith("postgresql") if database_url else False,
-        "PORTAL_SESSION_DIR": str(INSTANCE / "sessions"),
         "PORTAL_UPLOAD_DIR": _env("PORTAL_UPLOAD_DIR", str(INSTANCE / "uploads")),
         "TESTING": False,
     }

@@ -1,13 +1,23 @@
-"""Housekeeping: expired tokens."""
+"""Housekeeping: expired tokens and sessions."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
 from portal.auth.operations import delete_expired_tokens
+from portal.auth.sessions import delete_expired_sessions
+from portal.extensions import db
 
 
 @shared_task(name="portal.maintenance.cleanup_tokens")
 def cleanup_tokens() -> int:
     """Delete expired or used e-mail tokens; safe to run any number of times."""
     return delete_expired_tokens()
+
+
+@shared_task(name="portal.maintenance.cleanup_sessions")
+def cleanup_sessions() -> int:
+    """Delete the rows of idle-expired sessions; safe to run any number of times."""
+    deleted = delete_expired_sessions()
+    db.session.commit()
+    return deleted

@@ -73,7 +73,6 @@ def bench_app(bench_urls: dict[str, str], tmp_path: Path, monkeypatch: pytest.Mo
         "SQLALCHEMY_DATABASE_URI": bench_urls["app"],
         "PORTAL_MIGRATION_DATABASE_URL": bench_urls["owner"],
         "PORTAL_REDIS_URL": None,
-        "SESSION_TYPE": "cachelib",
         "RATELIMIT_STORAGE_URI": "memory://",
     }
     application = create_app(config, mode="test")

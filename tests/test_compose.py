@@ -139,6 +139,9 @@ def test_dockerfile_builds_a_slim_non_root_image_from_the_lock():
     users = [line.split()[1] for line in lines if line.startswith("USER ")]
     assert users and users[-1] not in ("root", "0")
     assert "gunicorn.conf.py" in dockerfile
+    # The PDFs (WeasyPrint) need Pango, HarfBuzz's subsetter and fonts inside the image too.
+    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"):
+        assert package in dockerfile
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".git", ".venv", "instance", ".env"} <= set(ignored)
 

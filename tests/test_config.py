@@ -37,9 +37,9 @@ def test_production_starts_with_secret_key_postgresql_and_redis(env):
     cfg = build_config()
     assert cfg["PORTAL_ENV"] == "production"
     assert cfg["SQLALCHEMY_DATABASE_URI"] == PG
-    # The production shape: RLS on, sessions/limits/broker on Redis, real mail, secure cookies.
+    # The production shape: RLS on, limits/broker on Redis (sessions in the database), real
+    # mail, secure cookies.
     assert cfg["PORTAL_RLS"] is True
-    assert cfg["SESSION_TYPE"] == "redis"
     assert cfg["RATELIMIT_STORAGE_URI"] == REDIS
     assert cfg["CELERY"]["broker_url"] == REDIS
     assert cfg["CELERY"]["task_always_eager"] is False

@@ -42,7 +42,6 @@ def other_app(app: Flask, tmp_path: Path, **overrides: Any) -> Iterator[Flask]:
     config = {
         **conftest.test_config(str(tmp_path), app.config["MAIL_PORT"]),
         "PORTAL_REDIS_URL": None,
-        "SESSION_TYPE": "cachelib",
         "RATELIMIT_STORAGE_URI": "memory://",
         **overrides,
     }

@@ -2,8 +2,9 @@
 
 - a worker SIGKILLed in the middle of a report, or in the middle of mailing it, leaves exactly one
   report version and one e-mail per raadslid once another worker took over;
-- with the broker's Redis stopped, approving (which queues the mails) still succeeds, and the
-  mails go out once Redis is back;
+- with Redis stopped, the production web process (gunicorn) still signs people in (sessions live
+  in the database), throttles a wrong password in memory and approves (which queues the mails);
+  the mails go out once Redis is back;
 - two beat processes on one Redis enqueue a periodic job once per interval (redbeat's lock).
 
 Each test starts its own ``redis-server`` on a free port (never the machine's shared one) and
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -32,6 +34,7 @@ from typing import Any
 
 import pytest
 import redis
+import requests
 from flask import Flask
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -43,7 +46,7 @@ from portal.reports import operations as ops
 from portal.reports.models import CouncilReport
 from tenants.context import tenant_context
 from tenants.models import Tenant
-from tests.conftest import PASSWORD, PG_URL, REDIS_URL, RUN_ID, Mailbox, _free_port, body_of, login
+from tests.conftest import PASSWORD, PG_URL, REDIS_URL, RUN_ID, Mailbox, _free_port, body_of
 from tests.test_outbox import second_app
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -176,10 +179,13 @@ class Processes:
         return env
 
     def _spawn(self, name: str, args: list[str], env: dict[str, str]) -> Proc:
+        return self._start(name, [sys.executable, "-m", "celery", "-A", "tasks.worker", *args], env)
+
+    def _start(self, name: str, argv: list[str], env: dict[str, str]) -> Proc:
         log_path = self.folder / f"{name}.log"
         with log_path.open("wb") as log_file:
             process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "tasks.worker", *args],
+                argv,
                 cwd=ROOT,
                 env=env,
                 stdout=log_file,
@@ -217,6 +223,24 @@ class Processes:
             ],
             self.env(**extra),
         )
+
+    def web(self, name: str) -> tuple[Proc, str]:
+        """Start the production web process (gunicorn, one worker) and return it with its base URL."""
+        port = _free_port()
+        env = self.env(PORTAL_BIND=f"127.0.0.1:{port}", PORTAL_WEB_WORKERS="1", PORTAL_SECURE_COOKIES="0")
+        proc = self._start(
+            name, [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "portal:create_app()"], env
+        )
+        base = f"http://127.0.0.1:{port}"
+
+        def ready() -> bool:
+            try:
+                return requests.get(f"{base}/livez", timeout=2).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_until(ready, "the web process", logs=(proc,))
+        return proc, base
 
     def stop_all(self) -> None:
         for proc in self.started:
@@ -477,29 +501,65 @@ def test_worker_killed_while_mailing_the_report_sends_one_mail_each(
 # -- Redis stopped ---------------------------------------------------------------------------------
 
 
-def test_with_redis_stopped_approval_succeeds_and_mail_goes_out_once_it_is_back(
+CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def csrf_token(page: requests.Response) -> str:
+    found = CSRF.search(page.text)
+    assert found, page.text[:500]
+    return found.group(1)
+
+
+def test_with_redis_stopped_people_sign_in_and_approve_and_the_mail_goes_out_once_it_is_back(
     council, own_redis, processes, producer, mailbox, app
 ):
+    """The production web process on the one Redis of production (broker, rate limits), then stopped."""
     from portal.core import outbox
 
     report_id = request_report(council)
     assert ops.generate(council.tenant_id, report_id) == "concept"
-    client = producer.test_client()
+    web, base = processes.web("web")
     with tenant_context(None, is_platform=True):
         ad = db.session.get(User, council.ad_id)
         assert ad is not None
-        login(client, ad)
+        email = ad.email
+        db.session.rollback()
     own_redis.stop()
-    assert client.get(f"/{council.slug}/rapporten/{report_id}").status_code == 200
+
+    # A wrong password is counted in the process's memory: a Dutch 401, not a 500.
+    stranger = requests.Session()
+    page = stranger.get(f"{base}/login", timeout=30)
+    wrong = {"csrf_token": csrf_token(page), "email": email, "password": "Helemaal-fout-wachtwoord"}
+    assert stranger.post(f"{base}/login", data=wrong, timeout=30).status_code == 401
+    # Signing in, reading and approving work: sessions live in the database.
+    browser = requests.Session()
+    page = browser.get(f"{base}/login", timeout=30)
+    assert page.status_code == 200 and 'lang="nl-BE"' in page.text
+    signed_in = browser.post(
+        f"{base}/login",
+        data={"csrf_token": csrf_token(page), "email": email, "password": PASSWORD},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert signed_in.status_code == 302, signed_in.text[:500]
+    page = browser.get(f"{base}/{council.slug}/rapporten/{report_id}", timeout=30)
+    assert page.status_code == 200, web.log()[-3000:]
     started = time.monotonic()
-    response = client.post(f"/{council.slug}/rapporten/{report_id}/goedkeuren")
-    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    response = browser.post(
+        f"{base}/{council.slug}/rapporten/{report_id}/goedkeuren",
+        data={"csrf_token": csrf_token(page)},
+        allow_redirects=False,
+        timeout=60,
+    )
+    assert response.status_code == 303, response.text[:500]
     assert time.monotonic() - started < 30  # the broker outage costs a retry, not a hang
+    assert browser.get(f"{base}/{council.slug}/rapporten/{report_id}", timeout=30).status_code == 200
     assert report_rows(council) == [(report_id, 1, "verzonden")]
     ids = outbox_ids(report_id)
     assert len(ids) == 3
     assert {status for status, _attempts in outbox_status(ids).values()} == {"pending"}
     assert mailbox.messages == []
+    assert "Traceback" not in web.log()
 
     own_redis.start()
     worker = processes.worker("worker")
@@ -519,6 +579,8 @@ def test_with_redis_stopped_approval_succeeds_and_mail_goes_out_once_it_is_back(
             .where(Notification.dedupe_key.like(f"council-report:{report_id}:%"))
         )
     assert notes == 3
+    # Once Redis is back the same browser session simply goes on.
+    assert browser.get(f"{base}/{council.slug}/", timeout=30).status_code == 200
 
 
 # -- two beats -------------------------------------------------------------------------------------

@@ -5,10 +5,15 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import flask
 import pytest
+from sqlalchemy import select, update
 
+from portal.auth.models import WebSession
+from portal.auth.sessions import REFRESH_SLACK
 from portal.core.models import utcnow
 from portal.extensions import db
+from tenants.models import Tenant
 from tests.conftest import PASSWORD, login
 from tests.test_security import dispose_app, make_app
 
@@ -192,21 +197,68 @@ def test_idle_timeout_follows_the_configured_lifetime(world, app, login_as):
         app.config["PERMANENT_SESSION_LIFETIME"] = original
 
 
-def test_idle_lifetime_is_the_store_ttl(world, app, login_as):
+def _stored_expiry(sid: str):
+    return db.session.scalar(select(WebSession.expires_at).where(WebSession.id == sid))
+
+
+def test_idle_lifetime_is_the_stored_expiry(world, app, login_as):
     client = login_as(world.user("owner"))
     sid = _sid(client)
-    interface = app.session_interface
     lifetime = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
-    if app.config["SESSION_TYPE"] == "redis":
-        ttl = interface.client.ttl(interface._get_store_id(sid))
-    else:
-        import struct
+    remaining = (_stored_expiry(sid) - utcnow()).total_seconds()
+    assert lifetime - 5 <= remaining <= lifetime + 1
 
-        path = interface.cache._get_filename(interface._get_store_id(sid))
-        with open(path, "rb") as fh:
-            expires = struct.unpack("I", fh.read(4))[0]
-        ttl = expires - time.time()
-    assert lifetime - 5 <= ttl <= lifetime + 1
+
+def test_reading_an_unchanged_session_writes_it_at_most_once_a_minute(world, app, login_as):
+    client = login_as(world.user("owner"))
+    sid = _sid(client)
+    assert client.get("/owner/").status_code == 200  # the first page adds the CSRF token: a write
+    first = _stored_expiry(sid)
+    for _ in range(3):
+        response = client.get("/owner/")
+        assert response.status_code == 200
+        # Nothing changed and the expiry is fresh: no write, and no cookie to refresh either.
+        assert not any(h.startswith(COOKIE + "=") for h in response.headers.getlist("Set-Cookie"))
+    assert _stored_expiry(sid) == first
+    # An expiry that lags more than the slack behind is pushed forward by the next request.
+    lagging = first - REFRESH_SLACK - timedelta(seconds=5)
+    db.session.execute(update(WebSession).where(WebSession.id == sid).values(expires_at=lagging))
+    db.session.commit()
+    response = client.get("/owner/")
+    assert any(h.startswith(COOKIE + "=") for h in response.headers.getlist("Set-Cookie"))
+    assert _stored_expiry(sid) > first
+
+
+def test_saving_the_session_does_not_commit_what_the_view_left_uncommitted(world, app):
+    tenant = world.tenants["owner"]
+    original = tenant.name
+    with app.test_request_context("/"):
+        interface = app.session_interface
+        session = interface.open_session(app, flask.request)
+        session["note"] = "bewaard"
+        tenant.name = "Niet bewaard"
+        db.session.flush()
+        response = app.response_class("ok")
+        interface.save_session(app, session, response)
+        sid = session.sid
+    db.session.expire_all()
+    assert db.session.get(Tenant, tenant.id).name == original
+    assert _stored(app, sid) == {"_permanent": True, "note": "bewaard"}
+
+
+def test_expired_sessions_are_swept_and_live_ones_kept(world, app):
+    from tasks.maintenance import cleanup_sessions
+
+    clients = [app.test_client(), app.test_client()]
+    login(clients[0], world.user("owner"))
+    login(clients[1], world.user("partner"))
+    live, idle = _sid(clients[0]), _sid(clients[1])
+    db.session.execute(update(WebSession).where(WebSession.id == idle).values(expires_at=utcnow()))
+    db.session.commit()
+    assert cleanup_sessions.apply().get() >= 1
+    assert _stored_expiry(live) is not None
+    assert db.session.get(WebSession, idle) is None
+    assert cleanup_sessions.apply().get() == 0  # idempotent
 
 
 def test_cookie_flags_in_test_config(world, client):

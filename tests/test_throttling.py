@@ -133,3 +133,23 @@ def test_reset_token_guessing_is_rate_limited(client):
     ]
     assert set(statuses[:20]) == {400}
     assert statuses[20] == 429
+
+
+def test_with_the_limit_store_unreachable_login_works_and_stays_throttled(world, client, app, monkeypatch):
+    from flask_limiter import Limiter
+    from limits.storage import RedisStorage
+    from limits.strategies import MovingWindowRateLimiter
+
+    from portal.auth import operations as auth_ops
+    from tests.conftest import _free_port
+
+    # A real Redis client to a port where nothing listens: every call is refused, as in an outage.
+    dead = MovingWindowRateLimiter(RedisStorage(f"redis://127.0.0.1:{_free_port()}/0", socket_connect_timeout=0.5))
+    monkeypatch.setattr(Limiter, "limiter", property(lambda self: dead))
+    monkeypatch.setattr(auth_ops, "_FALLBACK_THROTTLE", MovingWindowRateLimiter(auth_ops.MemoryStorage()))
+    victim = world.user("owner")
+    assert _attempt(app.test_client(), victim.email, PASSWORD, "10.0.9.1").status_code == 302
+    _fail(client, victim.email, "10.0.9.2")  # counted in memory: 401s, not 500s
+    response = _attempt(app.test_client(), victim.email, PASSWORD, "10.0.9.3")
+    assert response.status_code == 429
+    assert BLOCKED in response.text

@@ -1,10 +1,10 @@
-"""Users, their roles within the home tenant, API tokens and single-use e-mail tokens."""
+"""Users, their roles within the home tenant, API tokens, single-use e-mail tokens and web sessions."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.models import Base, TimestampMixin, utcnow
@@ -123,3 +123,14 @@ class EmailToken(Base):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class WebSession(Base):
+    """One server-side browser session: the cookie holds only ``id``; ``data`` is its msgpack."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    # Idle expiry: pushed forward by activity; expired rows are ignored and swept by a task.
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -5,13 +5,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter, RateLimiter
 from sqlalchemy import delete, func, or_, select, update
 
 from portal.auth.models import ApiToken, EmailToken, User, UserRole
@@ -21,6 +25,8 @@ from portal.core.outbox import queue_mail
 from portal.core.roles import BEHEERDER, ROLES
 from portal.extensions import db, limiter
 from tenants.models import Tenant
+
+log = structlog.get_logger(__name__)
 
 MIN_PASSWORD_LENGTH = 12
 TOKEN_PREFIX = "swp_"
@@ -81,18 +87,37 @@ def _login_limit() -> RateLimitItem:
     return parse(f"{cfg['PORTAL_LOGIN_MAX_FAILURES']} per {cfg['PORTAL_LOGIN_WINDOW_SECONDS']} seconds")
 
 
+#: Counts failed logins in this process while the limiter's storage (Redis) cannot be reached:
+#: signing in keeps working and stays throttled, per process, during an outage.
+_FALLBACK_THROTTLE = MovingWindowRateLimiter(MemoryStorage())
+
+
+def _throttle(action: Callable[[RateLimiter], bool]) -> bool:
+    try:
+        return action(limiter.limiter)
+    except Exception:  # noqa: BLE001 - any storage failure (connection refused, timeout, ...)
+        log.warning("login throttle storage unreachable, counting in memory")
+        return action(_FALLBACK_THROTTLE)
+
+
 def login_blocked(email: str, ip: str | None) -> bool:
     """Tell whether too many recent failures came from this account or this address."""
     item = _login_limit()
-    strategy = limiter.limiter
-    return not strategy.test(item, "login-email", email.lower()) or not strategy.test(item, "login-ip", ip or "-")
+    return _throttle(
+        lambda strategy: (
+            not strategy.test(item, "login-email", email.lower()) or not strategy.test(item, "login-ip", ip or "-")
+        )
+    )
 
 
 def register_login_failure(email: str, ip: str | None) -> None:
     """Count one failed login for the account and for the address."""
     item = _login_limit()
-    limiter.limiter.hit(item, "login-email", email.lower())
-    limiter.limiter.hit(item, "login-ip", ip or "-")
+    _throttle(
+        lambda strategy: all(
+            [strategy.hit(item, "login-email", email.lower()), strategy.hit(item, "login-ip", ip or "-")]
+        )
+    )
 
 
 def find_user_by_email(email: str) -> User | None:

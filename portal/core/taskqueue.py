@@ -19,6 +19,7 @@ BEAT_SCHEDULE = {
     "outbox-relay": {"task": "portal.outbox.relay", "schedule": 60.0},
     "notification-digest": {"task": "portal.notifications.digest", "schedule": crontab(hour=7, minute=0)},
     "token-cleanup": {"task": "portal.maintenance.cleanup_tokens", "schedule": crontab(hour=3, minute=15)},
+    "session-cleanup": {"task": "portal.maintenance.cleanup_sessions", "schedule": crontab(minute=40)},
 }
 
 

@@ -56,7 +56,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         **{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")},
         "PORTAL_DATABASE_URL": f"sqlite:///{folder / 'portal.sqlite3'}",
         "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",
-        "PORTAL_SESSION_DIR": str(folder / "sessions"),
     }
     _flask(env, "db", "upgrade")
     _flask(env, "demo", "load")
