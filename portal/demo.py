@@ -163,6 +163,7 @@ def load_demo() -> dict[str, int]:
         db.session.commit()
     created["announcements"] = _load_announcements()
     created["notifications"] = _load_notifications()
+    created["logos"] = _load_branding()
     db.session.commit()
     from portal.features import demo_loaders
 
@@ -170,6 +171,52 @@ def load_demo() -> dict[str, int]:
         created[name] = load()
         db.session.commit()
     return created
+
+
+#: House colours of the demo municipalities (dark enough for white text in the top bar).
+DEMO_COLOURS = ("#0b5394", "#7a1f3d", "#1e6b3a", "#8a4b08", "#4b2e83", "#005f73")
+
+
+def _logo_picture(name: str, colour: str) -> bytes:
+    """Draw a simple logo: the municipality's initial on a shield in its colour, and its name."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    big: Any
+    small: Any
+    try:
+        big = ImageFont.truetype("DejaVuSans-Bold.ttf", 72)
+        small = ImageFont.truetype("DejaVuSans-Bold.ttf", 40)
+    except OSError:  # no DejaVu on this machine: Pillow's own font
+        big = small = ImageFont.load_default()
+    short = name.removeprefix("Gemeente ")
+    width = 160 + int(ImageDraw.Draw(Image.new("RGBA", (1, 1))).textlength(short, font=small))
+    image = Image.new("RGBA", (width, 160), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    draw.polygon([(10, 10), (130, 10), (130, 90), (70, 150), (10, 90)], fill=colour)
+    draw.text((70, 70), short[:1], fill="white", font=big, anchor="mm")
+    draw.text((150, 80), short, fill=colour, font=small, anchor="lm")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _load_branding() -> int:
+    """Give the staffed demo municipalities a house colour and a drawn logo; skip those with a logo."""
+    from portal.admin.operations import set_logo
+
+    count = 0
+    for index, slug in enumerate(sorted({account.tenant for account in demo_accounts()})):
+        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+        if tenant is None or tenant.logo_path:
+            continue
+        with tenant_context(tenant.id):
+            tenant.brand_colour = tenant.brand_colour or DEMO_COLOURS[index % len(DEMO_COLOURS)]
+            set_logo(tenant, _logo_picture(tenant.name, tenant.brand_colour))
+            count += 1
+    db.session.commit()
+    return count
 
 
 def _load_notifications() -> int:

@@ -75,6 +75,12 @@ def _apply(session: Session, connection: Any) -> None:
 def _after_begin(session: Session, transaction: Any, connection: Any) -> None:
     if connection.dialect.name == "postgresql":
         connection.info.pop("portal_rls", None)
+        if _wanted() == ("", "") and not transaction.nested:
+            # No tenant: nothing to set, the settings are transaction-local (set_config(..., true))
+            # and a new transaction starts without them. Saves a round trip per such transaction
+            # (the session read at the start of every request, tasks outside a tenant).
+            connection.info["portal_rls"] = ("", "")
+            return
         _apply(session, connection)
 
 

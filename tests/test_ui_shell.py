@@ -188,7 +188,7 @@ def check_page(html: str, url: str) -> list[str]:
 
 # -- the pages ------------------------------------------------------------------------------
 
-SKIP_ENDPOINTS = {"static", "branding_css", "healthz", "livez", "auth.root"}
+SKIP_ENDPOINTS = {"static", "branding_css", "healthz", "livez", "auth.root", "admin.logo"}
 # Downloads, not pages.
 DOWNLOADS = (".csv", ".ics", ".xlsx", ".pdf", ".json", ".atom")
 

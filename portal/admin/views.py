@@ -6,11 +6,12 @@ import re
 from datetime import datetime, time
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from portal.admin import operations as admin_ops
 from portal.auth import operations as auth_ops
 from portal.auth.forms import InviteForm, RolesForm
 from portal.auth.models import User
@@ -121,17 +122,21 @@ _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 _DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 
 
+def _settings_values(tenant: Any) -> dict[str, str]:
+    return {
+        "brand_colour": tenant.brand_colour or "",
+        "contact_email": tenant.contact_email or "",
+        "closing_days": "\n".join(tenant.closing_days),
+    }
+
+
 @bp.route("/instellingen", methods=["GET", "POST"])
 @login_required
 @roles_required(BEHEERDER)
 def settings() -> Any:
     """Edit the tenant's branding colour, contact address and closing days."""
     tenant = current_user.tenant
-    values = {
-        "brand_colour": tenant.brand_colour or "",
-        "contact_email": tenant.contact_email or "",
-        "closing_days": "\n".join(tenant.closing_days),
-    }
+    values = _settings_values(tenant)
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = {k: (request.form.get(k) or "").strip() for k in values}
@@ -152,6 +157,44 @@ def settings() -> Any:
             return redirect(url_for("admin.settings"))
         return render_template("admin/settings.html", values=values, errors=errors), 422
     return render_template("admin/settings.html", values=values, errors=errors)
+
+
+@bp.route("/instellingen/logo", methods=["POST"])
+@login_required
+@roles_required(BEHEERDER)
+def logo_upload() -> Any:
+    """Upload (or remove) the municipality's logo, shown in the portal and on council reports."""
+    tenant = current_user.tenant
+    if request.form.get("action") == "remove":
+        admin_ops.remove_logo(tenant)
+        db.session.commit()
+        flash(_("Het logo is verwijderd."), "success")
+        return redirect(url_for("admin.settings"))
+    upload = request.files.get("logo")
+    try:
+        admin_ops.set_logo(tenant, upload.read(admin_ops.LOGO_MAX_BYTES + 1) if upload else b"")
+    except DomainError as err:
+        db.session.rollback()
+        values = _settings_values(tenant)
+        return render_template("admin/settings.html", values=values, errors={"logo": err.message}), err.status_code
+    db.session.commit()
+    flash(_("Het logo is bewaard."), "success")
+    return redirect(url_for("admin.settings"))
+
+
+@bp.route("/logo")
+@login_required
+def logo() -> Any:
+    """Serve the municipality's logo to its own users (404 when there is none)."""
+    data = admin_ops.logo_bytes(current_user.tenant)
+    if data is None:
+        abort(404)
+    response = current_app.response_class(data, mimetype="image/png")
+    # The key holds the file's checksum: a new logo is a new ETag.
+    response.set_etag(current_user.tenant.logo_path or "")
+    response.cache_control.private = True
+    response.cache_control.max_age = 300
+    return response.make_conditional(request)
 
 
 def _parse_day(value: str | None, end: bool = False) -> datetime | None:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from portal.auth import operations as ops
 from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm, ProfileForm, TokenForm
@@ -39,7 +40,8 @@ def init_login(app: Flask) -> None:
             user_id, epoch = (int(part) for part in value.split(":", 1))
         except ValueError:
             return None
-        user = db.session.get(User, user_id)
+        # One statement: the user with tenant and roles joined (the session row was the other).
+        user = db.session.get(User, user_id, options=[joinedload(User.role_rows)])
         if user is None or user.session_epoch != epoch or not user.is_active or not user.tenant.is_active:
             return None
         return user

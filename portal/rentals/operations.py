@@ -28,6 +28,7 @@ from portal.core.errors import DomainError
 from portal.core.files import path_of, safe_filename, store_bytes, store_document
 from portal.core.ical import IcalEvent
 from portal.core.ical import calendar as ical_calendar
+from portal.core.images import ImageRefusedError, has_alpha, open_upright
 from portal.core.models import utcnow
 from portal.core.outbox import notify
 from portal.core.roles import ALGEMEEN_DIRECTEUR, DIENST
@@ -1246,8 +1247,6 @@ def send_reminders(now: datetime | None = None) -> dict[str, int]:
 
 # -- catalogue photos -----------------------------------------------------------------------
 
-#: What an uploaded catalogue photo may be, recognised by its first bytes (never by its name).
-CATALOGUE_PHOTO_FORMATS = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG"}
 CATALOGUE_PHOTO_MAX_BYTES = 8 * 1024 * 1024
 #: More pixels than this is refused before decoding: a small file can unpack to gigabytes.
 CATALOGUE_PHOTO_MAX_PIXELS = 40_000_000
@@ -1256,50 +1255,33 @@ THUMBNAIL_WIDTH = 320
 LARGE_WIDTH = 1280
 
 
-def _photo_format(data: bytes) -> str | None:
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "WEBP"
-    return next((name for magic, name in CATALOGUE_PHOTO_FORMATS.items() if data.startswith(magic)), None)
-
-
 def _refused(message: str, status: int = 422) -> DomainError:
     return DomainError(message, field="photos", status_code=status)
 
 
 def _decode_photo(data: bytes) -> Any:
     """Return the decoded image upright (EXIF orientation applied) in RGB; refuse fakes and bombs."""
-    import warnings
+    from PIL import Image
 
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    kind = _photo_format(data)
-    if kind is None:
-        raise _refused(_("Enkel foto's in JPEG-, PNG- of WebP-formaat zijn toegelaten."))
-    bomb = _refused(
-        _("De foto heeft te veel beeldpunten (hoogstens %(n)s megapixel).", n=CATALOGUE_PHOTO_MAX_PIXELS // 1_000_000)
-    )
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            opened = Image.open(io.BytesIO(data), formats=[kind])
-            width, height = opened.size
-            if width * height > CATALOGUE_PHOTO_MAX_PIXELS:
-                raise bomb
-            if kind == "JPEG":
-                # Let the JPEG decoder scale down by itself (DCT scaling): several times faster for camera photos.
-                opened.draft("RGB", (LARGE_WIDTH, LARGE_WIDTH))
-            opened.load()
-            image = ImageOps.exif_transpose(opened)
-            if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-                rgba = image.convert("RGBA")
-                flat = Image.new("RGB", rgba.size, (255, 255, 255))
-                flat.paste(rgba, mask=rgba.getchannel("A"))
-                return flat
-            return image.convert("RGB")
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise bomb from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+        image = open_upright(data, max_pixels=CATALOGUE_PHOTO_MAX_PIXELS, draft=(LARGE_WIDTH, LARGE_WIDTH))
+    except ImageRefusedError as refused:
+        if refused.reason == "format":
+            raise _refused(_("Enkel foto's in JPEG-, PNG- of WebP-formaat zijn toegelaten.")) from None
+        if refused.reason == "pixels":
+            raise _refused(
+                _(
+                    "De foto heeft te veel beeldpunten (hoogstens %(n)s megapixel).",
+                    n=CATALOGUE_PHOTO_MAX_PIXELS // 1_000_000,
+                )
+            ) from None
         raise _refused(_("Dit bestand is geen leesbare foto.")) from None
+    if has_alpha(image):
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return image.convert("RGB")
 
 
 def _jpeg(image: Any, width: int) -> tuple[bytes, int, int]:

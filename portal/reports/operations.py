@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from portal.admin.operations import logo_data_uri
 from portal.auth.models import User, UserRole
 from portal.core.errors import DomainError
 from portal.core.models import utcnow
@@ -399,6 +400,8 @@ def gather(report: CouncilReport, progress: Callable[[int], None] | None = None)
                 "slug": tenant.slug,
                 "nis_code": tenant.nis_code,
                 "brand_colour": tenant.brand_colour,
+                # A copy, not a link: the approved snapshot keeps the logo it was approved with.
+                "logo": logo_data_uri(tenant),
             },
             "period": {
                 "code": report.period,
