@@ -509,3 +509,38 @@ def test_cli_digest_sends_one_digest(world, app, mailbox):
     again = runner.invoke(args=["outbox", "digest"])
     assert "0 samenvattingen verstuurd." in again.output
     assert len(mailbox.wait(2, timeout=0.5)) == 1
+
+
+def test_a_sender_that_died_after_smtp_accepted_resends_with_the_same_message_id(mailbox, monkeypatch):
+    msg = pending_row(to="dubbel@owner.test", key="test:dubbel")
+    real_commit = db.session.commit
+    calls = {"n": 0}
+
+    def die_on_the_sent_mark() -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:  # 1: the claim; 2: marking it sent, after the SMTP server said yes
+            raise SystemExit("worker killed")
+        real_commit()
+
+    monkeypatch.setattr(db.session, "commit", die_on_the_sent_mark)
+    with pytest.raises(SystemExit):
+        outbox.send_message(msg.id)
+    monkeypatch.undo()
+    db.session.rollback()
+    assert len(mailbox.wait(1)) == 1
+    # The claim expires; the relay hands the row out again and it is sent a second time.
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == msg.id)
+        .values(claimed_at=utcnow() - outbox.CLAIM_TIMEOUT - timedelta(minutes=1))
+    )
+    db.session.commit()
+    assert outbox.send_message(msg.id) == "sent"
+    copies = mailbox.to("dubbel@owner.test")
+    assert len(copies) == 2
+    ids = {copy["Message-ID"] for copy in copies}
+    assert len(ids) == 1 and ids.pop().startswith(f"<outbox.{msg.id}.")
+    # Another row gets another id, even with the same recipient and subject.
+    other = pending_row(to="dubbel@owner.test", key="test:dubbel-2")
+    assert outbox.send_message(other.id) == "sent"
+    assert len({copy["Message-ID"] for copy in mailbox.to("dubbel@owner.test")}) == 2

@@ -14,15 +14,24 @@ from flask import current_app
 log = structlog.get_logger(__name__)
 
 
+MESSAGE_ID_DOMAIN = "samenwerkingsportaal.be"
+
+
 def build_message(
-    to: str, subject: str, text: str, html: str | None = None, attachment: tuple[str, bytes, str] | None = None
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    attachment: tuple[str, bytes, str] | None = None,
+    *,
+    message_id: str | None = None,
 ) -> EmailMessage:
     """Return a multipart message with a text part, an optional HTML part and attachment."""
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     msg["To"] = to
     msg["Subject"] = subject
-    msg["Message-ID"] = make_msgid(domain="samenwerkingsportaal.be")
+    msg["Message-ID"] = message_id or make_msgid(domain=MESSAGE_ID_DOMAIN)
     msg.set_content(text)
     if html:
         msg.add_alternative(html, subtype="html")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from flask import current_app, g, has_request_context, render_template
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal.core.mail import build_message, deliver
+from portal.core.mail import MESSAGE_ID_DOMAIN, build_message, deliver
 from portal.core.models import utcnow
 from portal.core.notifications import Notification, OutboxMessage, preference_for
 from portal.core.taskqueue import enqueue
@@ -170,6 +171,18 @@ def status_of(message_id: int) -> str:
     return status or "missing"
 
 
+def message_id_of(msg: OutboxMessage) -> str:
+    """Return the Message-ID of an outbox row: the same on every attempt, unique per row.
+
+    A sender killed after the SMTP server accepted the mail but before the row was marked sent
+    sends it again once the claim expires; both copies carry this id, so mail programs that
+    drop duplicates (and anyone reading the SMTP logs) see one message.
+    """
+    seed = f"{msg.id}|{msg.dedupe_key}|{msg.created_at.isoformat() if msg.created_at else ''}"
+    digest = hashlib.sha256(seed.encode()).hexdigest()[:24]
+    return f"<outbox.{msg.id}.{digest}@{MESSAGE_ID_DOMAIN}>"
+
+
 def send_message(message_id: int) -> str:
     """Send one outbox message once and return its status; commits the session.
 
@@ -185,7 +198,11 @@ def send_message(message_id: int) -> str:
         if msg.attachment_path:
             path = Path(msg.attachment_path)
             attachment = (msg.attachment_name or path.name, path.read_bytes(), "application/pdf")
-        deliver(build_message(msg.to_email, msg.subject, msg.body_text, msg.body_html, attachment))
+        deliver(
+            build_message(
+                msg.to_email, msg.subject, msg.body_text, msg.body_html, attachment, message_id=message_id_of(msg)
+            )
+        )
     except Exception as exc:
         msg.status = "failed" if msg.attempts >= MAX_ATTEMPTS else "pending"
         msg.last_error = f"{type(exc).__name__}: {exc}"[:2000]
