@@ -533,3 +533,62 @@ def test_a_full_year_series_has_52_occurrences_and_53_are_refused(world):
         assert len(result["reservations"]) + len(result["skipped"]) == 52
         assert len(result["reservations"]) >= 48  # a year has only a few weekday holidays
         assert all(r.starts_at.astimezone(BRUSSELS).hour == 19 for r in result["reservations"])
+
+
+def test_a_year_of_weeks_is_written_in_batches_with_both_rows_and_frozen_prices(world):
+    from sqlalchemy import event
+
+    rid = _hall(world, "Zaal batch")
+    first = next_weekday(15).date()
+    user = world.user("partner", "dienst")
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    with tenant_context(user.tenant_id, user_id=user.id):
+        hall = db.session.get(Resource, rid)
+        data = {
+            "resource_id": rid,
+            "first_on": first,
+            "last_on": first + timedelta(weeks=51),
+            "starts_time": "19:00",
+            "ends_time": "22:00",
+            "mode": "vrije",
+            "purpose": "Wekelijkse repetitie",
+        }
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            result = ops.request_series(hall, data, user=user)
+            db.session.flush()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        rows = result["reservations"]
+        # Per row request_reservation took ~13 statements (lock, overlap read, tariff, three flushes,
+        # their audit entries); the series does each of those once.
+        assert len(rows) >= 48 and len(statements) < 4 * len(rows), len(statements)
+        tariff = ops.tariff_class_for(user.tenant_id, hall)
+        seen = [
+            (
+                r.id,
+                r.booking_id,
+                r.status,
+                r.price,
+                r.deposit,
+                r.purpose,
+                ops.compute_price(hall, tariff, r.starts_at, r.ends_at, 1),
+            )
+            for r in rows
+        ]
+        key = rows[0].group_key
+        db.session.commit()
+    with tenant_context(world.tenants["owner"].id):
+        bookings = db.session.scalars(select(Booking).where(Booking.group_key == key)).all()
+    assert len(bookings) == len(seen)
+    by_reservation = {b.reservation_id: b for b in bookings}
+    for row_id, booking_id, status, price, deposit, purpose, expected in seen:
+        booking = by_reservation[row_id]
+        assert booking_id == booking.id and status == booking.status == "aangevraagd"
+        assert (price, deposit) == (booking.price, booking.deposit) == expected
+        assert booking.purpose == purpose == "Wekelijkse repetitie" and booking.group_kind == "reeks"
+        assert booking.blocked_until >= booking.ends_at

@@ -476,6 +476,61 @@ def handover_terms(resource: Resource, data: dict[str, Any]) -> tuple[str, Decim
     return handover, Decimal(resource.delivery_cost) if handover == "levering" else Decimal("0")
 
 
+def _new_reservation(
+    resource: Resource,
+    starts_at: datetime,
+    ends_at: datetime,
+    quantity: int,
+    purpose: str,
+    tariff: str,
+    user: Any,
+    group: dict[str, Any],
+) -> Reservation:
+    """Return the requester's row of a reservation with its price frozen (not yet added)."""
+    price, deposit = compute_price(resource, tariff, starts_at, ends_at, quantity)
+    return Reservation(
+        resource_id=resource.id,
+        owner_tenant_id=resource.tenant_id,
+        resource_name=resource.name,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        quantity=quantity,
+        purpose=purpose,
+        tariff_class=tariff,
+        unit=resource.unit,
+        price=price,
+        deposit=deposit,
+        requested_by_id=user.id,
+        **group,
+    )
+
+
+def _new_booking(
+    reservation: Reservation, resource: Resource, requester: int, status: str, buffer: timedelta, user: Any
+) -> Booking:
+    """Return the owner's row mirroring ``reservation`` (add it in the owner's context)."""
+    return Booking(
+        status=status,
+        resource_id=resource.id,
+        requester_tenant_id=requester,
+        reservation_id=reservation.id,
+        is_single_unit=resource.is_single_unit,
+        starts_at=reservation.starts_at,
+        ends_at=reservation.ends_at,
+        blocked_until=reservation.ends_at + buffer,
+        quantity=reservation.quantity,
+        purpose=reservation.purpose,
+        tariff_class=reservation.tariff_class,
+        price=reservation.price,
+        deposit=reservation.deposit,
+        requested_by_id=user.id,
+        group_key=reservation.group_key,
+        group_kind=reservation.group_kind,
+        handover_mode=reservation.handover_mode,
+        delivery_cost=reservation.delivery_cost,
+    )
+
+
 def request_reservation(
     resource: Resource,
     data: dict[str, Any],
@@ -497,7 +552,6 @@ def request_reservation(
     if problem:
         raise problem
     tariff = tariff_class_for(requester, resource)
-    price, deposit = compute_price(resource, tariff, starts_at, ends_at, quantity)
     purpose = (data.get("purpose") or "").strip()[:500]
     handover, delivery_cost = handover_terms(resource, data)
     group = {
@@ -509,21 +563,7 @@ def request_reservation(
     with tenant_context(resource.tenant_id, user_id=user.id):
         # Serialise the writers of this resource before anything else is written.
         _lock_resource(resource.id)
-    reservation = Reservation(
-        resource_id=resource.id,
-        owner_tenant_id=resource.tenant_id,
-        resource_name=resource.name,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        quantity=quantity,
-        purpose=purpose,
-        tariff_class=tariff,
-        unit=resource.unit,
-        price=price,
-        deposit=deposit,
-        requested_by_id=user.id,
-        **group,
-    )
+    reservation = _new_reservation(resource, starts_at, ends_at, quantity, purpose, tariff, user, group)
     db.session.add(reservation)
     db.session.flush()
     buffer = timedelta(minutes=resource.buffer_minutes)
@@ -535,23 +575,7 @@ def request_reservation(
                 raise _conflict()
             # Full: wait for a free slot; a waiting booking occupies nothing.
             status = "wachtlijst"
-        booking = Booking(
-            status=status,
-            resource_id=resource.id,
-            requester_tenant_id=requester,
-            reservation_id=reservation.id,
-            is_single_unit=resource.is_single_unit,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            blocked_until=ends_at + buffer,
-            quantity=quantity,
-            purpose=purpose,
-            tariff_class=tariff,
-            price=price,
-            deposit=deposit,
-            requested_by_id=user.id,
-            **group,
-        )
+        booking = _new_booking(reservation, resource, requester, status, buffer, user)
         try:
             with db.session.begin_nested():
                 db.session.add(booking)
@@ -559,8 +583,9 @@ def request_reservation(
             # The exclusion constraint caught a concurrent booking of the same single unit.
             raise _conflict() from None
         booking_id = booking.id
-        requester_name = db.session.scalar(select(Tenant.name).where(Tenant.id == requester))
-        for staff in _staff_of(resource.tenant_id) if status == "aangevraagd" and notify_owner else []:
+        wanted = status == "aangevraagd" and notify_owner
+        requester_name = db.session.scalar(select(Tenant.name).where(Tenant.id == requester)) if wanted else None
+        for staff in _staff_of(resource.tenant_id) if wanted else []:
             notify(
                 staff,
                 category="rentals",
@@ -1966,6 +1991,46 @@ def series_occurrences(resource: Resource, data: dict[str, Any]) -> tuple[list[d
     return candidates, skipped
 
 
+def _reserve_checked(
+    resource: Resource,
+    occurrences: list[dict[str, Any]],
+    data: dict[str, Any],
+    *,
+    user: Any,
+    requester: int,
+    group_key: str,
+) -> list[Reservation]:
+    """Write the two rows of every occurrence of a series in three batched flushes.
+
+    The caller holds the resource's lock and has checked the rules and the availability of every
+    occurrence; what ``request_reservation`` does per row (lock, overlap read, tariff, flushes) is
+    done once here, so a year of weeks costs a handful of statements instead of hundreds.
+    """
+    tariff = tariff_class_for(requester, resource)
+    purpose = (data.get("purpose") or "").strip()[:500]
+    handover, delivery_cost = handover_terms(resource, {"handover_mode": "afhalen"})
+    group = {"group_key": group_key, "group_kind": "reeks", "handover_mode": handover, "delivery_cost": delivery_cost}
+    rows = [
+        _new_reservation(resource, o["starts_at"], o["ends_at"], 1, purpose, tariff, user, group) for o in occurrences
+    ]
+    db.session.add_all(rows)
+    db.session.flush()
+    buffer = timedelta(minutes=resource.buffer_minutes)
+    with tenant_context(resource.tenant_id, user_id=user.id):
+        bookings = [_new_booking(row, resource, requester, "aangevraagd", buffer, user) for row in rows]
+        try:
+            with db.session.begin_nested():
+                db.session.add_all(bookings)
+        except IntegrityError:
+            # The exclusion constraint: only possible if a writer got past the lock.
+            raise _conflict() from None
+    for row, booking in zip(rows, bookings, strict=True):
+        row.booking_id = booking.id
+        row.status = "aangevraagd"
+    db.session.flush()
+    return rows
+
+
 def request_series(resource: Resource, data: dict[str, Any], *, user: Any) -> dict[str, Any]:
     """Reserve a hall every week on the same day and hours; one request group the owner decides on at once.
 
@@ -2007,21 +2072,6 @@ def request_series(resource: Resource, data: dict[str, Any], *, user: Any) -> di
     if not free:
         raise DomainError(_("Geen enkele datum van de reeks is vrij."), status_code=409)
     key = _new_group_key()
-    rows = [
-        request_reservation(
-            resource,
-            {
-                "starts_at": c["starts_at"],
-                "ends_at": c["ends_at"],
-                "purpose": data.get("purpose", ""),
-                "handover_mode": "afhalen",
-            },
-            user=user,
-            group_key=key,
-            group_kind="reeks",
-            notify_owner=False,
-        )
-        for c in free
-    ]
+    rows = _reserve_checked(resource, free, data, user=user, requester=requester, group_key=key)
     _notify_group(resource.tenant_id, key, "reeks", rows, requester)
     return {"group_key": key, "reservations": rows, "skipped": skipped, "conflicts": conflicts}
