@@ -82,12 +82,16 @@ class DatabaseSessionInterface(ServerSideSessionInterface):
         _delete_rows(g.pop("portal_session_deleted", []))
         _upsert(store_id, data, expires)
         db.session.commit()
-        g.portal_session_expires_at = expires
 
     def save_session(self, app: Flask, session: ServerSideSession, response: Response) -> None:
         """Store the session (or delete an emptied one) and set the cookie, after the view."""
         g.portal_session_saving = True
-        super().save_session(app, session, response)
+        try:
+            super().save_session(app, session, response)
+        finally:
+            # Per request: an app context reused by a test client must not carry them over.
+            for name in ("portal_session_saving", "portal_session_expires_at", "portal_session_deleted"):
+                g.pop(name, None)
 
     def _delete_session(self, store_id: str) -> None:
         if g.get("portal_session_saving"):  # an emptied session, after the view
