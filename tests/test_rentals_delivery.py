@@ -150,3 +150,38 @@ def test_the_basket_refuses_delivery_the_owner_does_not_offer(world, login_as):
     )
     assert refused.status_code == 422 and "wordt niet geleverd: kies afhalen." in refused.text
     assert "Tent enkel afhalen" not in client.get("/partner/verhuur/mandje").text
+
+
+def test_a_request_groups_total_counts_the_delivery_like_the_settlement(world, app):
+    from tests.conftest import login
+
+    delivered = make_resource(world, "Podium met levering", delivery_available=True, delivery_cost=Decimal("40"))
+    fetched = make_resource(world, "Tent om af te halen")
+    start = next_weekday()
+    user = world.user("partner", "dienst")
+    key = ops._new_group_key()
+    with _as(world, "partner"):
+        rows = [
+            ops.request_reservation(
+                db.session.get(Resource, rid),
+                {"starts_at": start, "ends_at": start + timedelta(hours=24), "handover_mode": mode},
+                user=user,
+                group_key=key,
+                group_kind="mand",
+                notify_owner=False,
+            )
+            for rid, mode in ((delivered, "levering"), (fetched, "afhalen"))
+        ]
+        db.session.commit()
+        prices = sum((r.price for r in rows), Decimal("0"))
+    expected = ops.group_total(rows)
+    assert expected == prices + Decimal("40.00")
+    shown = f"{expected:.2f}".replace(".", ",")
+    partner, owner = app.test_client(), app.test_client()
+    login(partner, user)
+    login(owner, world.user("owner", "dienst"))
+    mine = partner.get(f"/partner/verhuur/reservaties/groep/{key}")
+    theirs = owner.get(f"/owner/verhuur/aanvragen/groep/{key}")
+    for page in (mine, theirs):
+        assert page.status_code == 200
+        assert shown in page.text and "levering (€ 40,00)" in page.text.replace("\xa0", " ")

@@ -1708,6 +1708,14 @@ def group_reservations(group_key: str) -> list[Reservation]:
     )
 
 
+def group_total(rows: Iterable[Reservation] | Iterable[Booking]) -> Decimal:
+    """Return what a request group costs: price plus delivery of every line not cancelled or refused."""
+    return sum(
+        (row.price + row.delivery_cost for row in rows if row.status not in ("geannuleerd", "geweigerd")),
+        Decimal("0.00"),
+    )
+
+
 def group_bookings(group_key: str) -> list[Booking]:
     """Return the acting owner's bookings of one request group, in time order."""
     return list(

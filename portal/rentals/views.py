@@ -1055,7 +1055,7 @@ def _reservation_group_page(group_key: str, error: str | None = None, status: in
         kind=rows[0].group_kind,
         owner=rows[0].owner,
         can_cancel=permissions.can_reserve(current_user) and any(r.status in ops.CANCELLABLE_STATUSES for r in rows),
-        total=sum((r.price for r in rows if r.status not in ("geannuleerd", "geweigerd")), Decimal("0.00")),
+        total=ops.group_total(rows),
         error=error,
     ), status
 
@@ -1097,7 +1097,7 @@ def _booking_group_page(group_key: str, errors: dict[str, Any] | None = None, st
         kind=rows[0].group_kind,
         requester=rows[0].requester,
         can_decide=permissions.can_edit(current_user, rows[0]) and any(b.status == "aangevraagd" for b in rows),
-        total=sum((b.price for b in rows if b.status not in ("geannuleerd", "geweigerd")), Decimal("0.00")),
+        total=ops.group_total(rows),
         errors=errors or {},
         values=request.form.to_dict() if request.method == "POST" else {},
     ), status
