@@ -112,12 +112,10 @@ class DatabaseSessionInterface(ServerSideSessionInterface):
 def _upsert(store_id: str, data: bytes, expires: datetime) -> None:
     """Insert or update one row in a single statement (two first requests may race)."""
     values = {"data": data, "expires_at": expires}
-    if db.session.get_bind().dialect.name == "postgresql":
-        pg = postgresql.insert(WebSession).values(id=store_id, **values)
-        db.session.execute(pg.on_conflict_do_update(index_elements=[WebSession.id], set_=values))
-    else:
-        lite = sqlite.insert(WebSession).values(id=store_id, **values)
-        db.session.execute(lite.on_conflict_do_update(index_elements=[WebSession.id], set_=values))
+    # Both dialects spell the upsert the same way; only the insert construct differs.
+    dialect_insert: Any = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = dialect_insert(WebSession).values(id=store_id, **values)
+    db.session.execute(statement.on_conflict_do_update(index_elements=[WebSession.id], set_=values))
 
 
 def _delete_rows(store_ids: list[str]) -> None:

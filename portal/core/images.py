@@ -10,7 +10,7 @@ from typing import Any
 MAGIC = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG"}
 
 
-class ImageRefusedError(ValueError):
+class ImageRefusedError(Exception):
     """Raise when an upload is not an image we accept; ``reason`` says why."""
 
     def __init__(self, reason: str) -> None:
@@ -50,9 +50,7 @@ def open_upright(data: bytes, *, max_pixels: int, draft: tuple[int, int] | None 
             return ImageOps.exif_transpose(opened)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageRefusedError("pixels") from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
-        if isinstance(exc, ImageRefusedError):
-            raise
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
         raise ImageRefusedError("unreadable") from None
 
 
