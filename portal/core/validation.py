@@ -7,10 +7,11 @@ The messages are lazy strings, rendered in the user's language when they are sho
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 _FIELD_MESSAGES: dict[type[fields.Field], dict[str, Any]] = {
     fields.Field: {
@@ -50,8 +51,61 @@ _FIELD_MESSAGES: dict[type[fields.Field], dict[str, Any]] = {
 }
 
 
+#: Control characters no text may hold (C0 but tab and the line breaks, DEL, C1) and lone
+#: surrogates (no encoder writes them).
+_NEVER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+#: What a one-line field (a title, a name, an address: it may end up in a mail header) refuses too.
+_LINE_BREAKS = re.compile("[\t\n\r\u0085\u2028\u2029]")
+#: Fields that are text areas or rich text keep their line breaks; every other string is one line.
+MULTILINE_NAMES = frozenset(
+    {
+        "body",
+        "closing_days",
+        "condition",
+        "damage_report",
+        "description",
+        "foreword",
+        "motivation",
+        "note",
+        "notes",
+        "recommendation",
+        "remarks",
+        "selection_steps",
+        "text",
+    }
+)
+_MULTILINE_SUFFIXES = ("_html", "_note", "_notes", "_description", "_text", "_remarks", "_report", "_steps")
+
+
+def is_multiline(field: fields.Field) -> bool:
+    """Tell whether ``field`` may hold line breaks (``metadata={"multiline": True}`` says so too)."""
+    if "multiline" in field.metadata:
+        return bool(field.metadata["multiline"])
+    name = field.name or ""
+    return name in MULTILINE_NAMES or name.endswith(_MULTILINE_SUFFIXES)
+
+
+def _check_text(field: fields.String, value: str) -> None:
+    if _NEVER.search(value):
+        raise ValidationError(str(_l("Deze tekst bevat ongeldige tekens.")))
+    if not is_multiline(field) and _LINE_BREAKS.search(value):
+        raise ValidationError(str(_l("Deze tekst moet op één regel staan (geen regeleinden of tabs).")))
+
+
+_string_deserialize = fields.String._deserialize
+
+
+def _deserialize_string(self: fields.String, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+    result = _string_deserialize(self, value, attr, data, **kwargs)
+    if isinstance(result, str):
+        _check_text(self, result)
+    return result
+
+
 def install() -> None:
     """Replace marshmallow's English default messages by Dutch lazy ones (idempotent)."""
+    # Every string field of every schema (UI forms and API alike) refuses unusable text.
+    fields.String._deserialize = _deserialize_string  # type: ignore[method-assign]
     for field_class, messages in _FIELD_MESSAGES.items():
         field_class.default_error_messages = {**field_class.default_error_messages, **messages}
     Schema._default_error_messages = {

@@ -84,26 +84,17 @@ def _add_tenant(endpoint: str, values: dict[str, Any]) -> None:
 
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-_JSON_NUL = re.compile(rb"\\u0000")
-
-
-def _has_nul(pairs: Any) -> bool:
-    return any("\x00" in str(key) or "\x00" in str(value) for key, value in pairs)
 
 
 def _reject_nul(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """Refuse NUL characters anywhere in the input: PostgreSQL text cannot hold them (a 400, not a 500)."""
+    """Refuse NUL, lone surrogates and over-deep JSON anywhere in the input (a 400, not a 500)."""
     from portal.core.errors import DomainError
+    from portal.core.inputguard import InputRefused, check_request
 
-    message = _("De aanvraag bevat ongeldige tekens.")
-    if (values and _has_nul(values.items())) or _has_nul(request.args.items(multi=True)):
-        raise DomainError(message, status_code=400)
-    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            if _has_nul(request.form.items(multi=True)):
-                raise DomainError(message, status_code=400)
-        elif request.is_json and _JSON_NUL.search(request.get_data(cache=True)):
-            raise DomainError(message, status_code=400)
+    try:
+        check_request(values)
+    except InputRefused as exc:
+        raise DomainError(str(exc), status_code=400) from None
 
 
 def _begin_request() -> None:
