@@ -81,8 +81,22 @@ def build_config(mode: str | None = None, **overrides: Any) -> dict[str, Any]:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_STRATEGY": "moving-window",
-        "PORTAL_LOGIN_MAX_FAILURES": 10,
-        "PORTAL_LOGIN_WINDOW_SECONDS": 15 * 60,
+        # Sign-in throttling (ADR 0017): backoff per (account, client) after PAIR_THRESHOLD failures
+        # and per client after CLIENT_THRESHOLD, doubling from BASE up to MAX; counts are forgotten
+        # FORGET seconds after the last failure. ALERT failures on one account mail its holder.
+        "PORTAL_LOGIN_PAIR_THRESHOLD": _int("PORTAL_LOGIN_PAIR_THRESHOLD", 5),
+        "PORTAL_LOGIN_CLIENT_THRESHOLD": _int("PORTAL_LOGIN_CLIENT_THRESHOLD", 30),
+        "PORTAL_LOGIN_BACKOFF_BASE_SECONDS": _int("PORTAL_LOGIN_BACKOFF_BASE_SECONDS", 5),
+        "PORTAL_LOGIN_BACKOFF_MAX_SECONDS": _int("PORTAL_LOGIN_BACKOFF_MAX_SECONDS", 15 * 60),
+        "PORTAL_LOGIN_FORGET_SECONDS": _int("PORTAL_LOGIN_FORGET_SECONDS", 24 * 3600),
+        "PORTAL_LOGIN_ALERT_FAILURES": _int("PORTAL_LOGIN_ALERT_FAILURES", 50),
+        "PORTAL_DEVICE_COOKIE_DAYS": _int("PORTAL_DEVICE_COOKIE_DAYS", 180),
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are believed; 0 = none.
+        "PORTAL_TRUSTED_PROXIES": _int("PORTAL_TRUSTED_PROXIES", 1 if mode == "production" else 0),
+        # Optionally only these peer addresses (comma-separated) count as the proxy.
+        "PORTAL_TRUSTED_PROXY_IPS": [
+            ip.strip() for ip in (_env("PORTAL_TRUSTED_PROXY_IPS", "") or "").split(",") if ip.strip()
+        ],
         "PORTAL_TOKEN_MAX_AGE_HOURS": 24,
         "PORTAL_INVITE_MAX_AGE_DAYS": 7,
         # Rentals: how long a freed slot is held for the first on the waitlist before the next gets it.

@@ -452,7 +452,7 @@ def test_error_413_in_dutch(app, client):
 def test_error_429_in_dutch(app, client, world):
     user = world.user("owner")
     response = None
-    for _ in range(app.config["PORTAL_LOGIN_MAX_FAILURES"] + 1):
+    for _ in range(app.config["PORTAL_LOGIN_PAIR_THRESHOLD"] + 1):
         response = client.post("/login", data={"email": user.email, "password": "verkeerd-wachtwoord"})
     assert response is not None
     assert response.status_code == 429

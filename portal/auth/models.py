@@ -134,3 +134,26 @@ class WebSession(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     # Idle expiry: pushed forward by activity; expired rows are ignored and swept by a task.
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins of one key: an (account, client) pair, a client alone, or an account alone.
+
+    Keys are SHA-256 digests, so the table holds no e-mail or network address in clear.
+    ``blocked_until`` is only ever set for the keys that contain the client (ADR 0017):
+    the account-wide row is a signal, never a lock.
+    """
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (
+        CheckConstraint("failures >= 1", name="failures_positive"),
+        CheckConstraint("account_key <> '' OR client_key <> ''", name="some_key"),
+        CheckConstraint("client_key <> '' OR blocked_until IS NULL", name="account_never_blocked"),
+    )
+
+    # '' (not NULL) for "any": part of the primary key, so one row per combination.
+    account_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int]
+    last_failure_at: Mapped[datetime] = mapped_column(index=True)
+    blocked_until: Mapped[datetime | None]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import secrets
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
@@ -13,17 +14,17 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter, RateLimiter
-from sqlalchemy import delete, func, or_, select, update
+from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy import Table, case, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from portal.auth.models import ApiToken, EmailToken, User, UserRole
+from portal.auth.models import ApiToken, EmailToken, LoginThrottle, User, UserRole
 from portal.core.errors import DomainError
 from portal.core.models import utcnow
 from portal.core.outbox import queue_mail
 from portal.core.roles import BEHEERDER, ROLES
-from portal.extensions import db, limiter
+from portal.extensions import db
 from tenants.models import Tenant
 
 log = structlog.get_logger(__name__)
@@ -80,44 +81,167 @@ def validate_password(password: str, confirm: str | None = None) -> None:
 
 
 # -- login throttling -------------------------------------------------------------------
+# Backoff per (account, client) and per client, never a lock on the account itself (ADR 0017):
+# whoever fails from elsewhere cannot keep the real holder out.
+
+DEVICE_COOKIE = "portal_device"
+_DEVICE_SALT = "portal-known-device"
 
 
-def _login_limit() -> RateLimitItem:
+@dataclass(frozen=True)
+class Refusal:
+    """A sign-in refused by the throttle, with the seconds until the next attempt may be made."""
+
+    retry_after: int
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _account_key(email: str) -> str:
+    return _key("account", email.strip().lower())
+
+
+def _client_key(ip: str | None, device: str | None) -> str:
+    # A known device is its own client: failures from its network address never reach it.
+    return _key("device", device) if device else _key("ip", ip or "-")
+
+
+def _ip_key(ip: str | None) -> str:
+    return _key("ip", ip or "-")
+
+
+def backoff_seconds(failures: int, threshold: int) -> int:
+    """Return how long ``failures`` failures block: 0 below the threshold, then doubling to the cap."""
     cfg = current_app.config
-    return parse(f"{cfg['PORTAL_LOGIN_MAX_FAILURES']} per {cfg['PORTAL_LOGIN_WINDOW_SECONDS']} seconds")
+    if failures < threshold:
+        return 0
+    step = failures - threshold
+    base = int(cfg["PORTAL_LOGIN_BACKOFF_BASE_SECONDS"])
+    cap = int(cfg["PORTAL_LOGIN_BACKOFF_MAX_SECONDS"])
+    return cap if step >= 20 else min(base * 2**step, cap)
 
 
-#: Counts failed logins in this process while the limiter's storage (Redis) cannot be reached:
-#: signing in keeps working and stays throttled, per process, during an outage.
-_FALLBACK_THROTTLE = MovingWindowRateLimiter(MemoryStorage())
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_DEVICE_SALT)
 
 
-def _throttle(action: Callable[[RateLimiter], bool]) -> bool:
+def issue_device_cookie(user: User) -> str:
+    """Return a signed known-device value for ``user`` (set after a successful sign-in)."""
+    return _serializer().dumps({"u": user.id, "d": secrets.token_urlsafe(16)})
+
+
+def known_device(cookie: str | None, email: str) -> str | None:
+    """Return the device id if ``cookie`` is a valid known-device cookie of this account, else None."""
+    if not cookie:
+        return None
     try:
-        return action(limiter.limiter)
-    except Exception:  # noqa: BLE001 - any storage failure (connection refused, timeout, ...)
-        log.warning("login throttle storage unreachable, counting in memory")
-        return action(_FALLBACK_THROTTLE)
+        data = _serializer().loads(cookie, max_age=int(current_app.config["PORTAL_DEVICE_COOKIE_DAYS"]) * 86400)
+    except BadData:
+        return None
+    user = find_user_by_email(email)
+    if user is None or not isinstance(data, dict) or data.get("u") != user.id:
+        return None
+    return str(data.get("d") or "") or None
 
 
-def login_blocked(email: str, ip: str | None) -> bool:
-    """Tell whether too many recent failures came from this account or this address."""
-    item = _login_limit()
-    return _throttle(
-        lambda strategy: (
-            not strategy.test(item, "login-email", email.lower()) or not strategy.test(item, "login-ip", ip or "-")
+def _blocked_until(account_key: str, client_key: str) -> datetime | None:
+    return db.session.scalar(
+        select(LoginThrottle.blocked_until).where(
+            LoginThrottle.account_key == account_key, LoginThrottle.client_key == client_key
         )
     )
 
 
-def register_login_failure(email: str, ip: str | None) -> None:
-    """Count one failed login for the account and for the address."""
-    item = _login_limit()
-    _throttle(
-        lambda strategy: all(
-            [strategy.hit(item, "login-email", email.lower()), strategy.hit(item, "login-ip", ip or "-")]
-        )
+def login_refusal(email: str, ip: str | None, device: str | None = None) -> Refusal | None:
+    """Return a refusal while this (account, client) or this client is backing off, else None."""
+    now = utcnow()
+    untils = [_blocked_until(_account_key(email), _client_key(ip, device))]
+    if device is None:
+        # Password spraying from one address; a known device is exempt from its address's count.
+        untils.append(_blocked_until("", _ip_key(ip)))
+    latest = max((u for u in untils if u is not None and u > now), default=None)
+    if latest is None:
+        return None
+    return Refusal(retry_after=max(1, math.ceil((latest - now).total_seconds())))
+
+
+def _count_failure(account_key: str, client_key: str, now: datetime) -> int:
+    """Add one failure to the row (starting over after the forget period); return the new count."""
+    forget = now - timedelta(seconds=int(current_app.config["PORTAL_LOGIN_FORGET_SECONDS"]))
+    table = LoginThrottle.__table__
+    assert isinstance(table, Table)
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    values = insert(table).values(account_key=account_key, client_key=client_key, failures=1, last_failure_at=now)
+    # One statement, so concurrent failures of the same key all count (no read-then-write race).
+    stmt = values.on_conflict_do_update(
+        index_elements=[table.c.account_key, table.c.client_key],
+        set_={
+            "failures": case((table.c.last_failure_at < forget, 1), else_=table.c.failures + 1),
+            "last_failure_at": now,
+        },
+    ).returning(table.c.failures)
+    return int(db.session.execute(stmt).scalar_one())
+
+
+def _block(account_key: str, client_key: str, until: datetime) -> None:
+    db.session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.account_key == account_key, LoginThrottle.client_key == client_key)
+        .values(blocked_until=until)
     )
+
+
+def register_login_failure(email: str, ip: str | None, device: str | None = None) -> None:
+    """Count one failed sign-in for (account, client), for the client and for the account."""
+    cfg = current_app.config
+    now = utcnow()
+    account, client = _account_key(email), _client_key(ip, device)
+    pair = _count_failure(account, client, now)
+    delay = backoff_seconds(pair, int(cfg["PORTAL_LOGIN_PAIR_THRESHOLD"]))
+    if delay:
+        _block(account, client, now + timedelta(seconds=delay))
+    if device is None:
+        spray = _count_failure("", _ip_key(ip), now)
+        delay = backoff_seconds(spray, int(cfg["PORTAL_LOGIN_CLIENT_THRESHOLD"]))
+        if delay:
+            _block("", _ip_key(ip), now + timedelta(seconds=delay))
+    total = _count_failure(account, "", now)
+    if total == int(cfg["PORTAL_LOGIN_ALERT_FAILURES"]):
+        _alert_account_holder(email, total)
+
+
+def _alert_account_holder(email: str, failures: int) -> None:
+    # A signal, never a lock: operators see it in the log, the holder gets one mail a day.
+    log.warning("login.account_under_attack", account=_account_key(email)[:12], failures=failures)
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    queue_mail(
+        to=user.email,
+        subject=_("Veel mislukte aanmeldpogingen op je account"),
+        template="login_alert",
+        dedupe_key=f"login-alert:{user.id}:{utcnow().date().isoformat()}",
+        user=user,
+        failures=failures,
+    )
+
+
+def clear_login_failures(email: str, ip: str | None = None, device: str | None = None) -> None:
+    """Forget failures of the account: from this client after a sign-in, from all clients after a reset."""
+    account = _account_key(email)
+    stmt = delete(LoginThrottle).where(LoginThrottle.account_key == account)
+    if ip is not None or device is not None:
+        stmt = stmt.where(LoginThrottle.client_key == _client_key(ip, device))
+    db.session.execute(stmt)
+
+
+def delete_stale_login_throttles() -> int:
+    """Remove throttle rows past the forget period; return how many."""
+    forget = utcnow() - timedelta(seconds=int(current_app.config["PORTAL_LOGIN_FORGET_SECONDS"]))
+    result = db.session.execute(delete(LoginThrottle).where(LoginThrottle.last_failure_at < forget))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -272,6 +396,8 @@ def complete_password_reset(raw: str, password: str, confirm: str, purpose: str 
     user = token.user
     set_password(user, password, confirm)
     token.used_at = utcnow()
+    # The mailbox proved the holder: every client's backoff on this account ends.
+    clear_login_failures(user.email)
     return user
 
 

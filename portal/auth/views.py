@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user
@@ -90,21 +104,23 @@ def root() -> Any:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    """Sign in with e-mail and password; throttled per account and per address."""
+    """Sign in with e-mail and password; throttled per (account, client) and per client."""
     if current_user.is_authenticated and request.method == "GET":
         return redirect(home_url(current_user))
     form = LoginForm()
     status = 200
     if request.method == "POST":
         email = (request.form.get("email") or "").strip().lower()[:255]
-        if ops.login_blocked(email, request.remote_addr):
-            flash(_("Te veel mislukte aanmeldpogingen. Probeer het over 15 minuten opnieuw."), "danger")
-            return render_template("auth/login.html", form=form), 429
+        device = ops.known_device(request.cookies.get(ops.DEVICE_COOKIE), email)
+        refusal = ops.login_refusal(email, request.remote_addr, device)
+        if refusal is not None:
+            return _throttled(form, refusal)
         if form.validate_on_submit():
             user = ops.authenticate(form.email.data or "", form.password.data or "")
             if user is None:
                 db.session.rollback()
-                ops.register_login_failure(email, request.remote_addr)
+                ops.register_login_failure(email, request.remote_addr, device)
+                db.session.commit()
                 flash(_("E-mailadres of wachtwoord is onjuist."), "danger")
                 status = 401
             else:
@@ -114,12 +130,33 @@ def login() -> Any:
                 login_user(user)
                 session["login_at"] = utcnow().timestamp()
                 session.permanent = True
+                ops.clear_login_failures(email, request.remote_addr, device)
                 db.session.commit()
                 target = _safe_next(request.args.get("next")) or home_url(user)
-                return redirect(target)
+                response = redirect(target)
+                if device is None:
+                    response.set_cookie(
+                        ops.DEVICE_COOKIE,
+                        ops.issue_device_cookie(user),
+                        max_age=current_app.config["PORTAL_DEVICE_COOKIE_DAYS"] * 86400,
+                        httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"],
+                        samesite="Lax",
+                    )
+                return response
         else:
             status = 400
     return render_template("auth/login.html", form=form), status
+
+
+def _throttled(form: LoginForm, refusal: ops.Refusal) -> Any:
+    seconds = refusal.retry_after
+    wait = _("%(n)s seconden", n=seconds) if seconds < 120 else _("%(n)s minuten", n=math.ceil(seconds / 60))
+    # Same answer for known and unknown accounts: the refusal reveals nothing about existence.
+    flash(_("Te veel mislukte aanmeldpogingen. Probeer het over %(wait)s opnieuw.", wait=wait), "danger")
+    response = make_response(render_template("auth/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 @bp.route("/logout", methods=["POST"])
