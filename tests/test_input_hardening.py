@@ -148,3 +148,80 @@ def test_every_control_character_but_line_breaks_is_refused_in_multiline_text(wo
         response = client.post("/api/v1/announcements", json={"title": "Titel", "body_html": f"<p>a{char}b</p>"})
         assert response.status_code in (400, 422), repr(char)
     assert _count(Announcement, world.tenants["owner"].id) == 0
+
+
+# -- mails that cannot be sent are visible, never lost silently -----------------------------------
+
+
+def _row(key: str, to: str, subject: str) -> Any:
+    from portal.core.notifications import OutboxMessage
+
+    msg = OutboxMessage(dedupe_key=key, to_email=to, subject=subject, body_text="Inhoud")
+    db.session.add(msg)
+    db.session.commit()
+    return msg
+
+
+def test_subject_with_line_breaks_from_older_data_is_sent_on_one_line(mailbox):
+    from portal.core import outbox
+
+    msg = _row("hardening:subject", "kandidaat@owner.test", "Vacature Deskundige\r\nBcc: iedereen@example.org")
+    assert outbox.send_message(msg.id) == "sent"
+    [mail] = mailbox.wait(1)
+    assert mail["Subject"] == "Vacature Deskundige Bcc: iedereen@example.org"
+    assert mail["Bcc"] is None
+    assert mail["To"] == "kandidaat@owner.test"
+
+
+def test_mail_that_cannot_be_built_fails_at_once_logged_as_error_and_counted(client, mailbox):
+    from structlog.testing import capture_logs
+
+    from portal.core import outbox
+    from portal.core.notifications import OutboxMessage
+    from tasks.mail import relay_outbox
+
+    assert client.get("/healthz").get_json()["outbox_failed"] == 0
+    msg = _row("hardening:to", "kandidaat@owner.test\r\nBcc: x@example.org", "Ontvangstbevestiging")
+    good = _row("hardening:good", "ander@owner.test", "Ontvangstbevestiging")
+    with capture_logs() as logs:
+        assert outbox.send_message(msg.id) == "failed"
+        assert outbox.send_message(good.id) == "sent"
+    given_up = [e for e in logs if e["event"] == "outbox.delivery_given_up"]
+    assert len(given_up) == 1 and given_up[0]["log_level"] == "error"
+    assert given_up[0]["message_id"] == msg.id and given_up[0]["permanent"] is True
+    db.session.expire_all()
+    row = db.session.get(OutboxMessage, msg.id)
+    assert row.status == "failed" and row.attempts == 1
+    assert row.last_error.startswith("ValueError")
+    assert client.get("/healthz").get_json()["outbox_failed"] == 1
+    # The relay does not pick a given-up row again; the other mail arrived, this one did not.
+    relay_outbox.apply().get()
+    assert [m["To"] for m in mailbox.wait(2, timeout=0.5)] == ["ander@owner.test"]
+
+
+def test_transient_failure_is_retried_then_given_up_with_an_error_log(app, mailbox):
+    import socket
+
+    from structlog.testing import capture_logs
+
+    from portal.core import outbox
+    from portal.core.notifications import OutboxMessage
+
+    msg = _row("hardening:smtp", "kandidaat@owner.test", "Ontvangstbevestiging")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = closed
+    levels = []
+    try:
+        for _attempt in range(outbox.MAX_ATTEMPTS):
+            with capture_logs() as logs, pytest.raises(OSError):
+                outbox.send_message(msg.id)
+            levels += [e["log_level"] for e in logs if e["event"].startswith("outbox.delivery")]
+    finally:
+        app.config["MAIL_PORT"] = port
+    assert levels == ["warning"] * (outbox.MAX_ATTEMPTS - 1) + ["error"]
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, msg.id).status == "failed"
+    assert mailbox.wait(1, timeout=0.3) == []

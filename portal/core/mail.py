@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -15,6 +16,13 @@ log = structlog.get_logger(__name__)
 
 
 MESSAGE_ID_DOMAIN = "samenwerkingsportaal.be"
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(value: str) -> str:
+    """Return ``value`` with control characters and line breaks as single spaces (a safe header)."""
+    return " ".join(_CONTROL.sub(" ", value).split())
 
 
 def build_message(
@@ -30,7 +38,9 @@ def build_message(
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     msg["To"] = to
-    msg["Subject"] = subject
+    # A subject quotes user text (a vacancy title): text stored before the one-line check
+    # existed must not make the header refused and the mail lost.
+    msg["Subject"] = one_line(subject)
     msg["Message-ID"] = message_id or make_msgid(domain=MESSAGE_ID_DOMAIN)
     msg.set_content(text)
     if html:

@@ -186,8 +186,10 @@ def message_id_of(msg: OutboxMessage) -> str:
 def send_message(message_id: int) -> str:
     """Send one outbox message once and return its status; commits the session.
 
-    A failed delivery is recorded (``last_error``, back to pending, or failed after
-    MAX_ATTEMPTS) and the error re-raised so the caller can retry later.
+    A failed delivery is recorded (``last_error``; back to pending, or failed after
+    MAX_ATTEMPTS) and the error re-raised so the caller can retry later. A message that cannot
+    be built (a header the mail library refuses) fails at once: retrying cannot mend it.
+    Every failed row is logged at error level and counted by ``failed_count`` (``/healthz``).
     """
     if not claim(message_id):
         return status_of(message_id)
@@ -198,16 +200,16 @@ def send_message(message_id: int) -> str:
         if msg.attachment_path:
             path = Path(msg.attachment_path)
             attachment = (msg.attachment_name or path.name, path.read_bytes(), "application/pdf")
-        deliver(
-            build_message(
-                msg.to_email, msg.subject, msg.body_text, msg.body_html, attachment, message_id=message_id_of(msg)
-            )
+        message = build_message(
+            msg.to_email, msg.subject, msg.body_text, msg.body_html, attachment, message_id=message_id_of(msg)
         )
+    except (ValueError, TypeError, LookupError) as exc:
+        _record_failure(msg, exc, permanent=True)
+        return "failed"
+    try:
+        deliver(message)
     except Exception as exc:
-        msg.status = "failed" if msg.attempts >= MAX_ATTEMPTS else "pending"
-        msg.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        db.session.commit()
-        log.warning("outbox.delivery_failed", message_id=message_id, attempts=msg.attempts, error=str(exc))
+        _record_failure(msg, exc, permanent=False)
         raise
     msg.status = "sent"
     msg.sent_at = utcnow()
@@ -215,6 +217,30 @@ def send_message(message_id: int) -> str:
     db.session.commit()
     log.info("outbox.sent", message_id=message_id, to=msg.to_email)
     return "sent"
+
+
+def _record_failure(msg: OutboxMessage, exc: Exception, *, permanent: bool) -> None:
+    msg.status = "failed" if permanent or msg.attempts >= MAX_ATTEMPTS else "pending"
+    msg.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    db.session.commit()
+    if msg.status == "failed":
+        # Nobody will retry this one: the operator must see it (log alert, /healthz count).
+        log.error(
+            "outbox.delivery_given_up",
+            message_id=msg.id,
+            attempts=msg.attempts,
+            permanent=permanent,
+            error=msg.last_error,
+        )
+    else:
+        log.warning("outbox.delivery_failed", message_id=msg.id, attempts=msg.attempts, error=msg.last_error)
+
+
+def failed_count() -> int:
+    """Return how many outbox messages were given up (status failed) and wait for an operator."""
+    from sqlalchemy import func
+
+    return int(db.session.scalar(select(func.count()).where(OutboxMessage.status == "failed")) or 0)
 
 
 def relay(older_than: timedelta = timedelta(seconds=30)) -> int:
