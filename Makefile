@@ -29,7 +29,7 @@ run: $(STAMP)
 	@echo "Samenwerkingsportaal draait op http://$(HOST):$(PORT)  (Ctrl+C om te stoppen)"
 	@$(FLASK) run --host $(HOST) --port $(PORT) --no-debugger --no-reload
 
-## make test: lint (ruff, ruff format, mypy) and the whole pytest suite
+## make test: lint (ruff, ruff format, mypy) and the whole pytest suite, in parallel
 test: lint pytest
 
 lint: $(STAMP)
@@ -37,6 +37,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# In parallel by default (pytest-xdist, one database per worker; the browser tests and the tests
+# that start Celery processes each stay on one worker). `make pytest PYTEST_ARGS=` runs serially.
+PYTEST_ARGS ?= -n auto --dist loadgroup
 pytest: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

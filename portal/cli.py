@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import click
 from flask import Flask
@@ -15,6 +14,7 @@ from portal.extensions import db
 from tenants import operations as tenant_ops
 from tenants.context import tenant_context
 from tenants.models import Region, RegionMembership, Tenant
+from tenants.sharing import today
 
 tenants_cli = AppGroup("tenants", help="Besturen beheren.")
 regions_cli = AppGroup("regions", help="Samenwerkingsverbanden beheren.")
@@ -100,7 +100,7 @@ def create_region(name: str, slug: str | None, description: str | None) -> None:
 @click.option("--from", "joined_on", type=click.DateTime(["%Y-%m-%d"]), default=None)
 def add_member(region_slug: str, tenant_slug: str, joined_on: object) -> None:
     """Add a member tenant to a region from a date (default today)."""
-    day = joined_on.date() if joined_on else date.today()  # type: ignore[attr-defined]
+    day = joined_on.date() if joined_on else today()  # type: ignore[attr-defined]
     with tenant_context(None, is_platform=True):
         try:
             tenant_ops.add_member(_region(region_slug), _tenant(tenant_slug), day)
@@ -116,7 +116,7 @@ def add_member(region_slug: str, tenant_slug: str, joined_on: object) -> None:
 @click.option("--on", "left_on", type=click.DateTime(["%Y-%m-%d"]), default=None)
 def remove_member(region_slug: str, tenant_slug: str, left_on: object) -> None:
     """End a tenant's membership of a region on a date (default today)."""
-    day = left_on.date() if left_on else date.today()  # type: ignore[attr-defined]
+    day = left_on.date() if left_on else today()  # type: ignore[attr-defined]
     with tenant_context(None, is_platform=True):
         try:
             tenant_ops.remove_member(_region(region_slug), _tenant(tenant_slug), day)

@@ -10,23 +10,38 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.message import Message
 from typing import Any
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from portal import create_app
 from portal.extensions import db, limiter
+from tests import clock
 
-PG_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
-PG_OWNER_URL = os.environ.get("PORTAL_TEST_OWNER_DATABASE_URL")
+#: "gw0", "gw1", ... in a pytest-xdist worker, None in a serial run.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _per_worker(url: str | None) -> str | None:
+    """Return ``url`` with the worker id appended to the database name: one database per worker."""
+    if not url or not WORKER:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(hide_password=False)
+
+
+PG_URL = _per_worker(os.environ.get("PORTAL_TEST_DATABASE_URL"))
+PG_OWNER_URL = _per_worker(os.environ.get("PORTAL_TEST_OWNER_DATABASE_URL"))
 REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL")
 PASSWORD = "Correct-paard-batterij-12"
 RUN_ID = uuid.uuid4().hex[:8]
@@ -111,6 +126,46 @@ def mailbox(smtp_sink: tuple[_Sink, int]) -> Mailbox:
     return Mailbox(sink=sink, start=len(sink.messages))
 
 
+# -- the clock -------------------------------------------------------------------------------
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"clock: frozen at {clock.configured_instant().isoformat()} ({clock.ENV_VAR} overrides)"
+
+
+_SESSION_TRAVEL = pytest.StashKey[time_machine.travel]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Freeze the clock from the start: module constants, session fixtures (the app) see it too."""
+    travel = time_machine.travel(clock.configured_instant(), tick=True)
+    travel.start()
+    config.stash[_SESSION_TRAVEL] = travel
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _SESSION_TRAVEL in config.stash:
+        config.stash[_SESSION_TRAVEL].stop()
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Traveller]:
+    """Start every test at the configured instant, or at the one its ``frozen_at`` marker names.
+
+    The clock ticks from there, so timeouts and durations still pass; ``frozen_clock.shift()``
+    moves it on. Only this process is frozen: a test that compares dates with a server or worker
+    it starts says ``@pytest.mark.real_clock``.
+    """
+    marker = request.node.get_closest_marker("frozen_at")
+    if request.node.get_closest_marker("real_clock"):
+        # The test compares its dates with another process's (a browser, a server): both read the host.
+        instant = datetime.fromtimestamp(time_machine.escape_hatch.time.time(), UTC)
+    else:
+        instant = clock.parse_instant(marker.args[0]) if marker else clock.configured_instant()
+    with time_machine.travel(instant, tick=True) as traveller:
+        yield traveller
+
+
 # -- application and database --------------------------------------------------------------
 
 
@@ -148,6 +203,32 @@ def test_config(tmp_dir: str, smtp_port: int) -> dict[str, Any]:
     }
 
 
+def _ensure_worker_database() -> None:
+    """Create this xdist worker's PostgreSQL database, owned by the owner role, if it is missing.
+
+    `.ci/run` creates them beforehand; otherwise this needs ``PORTAL_TEST_ADMIN_DATABASE_URL`` or
+    an owner role with CREATEDB (it connects to the database the suite was given).
+    """
+    if not (PG_URL and WORKER):
+        return
+    from tenants.rls import quote_ident
+
+    name = make_url(PG_URL).database or ""
+    owner = make_url(PG_OWNER_URL or PG_URL).username or ""
+    admin_url = (
+        os.environ.get("PORTAL_TEST_ADMIN_DATABASE_URL")
+        or os.environ.get("PORTAL_TEST_OWNER_DATABASE_URL")
+        or os.environ["PORTAL_TEST_DATABASE_URL"]
+    )
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}) is None:
+                conn.execute(text(f"CREATE DATABASE {quote_ident(name)} OWNER {quote_ident(owner)}"))
+    finally:
+        admin.dispose()
+
+
 def _reset_schema(app: Flask) -> None:
     """Rebuild the schema from the migrations; on PostgreSQL as the owner, for the runtime role."""
     from flask_migrate import upgrade
@@ -155,9 +236,6 @@ def _reset_schema(app: Flask) -> None:
     with app.app_context():
         x_arg: list[str] = []
         if PG_URL:
-            from sqlalchemy import create_engine
-            from sqlalchemy.engine import make_url
-
             from tenants.rls import quote_ident
 
             runtime = make_url(PG_URL).username or ""
@@ -197,6 +275,7 @@ class FreshGlobalsClient(FlaskClient):
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory, smtp_sink: tuple[_Sink, int]) -> Iterator[Flask]:
     tmp_dir = str(tmp_path_factory.mktemp("portal"))
+    _ensure_worker_database()
     application = create_app(test_config(tmp_dir, smtp_sink[1]), mode="test")
     application.test_client_class = FreshGlobalsClient
     _reset_schema(application)
@@ -273,7 +352,7 @@ def build_world() -> World:
     from tenants.operations import add_member, create_region, create_tenant, remove_member
 
     world = World()
-    today = date.today()
+    today = clock.today()
     with tenant_context(None, is_platform=True):
         for slug, nis in [("owner", "91001"), ("partner", "91002"), ("former", "91003"), ("outsider", "91004")]:
             world.tenants[slug] = create_tenant(f"Gemeente {slug.capitalize()}", nis_code=nis, slug=slug)

@@ -36,7 +36,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -49,6 +49,7 @@ from portal.dashboard.operations import create_announcement
 from portal.extensions import db
 from tenants.context import tenant_context
 from tenants.sharing import set_audience
+from tests import clock
 
 # -- helpers shared by the tenancy, sharing and matrix tests -----------------------------------
 
@@ -656,7 +657,7 @@ def _proc_user(world: Any, tenant: str) -> Any:
 
 
 def _proc_dossier_id(world: Any, *, tenant: str = "owner", open_it: bool = True, title: str | None = None) -> int:
-    from datetime import date, timedelta
+    from datetime import timedelta
     from decimal import Decimal
 
     from portal.procurement.operations import create_dossier, open_dossier
@@ -670,7 +671,7 @@ def _proc_dossier_id(world: Any, *, tenant: str = "owner", open_it: bool = True,
                 "legal_form": "opdrachtencentrale",
                 "procedure": "openbare_procedure",
                 "estimated_value": Decimal("100000"),
-                "joining_deadline_on": date.today() + timedelta(days=30),
+                "joining_deadline_on": clock.today() + timedelta(days=30),
                 "lots": [{"title": "Perceel groene stroom", "unit": "MWh", "estimated_value": Decimal("50000")}],
             }
         )
@@ -714,7 +715,7 @@ def _proc_lot(world: Any, shared: bool, route: str) -> Target:
 
 
 def _proc_plan(world: Any, shared: bool, route: str) -> Target:
-    from datetime import date, timedelta
+    from datetime import timedelta
     from decimal import Decimal
 
     from portal.procurement.models import PurchasePlan
@@ -728,8 +729,8 @@ def _proc_plan(world: Any, shared: bool, route: str) -> Target:
                 "subject": subject,
                 "cpv_code": "30200000-1",
                 "estimated_value": Decimal("25000"),
-                "expected_from_on": date.today(),
-                "expected_until_on": date.today() + timedelta(days=200),
+                "expected_from_on": clock.today(),
+                "expected_until_on": clock.today() + timedelta(days=200),
                 "region_id": world.regions["a"].id if shared else None,
             }
         )
@@ -963,7 +964,7 @@ def _hr_vacancy_id(world: Any, shared: bool, title: str, *, publish: bool = True
 
     hr = world.user("owner", "hr")
     with tenant_context(hr.tenant_id, user_id=hr.id):
-        data: dict[str, Any] = {"title": title, "grade": "B1", "deadline_on": date.today() + timedelta(days=30)}
+        data: dict[str, Any] = {"title": title, "grade": "B1", "deadline_on": clock.today() + timedelta(days=30)}
         if shared:
             data.update(kind="intern", audience="region", region_id=world.regions["a"].id)
         obj = create_vacancy(data, author_id=hr.id)
@@ -1047,7 +1048,7 @@ def _hr_receipt(world: Any, shared: bool, route: str) -> Target:
 
 
 _HR_FORM = {"title": "Gewijzigd door de matrix", "grade": "B2", "kind": "extern", "audience": "own",
-            "deadline_on": (date.today() + timedelta(days=40)).isoformat(), "percentage": "80"}  # fmt: skip
+            "deadline_on": (clock.today() + timedelta(days=40)).isoformat(), "percentage": "80"}  # fmt: skip
 _NOT_PUBLIC = {"GET": 404, "POST": 404}
 
 REGISTRY.update(
@@ -1188,7 +1189,7 @@ def _hr_sharing(world: Any, shared: bool, route: str, *, host_side: bool) -> Tar
     with tenant_context(hr.tenant_id, user_id=hr.id):
         row = create_staff_sharing(
             {"host_tenant_id": world.tenants[host].id, "employee_name": name, "job_title": "", "share_percent": 30,
-             "starts_on": date.today(), "ends_on": date.today() + timedelta(days=60), "host_cost_percent": 50,
+             "starts_on": clock.today(), "ends_on": clock.today() + timedelta(days=60), "host_cost_percent": 50,
              "note": ""},
             user=hr,
         )  # fmt: skip
@@ -1253,7 +1254,7 @@ def _hr_training_id(world: Any, shared: bool, title: str) -> int:
     hr = world.user("owner", "hr")
     with tenant_context(hr.tenant_id, user_id=hr.id):
         data: dict[str, Any] = {"title": title, "organiser": "Matrix", "location": "Zaal", "seats": 5,
-                                "sessions": [{"day": date.today() + timedelta(days=10), "starts": _time(9),
+                                "sessions": [{"day": clock.today() + timedelta(days=10), "starts": _time(9),
                                               "ends": _time(12)}]}  # fmt: skip
         if shared:
             data.update(audience="region", region_id=world.regions["a"].id)
@@ -1457,8 +1458,8 @@ def _hr_reserve_id(world: Any, shared: bool, title: str, tenant: str = "owner") 
 
     hr = world.user(tenant, "hr")
     with tenant_context(hr.tenant_id, user_id=hr.id):
-        data: dict[str, Any] = {"title": title, "grade": "B1", "selected_on": date.today(),
-                                "valid_until": date.today() + timedelta(days=90)}  # fmt: skip
+        data: dict[str, Any] = {"title": title, "grade": "B1", "selected_on": clock.today(),
+                                "valid_until": clock.today() + timedelta(days=90)}  # fmt: skip
         if shared:
             data.update(audience="region", region_id=world.regions["a"].id)
         obj = create_reserve(data, author_id=hr.id)
@@ -1589,7 +1590,6 @@ REGISTRY.update(
 
 def _policy_world(world: Any, shared: bool) -> dict[str, Any]:
     """Create a table of "owner" in region A with a coming meeting, an item, a proposal and an action."""
-    from datetime import date as _date
     from datetime import time as _time
     from datetime import timedelta as _timedelta
 
@@ -1607,7 +1607,7 @@ def _policy_world(world: Any, shared: bool) -> dict[str, Any]:
         meeting = pt_ops.create_meeting(
             table,
             {
-                "day": _date.today() + _timedelta(days=7),
+                "day": clock.today() + _timedelta(days=7),
                 "start_time": _time(14),
                 "end_time": _time(16),
                 "location": location,
@@ -1850,7 +1850,6 @@ REGISTRY.update(
 
 def _minutes_world(world: Any, shared: bool, stage: str | None) -> dict[str, Any]:
     """Add a later meeting and notulen at ``stage`` (None, ontwerp, ter_opmerking, goedgekeurd)."""
-    from datetime import date as _date
     from datetime import time as _time
     from datetime import timedelta as _timedelta
 
@@ -1865,7 +1864,7 @@ def _minutes_world(world: Any, shared: bool, stage: str | None) -> dict[str, Any
         later = pt_ops.create_meeting(
             meeting.table,
             {
-                "day": _date.today() + _timedelta(days=40),
+                "day": clock.today() + _timedelta(days=40),
                 "start_time": _time(14),
                 "end_time": _time(16),
                 "location": "Zaal",
@@ -2770,7 +2769,7 @@ def _council_report(world: Any, shared: bool, route: str, state: str = "concept"
     ad = world.user("owner", "ad")
     tenant_id = world.tenants["owner"].id
     with tenant_context(tenant_id, user_id=ad.id):
-        report = report_ops.request_report(report_ops.period_code("semester", date.today()))
+        report = report_ops.request_report(report_ops.period_code("semester", clock.today()))
         assert report is not None
         db.session.commit()
         report_id = report.id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from portal.core.audit import AuditEntry
 from portal.core.models import utcnow
 from portal.extensions import db
 from tenants.context import tenant_context
+from tests import clock
 from tests.conftest import body_of
 
 NEW_PASSWORD = "Mijn-eerste-wachtwoord-2024"
@@ -411,7 +412,7 @@ def test_audit_log_filters(world, login_as):
     assert "#654321" in by_me.text
     other_actor = admin.get("/owner/beheer/auditlog", query_string={"actor": world.user("owner", "ad").id})
     assert _audit_rows(other_actor.text) == 0
-    today = date.today()
+    today = clock.today()
     in_range = admin.get(
         "/owner/beheer/auditlog",
         query_string={"from": (today - timedelta(days=1)).isoformat(), "to": (today + timedelta(days=1)).isoformat()},

@@ -18,6 +18,7 @@ from tasks.agreements import daily
 from tenants.context import tenant_context
 from tenants.models import ShareGrant
 from tenants.sharing import set_audience
+from tests import clock
 from tests.conftest import login
 from tests.matrix import announce, approve, make_agreement, secret, third_party, token_headers
 
@@ -217,7 +218,7 @@ def test_decision_needs_the_ad_and_a_real_date(client, world):
     assert client.post(f"/owner/overeenkomsten/{agreement_id}/beslissing", data=decision).status_code == 403
     ad = client.application.test_client()
     login(ad, world.user("owner", "ad"))
-    future = (date.today() + timedelta(days=30)).isoformat()
+    future = (clock.today() + timedelta(days=30)).isoformat()
     response = ad.post(f"/owner/overeenkomsten/{agreement_id}/beslissing", data={**decision, "decided_on": future})
     assert response.status_code == 422
     assert "De beslissingsdatum ligt in de toekomst." in response.text
@@ -261,7 +262,7 @@ def test_active_agreement_opens_the_domain_and_withdrawal_closes_it(client, worl
     assert title not in third_client.get(f"/{third.slug}/mededelingen").text
     agreement = _get(agreement_id, world.tenants["owner"])
     assert agreement.status == "beeindigd"  # one party left
-    assert agreement.party(third.id).withdrawn_on == date.today()
+    assert agreement.party(third.id).withdrawn_on == clock.today()
 
 
 def test_withdrawal_with_notice_ends_sharing_when_it_takes_effect(world):
@@ -272,7 +273,7 @@ def test_withdrawal_with_notice_ends_sharing_when_it_takes_effect(world):
         party = ops.withdraw(agreement)
         db.session.commit()
         effective = party.withdrawal_effective_on
-    assert effective == ops.add_months(date.today(), 6)
+    assert effective == ops.add_months(clock.today(), 6)
     with tenant_context(world.tenants["owner"].id):
         grants = db.session.scalars(
             select(ShareGrant).where(
@@ -293,13 +294,13 @@ def test_two_party_agreement_runs_through_the_notice_period_and_ends_when_it_tak
     with tenant_context(world.tenants["partner"].id):
         party = ops.withdraw(db.session.get(Agreement, agreement_id))
         db.session.commit()
-        assert party.withdrawal_effective_on == ops.add_months(date.today(), 6)
+        assert party.withdrawal_effective_on == ops.add_months(clock.today(), 6)
     # One party is left, but the notice period runs: the agreement and its sharing go on.
     assert _get(agreement_id, world.tenants["owner"]).status == "actief"
     assert daily.apply().get()["ended"] == 0
     assert _get(agreement_id, world.tenants["owner"]).status == "actief"
     # Six months later (moved back here), the daily task ends it on the day the withdrawal took effect.
-    effective = date.today() - timedelta(days=2)
+    effective = clock.today() - timedelta(days=2)
     with tenant_context(world.tenants["partner"].id):
         row = _get(agreement_id, world.tenants["partner"]).party(world.tenants["partner"].id)
         row.withdrawn_on = effective - timedelta(days=180)
@@ -373,7 +374,7 @@ def test_daily_task_schedules_evaluations_once_and_the_trekker_completes_them(cl
     agreement_id = make_agreement(world, "Evalueren", status="actief", evaluation_months=6)
     with tenant_context(world.tenants["owner"].id):
         agreement = db.session.get(Agreement, agreement_id)
-        agreement.activated_on = date.today() - timedelta(days=200)
+        agreement.activated_on = clock.today() - timedelta(days=200)
         db.session.commit()
     first = daily.apply().get()
     assert first["evaluations"] == 1
@@ -717,7 +718,7 @@ def test_withdrawal_mails_the_remaining_parties(client, world, mailbox):
 
 def test_daily_task_warns_once_when_the_end_approaches(world, mailbox):
     title = secret("Loopt af")
-    end = date.today() + timedelta(days=30)
+    end = clock.today() + timedelta(days=30)
     agreement_id = make_agreement(world, title, status="actief", end_date=end, notice_months=0)
     first = daily.apply().get()
     assert first["reminders"] >= 2  # the ADs of owner and partner
@@ -728,7 +729,7 @@ def test_daily_task_warns_once_when_the_end_approaches(world, mailbox):
         assert len(warned) == 1
     # An agreement far from its end is not announced.
     far = secret("Nog lang")
-    make_agreement(world, far, status="actief", end_date=date.today() + timedelta(days=2000), notice_months=6)
+    make_agreement(world, far, status="actief", end_date=clock.today() + timedelta(days=2000), notice_months=6)
     daily.apply().get()
     assert not any(far in (m["Subject"] or "") and "Einde" in (m["Subject"] or "") for m in mailbox.messages)
     assert _get(agreement_id, world.tenants["owner"]).status == "actief"
@@ -737,7 +738,7 @@ def test_daily_task_warns_once_when_the_end_approaches(world, mailbox):
 def test_renewal_deadline_is_announced_before_the_notice_period_starts(world, mailbox):
     title = secret("Verlengen")
     # The end lies a year away, but the notice deadline (end minus 12 months) is in three weeks.
-    end = ops.add_months(date.today() + timedelta(days=21), 12)
+    end = ops.add_months(clock.today() + timedelta(days=21), 12)
     make_agreement(world, title, status="actief", end_date=end, notice_months=12, renewal_rule="stilzwijgend")
     daily.apply().get()
     mailbox.wait(4)
@@ -800,7 +801,7 @@ def test_api_withdrawal_once_and_only_by_the_ad(client, world):
     )
     headers = token_headers(world.user("partner", "ad"))
     first = client.post(f"/api/v1/agreements/{agreement_id}/withdrawal", headers=headers)
-    assert first.status_code == 200 and first.json["withdrawn_on"] == date.today().isoformat()
+    assert first.status_code == 200 and first.json["withdrawn_on"] == clock.today().isoformat()
     second = client.post(f"/api/v1/agreements/{agreement_id}/withdrawal", headers=headers)
     assert second.status_code == 409 and "Je bestuur heeft zich al teruggetrokken." in second.json["detail"]
 
@@ -872,7 +873,7 @@ def _meeting(world, tenant: str, region: str, name: str) -> int:
         meeting = pt_ops.create_meeting(
             table,
             {
-                "day": date.today() - timedelta(days=3),
+                "day": clock.today() - timedelta(days=3),
                 "start_time": time(14),
                 "end_time": time(16),
                 "location": "Zaal 1",
@@ -885,7 +886,7 @@ def _meeting(world, tenant: str, region: str, name: str) -> int:
 def _open_evaluation(world) -> tuple[int, int]:
     agreement_id = make_agreement(world, "Met vergadering", status="actief")
     with tenant_context(world.tenants["owner"].id):
-        evaluation = Evaluation(agreement_id=agreement_id, due_on=date.today())
+        evaluation = Evaluation(agreement_id=agreement_id, due_on=clock.today())
         db.session.add(evaluation)
         db.session.commit()
         return agreement_id, evaluation.id
@@ -981,14 +982,18 @@ def test_api_completes_an_evaluation_and_refuses_bad_scores(client, world):
 
 def test_daily_task_ends_an_expired_agreement_without_renewal_and_its_sharing(world, mailbox):
     title = secret("Verlopen")
-    expired = make_agreement(world, title, status="actief", end_date=date.today() - timedelta(days=1))
+    expired = make_agreement(world, title, status="actief", end_date=clock.today() - timedelta(days=1))
     renewed = make_agreement(
-        world, secret("Stilzwijgend"), status="actief", end_date=date.today() - timedelta(days=1), renewal_rule="3 jaar"
+        world,
+        secret("Stilzwijgend"),
+        status="actief",
+        end_date=clock.today() - timedelta(days=1),
+        renewal_rule="3 jaar",
     )
     assert daily.apply().get()["ended"] == 1
     assert daily.apply().get()["ended"] == 0
     agreement = _get(expired, world.tenants["owner"])
-    assert (agreement.status, agreement.ended_on) == ("beeindigd", date.today() - timedelta(days=1))
+    assert (agreement.status, agreement.ended_on) == ("beeindigd", clock.today() - timedelta(days=1))
     assert _get(renewed, world.tenants["owner"]).status == "actief"
     with tenant_context(world.tenants["partner"].id):
         grants = db.session.scalars(select(ShareGrant).where(ShareGrant.source == f"agreement:{expired}")).all()

@@ -17,24 +17,23 @@ from tests.test_security import STATE_CHANGING, concrete_path, rules
 PROBLEM = "application/problem+json"
 
 GARBAGE_IDS = ["abc", "-1", "0", "1.5", "99999999999999999999", "2147483648", "9223372036854775808", "1e3", "0x10"]
+#: The garbage every form and query field gets in the URL-map walks: one value per kind of
+#: trouble (empty, huge, markup, SQL, NUL, non-ASCII with a bidi override and a traversal, a
+#: negative and an overflowing number, an impossible date). Each value costs a request per route
+#: and method, so near-duplicates (" ", "null", "%00", ...) are left to the hypothesis test.
 GARBAGE_TEXT = [
     "",
-    " ",
     "x" * 5000,
     "<script>alert(1)</script>",
     "'; DROP TABLE users; --",
-    "\x00",
     "a\x00b",
-    "ü€漢🙂",
-    "../../etc/passwd",
-    "%00",
-    "\u202e",
-    "None",
-    "null",
+    "ü€漢🙂\u202e../../etc/passwd",
     "-1",
     "99999999999999999999",
     "2024-13-45",
 ]
+#: The walks are split in shards so that pytest-xdist spreads them over its workers.
+SHARDS = 6
 #: Every form field name the portal's forms use, plus a few that none use.
 FIELD_NAMES = [
     "email",
@@ -95,6 +94,28 @@ def _ensure_logged_in(client: Any, user: Any) -> None:
     limiter.reset()
     if client.get("/owner/").status_code != 200:
         login(client, user)
+
+
+def _signed_out(response: Any) -> bool:
+    return response.status_code == 401 or (
+        response.status_code == 302 and response.headers.get("Location", "").startswith("/login")
+    )
+
+
+def _send_signed_in(
+    client: Any, user: Any, method: str, path: str, form: dict[str, Any] | None = None, **kw: Any
+) -> Any:
+    """Send as ``user``; when an earlier garbage request signed the user out, sign in and resend."""
+    limiter.reset()
+    response = _send(client, method, path, form, **kw)
+    if _signed_out(response):
+        login(client, user)
+        response = _send(client, method, path, form, **kw)
+    return response
+
+
+def _shard(items: list[Any], shard: int) -> list[Any]:
+    return items[shard::SHARDS]
 
 
 # -- body size ----------------------------------------------------------------------------------
@@ -244,31 +265,32 @@ def _methods(rule: Any) -> list[str]:
     return sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
 
 
-def test_garbage_path_values_never_500(world, login_as, app):
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_garbage_path_values_never_500(world, login_as, app, shard):
     user = world.user("owner", "beheerder")
     client = login_as(user)
     failures = []
-    for rule in rules(app):
-        if not rule.arguments - {"tenant"}:
-            continue
+    walked = _shard([r for r in rules(app) if r.arguments - {"tenant"}], shard)
+    assert walked
+    for rule in walked:
         for value in [*GARBAGE_IDS, "x" * 300, "%C3%28", "..", "~", "a%00b"]:
-            _ensure_logged_in(client, user)
             for method in _methods(rule):
                 path = _with_path_values(rule, value)
-                response = _send(client, method, path, {"action": "disable", "title": "x"})
+                response = _send_signed_in(client, user, method, path, {"action": "disable", "title": "x"})
                 if response.status_code >= 500:
                     failures.append((method, path, response.status_code))
     assert failures == []
 
 
-def test_garbage_tenant_slugs_never_500(world, login_as, app):
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_garbage_tenant_slugs_never_500(world, login_as, app, shard):
     user = world.user("owner", "beheerder")
     client = login_as(user)
     anonymous = app.test_client()
     failures = []
-    for rule in rules(app):
-        if "tenant" not in rule.arguments:
-            continue
+    walked = _shard([r for r in rules(app) if "tenant" in r.arguments], shard)
+    assert walked
+    for rule in walked:
         for slug in ["bestaat-niet", "partner", "OWNER", "x" * 300, "a%00b", "%C3%28", "1"]:
             for who in (client, anonymous):
                 for method in _methods(rule):
@@ -281,37 +303,40 @@ def test_garbage_tenant_slugs_never_500(world, login_as, app):
     assert failures == []
 
 
-def test_garbage_form_bodies_never_500(world, login_as, app):
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_garbage_form_bodies_never_500(world, login_as, app, shard):
     user = world.user("owner", "beheerder")
     client = login_as(user)
     failures = []
-    for rule in rules(app):
+    walked = _shard([r for r in rules(app) if set(_methods(r)) & STATE_CHANGING], shard)
+    assert walked
+    for rule in walked:
         methods = [m for m in _methods(rule) if m in STATE_CHANGING]
-        if not methods:
-            continue
         path = concrete_path(rule, world)  # built once per rule: object builders are the slow part
         # Only the account and admin forms branch on "action"; elsewhere one value is enough.
         actions = ACTIONS if rule.endpoint.split(".")[0] in ("account", "admin") else ["bogus"]
         for text in GARBAGE_TEXT:
             for method in methods:
                 for action in actions:
-                    _ensure_logged_in(client, user)
                     form = dict.fromkeys(FIELD_NAMES, text)
                     form["action"] = action
                     form["roles"] = [text, "beheerder"]
-                    response = _send(client, method, path, form, environ_overrides={"REMOTE_ADDR": "10.9.9.9"})
+                    response = _send_signed_in(
+                        client, user, method, path, form, environ_overrides={"REMOTE_ADDR": "10.9.9.9"}
+                    )
                     if response.status_code >= 500:
                         failures.append((method, path, action, repr(text)[:20], response.status_code))
     assert failures == []
 
 
-def test_garbage_query_strings_never_500(world, login_as, app):
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_garbage_query_strings_never_500(world, login_as, app, shard):
     user = world.user("owner", "beheerder")
     client = login_as(user)
     failures = []
-    for rule in rules(app):
-        if "GET" not in rule.methods:
-            continue
+    walked = _shard([r for r in rules(app) if "GET" in r.methods], shard)
+    assert walked
+    for rule in walked:
         path = concrete_path(rule, world)
         for text in GARBAGE_TEXT:
             query = dict.fromkeys([*FIELD_NAMES, "object_type", "actor", "from", "to", "ongelezen"], text)

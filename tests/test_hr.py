@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.hr import operations as ops
 from portal.hr.models import Application, ApplicationReceipt, Vacancy
 from tenants.context import tenant_context
+from tests import clock
 from tests.conftest import body_of, login
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -26,7 +27,7 @@ def make_vacancy(world: Any, title: str, *, tenant: str = "owner", kind: str = "
         data: dict[str, Any] = {
             "title": title,
             "grade": "B1",
-            "deadline_on": date.today() + timedelta(days=30),
+            "deadline_on": clock.today() + timedelta(days=30),
             "kind": kind,
             "audience": audience,
             **extra,
@@ -51,7 +52,7 @@ def form(**values: Any) -> dict[str, Any]:
         "grade": "B1",
         "employment": "contractueel",
         "percentage": "100",
-        "deadline_on": (date.today() + timedelta(days=20)).isoformat(),
+        "deadline_on": (clock.today() + timedelta(days=20)).isoformat(),
         "kind": "extern",
         "audience": "own",
     }
@@ -84,7 +85,7 @@ def test_hr_creates_and_publishes_a_vacancy_with_sanitised_text(client, world):
     ("values", "message"),
     [
         ({"grade": "Z9"}, "Kies een geldige weddeschaal"),
-        ({"deadline_on": (date.today() - timedelta(days=1)).isoformat()}, "niet in het verleden"),
+        ({"deadline_on": (clock.today() - timedelta(days=1)).isoformat()}, "niet in het verleden"),
         ({"percentage": "0"}, "tussen 1 en 100"),
         ({"salary_min": "4000", "salary_max": "3000"}, "niet hoger zijn dan het maximum"),
         ({"title": ""}, "tussen 3 en 200 tekens"),
@@ -401,7 +402,7 @@ def test_api_vacancies_and_applications(client, world):
     from tests.matrix import token_headers
 
     headers = token_headers(world.user("owner", "hr"))
-    body = {"title": "API-vacature", "grade": "A1a", "deadline_on": (date.today() + timedelta(days=9)).isoformat()}
+    body = {"title": "API-vacature", "grade": "A1a", "deadline_on": (clock.today() + timedelta(days=9)).isoformat()}
     created = client.post("/api/v1/vacancies", json=body, headers=headers)
     assert created.status_code == 201
     vacancy_id = created.json["id"]

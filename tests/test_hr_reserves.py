@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.hr import operations as ops
 from portal.hr.models import Reserve, ReserveCandidate, ReserveRequest, ReserveRequestDecision
 from tenants.context import tenant_context
+from tests import clock
 from tests.conftest import login
 from tests.matrix import token_headers
 
@@ -19,8 +20,8 @@ from tests.matrix import token_headers
 def make_reserve(world: Any, title: str = "Werfreserve deskundige HR", *, audience: str = "region") -> int:
     hr = world.user("owner", "hr")
     with tenant_context(hr.tenant_id, user_id=hr.id):
-        data: dict[str, Any] = {"title": title, "grade": "B1", "selected_on": date.today() - timedelta(days=7),
-                                "valid_until": date.today() + timedelta(days=365), "audience": audience}  # fmt: skip
+        data: dict[str, Any] = {"title": title, "grade": "B1", "selected_on": clock.today() - timedelta(days=7),
+                                "valid_until": clock.today() + timedelta(days=365), "audience": audience}  # fmt: skip
         if audience == "region":
             data["region_id"] = world.regions["a"].id
         obj = ops.create_reserve(data, author_id=hr.id)
@@ -108,7 +109,7 @@ def test_non_consenting_or_unknown_candidates_cannot_be_requested(app, world):
 def test_expired_reserve_offers_nobody(app, world):
     reserve_id = make_reserve(world)
     with tenant_context(world.tenants["owner"].id):
-        db.session.get_one(Reserve, reserve_id).valid_until = date.today() - timedelta(days=1)
+        db.session.get_one(Reserve, reserve_id).valid_until = clock.today() - timedelta(days=1)
         db.session.commit()
     partner = client_for(app, world, "partner")
     page = partner.get(f"/partner/hr/werfreserves/{reserve_id}")
@@ -151,8 +152,8 @@ def test_refusal_and_withdrawal_are_mirrored(app, world):
 
 def test_bad_reserve_and_candidate_input(app, world):
     hr = client_for(app, world, "owner")
-    form = {"title": "Werfreserve jurist", "grade": "A1a", "selected_on": date.today().isoformat(),
-            "valid_until": (date.today() - timedelta(days=1)).isoformat(), "audience": "own"}  # fmt: skip
+    form = {"title": "Werfreserve jurist", "grade": "A1a", "selected_on": clock.today().isoformat(),
+            "valid_until": (clock.today() - timedelta(days=1)).isoformat(), "audience": "own"}  # fmt: skip
     bad = hr.post("/owner/hr/werfreserves/nieuw", data=form)
     assert (
         bad.status_code == 422
@@ -207,7 +208,7 @@ def test_laureates_of_a_long_expired_reserve_are_anonymised(app, world):
     keep_id = make_reserve(world, "Werfreserve die nog loopt")
     owner_id = world.tenants["owner"].id
     with tenant_context(owner_id):
-        db.session.get_one(Reserve, reserve_id).valid_until = date.today() - timedelta(days=400)
+        db.session.get_one(Reserve, reserve_id).valid_until = clock.today() - timedelta(days=400)
         db.session.commit()
         assert ops.anonymise_expired(owner_id) == 3
         db.session.commit()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.hr import operations as ops
 from portal.hr.models import StaffSharing, StaffSharingApproval
 from tenants.context import tenant_context
+from tests import clock
 from tests.conftest import login
 from tests.matrix import token_headers
 
@@ -26,8 +27,8 @@ def make_sharing(world: Any, name: str = "Jan Peeters", *, share: int = 40, **ex
             "employee_name": name,
             "job_title": "Preventieadviseur",
             "share_percent": share,
-            "starts_on": date.today() - timedelta(days=1),
-            "ends_on": date.today() + timedelta(days=180),
+            "starts_on": clock.today() - timedelta(days=1),
+            "ends_on": clock.today() + timedelta(days=180),
             "host_cost_percent": 75,
             "note": "",
             **extra,
@@ -44,8 +45,8 @@ def form(world: Any, **values: Any) -> dict[str, Any]:
         "employee_name": "Els Maes",
         "job_title": "Omgevingsambtenaar",
         "share_percent": "50",
-        "starts_on": date.today().isoformat(),
-        "ends_on": (date.today() + timedelta(days=90)).isoformat(),
+        "starts_on": clock.today().isoformat(),
+        "ends_on": (clock.today() + timedelta(days=90)).isoformat(),
         "host_cost_percent": "60",
     }
     base.update(values)
@@ -186,7 +187,7 @@ def test_bad_input_gives_dutch_messages_and_changes_nothing(app, world):
     cases = [
         ({"share_percent": "120"}, "tussen 1 en 100%"),
         ({"share_percent": ""}, "tussen 1 en 100%"),
-        ({"ends_on": (date.today() - timedelta(days=5)).isoformat()}, "einddatum ligt voor de begindatum"),
+        ({"ends_on": (clock.today() - timedelta(days=5)).isoformat()}, "einddatum ligt voor de begindatum"),
         ({"host_tenant_id": str(world.tenants["outsider"].id)}, "partnerbestuur"),
         ({"host_tenant_id": str(world.tenants["owner"].id)}, "partnerbestuur"),
         ({"host_cost_percent": "-1"}, "kostenaandeel"),
@@ -214,8 +215,8 @@ def test_api_staff_sharing(client, world):
         "host_tenant_id": world.tenants["partner"].id,
         "employee_name": "Luc Wouters",
         "share_percent": 20,
-        "starts_on": date.today().isoformat(),
-        "ends_on": (date.today() + timedelta(days=30)).isoformat(),
+        "starts_on": clock.today().isoformat(),
+        "ends_on": (clock.today() + timedelta(days=30)).isoformat(),
     }
     created = client.post("/api/v1/staff-sharings", json=body, headers=headers)
     assert created.status_code == 201, created.json

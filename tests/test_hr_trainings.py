@@ -12,10 +12,11 @@ from portal.extensions import db
 from portal.hr import operations as ops
 from portal.hr.models import Enrolment, Training, TrainingSeat
 from tenants.context import tenant_context
+from tests import clock
 from tests.conftest import login
 from tests.matrix import token_headers
 
-DAY = date.today() + timedelta(days=14)
+DAY = clock.today() + timedelta(days=14)
 
 
 def make_training(world: Any, title: str = "Vorming GDPR", *, seats: int = 2, audience: str = "region") -> int:
@@ -83,7 +84,7 @@ def training_form(world: Any, **values: Any) -> dict[str, Any]:
 
 def test_training_sessions_are_brussels_time_and_shared_with_the_region(app, world):
     hr = client_for(app, world, "owner", "hr")
-    summer = date(date.today().year + 1, 7, 1)
+    summer = date(clock.today().year + 1, 7, 1)
     response = hr.post(
         "/owner/hr/vormingen/nieuw",
         data=training_form(
@@ -112,7 +113,7 @@ def test_bad_training_input_keeps_what_was_typed(app, world):
         ({"seats": "0"}, "tussen 1 en 1000"),
         ({"session-0-ends": "12:00"}, "eindigt na haar beginuur"),
         ({"session-0-day": "", "session-0-starts": "", "session-0-ends": ""}, "minstens één sessie"),
-        ({"session-0-day": (date.today() - timedelta(days=1)).isoformat()}, "niet in het verleden"),
+        ({"session-0-day": (clock.today() - timedelta(days=1)).isoformat()}, "niet in het verleden"),
         ({"session-0-starts": "25:00"}, "geldig uur"),
         ({"price_partner": "-5"}, "niet negatief"),
         ({"title": ""}, "titel"),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from icalendar import Calendar
 
+from tests import clock
 from tests.conftest import login
 from tests.test_policy_tables_core import make_meeting, make_table
 
@@ -35,7 +36,7 @@ def feed_url(client: Any, slug: str) -> str:
 def test_month_view_lists_visible_meetings_only(app, world):
     own_table = make_table(world, "Kalendertafel")
     meeting_id = make_meeting(world, own_table, days=0)
-    month = date.today().strftime("%Y-%m")
+    month = clock.today().strftime("%Y-%m")
     page = client_for(app, world, "partner").get(f"/partner/beleidstafels/kalender?maand={month}")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
@@ -46,7 +47,7 @@ def test_month_view_lists_visible_meetings_only(app, world):
         )
         assert "Kalendertafel" not in text, viewer
     # Another month, and a nonsense month (falls back to the current one, no 500).
-    other = (date.today().replace(day=1) + timedelta(days=40)).strftime("%Y-%m")
+    other = (clock.today().replace(day=1) + timedelta(days=40)).strftime("%Y-%m")
     chair = client_for(app, world, "owner")
     assert "Kalendertafel" not in chair.get(f"/owner/beleidstafels/kalender?maand={other}").get_data(as_text=True)
     assert chair.get("/owner/beleidstafels/kalender?maand=2026-13").status_code == 200
@@ -91,11 +92,11 @@ def test_personal_feed_shows_own_meetings_only_and_can_be_revoked(app, world):
 def test_week_view(app, world):
     table_id = make_table(world, "Weektafel")
     meeting_id = make_meeting(world, table_id, days=14)
-    day = (date.today() + timedelta(days=14)).isoformat()
+    day = (clock.today() + timedelta(days=14)).isoformat()
     client = client_for(app, world, "partner")
     text = client.get(f"/partner/beleidstafels/kalender?weergave=week&dag={day}").get_data(as_text=True)
     assert f"/partner/beleidstafels/vergaderingen/{meeting_id}" in text and "Week van" in text
-    other_week = client.get(f"/partner/beleidstafels/kalender?weergave=week&dag={date.today().isoformat()}")
+    other_week = client.get(f"/partner/beleidstafels/kalender?weergave=week&dag={clock.today().isoformat()}")
     week_part = other_week.get_data(as_text=True).split('id="week-kop"', 1)[1].split("</ul>", 1)[0]
     assert "Weektafel" not in week_part
     assert client.get("/partner/beleidstafels/kalender?weergave=week&dag=2026-02-31").status_code == 200

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from typing import Any
 
 import pytest
@@ -22,6 +22,7 @@ from portal.policy_tables.models import (
     TableMember,
 )
 from tenants.context import tenant_context
+from tests import clock
 from tests.conftest import body_of, login
 from tests.matrix import token_headers
 
@@ -44,7 +45,7 @@ def make_meeting(world: Any, table_id: int, days: int = 7) -> int:
         meeting = ops.create_meeting(
             table,
             {
-                "day": date.today() + timedelta(days=days),
+                "day": clock.today() + timedelta(days=days),
                 "start_time": time(14),
                 "end_time": time(16),
                 "location": "Zaal 1",
@@ -290,7 +291,7 @@ def test_overdue_reminders_are_idempotent(app, world):
             {
                 "title": "Te laat actiepunt",
                 "owner_tenant_id": world.tenants["partner"].id,
-                "due_on": date.today() - timedelta(days=2),
+                "due_on": clock.today() - timedelta(days=2),
             },
             path="/x",
         )
@@ -299,7 +300,7 @@ def test_overdue_reminders_are_idempotent(app, world):
             {
                 "title": "Nog op tijd",
                 "owner_tenant_id": world.tenants["partner"].id,
-                "due_on": date.today() + timedelta(days=2),
+                "due_on": clock.today() + timedelta(days=2),
             },
             path="/x",
         )

@@ -23,6 +23,7 @@ from portal.dashboard.models import Announcement
 from portal.extensions import db
 from tenants.context import tenant_context
 from tenants.sharing import set_audience
+from tests import clock
 from tests.conftest import PG_OWNER_URL, PG_URL, World
 
 pytestmark = [
@@ -193,7 +194,7 @@ def test_region_share_needs_viewer_and_owner_to_be_current_members(rows, conn):
     act(conn, rows.tenant("former"))
     assert rows.owner_region not in visible(conn)
     # ...but did while it was a member (app.today is the acting context's date).
-    act(conn, rows.tenant("former"), today=date.today() - timedelta(days=30))
+    act(conn, rows.tenant("former"), today=clock.today() - timedelta(days=30))
     assert rows.owner_region in visible(conn)
     # Former's own region share is invisible to the remaining members since it left...
     act(conn, rows.tenant("owner"))
@@ -201,7 +202,7 @@ def test_region_share_needs_viewer_and_owner_to_be_current_members(rows, conn):
     act(conn, rows.tenant("partner"))
     assert rows.former_region not in visible(conn)
     # ...and was visible before.
-    act(conn, rows.tenant("partner"), today=date.today() - timedelta(days=30))
+    act(conn, rows.tenant("partner"), today=clock.today() - timedelta(days=30))
     assert rows.former_region in visible(conn)
     # A tenant of another region never sees it.
     act(conn, rows.tenant("outsider"))

@@ -20,9 +20,10 @@ from portal.procurement import operations as ops
 from portal.procurement.models import Dossier, Lot, Participation, ParticipationLine, PurchasePlan
 from portal.procurement.validators import cpv_error, kbo_error
 from tenants.context import tenant_context
+from tests import clock
 from tests.matrix import _proc_dossier_id
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def _as(world: Any, tenant: str, role: str = "aankoper") -> Any:

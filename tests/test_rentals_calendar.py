@@ -10,6 +10,7 @@ from flask import current_app
 from portal.extensions import db
 from tenants.context import tenant_context
 from tenants.models import Tenant
+from tests import clock
 from tests.conftest import login
 from tests.rentals_helpers import make_reservation, make_resource, next_weekday
 
@@ -90,7 +91,7 @@ def test_blackouts_holidays_and_closing_days_are_background_events(world):
         "classNames": ["portal-blackout"],
         "extendedProps": {"kind": "blackout"},
     }
-    year = date.today().year + 1
+    year = clock.today().year + 1
     summer = _feed(_client(world, "partner"), "partner", rid, date(year, 7, 1), days=31)
     closed = {e["start"]: e["title"] for e in summer if e["extendedProps"]["kind"] == "closed"}
     assert closed == {f"{year}-07-11": "Sluitingsdag", f"{year}-07-21": "Nationale feestdag"}

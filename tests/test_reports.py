@@ -19,9 +19,10 @@ from portal.extensions import db
 from portal.reports import operations as ops
 from portal.reports.models import CouncilReport, ImmutableReportError
 from tenants.context import tenant_context
+from tests import clock
 from tests.conftest import body_of
 
-TODAY = date.today()
+TODAY = clock.today()
 PERIOD = ops.period_code("semester", TODAY)
 
 

@@ -28,7 +28,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from portal.reports import operations as ops
 from portal.reports.models import CouncilReport
 from tenants.context import tenant_context
 from tenants.models import Tenant
+from tests import clock
 from tests.conftest import PASSWORD, PG_URL, REDIS_URL, RUN_ID, Mailbox, _free_port, body_of
 from tests.test_outbox import second_app
 
@@ -54,10 +55,12 @@ REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 pytestmark = [
     pytest.mark.skipif(not (PG_URL and REDIS_URL), reason="needs PORTAL_TEST_DATABASE_URL and PORTAL_TEST_REDIS_URL"),
     pytest.mark.skipif(not Path(REDIS_SERVER).exists(), reason="needs redis-server to start a Redis of its own"),
+    # One xdist worker runs every test that starts Celery processes (see tests/test_worker.py).
+    pytest.mark.xdist_group("processes"),
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
-PERIOD = ops.period_code("semester", date.today())
+PERIOD = ops.period_code("semester", clock.today())
 #: Generous: two cores shared with other test runs; every wait polls and ends as soon as it can.
 TIMEOUT = 60.0
 VISIBILITY_TIMEOUT = 4  # seconds a killed worker's unacked task waits before another worker gets it

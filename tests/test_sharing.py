@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -28,6 +28,7 @@ from tenants.models import ShareGrant, Tenant
 from tenants.operations import add_member, create_tenant, remove_member
 from tenants.scoping import TenantViolation
 from tenants.sharing import grant_domain, revoke_source
+from tests import clock
 from tests.conftest import PASSWORD, login
 from tests.matrix import announce, token_headers
 
@@ -194,7 +195,7 @@ def test_owner_leaving_the_region_ends_its_region_shares(app, world, board):
     partner = viewer(app, world, "partner")
     assert_visibility(partner, _title("owner-region"), board["owner-region"], True)
     with tenant_context(None, is_platform=True):
-        remove_member(world.regions["a"], world.tenants["owner"], date.today())
+        remove_member(world.regions["a"], world.tenants["owner"], clock.today())
         db.session.commit()
     assert_visibility(partner, _title("owner-region"), board["owner-region"], False)
     # The per-object grant does not depend on the region membership.
@@ -226,7 +227,7 @@ def test_changing_the_chosen_partners_revokes_the_old_grant(app, world):
     """The owner edits the audience in the form; the dropped partner loses access at once."""
     with tenant_context(None, is_platform=True):
         buur = create_tenant("Gemeente Buur", nis_code="91005", slug="buur")
-        add_member(world.regions["a"], buur, date.today() - timedelta(days=30))
+        add_member(world.regions["a"], buur, clock.today() - timedelta(days=30))
         world.users["ad@buur"] = create_user(
             buur, email="ad@buur.test", full_name="ad buur", roles=["algemeen_directeur"], password=PASSWORD
         )

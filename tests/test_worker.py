@@ -31,9 +31,11 @@ from portal.extensions import db
 from tests.conftest import PG_URL, REDIS_URL, RUN_ID, Mailbox, body_of
 from tests.test_outbox import second_app
 
-pytestmark = pytest.mark.skipif(
-    not (PG_URL and REDIS_URL), reason="needs PORTAL_TEST_DATABASE_URL and PORTAL_TEST_REDIS_URL"
-)
+pytestmark = [
+    pytest.mark.skipif(not (PG_URL and REDIS_URL), reason="needs PORTAL_TEST_DATABASE_URL and PORTAL_TEST_REDIS_URL"),
+    # One xdist worker runs every test that starts Celery processes: they pick free Redis databases.
+    pytest.mark.xdist_group("processes"),
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 
 from bench.data import Context, _insert, current_members
 from portal.agreements.models import DOMAINS, LEGAL_FORMS, MATRIX_DOMAINS
+from tenants.context import BRUSSELS
 
 AGREEMENTS_PER_TENANT = 18  # ~5,000 at scale 1
 INFORMAL_PER_TENANT = 2
@@ -28,8 +29,8 @@ STATUS_MIX = ["actief"] * 6 + ["te_evalueren", "ter_goedkeuring", "ontwerp", "be
 
 def generate(conn: Connection, ctx: Context) -> None:
     """Bulk-insert agreements with parties, versions, approvals, evaluations, grants and informal cooperation."""
-    rng, today = ctx.rng, date.today()
-    now = datetime.now(UTC)
+    rng, now = ctx.rng, datetime.now(UTC)
+    today = now.astimezone(BRUSSELS).date()
     members = current_members(conn)
     region_of = {t: r for r, ts in members.items() for t in ts}
     director = {t: users[1] for t, users in ctx.users.items()}  # ROLES[1] is the algemeen directeur

@@ -11,9 +11,9 @@ from portal.agreements import operations as ops
 from portal.agreements.models import Agreement, MatrixSnapshot
 from portal.auth.models import User, UserRole
 from portal.extensions import db
-from tenants.context import tenant_context
+from tenants.context import BRUSSELS, tenant_context
 from tenants.models import Region, Tenant
-from tenants.sharing import current_regions
+from tenants.sharing import current_regions, today
 
 TEXT = (
     "<h2>Artikel 1 — Voorwerp</h2><p>De partijen werken samen zoals hieronder beschreven, elk met behoud"
@@ -56,7 +56,7 @@ def _previous_period(day: date) -> str:
 
 def _first_snapshots(tenants: dict[str, Tenant]) -> None:
     """Keep the matrix of the previous semester as it was before the demo agreements (all zero)."""
-    period = _previous_period(date.today())
+    period = _previous_period(today())
     for tenant in tenants.values():
         with tenant_context(tenant.id):
             for region in current_regions(tenant.id):
@@ -79,7 +79,7 @@ def _complete_first_evaluation(agreement_id: int, owner: Tenant) -> None:
         due = [e for e in ops.evaluations(agreement) if e.status == "te_doen"]
         if not due:
             return
-        past = [m for m in ops.visible_meetings() if m.starts_at.date() < date.today()]
+        past = [m for m in ops.visible_meetings() if m.starts_at.astimezone(BRUSSELS).date() < today()]
         ops.complete_evaluation(
             agreement,
             due[-1],
@@ -129,7 +129,7 @@ def load() -> int:
             db.session.commit()
             agreement_id = agreement.id
         created += 1
-        decided = date.today() - timedelta(days=400)
+        decided = today() - timedelta(days=400)
         if status == "actief":
             for slug in [lead, *partners]:
                 _approve(agreement_id, tenants[slug], decided)
@@ -143,7 +143,7 @@ def load() -> int:
             if lead == "lier":
                 _complete_first_evaluation(agreement_id, owner)
         elif status == "ter_goedkeuring":
-            _approve(agreement_id, owner, date.today() - timedelta(days=20))
+            _approve(agreement_id, owner, today() - timedelta(days=20))
     informal = [("ranst", "wijnegem", "communicatie", "Gezamenlijke nieuwsbrief over evenementen")]
     for slug, partner, domain, note in informal:
         if slug in tenants and partner in tenants:

@@ -42,7 +42,7 @@ def _month(day: date, step: int) -> date:
 def generate(conn: Connection, ctx: Context) -> None:
     """Bulk-insert tables, seats, meetings, agendas, decisions, actions, attendance, minutes and feeds."""
     rng, now = ctx.rng, datetime.now(UTC)
-    today = date.today()
+    today = now.astimezone(BRUSSELS).date()
     members = current_members(conn)
     names = {t["id"]: t["name"] for t in ctx.tenants}
     director = {t: users[1] for t, users in ctx.users.items()}  # ROLES[1] is the algemeen directeur

@@ -9,7 +9,7 @@ contract on each lot, so the contract register fills up.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import Connection, text
 
 from bench.data import Context, _insert, current_members
 from portal.procurement.models import LEGAL_FORMS, PROCEDURES, STAGES
+from tenants.context import BRUSSELS
 
 DOSSIERS_PER_TENANT = 5  # ~1,500 at scale 1
 PLANS_PER_TENANT = 10
@@ -49,8 +50,8 @@ SUBJECTS = (
 
 def generate(conn: Connection, ctx: Context) -> None:
     """Bulk-insert plans, dossiers, stages, lots, participations, lines, questions and the lead's grants."""
-    rng, today = ctx.rng, date.today()
-    now = datetime.now(UTC)
+    rng, now = ctx.rng, datetime.now(UTC)
+    today = now.astimezone(BRUSSELS).date()
     members = current_members(conn)
     region_of = {t: r for r, ts in members.items() for t in ts}
 

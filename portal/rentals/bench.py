@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from bench.bulk import copy_rows, reserve_ids
+from tenants.context import BRUSSELS
 
 RESOURCES_PER_TENANT = 7
 RESERVATIONS_PER_RESOURCE = 100
@@ -220,7 +221,7 @@ def pages(conn: Connection, tenant: str) -> list[tuple[str, str]]:
         text("SELECT id FROM rental_bookings WHERE tenant_id = :t AND status = 'aangevraagd' ORDER BY id LIMIT 1"),
         {"t": tid},
     ).scalar_one()
-    day = datetime.now(UTC).date() + timedelta(days=30)
+    day = datetime.now(UTC).astimezone(BRUSSELS).date() + timedelta(days=30)
     period = f"starts_at={day.isoformat()}T08:00:00&ends_at={(day + timedelta(days=2)).isoformat()}T18:00:00"
     return [
         ("verhuur catalogus", f"/{tenant}/verhuur/"),

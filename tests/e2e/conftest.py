@@ -27,14 +27,21 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.e2e
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the group marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Skip the browser tests, with the reason, on a machine without chromium."""
-    if CHROMIUM:
-        return
+    """Mark the browser tests; skip them, with the reason, on a machine without chromium.
+
+    They run on the real clock (the server process and the browser read the host's time), and in
+    one xdist group (``--dist loadgroup``): one worker starts the demo server and chromium once.
+    """
     skip = pytest.mark.skip(reason="needs Debian's chromium (apt install chromium; .ci/run installs it)")
     for item in items:
         if "tests/e2e/" in str(item.path).replace(os.sep, "/"):
-            item.add_marker(skip)
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.real_clock)
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+            if not CHROMIUM:
+                item.add_marker(skip)
 
 
 def _free_port() -> int:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from tests import clock
 from tests.e2e.test_foundation_journeys import account, log_in, log_out
 
 pytestmark = pytest.mark.e2e
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 def test_internal_mobility_vacancy_application_and_pipeline(page):
     title = f"Deskundige mobiliteit {uuid.uuid4().hex[:6]}"
-    deadline = (date.today() + timedelta(days=21)).isoformat()
+    deadline = (clock.today() + timedelta(days=21)).isoformat()
 
     # HR of Ranst posts the vacancy for the region and publishes it.
     log_in(page, account("hr", "ranst"))

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from tests import clock
 from tests.e2e.test_foundation_journeys import account, log_in, log_out
 
 pytestmark = pytest.mark.e2e
@@ -25,8 +26,8 @@ def test_staff_sharing_needs_both_ads(page):
     page.get_by_label("Functie").fill("Preventieadviseur")
     page.get_by_label("Ontvangend bestuur").select_option(label="Zandhoven")
     page.get_by_label("Aandeel van de tewerkstelling in procent").fill("150")
-    page.get_by_label("Begindatum").fill(date.today().isoformat())
-    page.get_by_label("Einddatum").fill((date.today() + timedelta(days=120)).isoformat())
+    page.get_by_label("Begindatum").fill(clock.today().isoformat())
+    page.get_by_label("Einddatum").fill((clock.today() + timedelta(days=120)).isoformat())
     page.get_by_label("Kostenaandeel van het ontvangende bestuur in procent").fill("60")
     page.get_by_role("button", name="Aanvragen").click()
     # Bad input: a clear Dutch message, and what was typed stays.
@@ -71,7 +72,7 @@ def test_partner_staff_enrol_in_a_training_approved_by_their_own_hr(page):
     page.get_by_label("Organisator").fill("Preventiedienst Ranst")
     page.get_by_label("Locatie").fill("Zaal De Kring")
     page.get_by_label("Aantal plaatsen").fill("1")
-    page.get_by_label("Sessie 1: Dag").fill((date.today() + timedelta(days=20)).isoformat())
+    page.get_by_label("Sessie 1: Dag").fill((clock.today() + timedelta(days=20)).isoformat())
     page.get_by_label("Sessie 1: Van").fill("09:00")
     page.get_by_label("Sessie 1: Tot").fill("12:00")
     page.get_by_label("Alle leden van een samenwerkingsverband").check()

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from tests import clock
 from tests.e2e.test_foundation_journeys import account, log_in, log_out
 
 pytestmark = pytest.mark.e2e
@@ -23,7 +24,7 @@ def plan_meeting(page, days: int, location: str) -> int:
     page.goto("/ranst/beleidstafels")
     page.get_by_role("link", name=TABLE, exact=True).click()
     page.get_by_role("link", name="Vergadering plannen").click()
-    page.get_by_label("Datum").fill((date.today() + timedelta(days=days)).isoformat())
+    page.get_by_label("Datum").fill((clock.today() + timedelta(days=days)).isoformat())
     page.get_by_label("Beginuur").fill("19:00")
     page.get_by_label("Einduur").fill("21:00")
     page.get_by_label("Locatie").fill(location)

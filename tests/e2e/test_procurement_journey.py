@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from tests import clock
 from tests.e2e.test_foundation_journeys import account, log_in, log_out
 
 pytestmark = pytest.mark.e2e
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 def test_lead_opens_a_dossier_partner_joins_with_a_mandate_and_the_lead_awards(page):
     title = f"Diesel voor de technische diensten {uuid.uuid4().hex[:6]}"
-    today = date.today()
+    today = clock.today()
 
     # Ranst (lead) starts the dossier, shares the bestek and opens it for the region.
     log_in(page, account("aankoop", "ranst"))

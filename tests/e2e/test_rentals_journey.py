@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.rentals.operations import belgian_holidays
+from tests import clock
 from tests.e2e.test_accessibility import _serious
 from tests.e2e.test_foundation_journeys import account, log_in, log_out
 
@@ -19,7 +20,7 @@ PODIUM = "Mobiel podium 8 x 6 m"
 
 def free_weekend() -> date:
     """Return a Saturday at least eight weeks ahead (past the demo reservations), holidays skipped."""
-    day = date.today() + timedelta(weeks=8)
+    day = clock.today() + timedelta(weeks=8)
     while (
         day.weekday() != 5 or day in belgian_holidays(day.year) or day + timedelta(days=1) in belgian_holidays(day.year)
     ):
@@ -35,7 +36,7 @@ def _calendar_shows(page, resource_url: str, day: date, title: str) -> None:
     expect(calendar.locator(".fc-daygrid-day").first).to_be_visible()
     # The no-JS table lists the same reservation.
     expect(page.locator("#bezetting-tabel")).to_contain_text(title)
-    today = date.today()
+    today = clock.today()
     for _month in range((day.year - today.year) * 12 + day.month - today.month):
         calendar.locator(".fc-next-button").click()
     block = calendar.locator(".fc-event.portal-busy", has_text=title).first

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
+from tests import clock
 from tests.e2e.test_accessibility import _serious
 from tests.e2e.test_foundation_journeys import account, log_in, log_out
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_ad_generates_reviews_and_approves_and_a_council_member_reads_it(page):
-    today = date.today()
+    today = clock.today()
     period = f"{today.year}-S{1 if today.month <= 6 else 2}"
     foreword = f"Beste raadsleden, dit is de stand van onze samenwerking {uuid.uuid4().hex[:6]}."
 
