@@ -91,11 +91,13 @@ def create_app(config: dict[str, Any] | None = None, mode: str | None = None) ->
 
     init_celery(app)
 
+    from portal.core.access import PUBLIC, allow, init_access
     from portal.core.errors import register_error_handlers
     from portal.core.templating import init_templating
     from portal.core.web import init_web
 
     init_web(app)
+    init_access(app)
     init_templating(app)
 
     from portal.admin.views import bp as admin_bp
@@ -119,6 +121,7 @@ def create_app(config: dict[str, Any] | None = None, mode: str | None = None) ->
     register_error_handlers(app)
 
     @app.route("/branding/<slug>.css")
+    @allow(PUBLIC)
     def branding_css(slug: str) -> Any:
         """Serve the tenant's colour as a stylesheet (CSP forbids inline styles)."""
         from flask import abort
@@ -133,6 +136,7 @@ def create_app(config: dict[str, Any] | None = None, mode: str | None = None) ->
         return app.response_class(body, mimetype="text/css", headers={"Cache-Control": "public, max-age=300"})
 
     @app.route("/healthz")
+    @allow(PUBLIC)
     def healthz() -> Any:
         """Answer 200 when the database answers (for load balancers and compose), with the mails given up."""
         from portal.core.outbox import failed_count
@@ -141,6 +145,7 @@ def create_app(config: dict[str, Any] | None = None, mode: str | None = None) ->
         return {"status": "ok", "outbox_failed": failed_count()}
 
     @app.route("/livez")
+    @allow(PUBLIC)
     def livez() -> Any:
         """Answer 200 while the process serves (liveness; the benchmark's ceiling: no database)."""
         return {"status": "ok"}

@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from portal.core.access import MEMBERS, SIGNED_IN, allow
 from portal.core.errors import problem
 from portal.core.pagination import Page
 from portal.core.schemas import TenantRefSchema
@@ -92,6 +93,7 @@ core = Blueprint("core_api", __name__, url_prefix="/api/v1", description="Accoun
 
 
 @core.route("/me")
+@allow(SIGNED_IN)
 class MeResource(MethodView):
     @core.response(200, MeSchema)
     def get(self) -> Any:
@@ -107,6 +109,7 @@ class MeResource(MethodView):
 
 
 @core.route("/tenants")
+@allow(MEMBERS)
 class TenantsResource(MethodView):
     @core.response(200, TenantSchema(many=True))
     def get(self) -> Any:
@@ -122,6 +125,7 @@ def _tenant_dict(t: Tenant) -> dict[str, Any]:
 
 
 @core.route("/regions")
+@allow(MEMBERS)
 class RegionsResource(MethodView):
     @core.response(200, RegionSchema(many=True))
     def get(self) -> Any:

@@ -8,19 +8,19 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from portal.admin import operations as admin_ops
 from portal.auth import operations as auth_ops
 from portal.auth.forms import InviteForm, RolesForm
 from portal.auth.models import User
+from portal.core.access import SIGNED_IN, allow, roles
 from portal.core.audit import AuditEntry
 from portal.core.errors import DomainError
 from portal.core.pagination import paginate
-from portal.core.permissions import can_read_audit
-from portal.core.roles import BEHEERDER
-from portal.core.web import roles_required, tenant_blueprint
+from portal.core.roles import ALGEMEEN_DIRECTEUR, BEHEERDER
+from portal.core.web import tenant_blueprint
 from portal.extensions import db
 from tenants.context import BRUSSELS
 
@@ -35,8 +35,7 @@ def _tenant_user_or_404(user_id: int) -> User:
 
 
 @bp.route("/gebruikers")
-@login_required
-@roles_required(BEHEERDER)
+@allow(roles(BEHEERDER))
 def users() -> Any:
     """List the tenant's users with search."""
     q = request.args.get("q", "").strip()[:100]
@@ -49,8 +48,7 @@ def users() -> Any:
 
 
 @bp.route("/gebruikers/uitnodigen", methods=["GET", "POST"])
-@login_required
-@roles_required(BEHEERDER)
+@allow(roles(BEHEERDER))
 def invite() -> Any:
     """Invite a new user by e-mail."""
     form = InviteForm()
@@ -77,8 +75,7 @@ def invite() -> Any:
 
 
 @bp.route("/gebruikers/<int:user_id>", methods=["GET", "POST"])
-@login_required
-@roles_required(BEHEERDER)
+@allow(roles(BEHEERDER))
 def user(user_id: int) -> Any:
     """Show a user; change roles, disable or enable, resend the invitation."""
     target = _tenant_user_or_404(user_id)
@@ -131,8 +128,7 @@ def _settings_values(tenant: Any) -> dict[str, str]:
 
 
 @bp.route("/instellingen", methods=["GET", "POST"])
-@login_required
-@roles_required(BEHEERDER)
+@allow(roles(BEHEERDER))
 def settings() -> Any:
     """Edit the tenant's branding colour, contact address and closing days."""
     tenant = current_user.tenant
@@ -160,8 +156,7 @@ def settings() -> Any:
 
 
 @bp.route("/instellingen/logo", methods=["POST"])
-@login_required
-@roles_required(BEHEERDER)
+@allow(roles(BEHEERDER))
 def logo_upload() -> Any:
     """Upload (or remove) the municipality's logo, shown in the portal and on council reports."""
     tenant = current_user.tenant
@@ -183,7 +178,7 @@ def logo_upload() -> Any:
 
 
 @bp.route("/logo")
-@login_required
+@allow(SIGNED_IN)
 def logo() -> Any:
     """Serve the municipality's logo to its own users (404 when there is none)."""
     data = admin_ops.logo_bytes(current_user.tenant)
@@ -208,11 +203,9 @@ def _parse_day(value: str | None, end: bool = False) -> datetime | None:
 
 
 @bp.route("/auditlog")
-@login_required
+@allow(roles(BEHEERDER, ALGEMEEN_DIRECTEUR))
 def audit() -> Any:
     """Browse and filter the tenant's audit log (read only)."""
-    if not can_read_audit(current_user):
-        abort(403)
     stmt = select(AuditEntry).where(AuditEntry.tenant_id == current_user.tenant_id)
     filters = {k: (request.args.get(k) or "").strip()[:60] for k in ("object_type", "action", "actor", "from", "to")}
     if filters["object_type"]:

@@ -23,6 +23,7 @@ from portal.agreements.schemas import (
     PartySchema,
 )
 from portal.api import PageArgsSchema, PaginationSchema, page_envelope
+from portal.core.access import MEMBERS, allow
 from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.core.schemas import TenantRefSchema
@@ -72,6 +73,7 @@ def _party_agreement(agreement_id: int) -> Agreement:
 
 
 @blp.route("")
+@allow(MEMBERS)
 class AgreementList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, AgreementPageSchema)
@@ -91,6 +93,7 @@ class AgreementList(MethodView):
 
 
 @blp.route("/<int:agreement_id>")
+@allow(MEMBERS)
 class AgreementItem(MethodView):
     @blp.response(200, AgreementSchema)
     def get(self, agreement_id: int) -> Any:
@@ -103,6 +106,7 @@ class AgreementItem(MethodView):
 
 
 @blp.route("/<int:agreement_id>/approvals")
+@allow(MEMBERS)
 class ApprovalList(MethodView):
     @blp.response(200, ApprovalDumpSchema(many=True))
     def get(self, agreement_id: int) -> Any:
@@ -122,6 +126,7 @@ class ApprovalList(MethodView):
 
 
 @blp.route("/<int:agreement_id>/submission")
+@allow(MEMBERS)
 class AgreementSubmission(MethodView):
     @blp.response(200, AgreementSchema)
     def post(self, agreement_id: int) -> Any:
@@ -133,6 +138,7 @@ class AgreementSubmission(MethodView):
 
 
 @blp.route("/<int:agreement_id>/withdrawal")
+@allow(MEMBERS)
 class AgreementWithdrawal(MethodView):
     @blp.response(200, PartySchema)
     def post(self, agreement_id: int) -> Any:
@@ -146,6 +152,7 @@ class AgreementWithdrawal(MethodView):
 
 
 @blp.route("/<int:agreement_id>/evaluations")
+@allow(MEMBERS)
 class EvaluationList(MethodView):
     @blp.response(200, EvaluationDumpSchema(many=True))
     def get(self, agreement_id: int) -> Any:
@@ -154,6 +161,7 @@ class EvaluationList(MethodView):
 
 
 @blp.route("/<int:agreement_id>/evaluations/<int:evaluation_id>")
+@allow(MEMBERS)
 class EvaluationItem(MethodView):
     @blp.response(200, EvaluationDumpSchema)
     def get(self, agreement_id: int, evaluation_id: int) -> Any:
@@ -178,6 +186,7 @@ def _evaluation_of(agreement: Agreement, evaluation_id: int) -> Any:
 
 
 @blp.route("/matrix/<int:region_id>")
+@allow(MEMBERS)
 class Matrix(MethodView):
     @blp.response(200, MatrixSchema)
     def get(self, region_id: int) -> Any:

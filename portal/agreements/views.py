@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from portal.agreements import operations as ops
 from portal.agreements import permissions
@@ -33,6 +33,7 @@ from portal.agreements.schemas import (
     InformalSchema,
     VersionSchema,
 )
+from portal.core.access import MEMBERS, allow
 from portal.core.errors import DomainError
 from portal.core.exports import table_response
 from portal.core.files import path_of
@@ -88,7 +89,7 @@ def _party_view(agreement_id: int) -> Agreement:
 
 
 @bp.route("")
-@login_required
+@allow(MEMBERS)
 def index() -> Any:
     """List the agreements the municipality is party to or its regions show."""
     q = request.args.get("q", "").strip()
@@ -143,7 +144,7 @@ def _render_form(values: dict[str, Any], errors: dict[str, Any], agreement: Agre
 
 
 @bp.route("/nieuw", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def new() -> Any:
     """Draft a new agreement with the own municipality as trekker."""
     if not permissions.can_draft(current_user):
@@ -186,14 +187,14 @@ def _detail_context(agreement: Agreement, **extra: Any) -> dict[str, Any]:
 
 
 @bp.route("/<int:agreement_id>")
-@login_required
+@allow(MEMBERS)
 def detail(agreement_id: int) -> Any:
     """Show an agreement: the summary to every viewer, terms and decisions to the parties."""
     return render_template("agreements/detail.html", **_detail_context(get_visible_or_404(Agreement, agreement_id)))
 
 
 @bp.route("/<int:agreement_id>/bewerken", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def edit(agreement_id: int) -> Any:
     """Change a draft."""
     agreement = _manageable(agreement_id)
@@ -223,7 +224,7 @@ def _act(agreement: Agreement, action: Callable[[], Any], success: str) -> Any:
 
 
 @bp.route("/<int:agreement_id>/voorleggen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def submit(agreement_id: int) -> Any:
     """Send the draft to the parties for approval."""
     agreement = _manageable(agreement_id)
@@ -231,7 +232,7 @@ def submit(agreement_id: int) -> Any:
 
 
 @bp.route("/<int:agreement_id>/beslissing", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def decide(agreement_id: int) -> Any:
     """Record the own municipality's council or college decision."""
     agreement = _party_view(agreement_id)
@@ -250,7 +251,7 @@ def decide(agreement_id: int) -> Any:
 
 
 @bp.route("/<int:agreement_id>/bijlagen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def upload(agreement_id: int) -> Any:
     """Attach a document (PDF, DOCX, ODT) to a version (trekker)."""
     agreement = _manageable(agreement_id)
@@ -265,7 +266,7 @@ def upload(agreement_id: int) -> Any:
 
 
 @bp.route("/<int:agreement_id>/bijlagen/<int:attachment_id>")
-@login_required
+@allow(MEMBERS)
 def download(agreement_id: int, attachment_id: int) -> Any:
     """Download an attachment (parties only)."""
     agreement = _party_view(agreement_id)
@@ -282,7 +283,7 @@ def download(agreement_id: int, attachment_id: int) -> Any:
 
 
 @bp.route("/<int:agreement_id>/terugtrekken", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def withdraw(agreement_id: int) -> Any:
     """Withdraw the own municipality (opzeggen, with the notice period)."""
     agreement = _party_view(agreement_id)
@@ -292,7 +293,7 @@ def withdraw(agreement_id: int) -> Any:
 
 
 @bp.route("/<int:agreement_id>/beeindigen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def end(agreement_id: int) -> Any:
     """End the agreement (trekker)."""
     agreement = _manageable(agreement_id)
@@ -300,7 +301,7 @@ def end(agreement_id: int) -> Any:
 
 
 @bp.route("/<int:agreement_id>/verwijderen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def delete(agreement_id: int) -> Any:
     """Delete a draft."""
     agreement = _manageable(agreement_id)
@@ -314,7 +315,7 @@ def delete(agreement_id: int) -> Any:
 
 
 @bp.route("/<int:agreement_id>/versies", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def propose(agreement_id: int) -> Any:
     """Propose a new version of a live agreement."""
     agreement = _manageable(agreement_id)
@@ -330,7 +331,7 @@ def propose(agreement_id: int) -> Any:
 
 
 @bp.route("/<int:agreement_id>/versies/<int:number>")
-@login_required
+@allow(MEMBERS)
 def version(agreement_id: int, number: int) -> Any:
     """Show one version of the text."""
     agreement = _party_view(agreement_id)
@@ -341,7 +342,7 @@ def version(agreement_id: int, number: int) -> Any:
 
 
 @bp.route("/<int:agreement_id>/evaluaties/<int:evaluation_id>", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def evaluation(agreement_id: int, evaluation_id: int) -> Any:
     """Show an evaluation; the trekker completes it."""
     agreement = _party_view(agreement_id)
@@ -396,7 +397,7 @@ def _chosen_region() -> Any:
 
 
 @bp.route("/matrix", methods=["GET"])
-@login_required
+@allow(MEMBERS)
 def matrix() -> Any:
     """Show the cooperation matrix of one of the municipality's regions."""
     region, regions = _chosen_region()
@@ -422,14 +423,14 @@ def _matrix_context(region_id: int) -> dict[str, Any]:
 
 
 @bp.route("/matrix.csv")
-@login_required
+@allow(MEMBERS)
 def matrix_csv() -> Any:
     """Export the matrix of one of the municipality's regions as CSV."""
     return _matrix_export("csv")
 
 
 @bp.route("/matrix.xlsx")
-@login_required
+@allow(MEMBERS)
 def matrix_xlsx() -> Any:
     """Export the matrix of one of the municipality's regions as XLSX."""
     return _matrix_export("xlsx")
@@ -444,7 +445,7 @@ def _matrix_export(fmt: str) -> Any:
 
 
 @bp.route("/matrix/informeel", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def record_informal() -> Any:
     """Record informal cooperation with a partner (level 1)."""
     if not permissions.can_record_informal(current_user):
@@ -464,7 +465,7 @@ def record_informal() -> Any:
 
 
 @bp.route("/matrix/informeel/<int:informal_id>/verwijderen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def delete_informal(informal_id: int) -> Any:
     """Remove an own informal cooperation."""
     found = get_editable_or_404(
@@ -477,14 +478,14 @@ def delete_informal(informal_id: int) -> Any:
 
 
 @bp.route("/register.csv")
-@login_required
+@allow(MEMBERS)
 def register_csv() -> Any:
     """Export the register of the municipality's agreements, or with ?regio= that of a region (CSV)."""
     return _register_export("csv")
 
 
 @bp.route("/register.xlsx")
-@login_required
+@allow(MEMBERS)
 def register_xlsx() -> Any:
     """Export the register of the municipality's agreements, or with ?regio= that of a region (XLSX)."""
     return _register_export("xlsx")

@@ -22,13 +22,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.auth import operations as ops
 from portal.auth.forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm, ProfileForm, TokenForm
 from portal.auth.models import ApiToken, User
+from portal.core.access import PUBLIC, SIGNED_IN, allow
 from portal.core.errors import DomainError
 from portal.core.models import utcnow
 from portal.core.notifications import CATEGORIES, MANDATORY, MODE_LABELS, MODES, NotificationPreference
@@ -95,6 +96,7 @@ def home_url(user: User) -> str:
 
 
 @bp.route("/")
+@allow(PUBLIC)
 def root() -> Any:
     """Send a signed-in user to their dashboard, others to the login page."""
     if current_user.is_authenticated:
@@ -103,6 +105,7 @@ def root() -> Any:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@allow(PUBLIC)
 def login() -> Any:
     """Sign in with e-mail and password; throttled per (account, client) and per client."""
     if current_user.is_authenticated and request.method == "GET":
@@ -160,6 +163,7 @@ def _throttled(form: LoginForm, refusal: ops.Refusal) -> Any:
 
 
 @bp.route("/logout", methods=["POST"])
+@allow(PUBLIC)
 def logout() -> Any:
     """Sign out: the server-side session is deleted, so a replayed cookie is worthless."""
     end_session(_("Je bent afgemeld."))
@@ -167,6 +171,7 @@ def logout() -> Any:
 
 
 @bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
+@allow(PUBLIC)
 @limiter.limit("5 per 15 minutes", methods=["POST"])
 def forgot_password() -> Any:
     """Ask for a reset link; the answer never tells whether the account exists."""
@@ -202,6 +207,7 @@ def _token_page(purpose: str, token: str, template: str) -> Any:
 
 
 @bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
+@allow(PUBLIC)
 @limiter.limit("20 per 15 minutes", methods=["POST"])
 def reset_password(token: str) -> Any:
     """Choose a new password with a single-use link."""
@@ -209,6 +215,7 @@ def reset_password(token: str) -> Any:
 
 
 @bp.route("/uitnodiging/<token>", methods=["GET", "POST"])
+@allow(PUBLIC)
 @limiter.limit("20 per 15 minutes", methods=["POST"])
 def accept_invitation(token: str) -> Any:
     """Accept an invitation by choosing a password."""
@@ -216,6 +223,7 @@ def accept_invitation(token: str) -> Any:
 
 
 @bp.route("/taal/<code>", methods=["POST"])
+@allow(PUBLIC)
 def set_language(code: str) -> Any:
     """Switch the interface language (nl_BE or en)."""
     if code not in ("nl_BE", "en"):
@@ -233,7 +241,7 @@ account = Blueprint("account", __name__, url_prefix="/<tenant>/account")
 
 
 @account.route("/", methods=["GET", "POST"])
-@login_required
+@allow(SIGNED_IN)
 def profile() -> Any:
     """Show and edit the own profile; change the password."""
     form = ProfileForm(obj=current_user)
@@ -273,7 +281,7 @@ def profile() -> Any:
 
 
 @account.route("/meldingen", methods=["GET", "POST"])
-@login_required
+@allow(SIGNED_IN)
 def preferences() -> Any:
     """Choose per category: immediately, daily digest or off."""
     prefs = {
@@ -318,7 +326,7 @@ def preferences() -> Any:
 
 
 @account.route("/tokens", methods=["GET", "POST"])
-@login_required
+@allow(SIGNED_IN)
 def tokens() -> Any:
     """List, create and revoke personal API tokens."""
     form = TokenForm()
@@ -338,7 +346,7 @@ def tokens() -> Any:
 
 
 @account.route("/tokens/<int:token_id>/intrekken", methods=["POST"])
-@login_required
+@allow(SIGNED_IN)
 def revoke_token(token_id: int) -> Any:
     """Revoke one of the own tokens."""
     try:
@@ -351,7 +359,7 @@ def revoke_token(token_id: int) -> Any:
 
 
 @account.route("/afmelden-overal", methods=["POST"])
-@login_required
+@allow(SIGNED_IN)
 def logout_everywhere() -> Any:
     """End every session of the current user, this one included."""
     ops.end_all_sessions(current_user)

@@ -7,7 +7,6 @@ import secrets
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from functools import wraps
 from typing import IO, Any, TypeVar
 
 import structlog
@@ -28,23 +27,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 def tenant_blueprint(name: str, import_name: str, url_prefix: str = "") -> Blueprint:
     """Return a blueprint whose pages live under /<tenant-slug>/..."""
     return Blueprint(name, import_name, url_prefix=f"/<tenant>{url_prefix}")
-
-
-def roles_required(*roles: str) -> Callable[[F], F]:
-    """Allow the view only to users holding one of ``roles`` (403 otherwise)."""
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
-                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
-            if not current_user.has_role(*roles):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped  # type: ignore[return-value]
-
-    return decorator
 
 
 def end_session(message: str, category: str = "success") -> None:

@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from portal.core.access import MEMBERS, SIGNED_IN, allow
 from portal.core.errors import DomainError
 from portal.core.forms import load_form
 from portal.core.loading import get_editable_or_404, get_visible_or_404
@@ -24,18 +25,19 @@ bp = tenant_blueprint("dashboard", __name__)
 
 
 @bp.route("/")
-@login_required
+@allow(SIGNED_IN)
 def index() -> Any:
     """Show the user's tenant, its regions, partners and the latest announcements."""
     tenant = current_user.tenant
     regions = current_regions(tenant.id)
     partners = partner_tenants(tenant.id)
-    latest = list(db.session.scalars(ops.visible_announcements().limit(5)))
+    # The expert (gast) signs in here too, but reads no announcements of the municipality.
+    latest = list(db.session.scalars(ops.visible_announcements().limit(5))) if MEMBERS.admits(current_user) else []
     return render_template("dashboard/index.html", tenant=tenant, regions=regions, partners=partners, latest=latest)
 
 
 @bp.route("/mededelingen")
-@login_required
+@allow(MEMBERS)
 def announcements() -> Any:
     """List the announcements the tenant may read, with search."""
     q = request.args.get("q", "").strip()
@@ -56,7 +58,7 @@ def _form_context(values: dict[str, Any], errors: dict[str, Any], obj: Announcem
 
 
 @bp.route("/mededelingen/nieuw", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def new_announcement() -> Any:
     """Write a new announcement."""
     if not permissions.can_create(current_user):
@@ -81,7 +83,7 @@ def new_announcement() -> Any:
 
 
 @bp.route("/mededelingen/<int:announcement_id>")
-@login_required
+@allow(MEMBERS)
 def announcement(announcement_id: int) -> Any:
     """Show one announcement (own or shared with the tenant)."""
     obj = get_visible_or_404(Announcement, announcement_id)
@@ -100,7 +102,7 @@ def _owned(announcement_id: int) -> Announcement:
 
 
 @bp.route("/mededelingen/<int:announcement_id>/bewerken", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def edit_announcement(announcement_id: int) -> Any:
     """Edit an own announcement and who sees it."""
     obj = _owned(announcement_id)
@@ -131,7 +133,7 @@ def edit_announcement(announcement_id: int) -> Any:
 
 
 @bp.route("/mededelingen/<int:announcement_id>/verwijderen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def delete_announcement(announcement_id: int) -> Any:
     """Delete an own announcement."""
     obj = _owned(announcement_id)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.api import PageArgsSchema, PaginationSchema, page_envelope
+from portal.core.access import MEMBERS, allow
 from portal.core.loading import get_editable_or_404, get_owned_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.extensions import db
@@ -101,6 +102,7 @@ def _application(application_id: int) -> Application:
 
 
 @blp.route("/vacancies")
+@allow(MEMBERS)
 class VacancyList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, VacancyPageSchema)
@@ -121,6 +123,7 @@ class VacancyList(MethodView):
 
 
 @blp.route("/vacancies/<int:vacancy_id>")
+@allow(MEMBERS)
 class VacancyItem(MethodView):
     @blp.response(200, VacancySchema)
     def get(self, vacancy_id: int) -> Any:
@@ -138,6 +141,7 @@ class VacancyItem(MethodView):
 
 
 @blp.route("/vacancies/<int:vacancy_id>/status")
+@allow(MEMBERS)
 class VacancyStatus(MethodView):
     @blp.arguments(VacancyStatusSchema)
     @blp.response(200, VacancySchema)
@@ -150,6 +154,7 @@ class VacancyStatus(MethodView):
 
 
 @blp.route("/vacancies/<int:vacancy_id>/applications")
+@allow(MEMBERS)
 class VacancyApplications(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, ApplicationPageSchema)
@@ -163,6 +168,7 @@ class VacancyApplications(MethodView):
 
 
 @blp.route("/applications/<int:application_id>")
+@allow(MEMBERS)
 class ApplicationItem(MethodView):
     @blp.response(200, ApplicationSchema)
     def get(self, application_id: int) -> Any:
@@ -214,6 +220,7 @@ def _decide(row: StaffSharing | StaffSharingApproval, decision: str) -> None:
 
 
 @blp.route("/staff-sharings")
+@allow(MEMBERS)
 class StaffSharingList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, StaffSharingPageSchema)
@@ -235,6 +242,7 @@ class StaffSharingList(MethodView):
 
 
 @blp.route("/staff-sharings/overview")
+@allow(MEMBERS)
 class StaffSharingOverview(MethodView):
     @blp.response(200, FteOverviewSchema)
     def get(self) -> Any:
@@ -244,6 +252,7 @@ class StaffSharingOverview(MethodView):
 
 
 @blp.route("/staff-sharings/<int:sharing_id>")
+@allow(MEMBERS)
 class StaffSharingItem(MethodView):
     @blp.response(200, StaffSharingSchema)
     def get(self, sharing_id: int) -> Any:
@@ -253,6 +262,7 @@ class StaffSharingItem(MethodView):
 
 
 @blp.route("/staff-sharings/<int:sharing_id>/decision")
+@allow(MEMBERS)
 class StaffSharingDecision(MethodView):
     @blp.arguments(SharingDecisionSchema)
     @blp.response(200, StaffSharingSchema)
@@ -265,6 +275,7 @@ class StaffSharingDecision(MethodView):
 
 
 @blp.route("/staff-sharing-approvals")
+@allow(MEMBERS)
 class StaffSharingApprovalList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, StaffSharingApprovalPageSchema)
@@ -280,6 +291,7 @@ class StaffSharingApprovalList(MethodView):
 
 
 @blp.route("/staff-sharing-approvals/<int:approval_id>")
+@allow(MEMBERS)
 class StaffSharingApprovalItem(MethodView):
     @blp.response(200, StaffSharingApprovalSchema)
     def get(self, approval_id: int) -> Any:
@@ -289,6 +301,7 @@ class StaffSharingApprovalItem(MethodView):
 
 
 @blp.route("/staff-sharing-approvals/<int:approval_id>/decision")
+@allow(MEMBERS)
 class StaffSharingApprovalDecision(MethodView):
     @blp.arguments(SharingDecisionSchema)
     @blp.response(200, StaffSharingApprovalSchema)
@@ -338,6 +351,7 @@ def _enrolment(enrolment_id: int) -> Enrolment:
 
 
 @blp.route("/trainings")
+@allow(MEMBERS)
 class TrainingList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, TrainingPageSchema)
@@ -357,6 +371,7 @@ class TrainingList(MethodView):
 
 
 @blp.route("/trainings/<int:training_id>")
+@allow(MEMBERS)
 class TrainingItem(MethodView):
     @blp.response(200, TrainingSchema)
     def get(self, training_id: int) -> Any:
@@ -365,6 +380,7 @@ class TrainingItem(MethodView):
 
 
 @blp.route("/trainings/<int:training_id>/attendance")
+@allow(MEMBERS)
 class TrainingAttendance(MethodView):
     @blp.response(200, AttendanceSchema)
     def get(self, training_id: int) -> Any:
@@ -376,6 +392,7 @@ class TrainingAttendance(MethodView):
 
 
 @blp.route("/enrolments")
+@allow(MEMBERS)
 class EnrolmentList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, EnrolmentPageSchema)
@@ -399,6 +416,7 @@ class EnrolmentList(MethodView):
 
 
 @blp.route("/enrolments/<int:enrolment_id>")
+@allow(MEMBERS)
 class EnrolmentItem(MethodView):
     @blp.response(200, EnrolmentSchema)
     def get(self, enrolment_id: int) -> Any:
@@ -407,6 +425,7 @@ class EnrolmentItem(MethodView):
 
 
 @blp.route("/enrolments/<int:enrolment_id>/decision")
+@allow(MEMBERS)
 class EnrolmentDecision(MethodView):
     @blp.arguments(EnrolmentDecisionSchema)
     @blp.response(200, EnrolmentSchema)
@@ -440,6 +459,7 @@ class FunctionDetailSchema(FunctionSchema):
 
 
 @blp.route("/functions")
+@allow(MEMBERS)
 class FunctionList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, FunctionPageSchema)
@@ -459,6 +479,7 @@ class FunctionList(MethodView):
 
 
 @blp.route("/functions/comparison")
+@allow(MEMBERS)
 class FunctionComparison(MethodView):
     @blp.response(200, ComparisonRowSchema(many=True))
     def get(self) -> Any:
@@ -467,6 +488,7 @@ class FunctionComparison(MethodView):
 
 
 @blp.route("/functions/<int:function_id>")
+@allow(MEMBERS)
 class FunctionItem(MethodView):
     @blp.response(200, FunctionDetailSchema)
     def get(self, function_id: int) -> Any:
@@ -478,6 +500,7 @@ class FunctionItem(MethodView):
 
 
 @blp.route("/functions/<int:function_id>/grade")
+@allow(MEMBERS)
 class FunctionGradeItem(MethodView):
     @blp.arguments(SetGradeSchema)
     @blp.response(200, FunctionGradeSchema)
@@ -521,6 +544,7 @@ def _hr_only() -> None:
 
 
 @blp.route("/reserves")
+@allow(MEMBERS)
 class ReserveList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, ReservePageSchema)
@@ -540,6 +564,7 @@ class ReserveList(MethodView):
 
 
 @blp.route("/reserves/<int:reserve_id>")
+@allow(MEMBERS)
 class ReserveItem(MethodView):
     @blp.response(200, ReserveDetailSchema)
     def get(self, reserve_id: int) -> Any:
@@ -555,6 +580,7 @@ class ReserveItem(MethodView):
 
 
 @blp.route("/reserves/<int:reserve_id>/candidates")
+@allow(MEMBERS)
 class ReserveCandidates(MethodView):
     @blp.arguments(CreateCandidateSchema)
     @blp.response(201, CandidateSchema)
@@ -569,6 +595,7 @@ class ReserveCandidates(MethodView):
 
 
 @blp.route("/reserve-requests")
+@allow(MEMBERS)
 class ReserveRequestList(MethodView):
     @blp.response(200, ReserveRequestSchema(many=True))
     def get(self) -> Any:
@@ -590,6 +617,7 @@ class ReserveRequestList(MethodView):
 
 
 @blp.route("/reserve-requests/<int:request_id>")
+@allow(MEMBERS)
 class ReserveRequestItem(MethodView):
     @blp.response(200, ReserveRequestSchema)
     def get(self, request_id: int) -> Any:
@@ -599,6 +627,7 @@ class ReserveRequestItem(MethodView):
 
 
 @blp.route("/reserve-decisions")
+@allow(MEMBERS)
 class ReserveDecisionList(MethodView):
     @blp.response(200, ReserveDecisionDumpSchema(many=True))
     def get(self) -> Any:
@@ -608,6 +637,7 @@ class ReserveDecisionList(MethodView):
 
 
 @blp.route("/reserve-decisions/<int:decision_id>")
+@allow(MEMBERS)
 class ReserveDecisionItem(MethodView):
     @blp.arguments(ReserveDecisionSchema)
     @blp.response(200, ReserveDecisionDumpSchema)

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select, text
 
+from portal.core.access import PUBLIC, allow
 from portal.core.errors import DomainError
 from portal.core.forms import form_to_dict
 from portal.core.pagination import paginate_list
@@ -45,6 +46,7 @@ def _public_vacancy(tenant: Tenant, vacancy_id: int) -> Vacancy:
 
 
 @public_bp.route("")
+@allow(PUBLIC)
 def index(slug: str) -> Any:
     """List the municipality's published external vacancies."""
     with public_tenant(slug) as tenant:
@@ -53,6 +55,7 @@ def index(slug: str) -> Any:
 
 
 @public_bp.route("/feed.atom")
+@allow(PUBLIC)
 def feed(slug: str) -> Any:
     """Atom feed of the municipality's published external vacancies."""
     with public_tenant(slug) as tenant:
@@ -85,6 +88,7 @@ def _json_feed(title: str, home: str, items: list[tuple[Tenant, Vacancy]]) -> Re
 
 
 @public_bp.route("/feed.json")
+@allow(PUBLIC)
 def json_feed(slug: str) -> Any:
     """JSON feed of the municipality's published external vacancies."""
     with public_tenant(slug) as tenant:
@@ -121,6 +125,7 @@ def _region_vacancies(region_slug: str) -> tuple[Region, list[tuple[Tenant, Vaca
 
 
 @region_bp.route("")
+@allow(PUBLIC)
 def region_index(region_slug: str) -> Any:
     """List the published external vacancies of every member of a region (no login), a page at a time."""
     region, items = _region_vacancies(region_slug)
@@ -128,6 +133,7 @@ def region_index(region_slug: str) -> Any:
 
 
 @region_bp.route("/feed.json")
+@allow(PUBLIC)
 def region_feed(region_slug: str) -> Any:
     """JSON feed of the region's published external vacancies."""
     region, items = _region_vacancies(region_slug)
@@ -136,6 +142,7 @@ def region_feed(region_slug: str) -> Any:
 
 
 @public_bp.route("/<int:vacancy_id>")
+@allow(PUBLIC)
 def vacancy(slug: str, vacancy_id: int) -> Any:
     """Show one published external vacancy."""
     with public_tenant(slug) as tenant:
@@ -155,6 +162,7 @@ def _cv() -> tuple[str, bytes] | None:
 
 
 @public_bp.route("/<int:vacancy_id>/solliciteren", methods=["GET", "POST"])
+@allow(PUBLIC)
 @limiter.limit("5 per hour", methods=["POST"])
 def apply(slug: str, vacancy_id: int) -> Any:
     """The public application form: name, e-mail, CV (PDF), motivation and privacy consent."""
@@ -187,6 +195,7 @@ def apply(slug: str, vacancy_id: int) -> Any:
 
 
 @public_bp.route("/<int:vacancy_id>/bedankt")
+@allow(PUBLIC)
 def thanks(slug: str, vacancy_id: int) -> Any:
     """Confirm that the application was received."""
     with public_tenant(slug) as tenant:

@@ -9,11 +9,12 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import format_time, to_user_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal.core.access import MEMBERS, allow
 from portal.core.errors import DomainError
 from portal.core.forms import form_to_dict
 from portal.core.loading import get_editable_or_404, get_owned_or_404, get_visible_or_404
@@ -150,7 +151,7 @@ def _vacancy_input() -> dict[str, Any]:
 
 
 @bp.route("/")
-@login_required
+@allow(MEMBERS)
 def index() -> Any:
     """List the own vacancies and the published vacancies partners share with us."""
     q = request.args.get("q", "").strip()
@@ -197,7 +198,7 @@ def _save(obj: Vacancy | None) -> Any:
 
 
 @bp.route("/vacatures/nieuw", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def new_vacancy() -> Any:
     """Write a new vacancy (saved as concept)."""
     if not permissions.can_create(current_user):
@@ -209,7 +210,7 @@ def new_vacancy() -> Any:
 
 
 @bp.route("/vacatures/<int:vacancy_id>")
-@login_required
+@allow(MEMBERS)
 def vacancy(vacancy_id: int) -> Any:
     """Show one vacancy; the owner's HR also sees its applications."""
     obj = get_visible_or_404(Vacancy, vacancy_id)
@@ -247,7 +248,7 @@ def _owned(vacancy_id: int) -> Vacancy:
 
 
 @bp.route("/vacatures/<int:vacancy_id>/bewerken", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def edit_vacancy(vacancy_id: int) -> Any:
     """Edit an own open vacancy."""
     obj = _owned(vacancy_id)
@@ -263,7 +264,7 @@ def edit_vacancy(vacancy_id: int) -> Any:
 
 
 @bp.route("/vacatures/<int:vacancy_id>/status", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def vacancy_status(vacancy_id: int) -> Any:
     """Publish, close, fill or cancel an own vacancy."""
     obj = _owned(vacancy_id)
@@ -275,7 +276,7 @@ def vacancy_status(vacancy_id: int) -> Any:
 
 
 @bp.route("/vacatures/<int:vacancy_id>/solliciteren", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def apply(vacancy_id: int) -> Any:
     """Apply as a staff member of a partner municipality (internal mobility)."""
     obj = get_visible_or_404(Vacancy, vacancy_id)
@@ -311,7 +312,7 @@ def _application(application_id: int) -> Application:
 
 
 @bp.route("/sollicitaties/<int:application_id>", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def application(application_id: int) -> Any:
     """Show an application to the owner's HR; POST moves it in the pipeline or adds a note."""
     obj = _application(application_id)
@@ -340,7 +341,7 @@ def application(application_id: int) -> Any:
 
 
 @bp.route("/sollicitaties/<int:application_id>/cv")
-@login_required
+@allow(MEMBERS)
 def application_cv(application_id: int) -> Any:
     """Download the candidate's CV (owner's HR only)."""
     obj = _application(application_id)
@@ -354,7 +355,7 @@ def application_cv(application_id: int) -> Any:
 
 
 @bp.route("/sollicitaties/<int:application_id>/export")
-@login_required
+@allow(MEMBERS)
 def application_export(application_id: int) -> Any:
     """Export everything held about the candidate as JSON (access request)."""
     obj = _application(application_id)
@@ -367,7 +368,7 @@ def application_export(application_id: int) -> Any:
 
 
 @bp.route("/mijn-sollicitaties")
-@login_required
+@allow(MEMBERS)
 def my_applications() -> Any:
     """List the user's own internal applications."""
     receipts = list(
@@ -384,7 +385,7 @@ def my_applications() -> Any:
 
 
 @bp.route("/vacaturemeldingen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def vacancy_alerts() -> Any:
     """Store the keywords for which the user wants to hear about new vacancies they can see."""
     keywords = request.form.get("keywords", "")
@@ -411,7 +412,7 @@ def _receipt(receipt_id: int) -> ApplicationReceipt:
 
 
 @bp.route("/mijn-sollicitaties/<int:receipt_id>")
-@login_required
+@allow(MEMBERS)
 def my_application(receipt_id: int) -> Any:
     """Show the user's own application and its status."""
     receipt = _receipt(receipt_id)
@@ -419,7 +420,7 @@ def my_application(receipt_id: int) -> Any:
 
 
 @bp.route("/mijn-sollicitaties/<int:receipt_id>/export")
-@login_required
+@allow(MEMBERS)
 def my_application_export(receipt_id: int) -> Any:
     """Export the user's own application data as JSON."""
     receipt = _receipt(receipt_id)
@@ -435,7 +436,7 @@ def my_application_export(receipt_id: int) -> Any:
 
 
 @bp.route("/instellingen", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def settings() -> Any:
     """Set how long application data is kept after a vacancy closes."""
     if not permissions.can_configure(current_user):
@@ -471,7 +472,7 @@ def _sharing_reader() -> None:
 
 
 @bp.route("/terbeschikkingstellingen")
-@login_required
+@allow(MEMBERS)
 def sharings() -> Any:
     """List the staff the municipality gives and receives, with the FTE overview per partner."""
     if not permissions.can_view_sharing(current_user):
@@ -500,7 +501,7 @@ def sharings() -> Any:
 
 
 @bp.route("/terbeschikkingstellingen/nieuw", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def new_sharing() -> Any:
     """Put an employee (partly) at a partner municipality's disposal; both ADs then decide."""
     if not permissions.can_request_sharing(current_user):
@@ -550,7 +551,7 @@ def _decide(row: StaffSharing | StaffSharingApproval, target: str) -> Any:
 
 
 @bp.route("/terbeschikkingstellingen/<int:sharing_id>", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def sharing(sharing_id: int) -> Any:
     """Show a terbeschikkingstelling of our employee; POST records our AD's decision or withdraws it."""
     _sharing_reader()
@@ -569,7 +570,7 @@ def sharing(sharing_id: int) -> Any:
 
 
 @bp.route("/terbeschikkingstellingen/ontvangen/<int:approval_id>", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def received_sharing(approval_id: int) -> Any:
     """Show a partner's employee put at our disposal; POST records our AD's decision."""
     _sharing_reader()
@@ -618,7 +619,7 @@ def _flatten_session_errors(errors: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.route("/vormingen")
-@login_required
+@allow(MEMBERS)
 def trainings() -> Any:
     """List the trainings we organise or partners open to us, our enrolments and those to approve."""
     page = paginate(ops.visible_trainings())
@@ -652,7 +653,7 @@ def trainings() -> Any:
 
 
 @bp.route("/vormingen.ics")
-@login_required
+@allow(MEMBERS)
 def trainings_ical() -> Any:
     """Download the sessions of every planned training the user may see, as an iCalendar file."""
     items = list(db.session.scalars(ops.visible_trainings().where(Training.status == "gepland").limit(500)))
@@ -666,7 +667,7 @@ def trainings_ical() -> Any:
 
 
 @bp.route("/vormingen/nieuw", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def new_training() -> Any:
     """Plan a training with its sessions; open it to the region or chosen partners."""
     if not permissions.can_create(current_user):
@@ -713,7 +714,7 @@ def _own_enrolment(training: Training) -> Enrolment | None:
 
 
 @bp.route("/vormingen/<int:training_id>")
-@login_required
+@allow(MEMBERS)
 def training(training_id: int) -> Any:
     """Show a training, its sessions and free places; the organiser's HR also reaches the attendance list."""
     obj = get_visible_or_404(Training, training_id)
@@ -733,7 +734,7 @@ def training(training_id: int) -> Any:
 
 
 @bp.route("/vormingen/<int:training_id>/inschrijven", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def training_enrol(training_id: int) -> Any:
     """Enrol in a training; the own HR approves, then a place or a waitlist place is taken."""
     obj = get_visible_or_404(Training, training_id)
@@ -749,7 +750,7 @@ def training_enrol(training_id: int) -> Any:
 
 
 @bp.route("/vormingen/<int:training_id>/annuleren", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def training_cancel(training_id: int) -> Any:
     """Cancel an own planned training (every enrolment is cancelled with it)."""
     obj = get_editable_or_404(Training, training_id, permissions.can_edit_training)
@@ -760,7 +761,7 @@ def training_cancel(training_id: int) -> Any:
 
 
 @bp.route("/vormingen/<int:training_id>/aanwezigheden", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def training_attendance(training_id: int) -> Any:
     """Show and record the attendance list (organiser's HR); ?formaat=csv|xlsx downloads it."""
     obj = get_owned_or_404(Training, training_id, current_user.tenant_id)
@@ -800,7 +801,7 @@ def _enrolment(enrolment_id: int) -> Enrolment:
 
 
 @bp.route("/inschrijvingen/<int:enrolment_id>", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def enrolment(enrolment_id: int) -> Any:
     """Show an enrolment to the participant and their HR; POST approves, refuses or cancels it."""
     row = _enrolment(enrolment_id)
@@ -844,7 +845,7 @@ def _catalogue_partners() -> list[Any]:
 
 
 @bp.route("/functies")
-@login_required
+@allow(MEMBERS)
 def functions() -> Any:
     """List the function catalogue: own descriptions and those partners share, with our grade."""
     q = request.args.get("q", "").strip()
@@ -866,7 +867,7 @@ def functions() -> Any:
 
 
 @bp.route("/functies/vergelijking")
-@login_required
+@allow(MEMBERS)
 def function_comparison() -> Any:
     """Compare the grades municipalities give each function; highlight where they differ."""
     differing = request.args.get("verschillen") == "1"
@@ -907,7 +908,7 @@ def _save_function(obj: JobFunction | None) -> Any:
 
 
 @bp.route("/functies/nieuw", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def new_function() -> Any:
     """Describe a new function for the shared catalogue."""
     if not permissions.can_create(current_user):
@@ -918,7 +919,7 @@ def new_function() -> Any:
 
 
 @bp.route("/functies/<int:function_id>/bewerken", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def edit_function(function_id: int) -> Any:
     """Change an own function description."""
     obj = get_editable_or_404(JobFunction, function_id, permissions.can_edit_function)
@@ -953,14 +954,14 @@ def _function_page(obj: JobFunction, values: dict[str, Any], errors: dict[str, A
 
 
 @bp.route("/functies/<int:function_id>")
-@login_required
+@allow(MEMBERS)
 def function(function_id: int) -> Any:
     """Show a function description and the grade each municipality gives it."""
     return _function_page(get_visible_or_404(JobFunction, function_id), {}, {})
 
 
 @bp.route("/functies/<int:function_id>/weging", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def function_grade(function_id: int) -> Any:
     """Record our grade for a function (own or a partner's): the grade row is ours."""
     obj = get_visible_or_404(JobFunction, function_id)
@@ -990,7 +991,7 @@ def _reserve_reader() -> None:
 
 
 @bp.route("/werfreserves")
-@login_required
+@allow(MEMBERS)
 def reserves() -> Any:
     """List own reserves and those partners share, our requests and the requests to decide."""
     if not permissions.is_hr(current_user):
@@ -1009,7 +1010,7 @@ def reserves() -> Any:
 
 
 @bp.route("/werfreserves/nieuw", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def new_reserve() -> Any:
     """Open a ranked reserve after a selection."""
     if not permissions.is_hr(current_user):
@@ -1076,7 +1077,7 @@ def _reserve_page(obj: Reserve, *, values: Any = None, errors: Any = None, statu
 
 
 @bp.route("/werfreserves/<int:reserve_id>")
-@login_required
+@allow(MEMBERS)
 def reserve(reserve_id: int) -> Any:
     """Show a reserve: the owner's HR sees the laureates, a partner the ranks it may ask for."""
     _reserve_reader()
@@ -1084,7 +1085,7 @@ def reserve(reserve_id: int) -> Any:
 
 
 @bp.route("/werfreserves/<int:reserve_id>/kandidaten", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def reserve_candidate(reserve_id: int) -> Any:
     """Add a laureate to an own reserve."""
     obj = get_owned_or_404(Reserve, reserve_id, current_user.tenant_id)
@@ -1105,7 +1106,7 @@ def reserve_candidate(reserve_id: int) -> Any:
 
 
 @bp.route("/werfreserves/kandidaten/<int:candidate_id>", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def reserve_candidate_status(candidate_id: int) -> Any:
     """Mark an own laureate as hired or withdrawn (no longer offered to partners), or active again."""
     row = get_owned_or_404(ReserveCandidate, candidate_id, current_user.tenant_id)
@@ -1118,7 +1119,7 @@ def reserve_candidate_status(candidate_id: int) -> Any:
 
 
 @bp.route("/werfreserve-aanvragen/nieuw", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def reserve_request() -> Any:
     """Ask a partner for a consenting candidate of its shared reserve (ids in the form; foreign is 404)."""
     _reserve_reader()
@@ -1136,7 +1137,7 @@ def reserve_request() -> Any:
 
 
 @bp.route("/werfreserve-aanvragen/<int:request_id>", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def own_reserve_request(request_id: int) -> Any:
     """Show our request for a partner's candidate (with the contact once approved); POST withdraws it."""
     _reserve_reader()
@@ -1153,7 +1154,7 @@ def own_reserve_request(request_id: int) -> Any:
 
 
 @bp.route("/werfreserve-beslissingen/<int:decision_id>", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def reserve_decision(decision_id: int) -> Any:
     """Show a partner's request for one of our laureates; POST approves or refuses it."""
     _reserve_reader()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select, update
 
+from portal.core.access import SIGNED_IN, allow
 from portal.core.models import utcnow
 from portal.core.notifications import Notification
 from portal.core.pagination import paginate
@@ -18,7 +19,7 @@ bp = tenant_blueprint("notifications", __name__, "/meldingen")
 
 
 @bp.route("/")
-@login_required
+@allow(SIGNED_IN)
 def index() -> Any:
     """List the user's notifications, unread first."""
     only_unread = request.args.get("ongelezen") == "1"
@@ -30,7 +31,7 @@ def index() -> Any:
 
 
 @bp.route("/<int:notification_id>", methods=["POST"])
-@login_required
+@allow(SIGNED_IN)
 def open_notification(notification_id: int) -> Any:
     """Mark one notification read and follow its link."""
     note = db.session.scalar(
@@ -47,7 +48,7 @@ def open_notification(notification_id: int) -> Any:
 
 
 @bp.route("/alles-gelezen", methods=["POST"])
-@login_required
+@allow(SIGNED_IN)
 def mark_all_read() -> Any:
     """Mark every notification of the user read."""
     db.session.execute(

@@ -12,6 +12,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from portal.api import PageArgsSchema, PaginationSchema, page_envelope
+from portal.core.access import MEMBERS, allow
 from portal.core.loading import get_visible_or_404
 from portal.core.pagination import paginate
 from portal.extensions import db
@@ -44,13 +45,6 @@ from tenants.sharing import readable_prefilter
 blp = Blueprint("policy_tables_api", __name__, url_prefix="/api/v1/policy-tables", description="Beleidstafels")
 
 
-@blp.before_request
-def _refuse_guests() -> None:
-    """Expert (gast) accounts reach no table data through the API."""
-    if permissions.is_guest_only(current_user):
-        abort(404)
-
-
 class TablePageSchema(Schema):
     """A page of tables."""
 
@@ -66,6 +60,7 @@ class ActionPageSchema(Schema):
 
 
 @blp.route("")
+@allow(MEMBERS)
 class TableList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, TablePageSchema)
@@ -85,6 +80,7 @@ class TableList(MethodView):
 
 
 @blp.route("/<int:table_id>")
+@allow(MEMBERS)
 class TableItem(MethodView):
     @blp.response(200, TableSchema)
     def get(self, table_id: int) -> Any:
@@ -106,6 +102,7 @@ class TableItem(MethodView):
 
 
 @blp.route("/<int:table_id>/meetings")
+@allow(MEMBERS)
 class TableMeetings(MethodView):
     @blp.response(200, MeetingSchema(many=True))
     def get(self, table_id: int) -> Any:
@@ -128,6 +125,7 @@ class TableMeetings(MethodView):
 
 
 @blp.route("/meetings/<int:meeting_id>")
+@allow(MEMBERS)
 class MeetingItem(MethodView):
     @blp.response(200, MeetingSchema)
     def get(self, meeting_id: int) -> Any:
@@ -136,6 +134,7 @@ class MeetingItem(MethodView):
 
 
 @blp.route("/actions")
+@allow(MEMBERS)
 class ActionList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, ActionPageSchema)
@@ -150,6 +149,7 @@ class ActionList(MethodView):
 
 
 @blp.route("/actions/<int:action_id>")
+@allow(MEMBERS)
 class ActionItemView(MethodView):
     @blp.response(200, ActionSchema)
     def get(self, action_id: int) -> Any:
@@ -171,6 +171,7 @@ class ActionItemView(MethodView):
 
 
 @blp.route("/minutes/<int:minutes_id>")
+@allow(MEMBERS)
 class MinutesItem(MethodView):
     @blp.response(200, MinutesSchema)
     def get(self, minutes_id: int) -> Any:
@@ -179,6 +180,7 @@ class MinutesItem(MethodView):
 
 
 @blp.route("/meetings/<int:meeting_id>/decisions")
+@allow(MEMBERS)
 class MeetingDecisions(MethodView):
     @blp.response(200, TableDecisionSchema(many=True))
     def get(self, meeting_id: int) -> Any:
@@ -188,6 +190,7 @@ class MeetingDecisions(MethodView):
 
 
 @blp.route("/agenda-items/<int:item_id>/decision")
+@allow(MEMBERS)
 class ItemDecision(MethodView):
     @blp.arguments(DecisionFormSchema)
     @blp.response(200, TableDecisionSchema)
@@ -204,6 +207,7 @@ class ItemDecision(MethodView):
 
 
 @blp.route("/decisions/<int:decision_id>")
+@allow(MEMBERS)
 class DecisionItem(MethodView):
     @blp.response(200, TableDecisionSchema)
     def get(self, decision_id: int) -> Any:
@@ -212,6 +216,7 @@ class DecisionItem(MethodView):
 
 
 @blp.route("/decisions/<int:decision_id>/follow-up")
+@allow(MEMBERS)
 class DecisionFollowUpItem(MethodView):
     @blp.arguments(FollowUpSchema)
     @blp.response(200, FollowUpDumpSchema)
@@ -233,6 +238,7 @@ class CooperationPageSchema(Schema):
 
 
 @blp.route("/cooperations")
+@allow(MEMBERS)
 class CooperationList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, CooperationPageSchema)
@@ -252,6 +258,7 @@ class CooperationList(MethodView):
 
 
 @blp.route("/cooperations/<int:cooperation_id>")
+@allow(MEMBERS)
 class CooperationItem(MethodView):
     @blp.response(200, CooperationSchema)
     def get(self, cooperation_id: int) -> Any:
@@ -273,6 +280,7 @@ class CooperationItem(MethodView):
 
 
 @blp.route("/cooperations/<int:cooperation_id>/evaluations")
+@allow(MEMBERS)
 class CooperationEvaluations(MethodView):
     @blp.response(200, CooperationEvaluationSchema(many=True))
     def get(self, cooperation_id: int) -> Any:
@@ -302,6 +310,7 @@ class ProposalSchema(Schema):
 
 
 @blp.route("/meetings/<int:meeting_id>/agenda-items")
+@allow(MEMBERS)
 class MeetingAgendaItems(MethodView):
     @blp.arguments(CreateItemSchema)
     @blp.response(201, AgendaItemSchema)
@@ -320,6 +329,7 @@ class MeetingAgendaItems(MethodView):
 
 
 @blp.route("/meetings/<int:meeting_id>/proposals")
+@allow(MEMBERS)
 class MeetingProposals(MethodView):
     @blp.response(200, ProposalSchema(many=True))
     def get(self, meeting_id: int) -> Any:

@@ -22,9 +22,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
+from portal.core.access import MEMBERS, PUBLIC, allow
 from portal.core.errors import DomainError
 from portal.core.files import path_of
 from portal.core.forms import load_form
@@ -91,20 +92,13 @@ from tenants.sharing import current_regions, region_members, today
 bp = tenant_blueprint("policy_tables", __name__, "/beleidstafels")
 
 
-@bp.before_request
-def _refuse_guests() -> None:
-    """Experts see only the meetings they are invited to (their link), so none of these pages."""
-    if permissions.is_guest_only(current_user):
-        abort(404)
-
-
 def meeting_path(meeting_id: int) -> str:
     """Return the tenant-less path of a meeting page (each reader adds their own slug)."""
     return f"/beleidstafels/vergaderingen/{meeting_id}"
 
 
 @bp.route("/")
-@login_required
+@allow(MEMBERS)
 def index() -> Any:
     """List the tables of the tenant's regions, with search."""
     q = request.args.get("q", "").strip()
@@ -113,7 +107,7 @@ def index() -> Any:
 
 
 @bp.route("/nieuw", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def new_table() -> Any:
     """Start a table chaired by the own municipality."""
     if not permissions.can_create(current_user):
@@ -163,14 +157,14 @@ def _table_page(obj: PolicyTable, errors: dict[str, Any] | None = None, status: 
 
 
 @bp.route("/<int:table_id>")
-@login_required
+@allow(MEMBERS)
 def table(table_id: int) -> Any:
     """Show a table: chair, secretary, members, meetings and the challenges register."""
     return _table_page(get_visible_or_404(PolicyTable, table_id))
 
 
 @bp.route("/<int:table_id>/zetel", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def set_seat(table_id: int) -> Any:
     """Record the own municipality's contacts at the table."""
     obj = get_visible_or_404(PolicyTable, table_id)
@@ -196,7 +190,7 @@ def _chaired_table(table_id: int) -> PolicyTable:
 
 
 @bp.route("/<int:table_id>/vergaderingen/nieuw", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def new_meeting(table_id: int) -> Any:
     """Plan a meeting (chair only)."""
     obj = _chaired_table(table_id)
@@ -269,7 +263,7 @@ def _meeting_page(meeting: Meeting, errors: dict[str, Any] | None = None, status
 
 
 @bp.route("/vergaderingen/<int:meeting_id>")
-@login_required
+@allow(MEMBERS)
 def meeting(meeting_id: int) -> Any:
     """Show a meeting: agenda, follow-up of open actions, proposals and actions."""
     return _meeting_page(get_visible_or_404(Meeting, meeting_id))
@@ -296,7 +290,7 @@ def _run(meeting: Meeting, action: Any, message: str) -> Any:
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/punten", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def add_item(meeting_id: int) -> Any:
     """Add an agenda item (chair only)."""
     meeting = _chaired_meeting(meeting_id)
@@ -309,7 +303,7 @@ def add_item(meeting_id: int) -> Any:
 
 
 @bp.route("/punten/<int:item_id>/verplaatsen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def move_item(item_id: int) -> Any:
     """Move an agenda item up or down (chair only)."""
     item = get_visible_or_404(AgendaItem, item_id)
@@ -321,7 +315,7 @@ def move_item(item_id: int) -> Any:
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/voorstellen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def propose(meeting_id: int) -> Any:
     """Propose an agenda item as a member municipality."""
     meeting = get_visible_or_404(Meeting, meeting_id)
@@ -338,7 +332,7 @@ def propose(meeting_id: int) -> Any:
 
 
 @bp.route("/voorstellen/<int:proposal_id>/aanvaarden", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def accept(proposal_id: int) -> Any:
     """Put a member's proposal on the agenda (chair only)."""
     proposal = get_visible_or_404(AgendaProposal, proposal_id)
@@ -347,7 +341,7 @@ def accept(proposal_id: int) -> Any:
 
 
 @bp.route("/voorstellen/<int:proposal_id>/intrekken", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def withdraw(proposal_id: int) -> Any:
     """Withdraw an own proposal that is not on the agenda yet."""
     proposal = get_visible_or_404(AgendaProposal, proposal_id)
@@ -360,7 +354,7 @@ def withdraw(proposal_id: int) -> Any:
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/publiceren", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def publish(meeting_id: int) -> Any:
     """Publish the agenda and notify the members (chair only)."""
     meeting = _chaired_meeting(meeting_id)
@@ -372,7 +366,7 @@ def publish(meeting_id: int) -> Any:
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/actiepunten", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def add_action(meeting_id: int) -> Any:
     """Record an action item agreed at the meeting (chair only)."""
     meeting = _chaired_meeting(meeting_id)
@@ -389,7 +383,7 @@ def add_action(meeting_id: int) -> Any:
 
 
 @bp.route("/actiepunten/<int:action_id>/status", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def action_status(action_id: int) -> Any:
     """Change the status of an action item (chair only)."""
     action = get_visible_or_404(ActionItem, action_id)
@@ -405,7 +399,7 @@ def action_status(action_id: int) -> Any:
 
 
 @bp.route("/punten/<int:item_id>/besluit", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def decide(item_id: int) -> Any:
     """Record the table's decision on an agenda item (chair only)."""
     item = get_visible_or_404(AgendaItem, item_id)
@@ -419,7 +413,7 @@ def decide(item_id: int) -> Any:
 
 
 @bp.route("/besluiten/<int:decision_id>/opvolging", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def follow_up(decision_id: int) -> Any:
     """Record the own municipality's follow-up of a decision (its own row)."""
     decision = get_visible_or_404(Decision, decision_id)
@@ -493,7 +487,7 @@ def _run_minutes(minutes: Minutes, action: Any, message: str) -> Any:
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/notulen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def new_minutes(meeting_id: int) -> Any:
     """Start the notulen of a meeting as a draft (chair only)."""
     meeting = _chaired_meeting(meeting_id)
@@ -511,14 +505,14 @@ def new_minutes(meeting_id: int) -> Any:
 
 
 @bp.route("/notulen/<int:minutes_id>")
-@login_required
+@allow(MEMBERS)
 def minutes(minutes_id: int) -> Any:
     """Show the notulen: current text, status, remarks, versions and the previous meeting's notulen."""
     return _minutes_page(get_visible_or_404(Minutes, minutes_id))
 
 
 @bp.route("/notulen/<int:minutes_id>/versies", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def revise_minutes(minutes_id: int) -> Any:
     """Save a new version of the notulen (chair only)."""
     obj = _chaired_minutes(minutes_id)
@@ -533,7 +527,7 @@ def revise_minutes(minutes_id: int) -> Any:
 
 
 @bp.route("/notulen/<int:minutes_id>/versies/<int:number>")
-@login_required
+@allow(MEMBERS)
 def minutes_version(minutes_id: int, number: int) -> Any:
     """Show one earlier version of the notulen."""
     obj = get_visible_or_404(Minutes, minutes_id)
@@ -544,7 +538,7 @@ def minutes_version(minutes_id: int, number: int) -> Any:
 
 
 @bp.route("/notulen/<int:minutes_id>/ter-opmerking", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def send_minutes(minutes_id: int) -> Any:
     """Send the notulen to the attending municipalities for remarks (chair only)."""
     obj = _chaired_minutes(minutes_id)
@@ -559,7 +553,7 @@ def send_minutes(minutes_id: int) -> Any:
 
 
 @bp.route("/notulen/<int:minutes_id>/opmerkingen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def remark(minutes_id: int) -> Any:
     """Add the own municipality's remark on notulen that lie ter opmerking."""
     obj = get_visible_or_404(Minutes, minutes_id)
@@ -576,7 +570,7 @@ def remark(minutes_id: int) -> Any:
 
 
 @bp.route("/notulen/<int:minutes_id>/goedkeuren", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def approve_minutes(minutes_id: int) -> Any:
     """Record the approval of the notulen at a later meeting (chair only)."""
     obj = _chaired_minutes(minutes_id)
@@ -589,7 +583,7 @@ def approve_minutes(minutes_id: int) -> Any:
 
 
 @bp.route("/notulen/<int:minutes_id>/publiceren", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def publish_minutes(minutes_id: int) -> Any:
     """Publish approved notulen to the whole region (chair only)."""
     obj = _chaired_minutes(minutes_id)
@@ -612,7 +606,7 @@ def _month(value: str) -> tuple[int, int]:
 
 
 @bp.route("/kalender")
-@login_required
+@allow(MEMBERS)
 def calendar() -> Any:
     """Show the meetings the user may see in one month, as a grid and as a list."""
     year, month = _month(request.args.get("maand", ""))
@@ -683,7 +677,7 @@ def _ics_response(body: bytes, filename: str) -> Response:
 
 
 @bp.route("/vergaderingen/<int:meeting_id>.ics")
-@login_required
+@allow(MEMBERS)
 def meeting_ics(meeting_id: int) -> Any:
     """Download one meeting as an iCalendar event."""
     meeting = get_visible_or_404(Meeting, meeting_id)
@@ -692,7 +686,7 @@ def meeting_ics(meeting_id: int) -> Any:
 
 
 @bp.route("/kalender/feed", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def create_feed() -> Any:
     """Issue (or replace) the user's secret personal iCal feed address."""
     raw = ops.issue_calendar_token(current_user.id)
@@ -703,7 +697,7 @@ def create_feed() -> Any:
 
 
 @bp.route("/kalender/feed/intrekken", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def revoke_feed() -> Any:
     """Revoke the user's personal iCal feed address."""
     ops.revoke_calendar_tokens(current_user.id)
@@ -713,6 +707,7 @@ def revoke_feed() -> Any:
 
 
 @feed_bp.route("/<token>.ics")
+@allow(PUBLIC)
 @limiter.limit("120 per hour")
 def feed(token: str) -> Any:
     """Serve a user's personal feed: the meetings that user may see, from a year back on."""
@@ -767,7 +762,7 @@ def _posted_values() -> dict[str, Any]:
 
 
 @bp.route("/inventaris")
-@login_required
+@allow(MEMBERS)
 def inventory() -> Any:
     """List the region's inventory of existing cooperations (art. 8 Regiodecreet)."""
     q = request.args.get("q", "").strip()
@@ -785,7 +780,7 @@ def inventory() -> Any:
 
 
 @bp.route("/inventaris/nieuw", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def new_cooperation() -> Any:
     """Register an existing cooperation in the inventory."""
     if not permissions.can_create(current_user):
@@ -826,14 +821,14 @@ def _cooperation_page(obj: Cooperation, errors: dict[str, Any] | None = None, st
 
 
 @bp.route("/inventaris/<int:cooperation_id>")
-@login_required
+@allow(MEMBERS)
 def cooperation(cooperation_id: int) -> Any:
     """Show a cooperation with its evaluation history."""
     return _cooperation_page(get_visible_or_404(Cooperation, cooperation_id))
 
 
 @bp.route("/inventaris/<int:cooperation_id>/bewerken", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def edit_cooperation(cooperation_id: int) -> Any:
     """Change a cooperation the own municipality registered."""
     obj = get_visible_or_404(Cooperation, cooperation_id)
@@ -860,7 +855,7 @@ def edit_cooperation(cooperation_id: int) -> Any:
 
 
 @bp.route("/inventaris/<int:cooperation_id>/evaluaties", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def evaluate(cooperation_id: int) -> Any:
     """Record an evaluation of the cooperation at a meeting the own municipality chairs."""
     obj = get_visible_or_404(Cooperation, cooperation_id)
@@ -886,7 +881,7 @@ bp.record_once(lambda state: state.app.register_blueprint(guest_bp))
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/antwoord", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def rsvp(meeting_id: int) -> Any:
     """Answer the invitation for the own person (the own municipality's row)."""
     meeting = get_visible_or_404(Meeting, meeting_id)
@@ -903,7 +898,7 @@ def rsvp(meeting_id: int) -> Any:
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/experts", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def invite_guest(meeting_id: int) -> Any:
     """Invite an external expert by e-mail to this meeting only (chair only)."""
     meeting = _chaired_meeting(meeting_id)
@@ -923,7 +918,7 @@ def invite_guest(meeting_id: int) -> Any:
 
 
 @bp.route("/experts/<int:guest_id>/intrekken", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def revoke_guest(guest_id: int) -> Any:
     """End an expert's access to the meeting (chair only)."""
     guest = get_visible_or_404(MeetingGuest, guest_id)
@@ -932,7 +927,7 @@ def revoke_guest(guest_id: int) -> Any:
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/aanwezigheden", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def attendance(meeting_id: int) -> Any:
     """Register who was present, per person and so per municipality (chair only)."""
     meeting = _chaired_meeting(meeting_id)
@@ -947,6 +942,7 @@ def attendance(meeting_id: int) -> Any:
 
 
 @guest_bp.route("/<token>", methods=["GET", "POST"])
+@allow(PUBLIC)
 @limiter.limit("30 per hour", methods=["POST"])
 def guest(slug: str, token: str) -> Any:
     """The expert's page: this one meeting's details and published agenda, and the answer form."""
@@ -991,7 +987,7 @@ def guest(slug: str, token: str) -> Any:
 
 
 @bp.route("/<int:table_id>/uitdagingen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def add_challenge(table_id: int) -> Any:
     """Raise a common challenge or opportunity (the own municipality's row)."""
     obj = get_visible_or_404(PolicyTable, table_id)
@@ -1011,7 +1007,7 @@ def add_challenge(table_id: int) -> Any:
 
 
 @bp.route("/uitdagingen/<int:challenge_id>/status", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def move_challenge(challenge_id: int) -> Any:
     """Move an own challenge on (idee, onderzocht, samenwerking opgestart, afgevoerd)."""
     obj = get_visible_or_404(Challenge, challenge_id)
@@ -1047,7 +1043,7 @@ def _library_page(obj: PolicyTable, errors: dict[str, Any] | None = None, status
 
 
 @bp.route("/<int:table_id>/documenten", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def documents(table_id: int) -> Any:
     """Show the table's library (searchable by title) and take an upload from a member."""
     obj = get_visible_or_404(PolicyTable, table_id)
@@ -1071,7 +1067,7 @@ def documents(table_id: int) -> Any:
 
 
 @bp.route("/documenten/<int:document_id>")
-@login_required
+@allow(MEMBERS)
 def download_document(document_id: int) -> Any:
     """Download a library document."""
     doc = get_visible_or_404(TableDocument, document_id)
@@ -1098,7 +1094,7 @@ def _pdf(html: str, filename: str) -> Any:
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/agenda.pdf")
-@login_required
+@allow(MEMBERS)
 def agenda_pdf(meeting_id: int) -> Any:
     """Download the agenda (with the follow-up of open actions) as PDF."""
     meeting = get_visible_or_404(Meeting, meeting_id)
@@ -1115,7 +1111,7 @@ def agenda_pdf(meeting_id: int) -> Any:
 
 
 @bp.route("/notulen/<int:minutes_id>.pdf")
-@login_required
+@allow(MEMBERS)
 def minutes_pdf(minutes_id: int) -> Any:
     """Download the current version of the notulen as PDF."""
     obj = get_visible_or_404(Minutes, minutes_id)
@@ -1131,7 +1127,7 @@ def minutes_pdf(minutes_id: int) -> Any:
 
 
 @bp.route("/punten/<int:item_id>/bijlagen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def attach(item_id: int) -> Any:
     """Attach a file to an agenda item (the own municipality's row; the meeting must still be open)."""
     item = get_visible_or_404(AgendaItem, item_id)

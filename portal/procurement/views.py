@@ -9,10 +9,11 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
+from portal.core.access import MEMBERS, allow
 from portal.core.errors import DomainError
 from portal.core.exports import table_response
 from portal.core.files import path_of
@@ -91,7 +92,7 @@ def _error_dict(err: DomainError) -> dict[str, list[str]]:
 
 
 @bp.route("/")
-@login_required
+@allow(MEMBERS)
 def index() -> Any:
     """List the dossiers the tenant leads or may join."""
     q = request.args.get("q", "").strip()
@@ -131,7 +132,7 @@ def _planning_page(values: dict[str, Any], errors: dict[str, Any], status: int =
 
 
 @bp.route("/planning", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def planning() -> Any:
     """Show the aankoopplanning, partners' shared plans and bundling suggestions; add a plan."""
     regions = current_regions(current_user.tenant_id)
@@ -155,7 +156,7 @@ def planning() -> Any:
 
 
 @bp.route("/planning/<int:plan_id>/verwijderen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def delete_plan(plan_id: int) -> Any:
     """Delete an own planned purchase."""
     plan = get_owned_or_404(PurchasePlan, plan_id, current_user.tenant_id)
@@ -180,7 +181,7 @@ def _lots_from_form(form: MultiDict[str, str]) -> list[dict[str, Any]]:
 
 
 @bp.route("/dossiers/nieuw", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def new_dossier() -> Any:
     """Start a dossier as lead municipality."""
     _require_buyer()
@@ -229,7 +230,7 @@ _EDITABLE = ("title", "description", "cpv_code", "legal_form", "procedure", "est
 
 
 @bp.route("/dossiers/<int:dossier_id>/bewerken", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def edit_dossier(dossier_id: int) -> Any:
     """Change a led dossier (title, CPV, legal form, procedure, estimate, joining deadline)."""
     obj = _led(dossier_id)
@@ -294,7 +295,7 @@ def _dossier_page(
 
 
 @bp.route("/dossiers/<int:dossier_id>")
-@login_required
+@allow(MEMBERS)
 def dossier(dossier_id: int) -> Any:
     """Show a dossier: lots, timeline, participation, needs, award and Q&A."""
     obj = get_visible_or_404(Dossier, dossier_id)
@@ -321,7 +322,7 @@ def _run(dossier: Dossier, action: Any, message: str) -> Any:
 
 
 @bp.route("/dossiers/<int:dossier_id>/openen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def open_dossier(dossier_id: int) -> Any:
     """Open the dossier for joining by the region's members."""
     obj = _led(dossier_id)
@@ -331,7 +332,7 @@ def open_dossier(dossier_id: int) -> Any:
 
 
 @bp.route("/dossiers/<int:dossier_id>/percelen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def add_lot(dossier_id: int) -> Any:
     """Add a lot to a led dossier."""
     obj = _led(dossier_id)
@@ -342,7 +343,7 @@ def add_lot(dossier_id: int) -> Any:
 
 
 @bp.route("/dossiers/<int:dossier_id>/fasen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def set_stage(dossier_id: int) -> Any:
     """Set the planned and actual date of one stage."""
     obj = _led(dossier_id)
@@ -357,7 +358,7 @@ def set_stage(dossier_id: int) -> Any:
 
 
 @bp.route("/dossiers/<int:dossier_id>/behoeften.<any(csv, xlsx):fmt>")
-@login_required
+@allow(MEMBERS)
 def needs_export(dossier_id: int, fmt: str) -> Any:
     """Export the consolidated needs of a led dossier as CSV or XLSX."""
     obj = _led(dossier_id)
@@ -366,7 +367,7 @@ def needs_export(dossier_id: int, fmt: str) -> Any:
 
 
 @bp.route("/percelen/<int:lot_id>/gunnen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def award_lot(lot_id: int) -> Any:
     """Award a lot of a led dossier."""
     lot = get_owned_or_404(Lot, lot_id, current_user.tenant_id)
@@ -419,7 +420,7 @@ def _parse_participation(form: MultiDict[str, str], dossier: Dossier) -> dict[st
 
 
 @bp.route("/deelnemen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def join() -> Any:
     """Join a dossier (or change the own needs and mandate) for the acting tenant."""
     dossier = _form_dossier()
@@ -432,7 +433,7 @@ def join() -> Any:
 
 
 @bp.route("/deelnames/<int:participation_id>/intrekken", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def withdraw(participation_id: int) -> Any:
     """Withdraw the own participation before the joining deadline."""
     part = get_owned_or_404(Participation, participation_id, current_user.tenant_id)
@@ -442,7 +443,7 @@ def withdraw(participation_id: int) -> Any:
 
 
 @bp.route("/vragen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def ask() -> Any:
     """Post a question or answer in a dossier's thread."""
     dossier = _form_dossier()
@@ -456,7 +457,7 @@ def ask() -> Any:
 
 
 @bp.route("/documenten", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def upload_document() -> Any:
     """Share a document (PDF, DOCX, ODT) in a dossier: the lead, or a participant for its own."""
     dossier = _form_dossier()
@@ -481,7 +482,7 @@ def _visible_document(document_id: int) -> Document:
 
 
 @bp.route("/documenten/<int:document_id>")
-@login_required
+@allow(MEMBERS)
 def download_document(document_id: int) -> Any:
     """Download a document of a dossier the tenant can see."""
     doc = _visible_document(document_id)
@@ -495,7 +496,7 @@ def download_document(document_id: int) -> Any:
 
 
 @bp.route("/documenten/<int:document_id>/verwijderen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def delete_document(document_id: int) -> Any:
     """Remove an own document from a dossier."""
     doc = get_owned_or_404(Document, document_id, current_user.tenant_id)
@@ -508,7 +509,7 @@ def delete_document(document_id: int) -> Any:
 
 
 @bp.route("/contracten")
-@login_required
+@allow(MEMBERS)
 def contracts() -> Any:
     """The contract register: running contracts of the region with end dates."""
     page = paginate(ops.contract_register())
@@ -521,14 +522,14 @@ def _contracts_export(fmt: str) -> Any:
 
 
 @bp.route("/contracten.csv")
-@login_required
+@allow(MEMBERS)
 def contracts_csv() -> Any:
     """Export the contract register the tenant can see as CSV."""
     return _contracts_export("csv")
 
 
 @bp.route("/contracten.xlsx")
-@login_required
+@allow(MEMBERS)
 def contracts_xlsx() -> Any:
     """Export the contract register the tenant can see as XLSX."""
     return _contracts_export("xlsx")

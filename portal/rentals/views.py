@@ -22,10 +22,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal.core.access import MEMBERS, PUBLIC, allow, refuse_role
 from portal.core.errors import DomainError, problem
 from portal.core.exports import table_response
 from portal.core.files import path_of
@@ -66,7 +67,7 @@ def _int_arg(name: str) -> int | None:
 
 
 @bp.route("/")
-@login_required
+@allow(MEMBERS)
 def index() -> Any:
     """List the catalogue the tenant may see: own resources and those partners share."""
     q = request.args.get("q", "").strip()[:100]
@@ -97,7 +98,7 @@ def _form_context(values: dict[str, Any], errors: dict[str, Any]) -> dict[str, A
 
 
 @bp.route("/materieel/nieuw", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def new_resource() -> Any:
     """Add material or a hall to the own catalogue."""
     if not permissions.can_manage_catalogue(current_user):
@@ -124,7 +125,7 @@ def new_resource() -> Any:
 
 
 @bp.route("/materieel/<int:resource_id>")
-@login_required
+@allow(MEMBERS)
 def resource(resource_id: int) -> Any:
     """Show a resource, its tariffs, rules, the coming weeks' occupation and the reservation form."""
     obj = get_visible_or_404(Resource, resource_id)
@@ -146,7 +147,7 @@ def resource(resource_id: int) -> Any:
 
 
 @bp.route("/materieel/<int:resource_id>/bezetting.json")
-@login_required
+@allow(MEMBERS)
 def resource_feed(resource_id: int) -> Any:
     """Return free/busy of a resource as JSON (``events`` in FullCalendar's shape) plus closed days."""
     obj = get_visible_or_404(Resource, resource_id)
@@ -180,7 +181,7 @@ def resource_feed(resource_id: int) -> Any:
 
 
 @bp.route("/beschikbaarheid")
-@login_required
+@allow(MEMBERS)
 def availability() -> Any:
     """Choose dates first, then see what is free across all visible owners."""
     errors: dict[str, Any] = {}
@@ -214,7 +215,7 @@ def availability() -> Any:
 
 
 @bp.route("/reservaties/nieuw", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def new_reservation() -> Any:
     """Request a reservation of a visible resource for the own tenant."""
     if not permissions.can_reserve(current_user):
@@ -266,7 +267,7 @@ def _resource_with_errors(obj: Resource, errors: dict[str, Any], status: int, of
 
 
 @bp.route("/reservaties")
-@login_required
+@allow(MEMBERS)
 def reservations() -> Any:
     """List the own tenant's reservations (of own and partners' resources)."""
     page = paginate(select(Reservation).order_by(Reservation.starts_at.desc(), Reservation.id.desc()))
@@ -274,7 +275,7 @@ def reservations() -> Any:
 
 
 @bp.route("/reservaties/<int:reservation_id>")
-@login_required
+@allow(MEMBERS)
 def reservation(reservation_id: int) -> Any:
     """Show one own reservation."""
     obj = get_owned_or_404(Reservation, reservation_id, current_user.tenant_id)
@@ -287,7 +288,7 @@ def reservation(reservation_id: int) -> Any:
 
 
 @bp.route("/reservaties/<int:reservation_id>/annuleren", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def cancel_reservation(reservation_id: int) -> Any:
     """Cancel an own reservation before pick-up."""
     obj = get_owned_or_404(Reservation, reservation_id, current_user.tenant_id)
@@ -311,7 +312,7 @@ def cancel_reservation(reservation_id: int) -> Any:
 
 
 @bp.route("/aanvragen")
-@login_required
+@allow(MEMBERS)
 def bookings() -> Any:
     """List the requests for the own resources (the owner's bookings)."""
     status = request.args.get("status", "")
@@ -323,7 +324,7 @@ def bookings() -> Any:
 
 
 @bp.route("/aanvragen/<int:booking_id>")
-@login_required
+@allow(MEMBERS)
 def booking(booking_id: int) -> Any:
     """Show one request for an own resource with the next steps."""
     obj = get_owned_or_404(Booking, booking_id, current_user.tenant_id)
@@ -337,7 +338,7 @@ def booking(booking_id: int) -> Any:
 
 
 @bp.route("/aanvragen/<int:booking_id>/beslissen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def decide(booking_id: int) -> Any:
     """Approve, refuse, hand over, take back or settle a request for an own resource."""
     obj = get_owned_or_404(Booking, booking_id, current_user.tenant_id)
@@ -424,7 +425,7 @@ def _agreement_page(obj: Reservation, errors: dict[str, Any], values: dict[str, 
 
 
 @bp.route("/reservaties/<int:reservation_id>/overeenkomst")
-@login_required
+@allow(MEMBERS)
 def reservation_agreement(reservation_id: int) -> Any:
     """Show the loan agreement of an own approved reservation and the form to accept it."""
     obj = get_owned_or_404(Reservation, reservation_id, current_user.tenant_id)
@@ -432,14 +433,14 @@ def reservation_agreement(reservation_id: int) -> Any:
 
 
 @bp.route("/reservaties/<int:reservation_id>/overeenkomst.pdf")
-@login_required
+@allow(MEMBERS)
 def reservation_agreement_pdf(reservation_id: int) -> Any:
     """Return the loan agreement of an own reservation as PDF."""
     return _agreement_pdf(get_owned_or_404(Reservation, reservation_id, current_user.tenant_id))
 
 
 @bp.route("/reservaties/<int:reservation_id>/overeenkomst/aanvaarden", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def accept_agreement(reservation_id: int) -> Any:
     """Accept the terms of the loan agreement for the own tenant (recorded with who and when)."""
     obj = get_owned_or_404(Reservation, reservation_id, current_user.tenant_id)
@@ -463,7 +464,7 @@ def accept_agreement(reservation_id: int) -> Any:
 
 
 @bp.route("/aanvragen/<int:booking_id>/overeenkomst")
-@login_required
+@allow(MEMBERS)
 def booking_agreement(booking_id: int) -> Any:
     """Show the loan agreement of a request for an own resource, with its acceptance."""
     obj = get_owned_or_404(Booking, booking_id, current_user.tenant_id)
@@ -480,7 +481,7 @@ def booking_agreement(booking_id: int) -> Any:
 
 
 @bp.route("/aanvragen/<int:booking_id>/overeenkomst.pdf")
-@login_required
+@allow(MEMBERS)
 def booking_agreement_pdf(booking_id: int) -> Any:
     """Return the loan agreement of a request for an own resource as PDF."""
     return _agreement_pdf(get_owned_or_404(Booking, booking_id, current_user.tenant_id))
@@ -502,7 +503,7 @@ def _settlement_period() -> tuple[date, date, dict[str, Any]]:
 
 
 @bp.route("/afrekening")
-@login_required
+@allow(MEMBERS)
 def settlement() -> Any:
     """Show per partner municipality what the own tenant lent and borrowed in a period, and the balance."""
     start, end, errors = _settlement_period()
@@ -522,7 +523,7 @@ def settlement() -> Any:
 
 @bp.route("/afrekening.csv", defaults={"fmt": "csv"})
 @bp.route("/afrekening.xlsx", defaults={"fmt": "xlsx"})
-@login_required
+@allow(MEMBERS)
 def settlement_export(fmt: str) -> Any:
     """Download the settlement of a period as CSV or XLSX for the financial service."""
     start, end, errors = _settlement_period()
@@ -551,14 +552,14 @@ def _calendar_page(feed_url: str | None = None, token: str | None = None) -> Any
 
 
 @bp.route("/agenda")
-@login_required
+@allow(MEMBERS)
 def calendar() -> Any:
     """Explain the iCal feeds and manage the own secret feed address."""
     return _calendar_page()
 
 
 @bp.route("/agenda/nieuw", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def new_calendar_token() -> Any:
     """Create a new secret feed address (shown once); an older one stops working."""
     raw = ops.issue_calendar_token(current_user)
@@ -568,7 +569,7 @@ def new_calendar_token() -> Any:
 
 
 @bp.route("/agenda/intrekken", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def revoke_calendar_token() -> Any:
     """Revoke the own secret feed address."""
     ops.revoke_calendar_tokens(current_user)
@@ -589,12 +590,14 @@ def _token_tenant() -> Tenant:
 def _token_user(tenant: Tenant, token: str) -> Any:
     with tenant_context(tenant.id):
         user = ops.user_for_calendar_token(token)
-    if user is None:
+    # A feed answers with its owner's rights: an expert's token opens no reservations.
+    if user is None or not MEMBERS.admits(user):
         abort(404)
     return user
 
 
 @bp.route("/agenda/<token>.ics")
+@allow(PUBLIC)
 def calendar_feed(token: str) -> Any:
     """Serve the tenant's reservations as iCal to whoever holds the secret address (calendar apps)."""
     tenant = _token_tenant()
@@ -605,13 +608,17 @@ def calendar_feed(token: str) -> Any:
 
 
 @bp.route("/materieel/<int:resource_id>/agenda.ics")
+@allow(PUBLIC)
 def resource_calendar(resource_id: int) -> Any:
     """Serve free/busy of a visible resource as iCal (no requester details for partners).
 
-    Signed in, or for calendar apps with ``?token=`` (the user's secret feed token).
+    Signed in, or for calendar apps with ``?token=`` (the user's secret feed token): public for
+    the token, so a signed-in caller passes the members' rule here.
     """
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
     if current_user.is_authenticated:
+        if not MEMBERS.admits(current_user):
+            return refuse_role()
         obj = get_visible_or_404(Resource, resource_id)
         return _ics(ops.resource_ical(obj, base), f"bezetting-{obj.id}")
     token = request.args.get("token", "")
@@ -637,7 +644,7 @@ def _photo_response(photo: HandoverPhoto) -> Any:
 
 
 @bp.route("/aanvragen/<int:booking_id>/fotos/<int:photo_id>")
-@login_required
+@allow(MEMBERS)
 def booking_photo(booking_id: int, photo_id: int) -> Any:
     """Show a pick-up or return photo of a request for an own resource."""
     obj = get_owned_or_404(Booking, booking_id, current_user.tenant_id)
@@ -648,7 +655,7 @@ def booking_photo(booking_id: int, photo_id: int) -> Any:
 
 
 @bp.route("/reservaties/<int:reservation_id>/fotos/<int:photo_id>")
-@login_required
+@allow(MEMBERS)
 def reservation_photo(reservation_id: int, photo_id: int) -> Any:
     """Show a pick-up or return photo of an own reservation."""
     obj = get_owned_or_404(Reservation, reservation_id, current_user.tenant_id)
@@ -685,7 +692,7 @@ def _photos_page(obj: Resource, errors: dict[str, Any], status: int = 200) -> An
 
 
 @bp.route("/materieel/<int:resource_id>/fotos", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def resource_photos(resource_id: int) -> Any:
     """Show and add the catalogue photos of an own resource (JPEG, PNG or WebP)."""
     obj = _editable_resource(resource_id)
@@ -710,7 +717,7 @@ def _own_photo(resource_id: int, photo_id: int) -> tuple[Resource, Any]:
 
 
 @bp.route("/materieel/<int:resource_id>/fotos/<int:photo_id>/hoofdfoto", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def main_photo(resource_id: int, photo_id: int) -> Any:
     """Make a photo the main photo of an own resource (shown in the catalogue)."""
     obj, photo = _own_photo(resource_id, photo_id)
@@ -721,7 +728,7 @@ def main_photo(resource_id: int, photo_id: int) -> Any:
 
 
 @bp.route("/materieel/<int:resource_id>/fotos/<int:photo_id>/verplaatsen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def move_photo(resource_id: int, photo_id: int) -> Any:
     """Move a photo of an own resource one place up or down."""
     obj, photo = _own_photo(resource_id, photo_id)
@@ -734,7 +741,7 @@ def move_photo(resource_id: int, photo_id: int) -> Any:
 
 
 @bp.route("/materieel/<int:resource_id>/fotos/<int:photo_id>/verwijderen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def delete_photo(resource_id: int, photo_id: int) -> Any:
     """Delete a photo of an own resource."""
     obj, photo = _own_photo(resource_id, photo_id)
@@ -769,14 +776,14 @@ def _catalogue_image(resource_id: int, photo_id: int, thumbnail: bool) -> Any:
 
 
 @bp.route("/materieel/<int:resource_id>/fotos/<int:photo_id>")
-@login_required
+@allow(MEMBERS)
 def resource_photo(resource_id: int, photo_id: int) -> Any:
     """Serve the large version of a catalogue photo to whoever may see the resource."""
     return _catalogue_image(resource_id, photo_id, thumbnail=False)
 
 
 @bp.route("/materieel/<int:resource_id>/fotos/<int:photo_id>/klein")
-@login_required
+@allow(MEMBERS)
 def resource_thumbnail(resource_id: int, photo_id: int) -> Any:
     """Serve the thumbnail (320 px wide) of a catalogue photo to whoever may see the resource."""
     return _catalogue_image(resource_id, photo_id, thumbnail=True)
@@ -824,7 +831,7 @@ def _calendar_rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @bp.route("/materieel/<int:resource_id>/kalender")
-@login_required
+@allow(MEMBERS)
 def resource_calendar_page(resource_id: int) -> Any:
     """Show the free/busy calendar of a visible resource (month, week, list), with a table for no-JS."""
     obj = get_visible_or_404(Resource, resource_id)
@@ -846,7 +853,7 @@ def resource_calendar_page(resource_id: int) -> Any:
 
 
 @bp.route("/materieel/<int:resource_id>/kalender.json")
-@login_required
+@allow(MEMBERS)
 def resource_calendar_events(resource_id: int) -> Any:
     """Return the calendar events of a visible resource between ``start`` and ``end`` (FullCalendar's feed)."""
     obj = get_visible_or_404(Resource, resource_id)
@@ -903,7 +910,7 @@ def _flash_dropped(names: list[str]) -> None:
 
 
 @bp.route("/mandje")
-@login_required
+@allow(MEMBERS)
 def basket() -> Any:
     """Show the own basket per owner municipality with the computed prices, before submitting it."""
     dropped = ops.prune_basket(current_user)
@@ -914,7 +921,7 @@ def basket() -> Any:
 
 
 @bp.route("/mandje/toevoegen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def add_to_basket() -> Any:
     """Put a visible resource for a period in the own basket."""
     if not permissions.can_reserve(current_user):
@@ -938,7 +945,7 @@ def add_to_basket() -> Any:
 
 
 @bp.route("/mandje/<int:item_id>/verwijderen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def remove_basket_item(item_id: int) -> Any:
     """Remove a line from the own basket."""
     item = get_owned_or_404(BasketItem, item_id, current_user.tenant_id)
@@ -951,7 +958,7 @@ def remove_basket_item(item_id: int) -> Any:
 
 
 @bp.route("/mandje/versturen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def submit_basket() -> Any:
     """Send the basket: one request per owner municipality, all or nothing."""
     if not permissions.can_reserve(current_user):
@@ -988,7 +995,7 @@ def _series_page(values: dict[str, Any], errors: dict[str, Any], status: int = 2
 
 
 @bp.route("/reeksen/nieuw", methods=["GET", "POST"])
-@login_required
+@allow(MEMBERS)
 def new_series() -> Any:
     """Reserve a hall every week on the same day and hours (e.g. every Tuesday 19:00–22:00)."""
     if not permissions.can_reserve(current_user):
@@ -1061,14 +1068,14 @@ def _reservation_group_page(group_key: str, error: str | None = None, status: in
 
 
 @bp.route("/reservaties/groep/<group_key>")
-@login_required
+@allow(MEMBERS)
 def reservation_group(group_key: str) -> Any:
     """Show an own request group: the basket lines for one owner, or a weekly series."""
     return _reservation_group_page(group_key)
 
 
 @bp.route("/reservaties/groep/<group_key>/annuleren", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def cancel_reservation_group(group_key: str) -> Any:
     """Cancel every open line of an own request group (the whole series)."""
     rows = ops.group_reservations(_group_key_or_404(group_key))
@@ -1104,14 +1111,14 @@ def _booking_group_page(group_key: str, errors: dict[str, Any] | None = None, st
 
 
 @bp.route("/aanvragen/groep/<group_key>")
-@login_required
+@allow(MEMBERS)
 def booking_group(group_key: str) -> Any:
     """Show a request group for the own resources, to approve or refuse it as a whole."""
     return _booking_group_page(group_key)
 
 
 @bp.route("/aanvragen/groep/<group_key>/beslissen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def decide_booking_group(group_key: str) -> Any:
     """Approve or refuse every open line of a request group for the own resources."""
     rows = ops.group_bookings(_group_key_or_404(group_key))
@@ -1136,7 +1143,7 @@ def decide_booking_group(group_key: str) -> Any:
 
 
 @bp.route("/reservaties/<int:reservation_id>/aanbod", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def answer_offer(reservation_id: int) -> Any:
     """Accept or decline the freed slot held for an own waitlist entry."""
     obj = get_owned_or_404(Reservation, reservation_id, current_user.tenant_id)

@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from portal.api import PageArgsSchema, PaginationSchema, page_envelope
+from portal.core.access import MEMBERS, allow
 from portal.core.errors import problem
 from portal.core.pagination import paginate
 from portal.extensions import db
@@ -31,6 +32,7 @@ class ReportPageSchema(Schema):
 
 
 @blp.route("")
+@allow(MEMBERS)
 class ReportList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, ReportPageSchema)
@@ -55,6 +57,7 @@ class ReportList(MethodView):
 
 
 @blp.route("/<int:report_id>")
+@allow(MEMBERS)
 class ReportItem(MethodView):
     @blp.response(200, ReportSchema)
     def get(self, report_id: int) -> Any:
@@ -63,6 +66,7 @@ class ReportItem(MethodView):
 
 
 @blp.route("/<int:report_id>/pdf")
+@allow(MEMBERS)
 class ReportPdf(MethodView):
     @blp.response(200, description="Het rapport als PDF")
     def get(self, report_id: int) -> Any:

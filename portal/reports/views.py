@@ -8,10 +8,11 @@ from typing import Any
 import click
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
+from portal.core.access import MEMBERS, allow
 from portal.core.errors import DomainError
 from portal.core.forms import load_form
 from portal.core.pagination import paginate
@@ -63,14 +64,14 @@ def _render_index(errors: dict[str, Any], values: dict[str, Any], status: int = 
 
 
 @bp.route("")
-@login_required
+@allow(MEMBERS)
 def index() -> Any:
     """List the municipality's reports: every version for the AD, the approved ones for the council."""
     return _render_index({}, {})
 
 
 @bp.route("/genereren", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def generate() -> Any:
     """Start generating the report of a period (AD)."""
     if not permissions.can_manage(current_user):
@@ -89,7 +90,7 @@ def generate() -> Any:
 
 
 @bp.route("/instellingen", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def settings() -> Any:
     """Set the municipality's reporting period (AD or beheerder)."""
     if not (permissions.can_manage(current_user) or is_admin(current_user)):
@@ -122,14 +123,14 @@ def _render_detail(report: CouncilReport, errors: dict[str, Any] | None = None, 
 
 
 @bp.route("/<int:report_id>")
-@login_required
+@allow(MEMBERS)
 def detail(report_id: int) -> Any:
     """Show one version: its progress, its error, or the report itself."""
     return _render_detail(permissions.report_or_404(report_id))
 
 
 @bp.route("/<int:report_id>/status")
-@login_required
+@allow(MEMBERS)
 def progress(report_id: int) -> Any:
     """Return the progress block (htmx polls it); once done, tell htmx to reload the page."""
     report = permissions.report_or_404(report_id)
@@ -140,7 +141,7 @@ def progress(report_id: int) -> Any:
 
 
 @bp.route("/<int:report_id>/opnieuw", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def retry(report_id: int) -> Any:
     """Generate a failed (or lost) version again, or refresh a draft's data (AD)."""
     report = permissions.managed_report_or_404(report_id)
@@ -157,7 +158,7 @@ def retry(report_id: int) -> Any:
 
 
 @bp.route("/<int:report_id>/bewerken", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def edit(report_id: int) -> Any:
     """Save the foreword and remarks of a draft (AD)."""
     report = permissions.managed_report_or_404(report_id)
@@ -172,7 +173,7 @@ def edit(report_id: int) -> Any:
 
 
 @bp.route("/<int:report_id>/goedkeuren", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def approve(report_id: int) -> Any:
     """Approve a draft: freeze it with its PDF and send it to the council members (AD)."""
     report = permissions.managed_report_or_404(report_id)
@@ -203,7 +204,7 @@ def approve(report_id: int) -> Any:
 
 
 @bp.route("/<int:report_id>/correctie", methods=["POST"])
-@login_required
+@allow(MEMBERS)
 def correct(report_id: int) -> Any:
     """Start a correction of an approved report: a new version of the same period (AD)."""
     report = permissions.managed_report_or_404(report_id)
@@ -217,7 +218,7 @@ def correct(report_id: int) -> Any:
 
 
 @bp.route("/<int:report_id>/pdf")
-@login_required
+@allow(MEMBERS)
 def pdf(report_id: int) -> Any:
     """Download the PDF: the stored, checked one of an approved version, a preview of a draft (AD)."""
     report = permissions.report_or_404(report_id)
