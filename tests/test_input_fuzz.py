@@ -90,7 +90,7 @@ def test_no_write_endpoint_answers_5xx_to_arbitrary_input(app, world, client):
     def send(method: str, path: str, body: Any) -> Any:
         limiter.reset()
         if path.startswith("/api/"):
-            if isinstance(body, str):
+            if isinstance(body, str) and body.startswith("[["):  # the deep document, sent as it is
                 return client.open(path, method=method, data=body, content_type="application/json")
             return client.open(path, method=method, json=body)
         return client.open(path, method=method, data=body if isinstance(body, dict) else {"x": str(body)[:100]})
