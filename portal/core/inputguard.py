@@ -1,4 +1,4 @@
-"""Refuse input no field can hold, before any view or schema sees it (ADR 0017).
+"""Refuse input no field can hold, before any view or schema sees it (ADR 0018).
 
 One place for every route: NUL characters (PostgreSQL text cannot hold them), lone UTF-16
 surrogates (no encoder can write them: the database driver, ``jsonify`` and the mailer all

@@ -23,7 +23,7 @@ def configure_sqlite(engine: Engine) -> None:
         # Concurrent requests wait for a lock instead of failing with "database is locked".
         cursor.execute("PRAGMA busy_timeout = 10000")
         if engine.url.database not in (None, "", ":memory:"):
-            # WAL: readers never block the writer nor the writer them (ADR 0017); persistent.
+            # WAL: readers never block the writer nor the writer them (ADR 0018); persistent.
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
