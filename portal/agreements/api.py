@@ -23,7 +23,7 @@ from portal.agreements.schemas import (
     PartySchema,
 )
 from portal.api import PageArgsSchema, PaginationSchema, page_envelope
-from portal.core.access import MEMBERS, allow
+from portal.core.access import MEMBERS, STAFF, allow
 from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.core.schemas import TenantRefSchema
@@ -73,7 +73,7 @@ def _party_agreement(agreement_id: int) -> Agreement:
 
 
 @blp.route("")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class AgreementList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, AgreementPageSchema)
@@ -93,7 +93,7 @@ class AgreementList(MethodView):
 
 
 @blp.route("/<int:agreement_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class AgreementItem(MethodView):
     @blp.response(200, AgreementSchema)
     def get(self, agreement_id: int) -> Any:
@@ -106,7 +106,7 @@ class AgreementItem(MethodView):
 
 
 @blp.route("/<int:agreement_id>/approvals")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ApprovalList(MethodView):
     @blp.response(200, ApprovalDumpSchema(many=True))
     def get(self, agreement_id: int) -> Any:
@@ -126,7 +126,7 @@ class ApprovalList(MethodView):
 
 
 @blp.route("/<int:agreement_id>/submission")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class AgreementSubmission(MethodView):
     @blp.response(200, AgreementSchema)
     def post(self, agreement_id: int) -> Any:
@@ -138,7 +138,7 @@ class AgreementSubmission(MethodView):
 
 
 @blp.route("/<int:agreement_id>/withdrawal")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class AgreementWithdrawal(MethodView):
     @blp.response(200, PartySchema)
     def post(self, agreement_id: int) -> Any:
@@ -152,7 +152,7 @@ class AgreementWithdrawal(MethodView):
 
 
 @blp.route("/<int:agreement_id>/evaluations")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class EvaluationList(MethodView):
     @blp.response(200, EvaluationDumpSchema(many=True))
     def get(self, agreement_id: int) -> Any:
@@ -161,7 +161,7 @@ class EvaluationList(MethodView):
 
 
 @blp.route("/<int:agreement_id>/evaluations/<int:evaluation_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class EvaluationItem(MethodView):
     @blp.response(200, EvaluationDumpSchema)
     def get(self, agreement_id: int, evaluation_id: int) -> Any:
@@ -186,7 +186,7 @@ def _evaluation_of(agreement: Agreement, evaluation_id: int) -> Any:
 
 
 @blp.route("/matrix/<int:region_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class Matrix(MethodView):
     @blp.response(200, MatrixSchema)
     def get(self, region_id: int) -> Any:

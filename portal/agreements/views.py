@@ -33,7 +33,7 @@ from portal.agreements.schemas import (
     InformalSchema,
     VersionSchema,
 )
-from portal.core.access import MEMBERS, allow
+from portal.core.access import MEMBERS, STAFF, allow
 from portal.core.errors import DomainError
 from portal.core.exports import table_response
 from portal.core.files import path_of
@@ -144,7 +144,7 @@ def _render_form(values: dict[str, Any], errors: dict[str, Any], agreement: Agre
 
 
 @bp.route("/nieuw", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def new() -> Any:
     """Draft a new agreement with the own municipality as trekker."""
     if not permissions.can_draft(current_user):
@@ -194,7 +194,7 @@ def detail(agreement_id: int) -> Any:
 
 
 @bp.route("/<int:agreement_id>/bewerken", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def edit(agreement_id: int) -> Any:
     """Change a draft."""
     agreement = _manageable(agreement_id)
@@ -224,7 +224,7 @@ def _act(agreement: Agreement, action: Callable[[], Any], success: str) -> Any:
 
 
 @bp.route("/<int:agreement_id>/voorleggen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def submit(agreement_id: int) -> Any:
     """Send the draft to the parties for approval."""
     agreement = _manageable(agreement_id)
@@ -232,7 +232,7 @@ def submit(agreement_id: int) -> Any:
 
 
 @bp.route("/<int:agreement_id>/beslissing", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def decide(agreement_id: int) -> Any:
     """Record the own municipality's council or college decision."""
     agreement = _party_view(agreement_id)
@@ -251,7 +251,7 @@ def decide(agreement_id: int) -> Any:
 
 
 @bp.route("/<int:agreement_id>/bijlagen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def upload(agreement_id: int) -> Any:
     """Attach a document (PDF, DOCX, ODT) to a version (trekker)."""
     agreement = _manageable(agreement_id)
@@ -283,7 +283,7 @@ def download(agreement_id: int, attachment_id: int) -> Any:
 
 
 @bp.route("/<int:agreement_id>/terugtrekken", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def withdraw(agreement_id: int) -> Any:
     """Withdraw the own municipality (opzeggen, with the notice period)."""
     agreement = _party_view(agreement_id)
@@ -293,7 +293,7 @@ def withdraw(agreement_id: int) -> Any:
 
 
 @bp.route("/<int:agreement_id>/beeindigen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def end(agreement_id: int) -> Any:
     """End the agreement (trekker)."""
     agreement = _manageable(agreement_id)
@@ -301,7 +301,7 @@ def end(agreement_id: int) -> Any:
 
 
 @bp.route("/<int:agreement_id>/verwijderen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def delete(agreement_id: int) -> Any:
     """Delete a draft."""
     agreement = _manageable(agreement_id)
@@ -315,7 +315,7 @@ def delete(agreement_id: int) -> Any:
 
 
 @bp.route("/<int:agreement_id>/versies", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def propose(agreement_id: int) -> Any:
     """Propose a new version of a live agreement."""
     agreement = _manageable(agreement_id)
@@ -342,7 +342,7 @@ def version(agreement_id: int, number: int) -> Any:
 
 
 @bp.route("/<int:agreement_id>/evaluaties/<int:evaluation_id>", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def evaluation(agreement_id: int, evaluation_id: int) -> Any:
     """Show an evaluation; the trekker completes it."""
     agreement = _party_view(agreement_id)
@@ -445,7 +445,7 @@ def _matrix_export(fmt: str) -> Any:
 
 
 @bp.route("/matrix/informeel", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def record_informal() -> Any:
     """Record informal cooperation with a partner (level 1)."""
     if not permissions.can_record_informal(current_user):
@@ -465,7 +465,7 @@ def record_informal() -> Any:
 
 
 @bp.route("/matrix/informeel/<int:informal_id>/verwijderen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def delete_informal(informal_id: int) -> Any:
     """Remove an own informal cooperation."""
     found = get_editable_or_404(

@@ -70,11 +70,30 @@ def roles(*codes: str) -> Rule:
     return Rule("roles:" + ",".join(sorted(codes)), frozenset(codes))
 
 
-def allow(rule: Rule) -> Callable[[F], F]:
-    """Declare who may use the decorated view, MethodView class or MethodView method."""
+@dataclass(frozen=True)
+class Declaration:
+    """The rule for reading (GET, HEAD, OPTIONS) and the rule for writing (every other method)."""
+
+    read: Rule
+    write: Rule
+
+    def rule(self, method: str) -> Rule:
+        """Return the rule that applies to ``method``."""
+        return self.read if method in SAFE_METHODS else self.write
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def allow(rule: Rule, *, write: Rule | None = None) -> Callable[[F], F]:
+    """Declare who may use the decorated view, MethodView class or MethodView method.
+
+    ``write`` narrows the rule for POST, PUT, PATCH and DELETE (e.g. members read, staff write).
+    """
+    declaration = Declaration(rule, write or rule)
 
     def decorator(target: F) -> F:
-        setattr(target, ATTRIBUTE, rule)
+        setattr(target, ATTRIBUTE, declaration)
         return target
 
     return decorator
@@ -90,8 +109,10 @@ def rule_for(app: Flask, endpoint: str, method: str) -> Rule | None:
         name = "get" if method in ("HEAD", "OPTIONS") else method.lower()
         handler = getattr(view_class, name, None)
         found = getattr(handler, ATTRIBUTE, None) if handler is not None else None
-        return found if found is not None else getattr(view_class, ATTRIBUTE, None)
-    return getattr(view, ATTRIBUTE, None)
+        declaration = found if found is not None else getattr(view_class, ATTRIBUTE, None)
+    else:
+        declaration = getattr(view, ATTRIBUTE, None)
+    return declaration.rule(method) if isinstance(declaration, Declaration) else None
 
 
 def role_refused() -> str:

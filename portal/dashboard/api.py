@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from portal.api import PageArgsSchema, PaginationSchema, page_envelope
-from portal.core.access import MEMBERS, allow
+from portal.core.access import MEMBERS, STAFF, allow
 from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.dashboard import operations as ops
@@ -35,7 +35,7 @@ def _owned(announcement_id: int) -> Announcement:
 
 
 @blp.route("")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class AnnouncementList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, AnnouncementPageSchema)
@@ -55,7 +55,7 @@ class AnnouncementList(MethodView):
 
 
 @blp.route("/<int:announcement_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class AnnouncementItem(MethodView):
     @blp.response(200, AnnouncementSchema)
     def get(self, announcement_id: int) -> Any:

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.core.access import MEMBERS, SIGNED_IN, allow
+from portal.core.access import MEMBERS, SIGNED_IN, STAFF, allow
 from portal.core.errors import DomainError
 from portal.core.forms import load_form
 from portal.core.loading import get_editable_or_404, get_visible_or_404
@@ -58,7 +58,7 @@ def _form_context(values: dict[str, Any], errors: dict[str, Any], obj: Announcem
 
 
 @bp.route("/mededelingen/nieuw", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def new_announcement() -> Any:
     """Write a new announcement."""
     if not permissions.can_create(current_user):
@@ -102,7 +102,7 @@ def _owned(announcement_id: int) -> Announcement:
 
 
 @bp.route("/mededelingen/<int:announcement_id>/bewerken", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def edit_announcement(announcement_id: int) -> Any:
     """Edit an own announcement and who sees it."""
     obj = _owned(announcement_id)
@@ -133,7 +133,7 @@ def edit_announcement(announcement_id: int) -> Any:
 
 
 @bp.route("/mededelingen/<int:announcement_id>/verwijderen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def delete_announcement(announcement_id: int) -> Any:
     """Delete an own announcement."""
     obj = _owned(announcement_id)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.api import PageArgsSchema, PaginationSchema, page_envelope
-from portal.core.access import MEMBERS, allow
+from portal.core.access import MEMBERS, STAFF, allow
 from portal.core.loading import get_editable_or_404, get_owned_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.extensions import db
@@ -102,7 +102,7 @@ def _application(application_id: int) -> Application:
 
 
 @blp.route("/vacancies")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class VacancyList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, VacancyPageSchema)
@@ -123,7 +123,7 @@ class VacancyList(MethodView):
 
 
 @blp.route("/vacancies/<int:vacancy_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class VacancyItem(MethodView):
     @blp.response(200, VacancySchema)
     def get(self, vacancy_id: int) -> Any:
@@ -141,7 +141,7 @@ class VacancyItem(MethodView):
 
 
 @blp.route("/vacancies/<int:vacancy_id>/status")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class VacancyStatus(MethodView):
     @blp.arguments(VacancyStatusSchema)
     @blp.response(200, VacancySchema)
@@ -154,7 +154,7 @@ class VacancyStatus(MethodView):
 
 
 @blp.route("/vacancies/<int:vacancy_id>/applications")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class VacancyApplications(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, ApplicationPageSchema)
@@ -168,7 +168,7 @@ class VacancyApplications(MethodView):
 
 
 @blp.route("/applications/<int:application_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ApplicationItem(MethodView):
     @blp.response(200, ApplicationSchema)
     def get(self, application_id: int) -> Any:
@@ -220,7 +220,7 @@ def _decide(row: StaffSharing | StaffSharingApproval, decision: str) -> None:
 
 
 @blp.route("/staff-sharings")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class StaffSharingList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, StaffSharingPageSchema)
@@ -242,7 +242,7 @@ class StaffSharingList(MethodView):
 
 
 @blp.route("/staff-sharings/overview")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class StaffSharingOverview(MethodView):
     @blp.response(200, FteOverviewSchema)
     def get(self) -> Any:
@@ -252,7 +252,7 @@ class StaffSharingOverview(MethodView):
 
 
 @blp.route("/staff-sharings/<int:sharing_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class StaffSharingItem(MethodView):
     @blp.response(200, StaffSharingSchema)
     def get(self, sharing_id: int) -> Any:
@@ -262,7 +262,7 @@ class StaffSharingItem(MethodView):
 
 
 @blp.route("/staff-sharings/<int:sharing_id>/decision")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class StaffSharingDecision(MethodView):
     @blp.arguments(SharingDecisionSchema)
     @blp.response(200, StaffSharingSchema)
@@ -275,7 +275,7 @@ class StaffSharingDecision(MethodView):
 
 
 @blp.route("/staff-sharing-approvals")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class StaffSharingApprovalList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, StaffSharingApprovalPageSchema)
@@ -291,7 +291,7 @@ class StaffSharingApprovalList(MethodView):
 
 
 @blp.route("/staff-sharing-approvals/<int:approval_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class StaffSharingApprovalItem(MethodView):
     @blp.response(200, StaffSharingApprovalSchema)
     def get(self, approval_id: int) -> Any:
@@ -301,7 +301,7 @@ class StaffSharingApprovalItem(MethodView):
 
 
 @blp.route("/staff-sharing-approvals/<int:approval_id>/decision")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class StaffSharingApprovalDecision(MethodView):
     @blp.arguments(SharingDecisionSchema)
     @blp.response(200, StaffSharingApprovalSchema)
@@ -351,7 +351,7 @@ def _enrolment(enrolment_id: int) -> Enrolment:
 
 
 @blp.route("/trainings")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class TrainingList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, TrainingPageSchema)
@@ -371,7 +371,7 @@ class TrainingList(MethodView):
 
 
 @blp.route("/trainings/<int:training_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class TrainingItem(MethodView):
     @blp.response(200, TrainingSchema)
     def get(self, training_id: int) -> Any:
@@ -380,7 +380,7 @@ class TrainingItem(MethodView):
 
 
 @blp.route("/trainings/<int:training_id>/attendance")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class TrainingAttendance(MethodView):
     @blp.response(200, AttendanceSchema)
     def get(self, training_id: int) -> Any:
@@ -392,7 +392,7 @@ class TrainingAttendance(MethodView):
 
 
 @blp.route("/enrolments")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class EnrolmentList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, EnrolmentPageSchema)
@@ -416,7 +416,7 @@ class EnrolmentList(MethodView):
 
 
 @blp.route("/enrolments/<int:enrolment_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class EnrolmentItem(MethodView):
     @blp.response(200, EnrolmentSchema)
     def get(self, enrolment_id: int) -> Any:
@@ -425,7 +425,7 @@ class EnrolmentItem(MethodView):
 
 
 @blp.route("/enrolments/<int:enrolment_id>/decision")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class EnrolmentDecision(MethodView):
     @blp.arguments(EnrolmentDecisionSchema)
     @blp.response(200, EnrolmentSchema)
@@ -459,7 +459,7 @@ class FunctionDetailSchema(FunctionSchema):
 
 
 @blp.route("/functions")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class FunctionList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, FunctionPageSchema)
@@ -479,7 +479,7 @@ class FunctionList(MethodView):
 
 
 @blp.route("/functions/comparison")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class FunctionComparison(MethodView):
     @blp.response(200, ComparisonRowSchema(many=True))
     def get(self) -> Any:
@@ -488,7 +488,7 @@ class FunctionComparison(MethodView):
 
 
 @blp.route("/functions/<int:function_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class FunctionItem(MethodView):
     @blp.response(200, FunctionDetailSchema)
     def get(self, function_id: int) -> Any:
@@ -500,7 +500,7 @@ class FunctionItem(MethodView):
 
 
 @blp.route("/functions/<int:function_id>/grade")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class FunctionGradeItem(MethodView):
     @blp.arguments(SetGradeSchema)
     @blp.response(200, FunctionGradeSchema)
@@ -544,7 +544,7 @@ def _hr_only() -> None:
 
 
 @blp.route("/reserves")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ReserveList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, ReservePageSchema)
@@ -564,7 +564,7 @@ class ReserveList(MethodView):
 
 
 @blp.route("/reserves/<int:reserve_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ReserveItem(MethodView):
     @blp.response(200, ReserveDetailSchema)
     def get(self, reserve_id: int) -> Any:
@@ -580,7 +580,7 @@ class ReserveItem(MethodView):
 
 
 @blp.route("/reserves/<int:reserve_id>/candidates")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ReserveCandidates(MethodView):
     @blp.arguments(CreateCandidateSchema)
     @blp.response(201, CandidateSchema)
@@ -595,7 +595,7 @@ class ReserveCandidates(MethodView):
 
 
 @blp.route("/reserve-requests")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ReserveRequestList(MethodView):
     @blp.response(200, ReserveRequestSchema(many=True))
     def get(self) -> Any:
@@ -617,7 +617,7 @@ class ReserveRequestList(MethodView):
 
 
 @blp.route("/reserve-requests/<int:request_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ReserveRequestItem(MethodView):
     @blp.response(200, ReserveRequestSchema)
     def get(self, request_id: int) -> Any:
@@ -627,7 +627,7 @@ class ReserveRequestItem(MethodView):
 
 
 @blp.route("/reserve-decisions")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ReserveDecisionList(MethodView):
     @blp.response(200, ReserveDecisionDumpSchema(many=True))
     def get(self) -> Any:
@@ -637,7 +637,7 @@ class ReserveDecisionList(MethodView):
 
 
 @blp.route("/reserve-decisions/<int:decision_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ReserveDecisionItem(MethodView):
     @blp.arguments(ReserveDecisionSchema)
     @blp.response(200, ReserveDecisionDumpSchema)

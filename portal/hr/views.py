@@ -14,7 +14,7 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from portal.core.access import MEMBERS, allow
+from portal.core.access import MEMBERS, STAFF, allow
 from portal.core.errors import DomainError
 from portal.core.forms import form_to_dict
 from portal.core.loading import get_editable_or_404, get_owned_or_404, get_visible_or_404
@@ -198,7 +198,7 @@ def _save(obj: Vacancy | None) -> Any:
 
 
 @bp.route("/vacatures/nieuw", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def new_vacancy() -> Any:
     """Write a new vacancy (saved as concept)."""
     if not permissions.can_create(current_user):
@@ -248,7 +248,7 @@ def _owned(vacancy_id: int) -> Vacancy:
 
 
 @bp.route("/vacatures/<int:vacancy_id>/bewerken", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def edit_vacancy(vacancy_id: int) -> Any:
     """Edit an own open vacancy."""
     obj = _owned(vacancy_id)
@@ -264,7 +264,7 @@ def edit_vacancy(vacancy_id: int) -> Any:
 
 
 @bp.route("/vacatures/<int:vacancy_id>/status", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def vacancy_status(vacancy_id: int) -> Any:
     """Publish, close, fill or cancel an own vacancy."""
     obj = _owned(vacancy_id)
@@ -276,7 +276,7 @@ def vacancy_status(vacancy_id: int) -> Any:
 
 
 @bp.route("/vacatures/<int:vacancy_id>/solliciteren", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def apply(vacancy_id: int) -> Any:
     """Apply as a staff member of a partner municipality (internal mobility)."""
     obj = get_visible_or_404(Vacancy, vacancy_id)
@@ -312,7 +312,7 @@ def _application(application_id: int) -> Application:
 
 
 @bp.route("/sollicitaties/<int:application_id>", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def application(application_id: int) -> Any:
     """Show an application to the owner's HR; POST moves it in the pipeline or adds a note."""
     obj = _application(application_id)
@@ -385,7 +385,7 @@ def my_applications() -> Any:
 
 
 @bp.route("/vacaturemeldingen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def vacancy_alerts() -> Any:
     """Store the keywords for which the user wants to hear about new vacancies they can see."""
     keywords = request.form.get("keywords", "")
@@ -436,7 +436,7 @@ def my_application_export(receipt_id: int) -> Any:
 
 
 @bp.route("/instellingen", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def settings() -> Any:
     """Set how long application data is kept after a vacancy closes."""
     if not permissions.can_configure(current_user):
@@ -501,7 +501,7 @@ def sharings() -> Any:
 
 
 @bp.route("/terbeschikkingstellingen/nieuw", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def new_sharing() -> Any:
     """Put an employee (partly) at a partner municipality's disposal; both ADs then decide."""
     if not permissions.can_request_sharing(current_user):
@@ -551,7 +551,7 @@ def _decide(row: StaffSharing | StaffSharingApproval, target: str) -> Any:
 
 
 @bp.route("/terbeschikkingstellingen/<int:sharing_id>", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def sharing(sharing_id: int) -> Any:
     """Show a terbeschikkingstelling of our employee; POST records our AD's decision or withdraws it."""
     _sharing_reader()
@@ -570,7 +570,7 @@ def sharing(sharing_id: int) -> Any:
 
 
 @bp.route("/terbeschikkingstellingen/ontvangen/<int:approval_id>", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def received_sharing(approval_id: int) -> Any:
     """Show a partner's employee put at our disposal; POST records our AD's decision."""
     _sharing_reader()
@@ -667,7 +667,7 @@ def trainings_ical() -> Any:
 
 
 @bp.route("/vormingen/nieuw", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def new_training() -> Any:
     """Plan a training with its sessions; open it to the region or chosen partners."""
     if not permissions.can_create(current_user):
@@ -734,7 +734,7 @@ def training(training_id: int) -> Any:
 
 
 @bp.route("/vormingen/<int:training_id>/inschrijven", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def training_enrol(training_id: int) -> Any:
     """Enrol in a training; the own HR approves, then a place or a waitlist place is taken."""
     obj = get_visible_or_404(Training, training_id)
@@ -750,7 +750,7 @@ def training_enrol(training_id: int) -> Any:
 
 
 @bp.route("/vormingen/<int:training_id>/annuleren", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def training_cancel(training_id: int) -> Any:
     """Cancel an own planned training (every enrolment is cancelled with it)."""
     obj = get_editable_or_404(Training, training_id, permissions.can_edit_training)
@@ -761,7 +761,7 @@ def training_cancel(training_id: int) -> Any:
 
 
 @bp.route("/vormingen/<int:training_id>/aanwezigheden", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def training_attendance(training_id: int) -> Any:
     """Show and record the attendance list (organiser's HR); ?formaat=csv|xlsx downloads it."""
     obj = get_owned_or_404(Training, training_id, current_user.tenant_id)
@@ -801,7 +801,7 @@ def _enrolment(enrolment_id: int) -> Enrolment:
 
 
 @bp.route("/inschrijvingen/<int:enrolment_id>", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def enrolment(enrolment_id: int) -> Any:
     """Show an enrolment to the participant and their HR; POST approves, refuses or cancels it."""
     row = _enrolment(enrolment_id)
@@ -908,7 +908,7 @@ def _save_function(obj: JobFunction | None) -> Any:
 
 
 @bp.route("/functies/nieuw", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def new_function() -> Any:
     """Describe a new function for the shared catalogue."""
     if not permissions.can_create(current_user):
@@ -919,7 +919,7 @@ def new_function() -> Any:
 
 
 @bp.route("/functies/<int:function_id>/bewerken", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def edit_function(function_id: int) -> Any:
     """Change an own function description."""
     obj = get_editable_or_404(JobFunction, function_id, permissions.can_edit_function)
@@ -961,7 +961,7 @@ def function(function_id: int) -> Any:
 
 
 @bp.route("/functies/<int:function_id>/weging", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def function_grade(function_id: int) -> Any:
     """Record our grade for a function (own or a partner's): the grade row is ours."""
     obj = get_visible_or_404(JobFunction, function_id)
@@ -1010,7 +1010,7 @@ def reserves() -> Any:
 
 
 @bp.route("/werfreserves/nieuw", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def new_reserve() -> Any:
     """Open a ranked reserve after a selection."""
     if not permissions.is_hr(current_user):
@@ -1085,7 +1085,7 @@ def reserve(reserve_id: int) -> Any:
 
 
 @bp.route("/werfreserves/<int:reserve_id>/kandidaten", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def reserve_candidate(reserve_id: int) -> Any:
     """Add a laureate to an own reserve."""
     obj = get_owned_or_404(Reserve, reserve_id, current_user.tenant_id)
@@ -1106,7 +1106,7 @@ def reserve_candidate(reserve_id: int) -> Any:
 
 
 @bp.route("/werfreserves/kandidaten/<int:candidate_id>", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def reserve_candidate_status(candidate_id: int) -> Any:
     """Mark an own laureate as hired or withdrawn (no longer offered to partners), or active again."""
     row = get_owned_or_404(ReserveCandidate, candidate_id, current_user.tenant_id)
@@ -1119,7 +1119,7 @@ def reserve_candidate_status(candidate_id: int) -> Any:
 
 
 @bp.route("/werfreserve-aanvragen/nieuw", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def reserve_request() -> Any:
     """Ask a partner for a consenting candidate of its shared reserve (ids in the form; foreign is 404)."""
     _reserve_reader()
@@ -1137,7 +1137,7 @@ def reserve_request() -> Any:
 
 
 @bp.route("/werfreserve-aanvragen/<int:request_id>", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def own_reserve_request(request_id: int) -> Any:
     """Show our request for a partner's candidate (with the contact once approved); POST withdraws it."""
     _reserve_reader()
@@ -1154,7 +1154,7 @@ def own_reserve_request(request_id: int) -> Any:
 
 
 @bp.route("/werfreserve-beslissingen/<int:decision_id>", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def reserve_decision(decision_id: int) -> Any:
     """Show a partner's request for one of our laureates; POST approves or refuses it."""
     _reserve_reader()

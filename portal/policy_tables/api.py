@@ -12,7 +12,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from portal.api import PageArgsSchema, PaginationSchema, page_envelope
-from portal.core.access import MEMBERS, allow
+from portal.core.access import MEMBERS, STAFF, allow
 from portal.core.loading import get_visible_or_404
 from portal.core.pagination import paginate
 from portal.extensions import db
@@ -60,7 +60,7 @@ class ActionPageSchema(Schema):
 
 
 @blp.route("")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class TableList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, TablePageSchema)
@@ -80,7 +80,7 @@ class TableList(MethodView):
 
 
 @blp.route("/<int:table_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class TableItem(MethodView):
     @blp.response(200, TableSchema)
     def get(self, table_id: int) -> Any:
@@ -102,7 +102,7 @@ class TableItem(MethodView):
 
 
 @blp.route("/<int:table_id>/meetings")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class TableMeetings(MethodView):
     @blp.response(200, MeetingSchema(many=True))
     def get(self, table_id: int) -> Any:
@@ -125,7 +125,7 @@ class TableMeetings(MethodView):
 
 
 @blp.route("/meetings/<int:meeting_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class MeetingItem(MethodView):
     @blp.response(200, MeetingSchema)
     def get(self, meeting_id: int) -> Any:
@@ -134,7 +134,7 @@ class MeetingItem(MethodView):
 
 
 @blp.route("/actions")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ActionList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, ActionPageSchema)
@@ -149,7 +149,7 @@ class ActionList(MethodView):
 
 
 @blp.route("/actions/<int:action_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ActionItemView(MethodView):
     @blp.response(200, ActionSchema)
     def get(self, action_id: int) -> Any:
@@ -171,7 +171,7 @@ class ActionItemView(MethodView):
 
 
 @blp.route("/minutes/<int:minutes_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class MinutesItem(MethodView):
     @blp.response(200, MinutesSchema)
     def get(self, minutes_id: int) -> Any:
@@ -180,7 +180,7 @@ class MinutesItem(MethodView):
 
 
 @blp.route("/meetings/<int:meeting_id>/decisions")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class MeetingDecisions(MethodView):
     @blp.response(200, TableDecisionSchema(many=True))
     def get(self, meeting_id: int) -> Any:
@@ -190,7 +190,7 @@ class MeetingDecisions(MethodView):
 
 
 @blp.route("/agenda-items/<int:item_id>/decision")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ItemDecision(MethodView):
     @blp.arguments(DecisionFormSchema)
     @blp.response(200, TableDecisionSchema)
@@ -207,7 +207,7 @@ class ItemDecision(MethodView):
 
 
 @blp.route("/decisions/<int:decision_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class DecisionItem(MethodView):
     @blp.response(200, TableDecisionSchema)
     def get(self, decision_id: int) -> Any:
@@ -216,7 +216,7 @@ class DecisionItem(MethodView):
 
 
 @blp.route("/decisions/<int:decision_id>/follow-up")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class DecisionFollowUpItem(MethodView):
     @blp.arguments(FollowUpSchema)
     @blp.response(200, FollowUpDumpSchema)
@@ -238,7 +238,7 @@ class CooperationPageSchema(Schema):
 
 
 @blp.route("/cooperations")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class CooperationList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, CooperationPageSchema)
@@ -258,7 +258,7 @@ class CooperationList(MethodView):
 
 
 @blp.route("/cooperations/<int:cooperation_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class CooperationItem(MethodView):
     @blp.response(200, CooperationSchema)
     def get(self, cooperation_id: int) -> Any:
@@ -280,7 +280,7 @@ class CooperationItem(MethodView):
 
 
 @blp.route("/cooperations/<int:cooperation_id>/evaluations")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class CooperationEvaluations(MethodView):
     @blp.response(200, CooperationEvaluationSchema(many=True))
     def get(self, cooperation_id: int) -> Any:
@@ -310,7 +310,7 @@ class ProposalSchema(Schema):
 
 
 @blp.route("/meetings/<int:meeting_id>/agenda-items")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class MeetingAgendaItems(MethodView):
     @blp.arguments(CreateItemSchema)
     @blp.response(201, AgendaItemSchema)
@@ -329,7 +329,7 @@ class MeetingAgendaItems(MethodView):
 
 
 @blp.route("/meetings/<int:meeting_id>/proposals")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class MeetingProposals(MethodView):
     @blp.response(200, ProposalSchema(many=True))
     def get(self, meeting_id: int) -> Any:

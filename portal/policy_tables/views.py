@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.core.access import MEMBERS, PUBLIC, allow
+from portal.core.access import MEMBERS, PUBLIC, STAFF, allow
 from portal.core.errors import DomainError
 from portal.core.files import path_of
 from portal.core.forms import load_form
@@ -107,7 +107,7 @@ def index() -> Any:
 
 
 @bp.route("/nieuw", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def new_table() -> Any:
     """Start a table chaired by the own municipality."""
     if not permissions.can_create(current_user):
@@ -164,7 +164,7 @@ def table(table_id: int) -> Any:
 
 
 @bp.route("/<int:table_id>/zetel", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def set_seat(table_id: int) -> Any:
     """Record the own municipality's contacts at the table."""
     obj = get_visible_or_404(PolicyTable, table_id)
@@ -190,7 +190,7 @@ def _chaired_table(table_id: int) -> PolicyTable:
 
 
 @bp.route("/<int:table_id>/vergaderingen/nieuw", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def new_meeting(table_id: int) -> Any:
     """Plan a meeting (chair only)."""
     obj = _chaired_table(table_id)
@@ -290,7 +290,7 @@ def _run(meeting: Meeting, action: Any, message: str) -> Any:
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/punten", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def add_item(meeting_id: int) -> Any:
     """Add an agenda item (chair only)."""
     meeting = _chaired_meeting(meeting_id)
@@ -303,7 +303,7 @@ def add_item(meeting_id: int) -> Any:
 
 
 @bp.route("/punten/<int:item_id>/verplaatsen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def move_item(item_id: int) -> Any:
     """Move an agenda item up or down (chair only)."""
     item = get_visible_or_404(AgendaItem, item_id)
@@ -315,7 +315,7 @@ def move_item(item_id: int) -> Any:
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/voorstellen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def propose(meeting_id: int) -> Any:
     """Propose an agenda item as a member municipality."""
     meeting = get_visible_or_404(Meeting, meeting_id)
@@ -332,7 +332,7 @@ def propose(meeting_id: int) -> Any:
 
 
 @bp.route("/voorstellen/<int:proposal_id>/aanvaarden", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def accept(proposal_id: int) -> Any:
     """Put a member's proposal on the agenda (chair only)."""
     proposal = get_visible_or_404(AgendaProposal, proposal_id)
@@ -341,7 +341,7 @@ def accept(proposal_id: int) -> Any:
 
 
 @bp.route("/voorstellen/<int:proposal_id>/intrekken", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def withdraw(proposal_id: int) -> Any:
     """Withdraw an own proposal that is not on the agenda yet."""
     proposal = get_visible_or_404(AgendaProposal, proposal_id)
@@ -354,7 +354,7 @@ def withdraw(proposal_id: int) -> Any:
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/publiceren", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def publish(meeting_id: int) -> Any:
     """Publish the agenda and notify the members (chair only)."""
     meeting = _chaired_meeting(meeting_id)
@@ -366,7 +366,7 @@ def publish(meeting_id: int) -> Any:
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/actiepunten", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def add_action(meeting_id: int) -> Any:
     """Record an action item agreed at the meeting (chair only)."""
     meeting = _chaired_meeting(meeting_id)
@@ -383,7 +383,7 @@ def add_action(meeting_id: int) -> Any:
 
 
 @bp.route("/actiepunten/<int:action_id>/status", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def action_status(action_id: int) -> Any:
     """Change the status of an action item (chair only)."""
     action = get_visible_or_404(ActionItem, action_id)
@@ -399,7 +399,7 @@ def action_status(action_id: int) -> Any:
 
 
 @bp.route("/punten/<int:item_id>/besluit", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def decide(item_id: int) -> Any:
     """Record the table's decision on an agenda item (chair only)."""
     item = get_visible_or_404(AgendaItem, item_id)
@@ -413,7 +413,7 @@ def decide(item_id: int) -> Any:
 
 
 @bp.route("/besluiten/<int:decision_id>/opvolging", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def follow_up(decision_id: int) -> Any:
     """Record the own municipality's follow-up of a decision (its own row)."""
     decision = get_visible_or_404(Decision, decision_id)
@@ -487,7 +487,7 @@ def _run_minutes(minutes: Minutes, action: Any, message: str) -> Any:
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/notulen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def new_minutes(meeting_id: int) -> Any:
     """Start the notulen of a meeting as a draft (chair only)."""
     meeting = _chaired_meeting(meeting_id)
@@ -512,7 +512,7 @@ def minutes(minutes_id: int) -> Any:
 
 
 @bp.route("/notulen/<int:minutes_id>/versies", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def revise_minutes(minutes_id: int) -> Any:
     """Save a new version of the notulen (chair only)."""
     obj = _chaired_minutes(minutes_id)
@@ -538,7 +538,7 @@ def minutes_version(minutes_id: int, number: int) -> Any:
 
 
 @bp.route("/notulen/<int:minutes_id>/ter-opmerking", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def send_minutes(minutes_id: int) -> Any:
     """Send the notulen to the attending municipalities for remarks (chair only)."""
     obj = _chaired_minutes(minutes_id)
@@ -553,7 +553,7 @@ def send_minutes(minutes_id: int) -> Any:
 
 
 @bp.route("/notulen/<int:minutes_id>/opmerkingen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def remark(minutes_id: int) -> Any:
     """Add the own municipality's remark on notulen that lie ter opmerking."""
     obj = get_visible_or_404(Minutes, minutes_id)
@@ -570,7 +570,7 @@ def remark(minutes_id: int) -> Any:
 
 
 @bp.route("/notulen/<int:minutes_id>/goedkeuren", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def approve_minutes(minutes_id: int) -> Any:
     """Record the approval of the notulen at a later meeting (chair only)."""
     obj = _chaired_minutes(minutes_id)
@@ -583,7 +583,7 @@ def approve_minutes(minutes_id: int) -> Any:
 
 
 @bp.route("/notulen/<int:minutes_id>/publiceren", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def publish_minutes(minutes_id: int) -> Any:
     """Publish approved notulen to the whole region (chair only)."""
     obj = _chaired_minutes(minutes_id)
@@ -686,7 +686,7 @@ def meeting_ics(meeting_id: int) -> Any:
 
 
 @bp.route("/kalender/feed", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def create_feed() -> Any:
     """Issue (or replace) the user's secret personal iCal feed address."""
     raw = ops.issue_calendar_token(current_user.id)
@@ -697,7 +697,7 @@ def create_feed() -> Any:
 
 
 @bp.route("/kalender/feed/intrekken", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def revoke_feed() -> Any:
     """Revoke the user's personal iCal feed address."""
     ops.revoke_calendar_tokens(current_user.id)
@@ -780,7 +780,7 @@ def inventory() -> Any:
 
 
 @bp.route("/inventaris/nieuw", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def new_cooperation() -> Any:
     """Register an existing cooperation in the inventory."""
     if not permissions.can_create(current_user):
@@ -828,7 +828,7 @@ def cooperation(cooperation_id: int) -> Any:
 
 
 @bp.route("/inventaris/<int:cooperation_id>/bewerken", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def edit_cooperation(cooperation_id: int) -> Any:
     """Change a cooperation the own municipality registered."""
     obj = get_visible_or_404(Cooperation, cooperation_id)
@@ -855,7 +855,7 @@ def edit_cooperation(cooperation_id: int) -> Any:
 
 
 @bp.route("/inventaris/<int:cooperation_id>/evaluaties", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def evaluate(cooperation_id: int) -> Any:
     """Record an evaluation of the cooperation at a meeting the own municipality chairs."""
     obj = get_visible_or_404(Cooperation, cooperation_id)
@@ -881,7 +881,7 @@ bp.record_once(lambda state: state.app.register_blueprint(guest_bp))
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/antwoord", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def rsvp(meeting_id: int) -> Any:
     """Answer the invitation for the own person (the own municipality's row)."""
     meeting = get_visible_or_404(Meeting, meeting_id)
@@ -898,7 +898,7 @@ def rsvp(meeting_id: int) -> Any:
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/experts", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def invite_guest(meeting_id: int) -> Any:
     """Invite an external expert by e-mail to this meeting only (chair only)."""
     meeting = _chaired_meeting(meeting_id)
@@ -918,7 +918,7 @@ def invite_guest(meeting_id: int) -> Any:
 
 
 @bp.route("/experts/<int:guest_id>/intrekken", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def revoke_guest(guest_id: int) -> Any:
     """End an expert's access to the meeting (chair only)."""
     guest = get_visible_or_404(MeetingGuest, guest_id)
@@ -927,7 +927,7 @@ def revoke_guest(guest_id: int) -> Any:
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/aanwezigheden", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def attendance(meeting_id: int) -> Any:
     """Register who was present, per person and so per municipality (chair only)."""
     meeting = _chaired_meeting(meeting_id)
@@ -987,7 +987,7 @@ def guest(slug: str, token: str) -> Any:
 
 
 @bp.route("/<int:table_id>/uitdagingen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def add_challenge(table_id: int) -> Any:
     """Raise a common challenge or opportunity (the own municipality's row)."""
     obj = get_visible_or_404(PolicyTable, table_id)
@@ -1007,7 +1007,7 @@ def add_challenge(table_id: int) -> Any:
 
 
 @bp.route("/uitdagingen/<int:challenge_id>/status", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def move_challenge(challenge_id: int) -> Any:
     """Move an own challenge on (idee, onderzocht, samenwerking opgestart, afgevoerd)."""
     obj = get_visible_or_404(Challenge, challenge_id)
@@ -1043,7 +1043,7 @@ def _library_page(obj: PolicyTable, errors: dict[str, Any] | None = None, status
 
 
 @bp.route("/<int:table_id>/documenten", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def documents(table_id: int) -> Any:
     """Show the table's library (searchable by title) and take an upload from a member."""
     obj = get_visible_or_404(PolicyTable, table_id)
@@ -1127,7 +1127,7 @@ def minutes_pdf(minutes_id: int) -> Any:
 
 
 @bp.route("/punten/<int:item_id>/bijlagen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def attach(item_id: int) -> Any:
     """Attach a file to an agenda item (the own municipality's row; the meeting must still be open)."""
     item = get_visible_or_404(AgendaItem, item_id)

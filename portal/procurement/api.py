@@ -12,7 +12,7 @@ from marshmallow import Schema, fields
 from sqlalchemy.orm import selectinload
 
 from portal.api import PageArgsSchema, PaginationSchema, page_envelope
-from portal.core.access import MEMBERS, allow
+from portal.core.access import MEMBERS, STAFF, allow
 from portal.core.loading import get_owned_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.extensions import db
@@ -83,7 +83,7 @@ def _led(dossier_id: int) -> Dossier:
 
 
 @blp.route("/plans")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class PlanList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, PlanPageSchema)
@@ -102,7 +102,7 @@ class PlanList(MethodView):
 
 
 @blp.route("/plans/suggestions")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class Suggestions(MethodView):
     @blp.response(200, SuggestionSchema(many=True))
     def get(self) -> Any:
@@ -111,7 +111,7 @@ class Suggestions(MethodView):
 
 
 @blp.route("/plans/<int:plan_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class PlanItem(MethodView):
     @blp.response(200, PlanSchema)
     def get(self, plan_id: int) -> Any:
@@ -139,7 +139,7 @@ class PlanItem(MethodView):
 
 
 @blp.route("/dossiers")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class DossierList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, DossierPageSchema)
@@ -160,7 +160,7 @@ class DossierList(MethodView):
 
 
 @blp.route("/dossiers/<int:dossier_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class DossierItem(MethodView):
     @blp.response(200, DossierSchema)
     def get(self, dossier_id: int) -> Any:
@@ -178,7 +178,7 @@ class DossierItem(MethodView):
 
 
 @blp.route("/dossiers/<int:dossier_id>/open")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class DossierOpen(MethodView):
     @blp.arguments(OpenDossierSchema)
     @blp.response(200, DossierSchema)
@@ -191,7 +191,7 @@ class DossierOpen(MethodView):
 
 
 @blp.route("/dossiers/<int:dossier_id>/lots")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class DossierLots(MethodView):
     @blp.arguments(LotInputSchema)
     @blp.response(201, LotSchema)
@@ -204,7 +204,7 @@ class DossierLots(MethodView):
 
 
 @blp.route("/dossiers/<int:dossier_id>/stages")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class DossierStages(MethodView):
     @blp.arguments(StageInputSchema)
     @blp.response(200, DossierSchema)
@@ -217,7 +217,7 @@ class DossierStages(MethodView):
 
 
 @blp.route("/dossiers/<int:dossier_id>/needs")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class DossierNeeds(MethodView):
     @blp.response(200, NeedsSchema)
     def get(self, dossier_id: int) -> Any:
@@ -227,7 +227,7 @@ class DossierNeeds(MethodView):
 
 
 @blp.route("/dossiers/<int:dossier_id>/savings")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class DossierSavings(MethodView):
     @blp.response(200, SavingsSchema)
     def get(self, dossier_id: int) -> Any:
@@ -237,7 +237,7 @@ class DossierSavings(MethodView):
 
 
 @blp.route("/dossiers/<int:dossier_id>/documents")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class DossierDocuments(MethodView):
     @blp.response(200, DocumentSchema(many=True))
     def get(self, dossier_id: int) -> Any:
@@ -246,7 +246,7 @@ class DossierDocuments(MethodView):
 
 
 @blp.route("/lots/<int:lot_id>/award")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class LotAward(MethodView):
     @blp.arguments(AwardSchema)
     @blp.response(200, LotSchema)
@@ -260,7 +260,7 @@ class LotAward(MethodView):
 
 
 @blp.route("/participations")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ParticipationList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, ParticipationPageSchema)
@@ -280,7 +280,7 @@ class ParticipationList(MethodView):
 
 
 @blp.route("/participations/<int:participation_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ParticipationItem(MethodView):
     @blp.response(200, ParticipationSchema)
     def get(self, participation_id: int) -> Any:
@@ -311,7 +311,7 @@ class ParticipationItem(MethodView):
 
 
 @blp.route("/contracts")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ContractList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, ContractPageSchema)

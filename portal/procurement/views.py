@@ -13,7 +13,7 @@ from flask_login import current_user
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from portal.core.access import MEMBERS, allow
+from portal.core.access import MEMBERS, STAFF, allow
 from portal.core.errors import DomainError
 from portal.core.exports import table_response
 from portal.core.files import path_of
@@ -132,7 +132,7 @@ def _planning_page(values: dict[str, Any], errors: dict[str, Any], status: int =
 
 
 @bp.route("/planning", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def planning() -> Any:
     """Show the aankoopplanning, partners' shared plans and bundling suggestions; add a plan."""
     regions = current_regions(current_user.tenant_id)
@@ -156,7 +156,7 @@ def planning() -> Any:
 
 
 @bp.route("/planning/<int:plan_id>/verwijderen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def delete_plan(plan_id: int) -> Any:
     """Delete an own planned purchase."""
     plan = get_owned_or_404(PurchasePlan, plan_id, current_user.tenant_id)
@@ -181,7 +181,7 @@ def _lots_from_form(form: MultiDict[str, str]) -> list[dict[str, Any]]:
 
 
 @bp.route("/dossiers/nieuw", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def new_dossier() -> Any:
     """Start a dossier as lead municipality."""
     _require_buyer()
@@ -230,7 +230,7 @@ _EDITABLE = ("title", "description", "cpv_code", "legal_form", "procedure", "est
 
 
 @bp.route("/dossiers/<int:dossier_id>/bewerken", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def edit_dossier(dossier_id: int) -> Any:
     """Change a led dossier (title, CPV, legal form, procedure, estimate, joining deadline)."""
     obj = _led(dossier_id)
@@ -322,7 +322,7 @@ def _run(dossier: Dossier, action: Any, message: str) -> Any:
 
 
 @bp.route("/dossiers/<int:dossier_id>/openen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def open_dossier(dossier_id: int) -> Any:
     """Open the dossier for joining by the region's members."""
     obj = _led(dossier_id)
@@ -332,7 +332,7 @@ def open_dossier(dossier_id: int) -> Any:
 
 
 @bp.route("/dossiers/<int:dossier_id>/percelen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def add_lot(dossier_id: int) -> Any:
     """Add a lot to a led dossier."""
     obj = _led(dossier_id)
@@ -343,7 +343,7 @@ def add_lot(dossier_id: int) -> Any:
 
 
 @bp.route("/dossiers/<int:dossier_id>/fasen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def set_stage(dossier_id: int) -> Any:
     """Set the planned and actual date of one stage."""
     obj = _led(dossier_id)
@@ -367,7 +367,7 @@ def needs_export(dossier_id: int, fmt: str) -> Any:
 
 
 @bp.route("/percelen/<int:lot_id>/gunnen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def award_lot(lot_id: int) -> Any:
     """Award a lot of a led dossier."""
     lot = get_owned_or_404(Lot, lot_id, current_user.tenant_id)
@@ -420,7 +420,7 @@ def _parse_participation(form: MultiDict[str, str], dossier: Dossier) -> dict[st
 
 
 @bp.route("/deelnemen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def join() -> Any:
     """Join a dossier (or change the own needs and mandate) for the acting tenant."""
     dossier = _form_dossier()
@@ -433,7 +433,7 @@ def join() -> Any:
 
 
 @bp.route("/deelnames/<int:participation_id>/intrekken", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def withdraw(participation_id: int) -> Any:
     """Withdraw the own participation before the joining deadline."""
     part = get_owned_or_404(Participation, participation_id, current_user.tenant_id)
@@ -443,7 +443,7 @@ def withdraw(participation_id: int) -> Any:
 
 
 @bp.route("/vragen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def ask() -> Any:
     """Post a question or answer in a dossier's thread."""
     dossier = _form_dossier()
@@ -457,7 +457,7 @@ def ask() -> Any:
 
 
 @bp.route("/documenten", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def upload_document() -> Any:
     """Share a document (PDF, DOCX, ODT) in a dossier: the lead, or a participant for its own."""
     dossier = _form_dossier()
@@ -496,7 +496,7 @@ def download_document(document_id: int) -> Any:
 
 
 @bp.route("/documenten/<int:document_id>/verwijderen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def delete_document(document_id: int) -> Any:
     """Remove an own document from a dossier."""
     doc = get_owned_or_404(Document, document_id, current_user.tenant_id)

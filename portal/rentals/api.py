@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.api import PageArgsSchema, PaginationSchema, page_envelope
-from portal.core.access import MEMBERS, allow
+from portal.core.access import MEMBERS, STAFF, allow
 from portal.core.errors import DomainError
 from portal.core.loading import get_owned_or_404, get_visible_or_404
 from portal.core.pagination import paginate
@@ -73,7 +73,7 @@ class BookingPageSchema(Schema):
 
 
 @blp.route("/resources")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ResourceList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, ResourcePageSchema)
@@ -95,7 +95,7 @@ class ResourceList(MethodView):
 
 
 @blp.route("/resources/<int:resource_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ResourceItem(MethodView):
     @blp.response(200, ResourceSchema)
     def get(self, resource_id: int) -> Any:
@@ -104,7 +104,7 @@ class ResourceItem(MethodView):
 
 
 @blp.route("/availability")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class Availability(MethodView):
     @blp.arguments(AvailabilityArgsSchema, location="query")
     @blp.response(200, AvailableSchema(many=True))
@@ -124,7 +124,7 @@ class Availability(MethodView):
 
 
 @blp.route("/reservations")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ReservationList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, ReservationPageSchema)
@@ -147,7 +147,7 @@ class ReservationList(MethodView):
 
 
 @blp.route("/reservations/<int:reservation_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ReservationItem(MethodView):
     @blp.response(200, ReservationSchema)
     def get(self, reservation_id: int) -> Any:
@@ -156,7 +156,7 @@ class ReservationItem(MethodView):
 
 
 @blp.route("/reservations/<int:reservation_id>/cancel")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ReservationCancel(MethodView):
     @blp.response(200, ReservationSchema)
     def post(self, reservation_id: int) -> Any:
@@ -170,7 +170,7 @@ class ReservationCancel(MethodView):
 
 
 @blp.route("/bookings")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class BookingList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, BookingPageSchema)
@@ -181,7 +181,7 @@ class BookingList(MethodView):
 
 
 @blp.route("/bookings/<int:booking_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class BookingItem(MethodView):
     @blp.response(200, BookingSchema)
     def get(self, booking_id: int) -> Any:
@@ -190,7 +190,7 @@ class BookingItem(MethodView):
 
 
 @blp.route("/bookings/<int:booking_id>/decision")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class BookingDecision(MethodView):
     @blp.arguments(DecisionSchema)
     @blp.response(200, BookingSchema)
@@ -205,7 +205,7 @@ class BookingDecision(MethodView):
 
 
 @blp.route("/reservations/<int:reservation_id>/agreement")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ReservationAgreement(MethodView):
     @blp.response(200, LoanAgreementSchema)
     def get(self, reservation_id: int) -> Any:
@@ -217,7 +217,7 @@ class ReservationAgreement(MethodView):
 
 
 @blp.route("/reservations/<int:reservation_id>/agreement/accept")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ReservationAgreementAccept(MethodView):
     @blp.arguments(AcceptLoanAgreementSchema)
     @blp.response(200, LoanAgreementSchema)
@@ -232,7 +232,7 @@ class ReservationAgreementAccept(MethodView):
 
 
 @blp.route("/settlement")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class Settlement(MethodView):
     @blp.arguments(RentalSettlementArgsSchema, location="query")
     @blp.response(200, RentalSettlementSchema)
@@ -260,7 +260,7 @@ def _basket() -> dict[str, Any]:
 
 
 @blp.route("/basket")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class Basket(MethodView):
     @blp.response(200, BasketSchema)
     def get(self) -> Any:
@@ -282,7 +282,7 @@ class Basket(MethodView):
 
 
 @blp.route("/basket/items/<int:item_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class BasketItemResource(MethodView):
     @blp.response(204)
     def delete(self, item_id: int) -> Any:
@@ -296,7 +296,7 @@ class BasketItemResource(MethodView):
 
 
 @blp.route("/basket/submit")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class BasketSubmit(MethodView):
     @blp.response(201, SubmittedBasketSchema)
     def post(self) -> Any:
@@ -321,7 +321,7 @@ class BasketSubmit(MethodView):
 
 
 @blp.route("/series")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class Series(MethodView):
     @blp.arguments(CreateSeriesSchema)
     @blp.response(201, SeriesResultSchema)
@@ -343,7 +343,7 @@ def _own_group(group_key: str) -> list[Reservation]:
 
 
 @blp.route("/reservation-groups/<group_key>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ReservationGroup(MethodView):
     @blp.response(200, RequestGroupSchema)
     def get(self, group_key: str) -> Any:
@@ -353,7 +353,7 @@ class ReservationGroup(MethodView):
 
 
 @blp.route("/reservation-groups/<group_key>/cancel")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ReservationGroupCancel(MethodView):
     @blp.response(200, RequestGroupSchema)
     def post(self, group_key: str) -> Any:
@@ -384,7 +384,7 @@ def _owned_group(group_key: str) -> list[Booking]:
 
 
 @blp.route("/booking-groups/<group_key>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class BookingGroup(MethodView):
     @blp.response(200, BookingGroupSchema)
     def get(self, group_key: str) -> Any:
@@ -399,7 +399,7 @@ class BookingGroup(MethodView):
 
 
 @blp.route("/booking-groups/<group_key>/decision")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class BookingGroupDecision(MethodView):
     @blp.arguments(GroupDecisionSchema)
     @blp.response(200, BookingGroupSchema)
@@ -420,7 +420,7 @@ class BookingGroupDecision(MethodView):
 
 
 @blp.route("/reservations/<int:reservation_id>/offer")
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 class ReservationOffer(MethodView):
     @blp.arguments(OfferResponseSchema)
     @blp.response(200, ReservationSchema)

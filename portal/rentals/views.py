@@ -26,7 +26,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.core.access import MEMBERS, PUBLIC, allow, refuse_role
+from portal.core.access import MEMBERS, PUBLIC, STAFF, allow, refuse_role
 from portal.core.errors import DomainError, problem
 from portal.core.exports import table_response
 from portal.core.files import path_of
@@ -98,7 +98,7 @@ def _form_context(values: dict[str, Any], errors: dict[str, Any]) -> dict[str, A
 
 
 @bp.route("/materieel/nieuw", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def new_resource() -> Any:
     """Add material or a hall to the own catalogue."""
     if not permissions.can_manage_catalogue(current_user):
@@ -215,7 +215,7 @@ def availability() -> Any:
 
 
 @bp.route("/reservaties/nieuw", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def new_reservation() -> Any:
     """Request a reservation of a visible resource for the own tenant."""
     if not permissions.can_reserve(current_user):
@@ -288,7 +288,7 @@ def reservation(reservation_id: int) -> Any:
 
 
 @bp.route("/reservaties/<int:reservation_id>/annuleren", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def cancel_reservation(reservation_id: int) -> Any:
     """Cancel an own reservation before pick-up."""
     obj = get_owned_or_404(Reservation, reservation_id, current_user.tenant_id)
@@ -338,7 +338,7 @@ def booking(booking_id: int) -> Any:
 
 
 @bp.route("/aanvragen/<int:booking_id>/beslissen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def decide(booking_id: int) -> Any:
     """Approve, refuse, hand over, take back or settle a request for an own resource."""
     obj = get_owned_or_404(Booking, booking_id, current_user.tenant_id)
@@ -440,7 +440,7 @@ def reservation_agreement_pdf(reservation_id: int) -> Any:
 
 
 @bp.route("/reservaties/<int:reservation_id>/overeenkomst/aanvaarden", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def accept_agreement(reservation_id: int) -> Any:
     """Accept the terms of the loan agreement for the own tenant (recorded with who and when)."""
     obj = get_owned_or_404(Reservation, reservation_id, current_user.tenant_id)
@@ -559,7 +559,7 @@ def calendar() -> Any:
 
 
 @bp.route("/agenda/nieuw", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def new_calendar_token() -> Any:
     """Create a new secret feed address (shown once); an older one stops working."""
     raw = ops.issue_calendar_token(current_user)
@@ -569,7 +569,7 @@ def new_calendar_token() -> Any:
 
 
 @bp.route("/agenda/intrekken", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def revoke_calendar_token() -> Any:
     """Revoke the own secret feed address."""
     ops.revoke_calendar_tokens(current_user)
@@ -692,7 +692,7 @@ def _photos_page(obj: Resource, errors: dict[str, Any], status: int = 200) -> An
 
 
 @bp.route("/materieel/<int:resource_id>/fotos", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def resource_photos(resource_id: int) -> Any:
     """Show and add the catalogue photos of an own resource (JPEG, PNG or WebP)."""
     obj = _editable_resource(resource_id)
@@ -717,7 +717,7 @@ def _own_photo(resource_id: int, photo_id: int) -> tuple[Resource, Any]:
 
 
 @bp.route("/materieel/<int:resource_id>/fotos/<int:photo_id>/hoofdfoto", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def main_photo(resource_id: int, photo_id: int) -> Any:
     """Make a photo the main photo of an own resource (shown in the catalogue)."""
     obj, photo = _own_photo(resource_id, photo_id)
@@ -728,7 +728,7 @@ def main_photo(resource_id: int, photo_id: int) -> Any:
 
 
 @bp.route("/materieel/<int:resource_id>/fotos/<int:photo_id>/verplaatsen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def move_photo(resource_id: int, photo_id: int) -> Any:
     """Move a photo of an own resource one place up or down."""
     obj, photo = _own_photo(resource_id, photo_id)
@@ -741,7 +741,7 @@ def move_photo(resource_id: int, photo_id: int) -> Any:
 
 
 @bp.route("/materieel/<int:resource_id>/fotos/<int:photo_id>/verwijderen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def delete_photo(resource_id: int, photo_id: int) -> Any:
     """Delete a photo of an own resource."""
     obj, photo = _own_photo(resource_id, photo_id)
@@ -921,7 +921,7 @@ def basket() -> Any:
 
 
 @bp.route("/mandje/toevoegen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def add_to_basket() -> Any:
     """Put a visible resource for a period in the own basket."""
     if not permissions.can_reserve(current_user):
@@ -945,7 +945,7 @@ def add_to_basket() -> Any:
 
 
 @bp.route("/mandje/<int:item_id>/verwijderen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def remove_basket_item(item_id: int) -> Any:
     """Remove a line from the own basket."""
     item = get_owned_or_404(BasketItem, item_id, current_user.tenant_id)
@@ -958,7 +958,7 @@ def remove_basket_item(item_id: int) -> Any:
 
 
 @bp.route("/mandje/versturen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def submit_basket() -> Any:
     """Send the basket: one request per owner municipality, all or nothing."""
     if not permissions.can_reserve(current_user):
@@ -995,7 +995,7 @@ def _series_page(values: dict[str, Any], errors: dict[str, Any], status: int = 2
 
 
 @bp.route("/reeksen/nieuw", methods=["GET", "POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def new_series() -> Any:
     """Reserve a hall every week on the same day and hours (e.g. every Tuesday 19:00–22:00)."""
     if not permissions.can_reserve(current_user):
@@ -1075,7 +1075,7 @@ def reservation_group(group_key: str) -> Any:
 
 
 @bp.route("/reservaties/groep/<group_key>/annuleren", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def cancel_reservation_group(group_key: str) -> Any:
     """Cancel every open line of an own request group (the whole series)."""
     rows = ops.group_reservations(_group_key_or_404(group_key))
@@ -1118,7 +1118,7 @@ def booking_group(group_key: str) -> Any:
 
 
 @bp.route("/aanvragen/groep/<group_key>/beslissen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def decide_booking_group(group_key: str) -> Any:
     """Approve or refuse every open line of a request group for the own resources."""
     rows = ops.group_bookings(_group_key_or_404(group_key))
@@ -1143,7 +1143,7 @@ def decide_booking_group(group_key: str) -> Any:
 
 
 @bp.route("/reservaties/<int:reservation_id>/aanbod", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=STAFF)
 def answer_offer(reservation_id: int) -> Any:
     """Accept or decline the freed slot held for an own waitlist entry."""
     obj = get_owned_or_404(Reservation, reservation_id, current_user.tenant_id)

@@ -12,9 +12,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from portal.api import PageArgsSchema, PaginationSchema, page_envelope
-from portal.core.access import MEMBERS, allow
+from portal.core.access import MEMBERS, allow, roles
 from portal.core.errors import problem
 from portal.core.pagination import paginate
+from portal.core.roles import ALGEMEEN_DIRECTEUR
 from portal.extensions import db
 from portal.reports import operations as ops
 from portal.reports import permissions
@@ -32,7 +33,7 @@ class ReportPageSchema(Schema):
 
 
 @blp.route("")
-@allow(MEMBERS)
+@allow(MEMBERS, write=roles(ALGEMEEN_DIRECTEUR))
 class ReportList(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, ReportPageSchema)
@@ -57,7 +58,7 @@ class ReportList(MethodView):
 
 
 @blp.route("/<int:report_id>")
-@allow(MEMBERS)
+@allow(MEMBERS, write=roles(ALGEMEEN_DIRECTEUR))
 class ReportItem(MethodView):
     @blp.response(200, ReportSchema)
     def get(self, report_id: int) -> Any:
@@ -66,7 +67,7 @@ class ReportItem(MethodView):
 
 
 @blp.route("/<int:report_id>/pdf")
-@allow(MEMBERS)
+@allow(MEMBERS, write=roles(ALGEMEEN_DIRECTEUR))
 class ReportPdf(MethodView):
     @blp.response(200, description="Het rapport als PDF")
     def get(self, report_id: int) -> Any:

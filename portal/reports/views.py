@@ -12,11 +12,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from portal.core.access import MEMBERS, allow
+from portal.core.access import MEMBERS, allow, roles
 from portal.core.errors import DomainError
 from portal.core.forms import load_form
 from portal.core.pagination import paginate
 from portal.core.permissions import is_admin
+from portal.core.roles import ALGEMEEN_DIRECTEUR
 from portal.core.web import tenant_blueprint
 from portal.extensions import db
 from portal.reports import operations as ops
@@ -71,7 +72,7 @@ def index() -> Any:
 
 
 @bp.route("/genereren", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=roles(ALGEMEEN_DIRECTEUR))
 def generate() -> Any:
     """Start generating the report of a period (AD)."""
     if not permissions.can_manage(current_user):
@@ -90,7 +91,7 @@ def generate() -> Any:
 
 
 @bp.route("/instellingen", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=roles(ALGEMEEN_DIRECTEUR))
 def settings() -> Any:
     """Set the municipality's reporting period (AD or beheerder)."""
     if not (permissions.can_manage(current_user) or is_admin(current_user)):
@@ -141,7 +142,7 @@ def progress(report_id: int) -> Any:
 
 
 @bp.route("/<int:report_id>/opnieuw", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=roles(ALGEMEEN_DIRECTEUR))
 def retry(report_id: int) -> Any:
     """Generate a failed (or lost) version again, or refresh a draft's data (AD)."""
     report = permissions.managed_report_or_404(report_id)
@@ -158,7 +159,7 @@ def retry(report_id: int) -> Any:
 
 
 @bp.route("/<int:report_id>/bewerken", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=roles(ALGEMEEN_DIRECTEUR))
 def edit(report_id: int) -> Any:
     """Save the foreword and remarks of a draft (AD)."""
     report = permissions.managed_report_or_404(report_id)
@@ -173,7 +174,7 @@ def edit(report_id: int) -> Any:
 
 
 @bp.route("/<int:report_id>/goedkeuren", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=roles(ALGEMEEN_DIRECTEUR))
 def approve(report_id: int) -> Any:
     """Approve a draft: freeze it with its PDF and send it to the council members (AD)."""
     report = permissions.managed_report_or_404(report_id)
@@ -204,7 +205,7 @@ def approve(report_id: int) -> Any:
 
 
 @bp.route("/<int:report_id>/correctie", methods=["POST"])
-@allow(MEMBERS)
+@allow(MEMBERS, write=roles(ALGEMEEN_DIRECTEUR))
 def correct(report_id: int) -> Any:
     """Start a correction of an approved report: a new version of the same period (AD)."""
     report = permissions.managed_report_or_404(report_id)
