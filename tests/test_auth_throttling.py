@@ -166,3 +166,57 @@ def test_counts_are_forgotten_after_a_quiet_day(world, app):
         # One new failure starts again at one, below the threshold.
         assert _attempt(client, victim.email, WRONG, "10.1.9.1").status_code == 401
         assert _attempt(client, victim.email, PASSWORD, "10.1.9.1").status_code == 302
+
+
+# -- which client: X-Forwarded-For only from trusted proxies -------------------------------
+
+
+def _via(client, email: str, password: str, peer: str, forwarded: str):
+    return client.post(
+        "/login",
+        data={"email": email, "password": password},
+        headers={"X-Forwarded-For": forwarded},
+        environ_base={"REMOTE_ADDR": peer},
+    )
+
+
+def test_without_trusted_proxies_a_spoofed_forwarded_for_is_ignored(world, app):
+    assert app.config["PORTAL_TRUSTED_PROXIES"] == 0
+    victim = world.user("owner")
+    attacker = app.test_client()
+    for n in range(5):
+        assert _via(attacker, victim.email, WRONG, "10.2.0.1", f"198.51.100.{n}").status_code == 401
+    # A new made-up address changes nothing: the peer is the client.
+    assert _via(attacker, victim.email, PASSWORD, "10.2.0.1", "198.51.100.99").status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_rightmost_untrusted_address_is_the_client(world, app, monkeypatch):
+    from portal.core.proxy import TrustedProxies
+
+    monkeypatch.setattr(app, "wsgi_app", TrustedProxies(app.wsgi_app, 1, ["127.0.0.1"]))
+    victim = world.user("owner")
+    attacker = app.test_client()
+    # The client prepends whatever it likes; the proxy appends the address it really saw.
+    for n in range(5):
+        forwarded = f"198.51.100.{n}, 10.2.1.5"
+        assert _via(attacker, victim.email, WRONG, "127.0.0.1", forwarded).status_code == 401
+    assert _via(attacker, victim.email, PASSWORD, "127.0.0.1", "203.0.113.7, 10.2.1.5").status_code == 429
+    # Another real client behind the same proxy is not affected.
+    assert _via(app.test_client(), victim.email, PASSWORD, "127.0.0.1", "10.2.1.6").status_code == 302
+    # A peer that is not the proxy: its header is dropped, the peer itself is the client.
+    direct = app.test_client()
+    for _ in range(5):
+        assert _via(direct, victim.email, WRONG, "10.2.1.9", "10.2.1.77").status_code == 401
+    assert _via(app.test_client(), victim.email, PASSWORD, "10.2.1.9", "10.2.1.78").status_code == 429
+    assert _via(app.test_client(), victim.email, PASSWORD, "127.0.0.1", "10.2.1.9").status_code == 429
+
+
+def test_trusted_proxies_come_from_the_environment(monkeypatch):
+    from portal.config import build_config
+
+    assert build_config("embedded")["PORTAL_TRUSTED_PROXIES"] == 0
+    monkeypatch.setenv("PORTAL_TRUSTED_PROXIES", "2")
+    monkeypatch.setenv("PORTAL_TRUSTED_PROXY_IPS", "10.0.0.2, 10.0.0.3")
+    cfg = build_config("embedded")
+    assert cfg["PORTAL_TRUSTED_PROXIES"] == 2
+    assert cfg["PORTAL_TRUSTED_PROXY_IPS"] == ["10.0.0.2", "10.0.0.3"]
