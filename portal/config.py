@@ -81,7 +81,7 @@ def build_config(mode: str | None = None, **overrides: Any) -> dict[str, Any]:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_STRATEGY": "moving-window",
-        # Sign-in throttling (ADR 0017): backoff per (account, client) after PAIR_THRESHOLD failures
+        # Sign-in throttling (ADR 0020): backoff per (account, client) after PAIR_THRESHOLD failures
         # and per client after CLIENT_THRESHOLD, doubling from BASE up to MAX; counts are forgotten
         # FORGET seconds after the last failure. ALERT failures on one account mail its holder.
         "PORTAL_LOGIN_PAIR_THRESHOLD": _int("PORTAL_LOGIN_PAIR_THRESHOLD", 5),

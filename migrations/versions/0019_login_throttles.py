@@ -1,4 +1,4 @@
-"""Sign-in throttling per (account, client) and per client with backoff (ADR 0017)
+"""Sign-in throttling per (account, client) and per client with backoff (ADR 0020)
 
 Revision ID: 0019
 Revises: 0018

@@ -140,7 +140,7 @@ class LoginThrottle(Base):
     """Failed sign-ins of one key: an (account, client) pair, a client alone, or an account alone.
 
     Keys are SHA-256 digests, so the table holds no e-mail or network address in clear.
-    ``blocked_until`` is only ever set for the keys that contain the client (ADR 0017):
+    ``blocked_until`` is only ever set for the keys that contain the client (ADR 0020):
     the account-wide row is a signal, never a lock.
     """
 

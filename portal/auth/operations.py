@@ -81,7 +81,7 @@ def validate_password(password: str, confirm: str | None = None) -> None:
 
 
 # -- login throttling -------------------------------------------------------------------
-# Backoff per (account, client) and per client, never a lock on the account itself (ADR 0017):
+# Backoff per (account, client) and per client, never a lock on the account itself (ADR 0020):
 # whoever fails from elsewhere cannot keep the real holder out.
 
 DEVICE_COOKIE = "portal_device"
