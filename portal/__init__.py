@@ -13,7 +13,7 @@ from flask_login import current_user
 
 import portal.core.validation  # noqa: F401  (Dutch validation messages before any schema exists)
 from portal.config import ROOT, build_config
-from portal.core.proxy import install_proxy_fix
+from portal.core.proxy import hide_server_version, install_proxy_fix
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -62,6 +62,8 @@ def create_app(config: dict[str, Any] | None = None, mode: str | None = None) ->
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _configure_logging(app)
     install_proxy_fix(app)
+    if app.config["PORTAL_ENV"] != "production":
+        hide_server_version()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

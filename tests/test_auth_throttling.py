@@ -220,3 +220,25 @@ def test_trusted_proxies_come_from_the_environment(monkeypatch):
     cfg = build_config("embedded")
     assert cfg["PORTAL_TRUSTED_PROXIES"] == 2
     assert cfg["PORTAL_TRUSTED_PROXY_IPS"] == ["10.0.0.2", "10.0.0.3"]
+
+
+def test_the_embedded_server_names_no_versions(app):
+    import http.client
+    import threading
+
+    from werkzeug.serving import make_server
+
+    # The real development server that `make run` starts, on a free port.
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=5)
+        conn.request("GET", "/livez")
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 200
+        assert response.getheader("Server") == "Samenwerkingsportaal"
+    finally:
+        server.shutdown()
+        thread.join(5)

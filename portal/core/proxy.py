@@ -34,3 +34,11 @@ def install_proxy_fix(app: Flask) -> None:
     if count > 0:
         peers = app.config.get("PORTAL_TRUSTED_PROXY_IPS") or ()
         app.wsgi_app = TrustedProxies(app.wsgi_app, count, peers)  # type: ignore[method-assign]
+
+
+def hide_server_version() -> None:
+    """Make the development server (``make run``) answer ``Server: Samenwerkingsportaal``, no versions."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    # http.server sends this header itself, after the app's headers, so an after_request cannot.
+    WSGIRequestHandler.version_string = lambda self: "Samenwerkingsportaal"  # type: ignore[method-assign]
