@@ -17,6 +17,7 @@ from flask import Flask
 
 from portal.core.access import EXEMPT_ENDPOINTS, MEMBERS, PUBLIC, Rule, allow, rule_for
 from portal.core.roles import ROLES
+from portal.extensions import db
 from tests.conftest import ROLE_SET, login
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -205,3 +206,22 @@ def test_the_expert_reads_none_of_the_reported_pages(app, world, path):
     response = client.get(path)
     assert response.status_code == 403, path
     assert ROLE_MESSAGE in response.get_data(as_text=True)
+
+
+def test_the_expert_dashboard_shows_no_modules_and_no_announcements(app, world):
+    """The menu follows the rules: an expert gets no links to pages the gate would refuse."""
+    from portal.dashboard.operations import create_announcement
+    from tenants.context import tenant_context
+
+    author = world.user("owner", "ad")
+    with tenant_context(author.tenant_id, user_id=author.id):
+        create_announcement({"title": "Interne mededeling", "body_html": "<p>Intern</p>"}, author_id=author.id)
+        db.session.commit()
+    expert, staff = app.test_client(), app.test_client()
+    login(expert, world.user("owner", "expert"))
+    login(staff, world.user("owner", "dienst"))
+    seen_by_expert = expert.get("/owner/").get_data(as_text=True)
+    seen_by_staff = staff.get("/owner/").get_data(as_text=True)
+    assert "Interne mededeling" in seen_by_staff and "Interne mededeling" not in seen_by_expert
+    for link in ('href="/owner/beleidstafels/"', 'href="/owner/verhuur/"', 'href="/owner/mededelingen"'):
+        assert link in seen_by_staff and link not in seen_by_expert, link

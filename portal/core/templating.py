@@ -107,6 +107,22 @@ def _active_module() -> str:
     return ""
 
 
+def _modules() -> list[dict[str, Any]]:
+    """Return the menu entries whose page the current user's roles admit (the expert sees none)."""
+    from flask import current_app
+
+    from portal.core.access import rule_for
+
+    if not has_request_context() or not current_user or not current_user.is_authenticated:
+        return list(MODULES)
+    shown = []
+    for module in MODULES:
+        rule = rule_for(current_app, module["endpoint"], "GET") if module.get("endpoint") else None
+        if rule is None or rule.admits(current_user):
+            shown.append(module)
+    return shown
+
+
 def _context() -> dict[str, Any]:
     unread = 0
     if current_user and current_user.is_authenticated:
@@ -117,7 +133,7 @@ def _context() -> dict[str, Any]:
             g.unread_count = unread_count(db.session(), current_user.id)
         unread = g.unread_count
     return {
-        "modules": MODULES,
+        "modules": _modules(),
         "role_labels": ROLE_LABELS,
         "unread_count": unread,
         "current_locale": str(get_locale() or "nl_BE"),

@@ -32,8 +32,16 @@ def index() -> Any:
     regions = current_regions(tenant.id)
     partners = partner_tenants(tenant.id)
     # The expert (gast) signs in here too, but reads no announcements of the municipality.
-    latest = list(db.session.scalars(ops.visible_announcements().limit(5))) if MEMBERS.admits(current_user) else []
-    return render_template("dashboard/index.html", tenant=tenant, regions=regions, partners=partners, latest=latest)
+    reads_modules = MEMBERS.admits(current_user)
+    latest = list(db.session.scalars(ops.visible_announcements().limit(5))) if reads_modules else []
+    return render_template(
+        "dashboard/index.html",
+        tenant=tenant,
+        regions=regions,
+        partners=partners,
+        latest=latest,
+        reads_modules=reads_modules,
+    )
 
 
 @bp.route("/mededelingen")
