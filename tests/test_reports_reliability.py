@@ -513,6 +513,7 @@ def csrf_token(page: requests.Response) -> str:
     return found.group(1)
 
 
+@pytest.mark.real_clock  # PostgreSQL's now() (row-level security, relay age) reads the host
 def test_with_redis_stopped_people_sign_in_and_approve_and_the_mail_goes_out_once_it_is_back(
     council, own_redis, processes, producer, mailbox, app
 ):

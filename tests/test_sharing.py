@@ -254,6 +254,7 @@ def test_changing_the_chosen_partners_revokes_the_old_grant(app, world):
     assert {(g, r is None) for g, r in grants} == {(world.tenants["partner"].id, False), (buur.id, True)}
 
 
+@pytest.mark.real_clock  # PostgreSQL's now() (row-level security, relay age) reads the host
 def test_expired_grant_hides_and_a_running_one_shows(app, world):
     gone = f"Verlopen deling {MARK}"
     running = f"Lopende deling {MARK}"
