@@ -281,7 +281,7 @@ def test_quantities_add_up_to_the_stock(world):
 @pytest.mark.parametrize(
     ("shift", "hours", "quantity", "message"),
     [
-        (timedelta(days=-20), 2, 1, "verleden"),
+        ("past", 2, 1, "verleden"),
         (None, 2, 1, "op voorhand"),
         (timedelta(0), 200, 1, "hoogstens"),
         (timedelta(0), 2, 5, "maar 2 stuks"),
@@ -292,7 +292,8 @@ def test_rules_refuse_with_dutch_message(world, login_as, shift, hours, quantity
     rid = make_resource(world, "Geluid", quantity=2, min_notice_hours=48, max_length_hours=72)
     # The notice case starts 25 hours from now, whatever the calendar: the notice rule comes first.
     soon = (clock.now() + timedelta(hours=26)).replace(minute=0, second=0, microsecond=0)
-    start = next_weekday() + shift if shift is not None else soon
+    starts = {"past": soon - timedelta(days=3), None: soon}
+    start = starts[shift] if shift in starts else next_weekday() + shift
     client = login_as(world.user("partner", "dienst"))
     response = client.post(
         "/partner/verhuur/reservaties/nieuw",
