@@ -76,6 +76,7 @@ def _client(base: str, index: int, statuses: list[int], errors: list[str]) -> No
                 errors.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
 
 
+@pytest.mark.real_clock  # the server process reads the host's clock
 def test_concurrent_clients_on_a_sqlite_file_get_no_5xx(tmp_path: Path):
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
