@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.core.roles import ALGEMEEN_DIRECTEUR, BEHEERDER, STAFF_ROLES
+from portal.core.roles import BEHEERDER, STAFF_ROLES
 
 
 def is_owner(user: Any, obj: Any) -> bool:
@@ -20,8 +20,3 @@ def is_staff(user: Any) -> bool:
 def is_admin(user: Any) -> bool:
     """Tell whether the user administers the tenant."""
     return bool(user.is_authenticated and user.has_role(BEHEERDER))
-
-
-def can_read_audit(user: Any) -> bool:
-    """The AD and the beheerder browse their tenant's audit log."""
-    return bool(user.is_authenticated and user.has_role(BEHEERDER, ALGEMEEN_DIRECTEUR))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from portal.core.permissions import is_owner, is_staff
-from portal.core.roles import EXPERT, ROLES
 from tenants.sharing import is_member
 
 
@@ -32,8 +31,3 @@ def can_participate(user: Any, obj: Any) -> bool:
 def can_remark(user: Any, minutes: Any, attendee_ids: list[int]) -> bool:
     """Staff of the chair or of a municipality the notulen went to may remark on them."""
     return is_staff(user) and (is_owner(user, minutes) or user.tenant_id in attendee_ids)
-
-
-def is_guest_only(user: Any) -> bool:
-    """An expert (gast) account reaches meetings only through its personal invitation link."""
-    return bool(user.is_authenticated and not user.has_role(*(r for r in ROLES if r != EXPERT)))
