@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -81,3 +81,52 @@ def set_context(ctx: TenantContext | None) -> object:
 def reset_context(token: object) -> None:
     """Restore the context that was active before ``set_context``."""
     _current.reset(token)  # type: ignore[arg-type]
+
+
+def acting_tenant_id() -> int:
+    """Return the acting tenant's id; raise when no tenant acts (a programming error)."""
+    ctx = _current.get()
+    if ctx is None or ctx.tenant_id is None:
+        raise RuntimeError("no tenant acts in this context")
+    return ctx.tenant_id
+
+
+def acting_user_id() -> int | None:
+    """Return the acting user's id, or None (a task, the platform, outside any context)."""
+    ctx = _current.get()
+    return ctx.user_id if ctx else None
+
+
+@contextmanager
+def acting_for(tenant_id: int | None, *, is_platform: bool | None = None) -> Iterator[TenantContext]:
+    """Act for ``tenant_id`` inside the block, keeping who acts and the request's metadata.
+
+    The one way operations switch tenant (to write a partner's mirror row, to read an owner's
+    rows): user, request id, IP, task id and ``started_at`` stay, so the audit trail and
+    ``today`` are those of the request, whatever tenant the block acts for.
+    """
+    previous = _current.get()
+    if previous is None:
+        ctx = TenantContext(tenant_id=tenant_id, is_platform=bool(is_platform))
+    else:
+        ctx = replace(
+            previous,
+            tenant_id=tenant_id,
+            is_platform=previous.is_platform if is_platform is None else is_platform,
+        )
+    token = _current.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current.reset(token)
+
+
+def for_each_tenant(tenant_ids: Iterable[int]) -> Iterator[int]:
+    """Yield each id of ``tenant_ids`` while acting for it (fan-out loops in tasks and reports).
+
+    Each step runs in :func:`acting_for`; the context is restored between steps and after the loop,
+    also when the loop body raises or breaks.
+    """
+    for tenant_id in tenant_ids:
+        with acting_for(tenant_id):
+            yield tenant_id

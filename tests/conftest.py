@@ -193,6 +193,9 @@ def test_config(tmp_dir: str, smtp_port: int) -> dict[str, Any]:
         "PORTAL_UPLOAD_DIR": f"{tmp_dir}/uploads",
         "RATELIMIT_STORAGE_URI": REDIS_URL or "memory://",
         "RATELIMIT_KEY_PREFIX": f"test-{RUN_ID}",
+        # limiter.reset() deletes every key under the storage's prefix: per process, so one
+        # xdist worker's reset between tests does not wipe another's counts mid-test.
+        **({"RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"LIMITS-{RUN_ID}"}} if REDIS_URL else {}),
         "WTF_CSRF_ENABLED": False,
         "PORTAL_ARGON2_FAST": True,
         "PORTAL_MAIL_BACKEND": "smtp",

@@ -173,7 +173,11 @@ def wait_for_mail(mailbox: Mailbox, count: int, process: subprocess.Popen[bytes]
     while len(mailbox.messages) < count:
         if process.poll() is not None or time.monotonic() > deadline:
             log = process.log_path.read_text(errors="replace")  # type: ignore[attr-defined]
-            pytest.fail(f"{len(mailbox.messages)}/{count} mails; worker exit {process.poll()}:\n{log[-4000:]}")
+            with Session(db.engine) as session:
+                rows = session.execute(select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempts)).all()
+            pytest.fail(
+                f"{len(mailbox.messages)}/{count} mails; outbox {rows}; worker exit {process.poll()}:\n{log[-4000:]}"
+            )
         time.sleep(0.1)
 
 
