@@ -154,7 +154,10 @@ def security_headers(response: Any) -> Any:
 
 def _after_request(response: Any) -> Any:
     from portal.core.outbox import flush_request_dispatch
+    from portal.core.unitofwork import finish
 
+    # Commit first: the outbox rows it commits are the ones handed to the worker next.
+    response = finish(response)
     flush_request_dispatch()
     return security_headers(response)
 
@@ -204,3 +207,6 @@ def init_web(app: Flask) -> None:
     app.before_request(_begin_request)
     app.after_request(_after_request)
     app.teardown_request(_end_request)
+    from portal.core.unitofwork import init_unit_of_work
+
+    init_unit_of_work(app)
