@@ -33,6 +33,7 @@ from portal.core.access import PUBLIC, SIGNED_IN, allow
 from portal.core.errors import DomainError
 from portal.core.models import utcnow
 from portal.core.notifications import CATEGORIES, MANDATORY, MODE_LABELS, MODES, NotificationPreference
+from portal.core.unitofwork import fail, keep_on_error
 from portal.core.web import end_session
 from portal.extensions import csrf, db, limiter, login_manager
 
@@ -121,9 +122,8 @@ def login() -> Any:
         if form.validate_on_submit():
             user = ops.authenticate(form.email.data or "", form.password.data or "")
             if user is None:
-                db.session.rollback()
-                ops.register_login_failure(email, request.remote_addr, device)
-                db.session.commit()
+                # The refusal answers 401, yet the throttle must count it.
+                keep_on_error(lambda: ops.register_login_failure(email, request.remote_addr, device))
                 flash(_("E-mailadres of wachtwoord is onjuist."), "danger")
                 status = 401
             else:
@@ -134,7 +134,6 @@ def login() -> Any:
                 session["login_at"] = utcnow().timestamp()
                 session.permanent = True
                 ops.clear_login_failures(email, request.remote_addr, device)
-                db.session.commit()
                 target = _safe_next(request.args.get("next")) or home_url(user)
                 response = redirect(target)
                 if device is None:
@@ -178,7 +177,6 @@ def forgot_password() -> Any:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         ops.request_password_reset(form.email.data or "")
-        db.session.commit()
         flash(
             _("Als er een account bestaat voor dit adres, ontvang je binnen enkele minuten een e-mail met een link."),
             "info",
@@ -196,11 +194,10 @@ def _token_page(purpose: str, token: str, template: str) -> Any:
         try:
             user = ops.complete_password_reset(token, form.password.data or "", form.confirm.data or "", purpose)
         except DomainError as err:
-            db.session.rollback()
+            fail()
             target = getattr(form, err.field or "password", form.password)
             target.errors = [*target.errors, err.message]
             return render_template(template, form=form, invalid=False), 422
-        db.session.commit()
         flash(_("Je wachtwoord is ingesteld. Meld je nu aan."), "success")
         return redirect(url_for("auth.login", email=user.email))
     return render_template(template, form=form, invalid=False), (400 if request.method == "POST" else 200)
@@ -231,7 +228,6 @@ def set_language(code: str) -> Any:
     session["locale"] = code
     if current_user.is_authenticated:
         current_user.locale = code
-        db.session.commit()
     return redirect(_safe_next(request.form.get("next")) or url_for("auth.root"))
 
 
@@ -252,7 +248,6 @@ def profile() -> Any:
             current_user.full_name = form.full_name.data
             current_user.job_title = form.job_title.data or None
             current_user.locale = form.locale.data
-            db.session.commit()
             flash(_("Je profiel is bijgewerkt."), "success")
             return redirect(url_for("account.profile"))
         status = 422
@@ -265,12 +260,11 @@ def profile() -> Any:
                 try:
                     ops.set_password(current_user, pw_form.password.data or "", pw_form.confirm.data or "")
                 except DomainError as err:
-                    db.session.rollback()
+                    fail()
                     target = getattr(pw_form, err.field or "password", pw_form.password)
                     target.errors = [*target.errors, err.message]
                     status = 422
                 else:
-                    db.session.commit()
                     # Other sessions ended with the epoch; keep this one going.
                     login_user(current_user._get_current_object())  # type: ignore[attr-defined]
                     flash(_("Je wachtwoord is gewijzigd. Andere sessies zijn afgemeld."), "success")
@@ -312,12 +306,11 @@ def preferences() -> Any:
                 row.mode = mode
             prefs[category] = mode
         if errors:
-            db.session.rollback()
+            fail()
             flash(_("Kies voor elke categorie een geldige instelling."), "danger")
             return render_template(
                 "auth/preferences.html", prefs=prefs, categories=CATEGORIES, modes=MODE_LABELS, mandatory=MANDATORY
             ), 422
-        db.session.commit()
         flash(_("Je meldingsvoorkeuren zijn bewaard."), "success")
         return redirect(url_for("account.preferences"))
     return render_template(
@@ -334,7 +327,6 @@ def tokens() -> Any:
     status = 200
     if form.validate_on_submit():
         _token, new_raw = ops.create_api_token(current_user, form.name.data or "")
-        db.session.commit()
         flash(_("Kopieer het token nu: het wordt maar één keer getoond."), "warning")
         form = TokenForm(formdata=None)
     elif request.method == "POST":
@@ -353,7 +345,6 @@ def revoke_token(token_id: int) -> Any:
         ops.revoke_api_token(current_user, token_id)
     except DomainError:
         abort(404)
-    db.session.commit()
     flash(_("Het token is ingetrokken."), "success")
     return redirect(url_for("account.tokens"))
 
@@ -363,7 +354,6 @@ def revoke_token(token_id: int) -> Any:
 def logout_everywhere() -> Any:
     """End every session of the current user, this one included."""
     ops.end_all_sessions(current_user)
-    db.session.commit()
     end_session(_("Je bent op alle toestellen afgemeld."))
     return redirect(url_for("auth.login"))
 
