@@ -20,6 +20,7 @@ from portal.core.audit import AuditEntry
 from portal.core.errors import DomainError
 from portal.core.pagination import paginate
 from portal.core.roles import ALGEMEEN_DIRECTEUR, BEHEERDER
+from portal.core.unitofwork import fail
 from portal.core.web import tenant_blueprint
 from portal.extensions import db
 from tenants.context import BRUSSELS
@@ -63,11 +64,10 @@ def invite() -> Any:
                 invited_by=current_user,
             )
         except DomainError as err:
-            db.session.rollback()
+            fail()
             target = getattr(form, err.field or "email", form.email)
             target.errors = [*target.errors, err.message]
             return render_template("admin/invite.html", form=form), 409
-        db.session.commit()
         flash(_("De uitnodiging is verstuurd naar %(e)s.", e=user.email), "success")
         return redirect(url_for("admin.user", user_id=user.id))
     status = 422 if request.method == "POST" else 200
@@ -105,11 +105,10 @@ def user(user_id: int) -> Any:
             else:
                 abort(400)
         except DomainError as err:
-            db.session.rollback()
+            fail()
             flash(err.message, "danger")
             return render_template("admin/user.html", target=target, form=form), err.status_code
         if status == 200:
-            db.session.commit()
             return redirect(url_for("admin.user", user_id=target.id))
     return render_template("admin/user.html", target=target, form=form), status
 
@@ -148,7 +147,6 @@ def settings() -> Any:
             tenant.brand_colour = values["brand_colour"] or None
             tenant.contact_email = values["contact_email"] or None
             tenant.settings = {**(tenant.settings or {}), "closing_days": sorted(set(days))}
-            db.session.commit()
             flash(_("De instellingen zijn bewaard."), "success")
             return redirect(url_for("admin.settings"))
         return render_template("admin/settings.html", values=values, errors=errors), 422
@@ -162,17 +160,15 @@ def logo_upload() -> Any:
     tenant = current_user.tenant
     if request.form.get("action") == "remove":
         admin_ops.remove_logo(tenant)
-        db.session.commit()
         flash(_("Het logo is verwijderd."), "success")
         return redirect(url_for("admin.settings"))
     upload = request.files.get("logo")
     try:
         admin_ops.set_logo(tenant, upload.read(admin_ops.LOGO_MAX_BYTES + 1) if upload else b"")
     except DomainError as err:
-        db.session.rollback()
+        fail()
         values = _settings_values(tenant)
         return render_template("admin/settings.html", values=values, errors={"logo": err.message}), err.status_code
-    db.session.commit()
     flash(_("Het logo is bewaard."), "success")
     return redirect(url_for("admin.settings"))
 
