@@ -11,11 +11,15 @@ answer and outcome differ:
   refusal) keeps nothing.
 * :func:`keep_on_error` writes something that must stay although the request answers an error
   (a failed sign-in's throttle counters).
+
+Work that needs the committed rows (starting a report's generation) is handed to
+:func:`after_commit`; command-line code, which has no request, uses :func:`transaction`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import structlog
@@ -32,6 +36,10 @@ T = TypeVar("T")
 
 #: PostgreSQL's serialization failure and deadlock: another transaction won, retrying may succeed.
 _CONFLICT_STATES = {"40001", "40P01"}
+
+
+def _CONFLICT() -> str:  # noqa: N802 - a message, translated per request
+    return _("Iemand anders wijzigde deze gegevens tegelijk. Er is niets bewaard; probeer het opnieuw.")
 
 
 def fail() -> None:
@@ -61,6 +69,37 @@ def keep_on_error(action: Callable[[], T]) -> T:
     return result
 
 
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run ``callback`` once this request's transaction is committed (never when it is rolled back)."""
+    g.setdefault("uow_after_commit", []).append(callback)
+
+
+def commit_now() -> None:
+    """Commit the request's work so far, for a hand-off whose result the response must show.
+
+    The exception, not the rule: an API answer that reports what an eager task made of the rows
+    it just committed. A conflict is the usual Dutch 409; the rest of the request is its own unit.
+    """
+    try:
+        db.session.commit()
+    except (IntegrityError, OperationalError) as exc:
+        db.session.rollback()
+        if not _is_conflict(exc):
+            raise
+        raise DomainError(_CONFLICT(), status_code=409) from exc
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """Commit the block's changes when it ends normally, roll them back when it raises (no request)."""
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+
+
 def _is_conflict(exc: Exception) -> bool:
     if isinstance(exc, IntegrityError):
         return True
@@ -76,7 +115,7 @@ def _conflict_response() -> Any:
 
     from portal.core.errors import error_page, is_api_request, problem
 
-    detail = _("Iemand anders wijzigde deze gegevens tegelijk. Er is niets bewaard; probeer het opnieuw.")
+    detail = _CONFLICT()
     if is_api_request():
         return problem(409, detail)
     return make_response(error_page(409, detail))
@@ -90,6 +129,7 @@ def finish(response: Any) -> Any:
     """
     failed = g.pop("uow_failed", False)
     keep = g.pop("uow_keep", False)
+    callbacks = g.pop("uow_after_commit", [])
     if failed or (response.status_code >= 400 and not keep):
         db.session.rollback()
         return response
@@ -101,6 +141,8 @@ def finish(response: Any) -> Any:
             raise
         log.warning("request.commit_conflict", error=str(exc.orig)[:200])
         return _conflict_response()
+    for callback in callbacks:
+        callback()
     return response
 
 
@@ -108,8 +150,8 @@ def _teardown(exc: BaseException | None) -> None:
     if exc is not None:
         # An exception no handler answered: finish() never ran for this request.
         db.session.rollback()
-    g.pop("uow_failed", None)
-    g.pop("uow_keep", None)
+    for name in ("uow_failed", "uow_keep", "uow_after_commit"):
+        g.pop(name, None)
 
 
 def init_unit_of_work(app: Flask) -> None:

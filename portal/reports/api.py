@@ -16,7 +16,7 @@ from portal.core.access import MEMBERS, allow, roles
 from portal.core.errors import problem
 from portal.core.pagination import paginate
 from portal.core.roles import ALGEMEEN_DIRECTEUR
-from portal.extensions import db
+from portal.core.unitofwork import commit_now
 from portal.reports import operations as ops
 from portal.reports import permissions
 from portal.reports.rendering import PdfUnavailableError, pdf_unavailable_message, render_pdf
@@ -51,8 +51,9 @@ class ReportList(MethodView):
             abort(403)
         report = ops.request_report((data.get("period") or "").strip() or None)
         assert report is not None
-        db.session.commit()
         tenant_id, report_id = report.tenant_id, report.id
+        # The answer shows what an eager worker made of it: the version must be committed first.
+        commit_now()
         ops.start_generation(tenant_id, report_id)
         return permissions.report_or_404(report_id)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import click
@@ -18,6 +17,7 @@ from portal.core.forms import load_form
 from portal.core.pagination import paginate
 from portal.core.permissions import is_admin
 from portal.core.roles import ALGEMEEN_DIRECTEUR
+from portal.core.unitofwork import after_commit, attempt, fail, transaction
 from portal.core.web import tenant_blueprint
 from portal.extensions import db
 from portal.reports import operations as ops
@@ -25,7 +25,7 @@ from portal.reports import permissions, rendering
 from portal.reports.models import PERIOD_KINDS, STATUSES, CouncilReport, ImmutableReportError
 from portal.reports.rendering import PdfUnavailableError, render_pdf, report_body
 from portal.reports.schemas import CreateReportSchema, PeriodKindSchema, ReportTextsSchema
-from tenants.context import tenant_context
+from tenants.context import acting_for
 from tenants.models import Tenant
 
 bp = tenant_blueprint("reports", __name__, "/rapporten")
@@ -35,15 +35,6 @@ bp.cli.short_help = "Rapporten aan de gemeenteraad."
 @bp.context_processor
 def _labels() -> dict[str, Any]:
     return {"statuses": STATUSES, "period_kinds": PERIOD_KINDS}
-
-
-def _try(action: Callable[[], Any]) -> tuple[Any, dict[str, Any]]:
-    """Run an operation; on a DomainError roll back and return it as form errors."""
-    try:
-        return action(), {}
-    except DomainError as err:
-        db.session.rollback()
-        return None, {err.field or "_schema": [err.message]}
 
 
 def _render_index(errors: dict[str, Any], values: dict[str, Any], status: int = 200) -> Any:
@@ -81,12 +72,11 @@ def generate() -> Any:
     data, errors = load_form(CreateReportSchema(), request.form)
     report = None
     if data is not None:
-        report, errors = _try(lambda: ops.request_report((data.get("period") or "").strip() or None))
+        report, errors, _status = attempt(lambda: ops.request_report((data.get("period") or "").strip() or None))
     if report is None:
         return _render_index(errors, values, 422)
-    db.session.commit()
     tenant_id, report_id = report.tenant_id, report.id
-    ops.start_generation(tenant_id, report_id)
+    after_commit(lambda: ops.start_generation(tenant_id, report_id))
     return redirect(url_for("reports.detail", report_id=report_id), code=303)
 
 
@@ -102,7 +92,6 @@ def settings() -> Any:
     tenant = db.session.scalar(select(Tenant).where(Tenant.id == current_user.tenant_id))
     assert tenant is not None
     ops.set_period_kind(tenant, data["period_kind"])
-    db.session.commit()
     flash(_("De rapportperiode is opgeslagen."), "success")
     return redirect(url_for("reports.index"), code=303)
 
@@ -150,11 +139,11 @@ def retry(report_id: int) -> Any:
         report.status = "mislukt"
         db.session.flush()
     action = ops.retry if report.status == "mislukt" else ops.regenerate
-    done, errors = _try(lambda: action(report))
+    done, errors, _status = attempt(lambda: action(report))
     if done is None:
         return _render_detail(report, errors, 409)
-    db.session.commit()
-    ops.start_generation(report.tenant_id, report_id)
+    tenant_id = report.tenant_id
+    after_commit(lambda: ops.start_generation(tenant_id, report_id))
     return redirect(url_for("reports.detail", report_id=report_id), code=303)
 
 
@@ -165,10 +154,9 @@ def edit(report_id: int) -> Any:
     report = permissions.managed_report_or_404(report_id)
     data, errors = load_form(ReportTextsSchema(), request.form)
     if data is not None:
-        _done, errors = _try(lambda: ops.update_texts(report, data))
+        _done, errors, _status = attempt(lambda: ops.update_texts(report, data))
     if errors:
         return _render_detail(report, errors, 409 if "_schema" in errors else 422)
-    db.session.commit()
     flash(_("Voorwoord en opmerkingen zijn opgeslagen."), "success")
     return redirect(url_for("reports.detail", report_id=report_id), code=303)
 
@@ -187,14 +175,15 @@ def approve(report_id: int) -> Any:
     # Two approvals at once: the second waits for the row, then finds it approved (a 409, not a 500).
     db.session.execute(select(CouncilReport.id).where(CouncilReport.id == report_id).with_for_update())
     db.session.refresh(report)
-    _done, errors = _try(lambda: ops.approve(report, pdf))
+    _done, errors, _status = attempt(lambda: ops.approve(report, pdf))
     if errors:
         return _render_detail(report, errors, 409)
     try:
         sent = ops.deliver(report)
-        db.session.commit()
+        # Flush here: a concurrent approval surfaces now, as this page's 409 (the commit follows).
+        db.session.flush()
     except (ImmutableReportError, DBAPIError):
-        db.session.rollback()
+        fail()
         report = permissions.managed_report_or_404(report_id)
         return _render_detail(report, {"_schema": [_("Dit rapport werd intussen al goedgekeurd.")]}, 409)
     if sent:
@@ -209,12 +198,11 @@ def approve(report_id: int) -> Any:
 def correct(report_id: int) -> Any:
     """Start a correction of an approved report: a new version of the same period (AD)."""
     report = permissions.managed_report_or_404(report_id)
-    new, errors = _try(lambda: ops.correct(report))
+    new, errors, _status = attempt(lambda: ops.correct(report))
     if new is None:
         return _render_detail(report, errors, 409)
-    db.session.commit()
     tenant_id, new_id = new.tenant_id, new.id
-    ops.start_generation(tenant_id, new_id)
+    after_commit(lambda: ops.start_generation(tenant_id, new_id))
     return redirect(url_for("reports.detail", report_id=new_id), code=303)
 
 
@@ -251,16 +239,14 @@ def generate_command(slug: str, period: str | None) -> None:
     if tenant is None:
         raise click.ClickException(f"Onbekend bestuur: {slug}")
     try:
-        with tenant_context(tenant.id):
+        with acting_for(tenant.id), transaction():
             report = ops.request_report(period)
             assert report is not None
             report_id = report.id
-            db.session.commit()
     except DomainError as err:
-        db.session.rollback()
         raise click.ClickException(err.message) from err
     status = ops.generate(tenant.id, report_id)
-    with tenant_context(tenant.id):
+    with acting_for(tenant.id):
         found = db.session.scalar(select(CouncilReport).where(CouncilReport.id == report_id))
         assert found is not None
         if status != "concept":
