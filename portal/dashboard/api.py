@@ -18,7 +18,6 @@ from portal.dashboard import operations as ops
 from portal.dashboard import permissions
 from portal.dashboard.models import Announcement
 from portal.dashboard.schemas import AnnouncementSchema, CreateAnnouncementSchema, UpdateAnnouncementSchema
-from portal.extensions import db
 
 blp = Blueprint("announcements_api", __name__, url_prefix="/api/v1/announcements", description="Mededelingen")
 
@@ -50,7 +49,6 @@ class AnnouncementList(MethodView):
         if not permissions.can_create(current_user):
             abort(403)
         obj = ops.create_announcement(data, author_id=current_user.id)
-        db.session.commit()
         return obj
 
 
@@ -68,7 +66,6 @@ class AnnouncementItem(MethodView):
         """Change an own announcement."""
         obj = _owned(announcement_id)
         ops.update_announcement(obj, data)
-        db.session.commit()
         return obj
 
     @blp.response(204)
@@ -76,5 +73,4 @@ class AnnouncementItem(MethodView):
         """Delete an own announcement."""
         obj = _owned(announcement_id)
         ops.delete_announcement(obj)
-        db.session.commit()
         return None

@@ -13,6 +13,7 @@ from portal.core.errors import DomainError
 from portal.core.forms import load_form
 from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
+from portal.core.unitofwork import fail
 from portal.core.web import tenant_blueprint
 from portal.dashboard import operations as ops
 from portal.dashboard import permissions
@@ -80,10 +81,9 @@ def new_announcement() -> Any:
             try:
                 obj = ops.create_announcement(data, author_id=current_user.id)
             except DomainError as err:
-                db.session.rollback()
+                fail()
                 errors = {err.field or "_schema": [err.message]}
             else:
-                db.session.commit()
                 flash(_("De mededeling is bewaard."), "success")
                 return redirect(url_for("dashboard.announcement", announcement_id=obj.id))
         return render_template("dashboard/announcement_form.html", **_form_context(values, errors)), 422
@@ -130,10 +130,9 @@ def edit_announcement(announcement_id: int) -> Any:
             try:
                 ops.update_announcement(obj, data)
             except DomainError as err:
-                db.session.rollback()
+                fail()
                 errors = {err.field or "_schema": [err.message]}
             else:
-                db.session.commit()
                 flash(_("De mededeling is bijgewerkt."), "success")
                 return redirect(url_for("dashboard.announcement", announcement_id=obj.id))
         return render_template("dashboard/announcement_form.html", **_form_context(values, errors, obj)), 422
@@ -146,6 +145,5 @@ def delete_announcement(announcement_id: int) -> Any:
     """Delete an own announcement."""
     obj = _owned(announcement_id)
     ops.delete_announcement(obj)
-    db.session.commit()
     flash(_("De mededeling is verwijderd."), "success")
     return redirect(url_for("dashboard.announcements"))

@@ -41,7 +41,6 @@ def open_notification(notification_id: int) -> Any:
         abort(404)
     if note.read_at is None:
         note.read_at = utcnow()
-        db.session.commit()
     if note.local_link:
         return redirect(note.local_link)
     return redirect(url_for("notifications.index"))
@@ -56,5 +55,4 @@ def mark_all_read() -> Any:
         .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
-    db.session.commit()
     return redirect(url_for("notifications.index"))
