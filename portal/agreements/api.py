@@ -27,7 +27,6 @@ from portal.core.access import MEMBERS, STAFF, allow
 from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.core.schemas import TenantRefSchema
-from portal.extensions import db
 from tenants.sharing import current_regions
 
 blp = Blueprint("agreements_api", __name__, url_prefix="/api/v1/agreements", description="Samenwerkingsovereenkomsten")
@@ -88,7 +87,6 @@ class AgreementList(MethodView):
         if not permissions.can_draft(current_user):
             abort(403)
         agreement = ops.create_agreement(data)
-        db.session.commit()
         return agreement
 
 
@@ -121,7 +119,6 @@ class ApprovalList(MethodView):
         if not permissions.can_decide(current_user, agreement):
             abort(403)
         approval = ops.record_approval(agreement, data)
-        db.session.commit()
         return approval
 
 
@@ -133,7 +130,6 @@ class AgreementSubmission(MethodView):
         """Send the caller's draft to the parties for approval (trekker)."""
         agreement = get_editable_or_404(Agreement, agreement_id, permissions.can_manage)
         ops.submit(agreement)
-        db.session.commit()
         return agreement
 
 
@@ -147,7 +143,6 @@ class AgreementWithdrawal(MethodView):
         if not permissions.can_withdraw(current_user, agreement):
             abort(403)
         party = ops.withdraw(agreement)
-        db.session.commit()
         return party
 
 
@@ -174,7 +169,6 @@ class EvaluationItem(MethodView):
         """Complete an evaluation: scores per criterion, outcome, recommendation, meeting (trekker)."""
         agreement = get_editable_or_404(Agreement, agreement_id, permissions.can_manage)
         evaluation = ops.complete_evaluation(agreement, _evaluation_of(agreement, evaluation_id), data)
-        db.session.commit()
         return evaluation
 
 

@@ -34,12 +34,12 @@ from portal.agreements.schemas import (
     VersionSchema,
 )
 from portal.core.access import MEMBERS, STAFF, allow
-from portal.core.errors import DomainError
 from portal.core.exports import table_response
 from portal.core.files import path_of
 from portal.core.forms import load_data, load_form
 from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
+from portal.core.unitofwork import attempt
 from portal.core.web import tenant_blueprint
 from portal.extensions import db
 from tenants.sharing import current_regions, partner_tenants
@@ -63,21 +63,6 @@ LABELS = {
 @bp.context_processor
 def _labels() -> dict[str, Any]:
     return LABELS
-
-
-def _try(action: Callable[[], Any]) -> tuple[Any, dict[str, Any]]:
-    """Run an operation; on a DomainError roll back and return it as form errors."""
-    done, errors, _status = _attempt(action)
-    return done, errors
-
-
-def _attempt(action: Callable[[], Any]) -> tuple[Any, dict[str, Any], int]:
-    """Like ``_try``, with the status the refusal answers (422 unless the operation says otherwise)."""
-    try:
-        return action(), {}, 200
-    except DomainError as err:
-        db.session.rollback()
-        return None, {err.field or "_schema": [err.message]}, err.status_code or 422
 
 
 def _manageable(agreement_id: int) -> Agreement:
@@ -154,9 +139,8 @@ def new() -> Any:
     if request.method == "POST":
         data, errors = load_form(CreateAgreementSchema(), request.form)
         if data is not None:
-            agreement, errors = _try(lambda: ops.create_agreement(data))
+            agreement, errors, _status = attempt(lambda: ops.create_agreement(data))
             if agreement is not None:
-                db.session.commit()
                 flash(_("Het ontwerp is bewaard."), "success")
                 return redirect(url_for("agreements.detail", agreement_id=agreement.id))
         return _render_form(values, errors, None, 422)
@@ -203,9 +187,8 @@ def edit(agreement_id: int) -> Any:
     if request.method == "POST":
         data, errors = load_form(CreateAgreementSchema(), request.form)
         if data is not None:
-            done, errors = _try(lambda: ops.update_draft(agreement, data))
+            done, errors, _status = attempt(lambda: ops.update_draft(agreement, data))
             if done is not None:
-                db.session.commit()
                 flash(_("Het ontwerp is bijgewerkt."), "success")
                 return redirect(url_for("agreements.detail", agreement_id=agreement.id))
         return _render_form(values, errors, agreement, 422)
@@ -214,11 +197,10 @@ def edit(agreement_id: int) -> Any:
 
 def _act(agreement: Agreement, action: Callable[[], Any], success: str) -> Any:
     """Run a button's operation and come back to the agreement with its outcome."""
-    _done, errors = _try(action)
+    _done, errors, _status = attempt(action)
     if errors:
         flash(" ".join(str(m) for messages in errors.values() for m in messages), "danger")
         return redirect(url_for("agreements.detail", agreement_id=agreement.id)), 303
-    db.session.commit()
     flash(success, "success")
     return redirect(url_for("agreements.detail", agreement_id=agreement.id)), 303
 
@@ -241,9 +223,8 @@ def decide(agreement_id: int) -> Any:
     data, errors = load_form(ApprovalSchema(), request.form)
     status = 422
     if data is not None:
-        approval, errors, status = _attempt(lambda: ops.record_approval(agreement, data))
+        approval, errors, status = attempt(lambda: ops.record_approval(agreement, data))
         if approval is not None:
-            db.session.commit()
             flash(_("De beslissing van je bestuur is geregistreerd."), "success")
             return redirect(url_for("agreements.detail", agreement_id=agreement.id)), 303
     context = _detail_context(agreement, decision_values=request.form.to_dict(), decision_errors=errors)
@@ -256,11 +237,10 @@ def upload(agreement_id: int) -> Any:
     """Attach a document (PDF, DOCX, ODT) to a version (trekker)."""
     agreement = _manageable(agreement_id)
     number = request.form.get("version", type=int)
-    attachment, errors, status = _attempt(lambda: ops.add_attachment(agreement, request.files.get("file"), number))
+    attachment, errors, status = attempt(lambda: ops.add_attachment(agreement, request.files.get("file"), number))
     if attachment is None:
         context = _detail_context(agreement, upload_errors=errors)
         return render_template("agreements/detail.html", **context), status
-    db.session.commit()
     flash(_("De bijlage is toegevoegd."), "success")
     return redirect(url_for("agreements.detail", agreement_id=agreement.id)), 303
 
@@ -305,11 +285,10 @@ def end(agreement_id: int) -> Any:
 def delete(agreement_id: int) -> Any:
     """Delete a draft."""
     agreement = _manageable(agreement_id)
-    _done, errors = _try(lambda: ops.delete_draft(agreement))
+    _done, errors, _status = attempt(lambda: ops.delete_draft(agreement))
     if errors:
         flash(" ".join(str(m) for m in errors["_schema"]), "danger")
         return redirect(url_for("agreements.detail", agreement_id=agreement.id)), 303
-    db.session.commit()
     flash(_("Het ontwerp is verwijderd."), "success")
     return redirect(url_for("agreements.index")), 303
 
@@ -367,9 +346,8 @@ def evaluation(agreement_id: int, evaluation_id: int) -> Any:
         }
         data, errors = load_data(EvaluationSchema(), form)
         if data is not None:
-            done, errors = _try(lambda: ops.complete_evaluation(agreement, found, data))
+            done, errors, _status = attempt(lambda: ops.complete_evaluation(agreement, found, data))
             if done is not None:
-                db.session.commit()
                 flash(_("De evaluatie is afgerond."), "success")
                 return redirect(url_for("agreements.detail", agreement_id=agreement.id)), 303
         status = 422
@@ -452,9 +430,8 @@ def record_informal() -> Any:
         abort(403)
     data, errors = load_form(InformalSchema(), request.form)
     if data is not None:
-        done, errors = _try(lambda: ops.record_informal(data))
+        done, errors, _status = attempt(lambda: ops.record_informal(data))
         if done is not None:
-            db.session.commit()
             flash(_("De informele samenwerking is bewaard."), "success")
             return redirect(url_for("agreements.matrix")), 303
     region, regions = _chosen_region()
@@ -472,7 +449,6 @@ def delete_informal(informal_id: int) -> Any:
         InformalCooperation, informal_id, lambda user, _obj: permissions.can_record_informal(user)
     )
     ops.delete_informal(found)
-    db.session.commit()
     flash(_("De informele samenwerking is verwijderd."), "success")
     return redirect(url_for("agreements.matrix")), 303
 
