@@ -15,7 +15,6 @@ from portal.api import PageArgsSchema, PaginationSchema, page_envelope
 from portal.core.access import MEMBERS, STAFF, allow
 from portal.core.loading import get_owned_or_404, get_visible_or_404
 from portal.core.pagination import paginate
-from portal.extensions import db
 from portal.procurement import operations as ops
 from portal.procurement import permissions
 from portal.procurement.models import Dossier, Lot, Participation, PurchasePlan
@@ -97,7 +96,6 @@ class PlanList(MethodView):
         """Add a planned purchase for the caller's tenant."""
         _buyer()
         plan = ops.create_plan(data)
-        db.session.commit()
         return plan
 
 
@@ -125,7 +123,6 @@ class PlanItem(MethodView):
         plan = get_owned_or_404(PurchasePlan, plan_id, current_user.tenant_id)
         _buyer()
         ops.update_plan(plan, data)
-        db.session.commit()
         return plan
 
     @blp.response(204)
@@ -134,7 +131,6 @@ class PlanItem(MethodView):
         plan = get_owned_or_404(PurchasePlan, plan_id, current_user.tenant_id)
         _buyer()
         ops.delete_plan(plan)
-        db.session.commit()
         return None
 
 
@@ -155,7 +151,6 @@ class DossierList(MethodView):
         """Create a dossier led by the caller's tenant."""
         _buyer()
         dossier = ops.create_dossier(data)
-        db.session.commit()
         return dossier
 
 
@@ -173,7 +168,6 @@ class DossierItem(MethodView):
         """Change a led dossier."""
         dossier = _led(dossier_id)
         ops.update_dossier(dossier, data)
-        db.session.commit()
         return dossier
 
 
@@ -186,7 +180,6 @@ class DossierOpen(MethodView):
         """Open a led dossier for joining by a region's members."""
         dossier = _led(dossier_id)
         ops.open_dossier(dossier, data["region_id"])
-        db.session.commit()
         return dossier
 
 
@@ -199,7 +192,6 @@ class DossierLots(MethodView):
         """Add a lot to a led dossier."""
         dossier = _led(dossier_id)
         lot = ops.add_lot(dossier, data)
-        db.session.commit()
         return lot
 
 
@@ -212,7 +204,6 @@ class DossierStages(MethodView):
         """Set the planned and actual dates of one stage of a led dossier."""
         dossier = _led(dossier_id)
         ops.set_stage(dossier, data["stage"], data["planned_on"], data["actual_on"])
-        db.session.commit()
         return dossier
 
 
@@ -255,7 +246,6 @@ class LotAward(MethodView):
         lot = get_owned_or_404(Lot, lot_id, current_user.tenant_id)
         _buyer()
         ops.award_lot(lot, data)
-        db.session.commit()
         return lot
 
 
@@ -275,7 +265,6 @@ class ParticipationList(MethodView):
         dossier = get_visible_or_404(Dossier, data["dossier_id"])
         _buyer()
         part = ops.join(dossier, data)
-        db.session.commit()
         return part
 
 
@@ -297,7 +286,6 @@ class ParticipationItem(MethodView):
             ops.set_lines(part, data["lines"])
         if data.get("mandate_reference") or data.get("mandate_body") or data.get("mandate_on"):
             ops.record_mandate(part, data)
-        db.session.commit()
         return part
 
     @blp.response(204)
@@ -306,7 +294,6 @@ class ParticipationItem(MethodView):
         part = get_owned_or_404(Participation, participation_id, current_user.tenant_id)
         _buyer()
         ops.withdraw(part)
-        db.session.commit()
         return None
 
 

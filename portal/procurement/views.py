@@ -20,6 +20,7 @@ from portal.core.files import path_of
 from portal.core.forms import load_form
 from portal.core.loading import get_owned_or_404, get_visible_or_404
 from portal.core.pagination import paginate
+from portal.core.unitofwork import fail
 from portal.core.web import tenant_blueprint
 from portal.extensions import db
 from portal.procurement import operations as ops
@@ -145,10 +146,9 @@ def planning() -> Any:
             try:
                 ops.create_plan(data)
             except DomainError as err:
-                db.session.rollback()
+                fail()
                 errors = _error_dict(err)
             else:
-                db.session.commit()
                 flash(_("De geplande aankoop is bewaard."), "success")
                 return redirect(url_for("procurement.planning"))
         return _planning_page(values, errors, 422)
@@ -162,7 +162,6 @@ def delete_plan(plan_id: int) -> Any:
     plan = get_owned_or_404(PurchasePlan, plan_id, current_user.tenant_id)
     _require_buyer()
     ops.delete_plan(plan)
-    db.session.commit()
     flash(_("De geplande aankoop is verwijderd."), "success")
     return redirect(url_for("procurement.planning"))
 
@@ -203,10 +202,9 @@ def new_dossier() -> Any:
                 try:
                     dossier = ops.create_dossier(data)
                 except DomainError as err:
-                    db.session.rollback()
+                    fail()
                     errors = _error_dict(err)
                 else:
-                    db.session.commit()
                     flash(_("Het dossier is aangemaakt."), "success")
                     return redirect(url_for("procurement.dossier", dossier_id=dossier.id))
         typed = list(
@@ -243,10 +241,9 @@ def edit_dossier(dossier_id: int) -> Any:
             try:
                 ops.update_dossier(obj, data)
             except DomainError as err:
-                db.session.rollback()
+                fail()
                 errors = _error_dict(err)
             else:
-                db.session.commit()
                 flash(_("Het dossier is bijgewerkt."), "success")
                 return redirect(url_for("procurement.dossier", dossier_id=obj.id))
         return (
@@ -313,10 +310,9 @@ def _run(dossier: Dossier, action: Any, message: str) -> Any:
     try:
         action()
     except DomainError as err:
-        db.session.rollback()
+        fail()
         db.session.refresh(dossier)
         return _dossier_page(dossier, _error_dict(err), err.status_code)
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("procurement.dossier", dossier_id=dossier.id))
 
@@ -466,11 +462,10 @@ def upload_document() -> Any:
     try:
         ops.add_document(dossier, request.files.get("file"), values, current_user.full_name)
     except DomainError as err:
-        db.session.rollback()
+        fail()
         db.session.refresh(dossier)
         errors = {f"document_{err.field or 'file'}": [err.message]}
         return _dossier_page(dossier, errors, err.status_code, doc_values=values)
-    db.session.commit()
     flash(_("Het document is gedeeld."), "success")
     return redirect(url_for("procurement.dossier", dossier_id=dossier.id) + "#documenten-kop")
 
@@ -503,7 +498,6 @@ def delete_document(document_id: int) -> Any:
     _require_buyer()
     dossier_id = doc.dossier_id
     ops.delete_document(doc)
-    db.session.commit()
     flash(_("Het document is verwijderd."), "success")
     return redirect(url_for("procurement.dossier", dossier_id=dossier_id) + "#documenten-kop")
 
