@@ -15,7 +15,6 @@ from portal.api import PageArgsSchema, PaginationSchema, page_envelope
 from portal.core.access import MEMBERS, STAFF, allow
 from portal.core.loading import get_visible_or_404
 from portal.core.pagination import paginate
-from portal.extensions import db
 from portal.policy_tables import operations as ops
 from portal.policy_tables import permissions
 from portal.policy_tables.models import ActionItem, AgendaItem, Cooperation, Decision, Meeting, Minutes, PolicyTable
@@ -75,7 +74,6 @@ class TableList(MethodView):
         if not permissions.can_create(current_user):
             abort(403)
         obj = ops.create_table(data, tenant_id=current_user.tenant_id)
-        db.session.commit()
         return obj
 
 
@@ -97,7 +95,6 @@ class TableItem(MethodView):
         if not permissions.can_chair(current_user, obj):
             abort(403)
         ops.update_table(obj, data)
-        db.session.commit()
         return obj
 
 
@@ -120,7 +117,6 @@ class TableMeetings(MethodView):
             abort(403)
         planned = ops.create_meetings(table, data)
         ops.invite_members(planned, path=lambda m: f"/beleidstafels/vergaderingen/{m.id}")
-        db.session.commit()
         return planned
 
 
@@ -166,7 +162,6 @@ class ActionItemView(MethodView):
         if not permissions.can_chair(current_user, obj):
             abort(403)
         ops.set_action_status(obj, data["status"])
-        db.session.commit()
         return obj
 
 
@@ -202,7 +197,6 @@ class ItemDecision(MethodView):
         if not permissions.can_chair(current_user, item):
             abort(403)
         decision = ops.record_decision(item, data["text_html"])
-        db.session.commit()
         return decision
 
 
@@ -226,7 +220,6 @@ class DecisionFollowUpItem(MethodView):
         if not permissions.can_participate(current_user, decision):
             abort(403)
         row = ops.set_follow_up(decision, data, tenant_id=current_user.tenant_id)
-        db.session.commit()
         return row
 
 
@@ -253,7 +246,6 @@ class CooperationList(MethodView):
         if not permissions.can_create(current_user):
             abort(403)
         obj = ops.create_cooperation(data, tenant_id=current_user.tenant_id)
-        db.session.commit()
         return obj
 
 
@@ -275,7 +267,6 @@ class CooperationItem(MethodView):
         if not permissions.can_chair(current_user, obj):
             abort(403)
         ops.update_cooperation(obj, data)
-        db.session.commit()
         return obj
 
 
@@ -295,7 +286,6 @@ class CooperationEvaluations(MethodView):
         if not permissions.can_participate(current_user, obj):
             abort(403)
         evaluation = ops.evaluate_cooperation(obj, data, tenant_id=current_user.tenant_id)
-        db.session.commit()
         return evaluation
 
 
@@ -324,7 +314,6 @@ class MeetingAgendaItems(MethodView):
         if data.get("owner_tenant_id") is None:
             data["owner_tenant_id"] = current_user.tenant_id
         item = ops.add_agenda_item(meeting, data)
-        db.session.commit()
         return item
 
 
@@ -344,5 +333,4 @@ class MeetingProposals(MethodView):
         if not permissions.can_participate(current_user, meeting):
             abort(403)
         proposal = ops.propose_item(meeting, data, tenant_id=current_user.tenant_id, user_id=current_user.id)
-        db.session.commit()
         return proposal

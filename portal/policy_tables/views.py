@@ -13,7 +13,6 @@ from flask import (
     Response,
     abort,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -32,6 +31,7 @@ from portal.core.forms import load_form
 from portal.core.loading import get_visible_or_404
 from portal.core.models import utcnow
 from portal.core.pagination import paginate
+from portal.core.unitofwork import attempt, fail
 from portal.core.web import tenant_blueprint
 from portal.extensions import db, limiter
 from portal.policy_tables import operations as ops
@@ -85,7 +85,7 @@ from portal.policy_tables.schemas import (
     UpdateCooperationSchema,
 )
 from portal.procurement.validators import format_kbo
-from tenants.context import BRUSSELS, tenant_context
+from tenants.context import BRUSSELS, acting_for
 from tenants.models import Tenant
 from tenants.sharing import current_regions, region_members, today
 
@@ -123,10 +123,9 @@ def new_table() -> Any:
             try:
                 table = ops.create_table(data, tenant_id=current_user.tenant_id)
             except DomainError as err:
-                db.session.rollback()
+                fail()
                 errors = {err.field or "_schema": [err.message]}
             else:
-                db.session.commit()
                 flash(_("De beleidstafel is aangemaakt."), "success")
                 return redirect(url_for("policy_tables.table", table_id=table.id))
         status = 422
@@ -175,7 +174,6 @@ def set_seat(table_id: int) -> Any:
         flash(" ".join(m for ms in errors.values() for m in ms), "danger")
         return redirect(url_for("policy_tables.table", table_id=obj.id)), 422  # type: ignore[return-value]
     ops.set_membership(obj, data, tenant_id=current_user.tenant_id)
-    db.session.commit()
     flash(_("De contactpersonen van je bestuur zijn bewaard."), "success")
     return redirect(url_for("policy_tables.table", table_id=obj.id))
 
@@ -205,10 +203,9 @@ def new_meeting(table_id: int) -> Any:
                 planned = ops.create_meetings(obj, data)
                 ops.invite_members(planned, path=lambda m: meeting_path(m.id))
             except DomainError as err:
-                db.session.rollback()
+                fail()
                 errors = {err.field or "_schema": [err.message]}
             else:
-                db.session.commit()
                 if len(planned) > 1:
                     flash(_("%(count)s vergaderingen zijn gepland.", count=len(planned)), "success")
                 else:
@@ -279,12 +276,9 @@ def _chaired_meeting(meeting_id: int) -> Meeting:
 
 
 def _run(meeting: Meeting, action: Any, message: str) -> Any:
-    try:
-        action()
-    except DomainError as err:
-        db.session.rollback()
-        return _meeting_page(meeting, {err.field or "_schema": [err.message]}, err.status_code)
-    db.session.commit()
+    _done, errors, status = attempt(action)
+    if errors:
+        return _meeting_page(meeting, errors, status)
     flash(message, "success")
     return redirect(url_for("policy_tables.meeting", meeting_id=meeting.id))
 
@@ -476,12 +470,9 @@ def _chaired_minutes(minutes_id: int) -> Minutes:
 
 
 def _run_minutes(minutes: Minutes, action: Any, message: str) -> Any:
-    try:
-        action()
-    except DomainError as err:
-        db.session.rollback()
-        return _minutes_page(minutes, {err.field or "_schema": [err.message]}, err.status_code)
-    db.session.commit()
+    _done, errors, status = attempt(action)
+    if errors:
+        return _minutes_page(minutes, errors, status)
     flash(message, "success")
     return redirect(url_for("policy_tables.minutes", minutes_id=minutes.id))
 
@@ -497,9 +488,8 @@ def new_minutes(meeting_id: int) -> Any:
     try:
         minutes = ops.create_minutes(meeting, data, user_id=current_user.id)
     except DomainError as err:
-        db.session.rollback()
+        fail()
         return _meeting_page(meeting, {err.field or "_schema": [err.message]}, err.status_code)
-    db.session.commit()
     flash(_("Het ontwerp van de notulen is bewaard."), "success")
     return redirect(url_for("policy_tables.minutes", minutes_id=minutes.id))
 
@@ -690,7 +680,6 @@ def meeting_ics(meeting_id: int) -> Any:
 def create_feed() -> Any:
     """Issue (or replace) the user's secret personal iCal feed address."""
     raw = ops.issue_calendar_token(current_user.id)
-    db.session.commit()
     session["policy_calendar_feed_url"] = url_for("policy_tables_feed.feed", token=raw, _external=True)
     flash(_("Je persoonlijke agenda-feed is aangemaakt; een vorig adres werkt niet meer."), "success")
     return redirect(url_for("policy_tables.calendar"))
@@ -701,7 +690,6 @@ def create_feed() -> Any:
 def revoke_feed() -> Any:
     """Revoke the user's personal iCal feed address."""
     ops.revoke_calendar_tokens(current_user.id)
-    db.session.commit()
     flash(_("Je persoonlijke agenda-feed is ingetrokken."), "success")
     return redirect(url_for("policy_tables.calendar"))
 
@@ -711,14 +699,14 @@ def revoke_feed() -> Any:
 @limiter.limit("120 per hour")
 def feed(token: str) -> Any:
     """Serve a user's personal feed: the meetings that user may see, from a year back on."""
-    with tenant_context(None, is_platform=True):
+    with acting_for(None, is_platform=True):
         user = ops.user_for_calendar_token(token)
         if user is None:
             abort(404)
-        user_id, tenant_id, slug = user.id, user.tenant_id, user.tenant.slug
+        tenant_id, slug = user.tenant_id, user.tenant.slug
         # A feed answers with its owner's rights: an expert's token lists no meetings.
         guest_only = not MEMBERS.admits(user)
-    with tenant_context(tenant_id, user_id=user_id, request_id=g.get("request_id")):
+    with acting_for(tenant_id):
         start = utcnow() - timedelta(days=365)
         meetings = [] if guest_only else ops.visible_meetings(start, start + timedelta(days=365 * 3))
         body = ops.ical(meetings, lambda m: _meeting_url(m, slug))
@@ -796,10 +784,9 @@ def new_cooperation() -> Any:
         try:
             obj = ops.create_cooperation(data, tenant_id=current_user.tenant_id)
         except DomainError as err:
-            db.session.rollback()
+            fail()
             errors = {err.field or "_schema": [err.message]}
         else:
-            db.session.commit()
             flash(_("De samenwerking is toegevoegd aan de inventaris."), "success")
             return redirect(url_for("policy_tables.cooperation", cooperation_id=obj.id))
     return _cooperation_form(None, values, errors, 422)
@@ -846,10 +833,9 @@ def edit_cooperation(cooperation_id: int) -> Any:
         try:
             ops.update_cooperation(obj, data)
         except DomainError as err:
-            db.session.rollback()
+            fail()
             errors = {err.field or "_schema": [err.message]}
         else:
-            db.session.commit()
             flash(_("De samenwerking is bijgewerkt."), "success")
             return redirect(url_for("policy_tables.cooperation", cooperation_id=obj.id))
     return _cooperation_form(obj, values, errors, 422)
@@ -868,9 +854,8 @@ def evaluate(cooperation_id: int) -> Any:
     try:
         ops.evaluate_cooperation(obj, data, tenant_id=current_user.tenant_id)
     except DomainError as err:
-        db.session.rollback()
+        fail()
         return _cooperation_page(obj, {err.field or "_schema": [err.message]}, err.status_code)
-    db.session.commit()
     flash(_("De evaluatie is bewaard."), "success")
     return redirect(url_for("policy_tables.cooperation", cooperation_id=obj.id))
 
@@ -947,12 +932,12 @@ def attendance(meeting_id: int) -> Any:
 @limiter.limit("30 per hour", methods=["POST"])
 def guest(slug: str, token: str) -> Any:
     """The expert's page: this one meeting's details and published agenda, and the answer form."""
-    with tenant_context(None, is_platform=True):
+    with acting_for(None, is_platform=True):
         chair = db.session.scalar(select(Tenant).where(Tenant.slug == slug[:60], Tenant.is_active.is_(True)))
         chair_id = chair.id if chair is not None else None
     if chair_id is None:
         abort(404)
-    with tenant_context(chair_id, request_id=g.get("request_id"), ip=request.remote_addr):
+    with acting_for(chair_id):
         found = ops.guest_for_token(token)
         if found is None:
             abort(404)
@@ -963,11 +948,12 @@ def guest(slug: str, token: str) -> Any:
             if data is not None:
                 try:
                     ops.answer_as_guest(found, data["answer"])
+                    # Inside the chair's context: the audit entry and the write checks are the chair's.
+                    db.session.flush()
                 except DomainError as err:
-                    db.session.rollback()
+                    fail()
                     errors = {"_schema": [err.message]}
                 else:
-                    db.session.commit()
                     flash(_("Bedankt, je antwoord is bewaard."), "success")
                     return redirect(url_for("policy_tables_guest.guest", slug=slug, token=token))
             status = 422 if errors.get("answer") else 409
@@ -1000,9 +986,8 @@ def add_challenge(table_id: int) -> Any:
     try:
         ops.add_challenge(obj, data, tenant_id=current_user.tenant_id)
     except DomainError as err:
-        db.session.rollback()
+        fail()
         return _table_page(obj, {err.field or "_schema": [err.message]}, err.status_code)
-    db.session.commit()
     flash(_("De uitdaging is toegevoegd aan het register."), "success")
     return redirect(url_for("policy_tables.table", table_id=obj.id, _anchor="uitdagingen-kop"))
 
@@ -1023,9 +1008,8 @@ def move_challenge(challenge_id: int) -> Any:
     try:
         ops.move_challenge(obj, data)
     except DomainError as err:
-        db.session.rollback()
+        fail()
         return _table_page(table, {err.field or "_schema": [err.message]}, err.status_code)
-    db.session.commit()
     flash(_("De status van de uitdaging is aangepast."), "success")
     return redirect(url_for("policy_tables.table", table_id=table.id, _anchor="uitdagingen-kop"))
 
@@ -1060,9 +1044,8 @@ def documents(table_id: int) -> Any:
             obj, data, request.files.get("file"), tenant_id=current_user.tenant_id, user_id=current_user.id
         )
     except DomainError as err:
-        db.session.rollback()
+        fail()
         return _library_page(obj, {err.field or "_schema": [err.message]}, err.status_code)
-    db.session.commit()
     flash(_("Het document is toegevoegd aan de bibliotheek."), "success")
     return redirect(url_for("policy_tables.documents", table_id=obj.id))
 
