@@ -9,8 +9,8 @@ answer and outcome differ:
 * :func:`attempt` runs an operation for a form view and turns a ``DomainError`` into field
   errors; the request is then marked failed, so even a redirect (a button that flashes the
   refusal) keeps nothing.
-* :func:`keep_on_error` writes something that must stay although the request answers an error
-  (a failed sign-in's throttle counters).
+* :func:`keep_on_error` commits at once something that must stay although the request answers
+  an error (a failed sign-in's throttle counters).
 
 Work that needs the committed rows (starting a report's generation) is handed to
 :func:`after_commit`; command-line code, which has no request, uses :func:`transaction`.
@@ -38,7 +38,7 @@ T = TypeVar("T")
 _CONFLICT_STATES = {"40001", "40P01"}
 
 
-def _CONFLICT() -> str:  # noqa: N802 - a message, translated per request
+def _conflict_message() -> str:
     return _("Iemand anders wijzigde deze gegevens tegelijk. Er is niets bewaard; probeer het opnieuw.")
 
 
@@ -62,10 +62,15 @@ def attempt(action: Callable[[], T]) -> tuple[T | None, dict[str, list[str]], in
 
 
 def keep_on_error(action: Callable[[], T]) -> T:
-    """Discard the request's changes so far, run ``action`` and commit what it writes even on an error answer."""
+    """Discard the request's changes so far, run ``action`` and commit what it wrote at once.
+
+    For what must stay although the request answers an error (a failed sign-in's throttle
+    counters, basket lines pruned before a refusal): committed here, so the error answer's
+    rollback cannot take it along. The rest of the request is a unit of its own again.
+    """
     db.session.rollback()
     result = action()
-    g.uow_keep = True
+    commit_now()
     return result
 
 
@@ -86,7 +91,7 @@ def commit_now() -> None:
         db.session.rollback()
         if not _is_conflict(exc):
             raise
-        raise DomainError(_CONFLICT(), status_code=409) from exc
+        raise DomainError(_conflict_message(), status_code=409) from exc
 
 
 @contextmanager
@@ -115,7 +120,7 @@ def _conflict_response() -> Any:
 
     from portal.core.errors import error_page, is_api_request, problem
 
-    detail = _CONFLICT()
+    detail = _conflict_message()
     if is_api_request():
         return problem(409, detail)
     return make_response(error_page(409, detail))
@@ -128,9 +133,8 @@ def finish(response: Any) -> Any:
     serialization failure) answers a Dutch 409: nothing was kept and the user may try again.
     """
     failed = g.pop("uow_failed", False)
-    keep = g.pop("uow_keep", False)
     callbacks = g.pop("uow_after_commit", [])
-    if failed or (response.status_code >= 400 and not keep):
+    if failed or response.status_code >= 400:
         db.session.rollback()
         return response
     try:
@@ -150,7 +154,7 @@ def _teardown(exc: BaseException | None) -> None:
     if exc is not None:
         # An exception no handler answered: finish() never ran for this request.
         db.session.rollback()
-    for name in ("uow_failed", "uow_keep", "uow_after_commit"):
+    for name in ("uow_failed", "uow_after_commit"):
         g.pop(name, None)
 
 

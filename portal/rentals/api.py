@@ -20,7 +20,7 @@ from portal.core.errors import DomainError
 from portal.core.loading import get_owned_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.core.schemas import TenantRefSchema
-from portal.extensions import db
+from portal.core.unitofwork import keep_on_error
 from portal.rentals import operations as ops
 from portal.rentals import permissions
 from portal.rentals.models import BasketItem, Booking, Reservation, Resource
@@ -90,7 +90,6 @@ class ResourceList(MethodView):
         if not permissions.can_manage_catalogue(current_user):
             abort(403)
         obj = ops.create_resource(data, author_id=current_user.id)
-        db.session.commit()
         return obj
 
 
@@ -142,7 +141,6 @@ class ReservationList(MethodView):
             abort(403)
         resource = get_visible_or_404(Resource, data["resource_id"])
         obj = ops.request_reservation(resource, data, user=current_user)
-        db.session.commit()
         return obj
 
 
@@ -165,7 +163,6 @@ class ReservationCancel(MethodView):
         if not permissions.can_reserve(current_user):
             abort(403)
         ops.cancel_reservation(obj)
-        db.session.commit()
         return obj
 
 
@@ -200,7 +197,6 @@ class BookingDecision(MethodView):
         if not permissions.can_edit(current_user, obj):
             abort(403)
         ops.decide_booking(obj, data["action"], note=data["note"], report=data)
-        db.session.commit()
         return obj
 
 
@@ -227,7 +223,6 @@ class ReservationAgreementAccept(MethodView):
         if not permissions.can_reserve(current_user):
             abort(403)
         ops.accept_agreement(obj, data, user=current_user)
-        db.session.commit()
         return obj
 
 
@@ -266,7 +261,6 @@ class Basket(MethodView):
     def get(self) -> Any:
         """Return the caller's basket with computed prices; lines no longer visible drop out (listed)."""
         dropped = ops.prune_basket(current_user)
-        db.session.commit()
         return {**_basket(), "dropped": dropped}
 
     @blp.arguments(CreateBasketItemSchema)
@@ -277,7 +271,6 @@ class Basket(MethodView):
             abort(403)
         resource = get_visible_or_404(Resource, data["resource_id"])
         ops.add_to_basket(resource, data, user=current_user)
-        db.session.commit()
         return _basket()
 
 
@@ -291,7 +284,6 @@ class BasketItemResource(MethodView):
         if item.user_id != current_user.id:
             abort(404)
         ops.remove_from_basket(item)
-        db.session.commit()
         return None
 
 
@@ -303,15 +295,14 @@ class BasketSubmit(MethodView):
         """Send the basket as one request per owner, all or nothing (409 naming the line that is not free)."""
         if not permissions.can_reserve(current_user):
             abort(403)
-        dropped = ops.prune_basket(current_user)
+        # Lines no longer visible leave the basket for good, although this request answers a 409.
+        dropped = keep_on_error(lambda: ops.prune_basket(current_user))
         if dropped:
-            db.session.commit()
             raise DomainError(
                 _("Niet meer zichtbaar voor jullie en uit het mandje gehaald: %(names)s.", names=", ".join(dropped)),
                 status_code=409,
             )
         groups = ops.submit_basket(current_user)
-        db.session.commit()
         return {
             "groups": [
                 {"group_key": key, "group_kind": "mand", "owner": owner, "reservations": rows}
@@ -331,7 +322,6 @@ class Series(MethodView):
             abort(403)
         resource = get_visible_or_404(Resource, data["resource_id"])
         result = ops.request_series(resource, data, user=current_user)
-        db.session.commit()
         return result
 
 
@@ -362,7 +352,6 @@ class ReservationGroupCancel(MethodView):
         if not permissions.can_reserve(current_user):
             abort(403)
         ops.cancel_group(group_key)
-        db.session.commit()
         rows = ops.group_reservations(group_key)
         return {"group_key": group_key, "group_kind": rows[0].group_kind, "owner": rows[0].owner, "reservations": rows}
 
@@ -409,7 +398,6 @@ class BookingGroupDecision(MethodView):
         if not permissions.can_edit(current_user, rows[0]):
             abort(403)
         ops.decide_group(group_key, data["action"], note=data["note"])
-        db.session.commit()
         rows = ops.group_bookings(group_key)
         return {
             "group_key": group_key,
@@ -433,5 +421,4 @@ class ReservationOffer(MethodView):
             ops.accept_offer(obj, user=current_user)
         else:
             ops.decline_offer(obj)
-        db.session.commit()
         return obj

@@ -33,6 +33,7 @@ from portal.core.files import path_of
 from portal.core.forms import load_form
 from portal.core.loading import get_owned_or_404, get_visible_or_404
 from portal.core.pagination import Page, paginate, paginate_list
+from portal.core.unitofwork import fail, keep_on_error
 from portal.core.web import PAGE_CSP, tenant_blueprint
 from portal.extensions import db
 from portal.rentals import operations as ops
@@ -50,7 +51,7 @@ from portal.rentals.schemas import (
     OfferResponseSchema,
     RentalSettlementArgsSchema,
 )
-from tenants.context import BRUSSELS, tenant_context
+from tenants.context import BRUSSELS, acting_for
 from tenants.models import Tenant
 from tenants.sharing import current_regions, partner_tenants, today
 
@@ -114,10 +115,9 @@ def new_resource() -> Any:
             try:
                 obj = ops.create_resource(data, author_id=current_user.id)
             except DomainError as err:
-                db.session.rollback()
+                fail()
                 errors = {err.field or "_schema": [err.message]}
             else:
-                db.session.commit()
                 flash(_("Het materieel is toegevoegd aan de catalogus."), "success")
                 return redirect(url_for("rentals.resource", resource_id=obj.id))
         return render_template("rentals/resource_form.html", **_form_context(values, errors)), 422
@@ -231,12 +231,11 @@ def new_reservation() -> Any:
     try:
         reservation = ops.request_reservation(obj, data, user=current_user)
     except DomainError as err:
-        db.session.rollback()
+        fail()
         obj = get_visible_or_404(Resource, data["resource_id"])
         # A full period (409) may wait on the waitlist instead.
         offer = err.status_code == 409 and err.field is None
         return _resource_with_errors(obj, {err.field or "_schema": [err.message]}, err.status_code, offer)
-    db.session.commit()
     if reservation.status == "wachtlijst":
         flash(
             _(
@@ -297,7 +296,7 @@ def cancel_reservation(reservation_id: int) -> Any:
     try:
         ops.cancel_reservation(obj)
     except DomainError as err:
-        db.session.rollback()
+        fail()
         obj = get_owned_or_404(Reservation, reservation_id, current_user.tenant_id)
         return render_template(
             "rentals/reservation.html",
@@ -306,7 +305,6 @@ def cancel_reservation(reservation_id: int) -> Any:
             error=err.message,
             photos=ops.photos_of(reservation_id=obj.id),
         ), err.status_code
-    db.session.commit()
     flash(_("De reservatie is geannuleerd."), "success")
     return redirect(url_for("rentals.reservation", reservation_id=reservation_id))
 
@@ -359,7 +357,7 @@ def decide(booking_id: int) -> Any:
             obj, data["action"], note=data["note"], report={**data, "photos": request.files.getlist("photos")}
         )
     except DomainError as err:
-        db.session.rollback()
+        fail()
         obj = get_owned_or_404(Booking, booking_id, current_user.tenant_id)
         return render_template(
             "rentals/booking.html",
@@ -369,7 +367,6 @@ def decide(booking_id: int) -> Any:
             errors={err.field or "_schema": [err.message], **({} if err.field is None else {"_schema": [err.message]})},
             values=request.form.to_dict(),
         ), err.status_code
-    db.session.commit()
     flash(_("De aanvraag is bijgewerkt."), "success")
     return redirect(url_for("rentals.booking", booking_id=booking_id))
 
@@ -453,12 +450,11 @@ def accept_agreement(reservation_id: int) -> Any:
     try:
         ops.accept_agreement(obj, data, user=current_user)
     except DomainError as err:
-        db.session.rollback()
+        fail()
         obj = get_owned_or_404(Reservation, reservation_id, current_user.tenant_id)
         if not obj.agreement_terms:
             raise
         return _agreement_page(obj, {err.field or "_schema": [err.message]}, values, err.status_code)
-    db.session.commit()
     flash(_("De uitleenovereenkomst is aanvaard."), "success")
     return redirect(url_for("rentals.reservation_agreement", reservation_id=reservation_id))
 
@@ -563,7 +559,6 @@ def calendar() -> Any:
 def new_calendar_token() -> Any:
     """Create a new secret feed address (shown once); an older one stops working."""
     raw = ops.issue_calendar_token(current_user)
-    db.session.commit()
     base = current_app.config["PORTAL_BASE_URL"].rstrip("/")
     return _calendar_page(f"{base}/{current_user.tenant.slug}/verhuur/agenda/{raw}.ics", raw)
 
@@ -573,7 +568,6 @@ def new_calendar_token() -> Any:
 def revoke_calendar_token() -> Any:
     """Revoke the own secret feed address."""
     ops.revoke_calendar_tokens(current_user)
-    db.session.commit()
     flash(_("Het agenda-adres is ingetrokken: agenda's die het gebruiken krijgen niets meer."), "success")
     return redirect(url_for("rentals.calendar"))
 
@@ -588,7 +582,7 @@ def _token_tenant() -> Tenant:
 
 
 def _token_user(tenant: Tenant, token: str) -> Any:
-    with tenant_context(tenant.id):
+    with acting_for(tenant.id):
         user = ops.user_for_calendar_token(token)
     # A feed answers with its owner's rights: an expert's token opens no reservations.
     if user is None or not MEMBERS.admits(user):
@@ -601,8 +595,8 @@ def _token_user(tenant: Tenant, token: str) -> Any:
 def calendar_feed(token: str) -> Any:
     """Serve the tenant's reservations as iCal to whoever holds the secret address (calendar apps)."""
     tenant = _token_tenant()
-    user = _token_user(tenant, token)
-    with tenant_context(tenant.id, user_id=user.id):
+    _token_user(tenant, token)  # refuses (404) a token that is not a member's
+    with acting_for(tenant.id):
         body = ops.reservations_ical(tenant, current_app.config["PORTAL_BASE_URL"].rstrip("/"))
     return _ics(body, f"reservaties-{tenant.slug}")
 
@@ -625,8 +619,8 @@ def resource_calendar(resource_id: int) -> Any:
     if not token:
         return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
     tenant = _token_tenant()
-    user = _token_user(tenant, token)
-    with tenant_context(tenant.id, user_id=user.id):
+    _token_user(tenant, token)  # refuses (404) a token that is not a member's
+    with acting_for(tenant.id):
         obj = get_visible_or_404(Resource, resource_id)
         body = ops.resource_ical(obj, base)
     return _ics(body, f"bezetting-{obj.id}")
@@ -701,9 +695,8 @@ def resource_photos(resource_id: int) -> Any:
     try:
         added = ops.add_resource_photos(obj, request.files.getlist("photos"), author_id=current_user.id)
     except DomainError as err:
-        db.session.rollback()
+        fail()
         return _photos_page(_editable_resource(resource_id), {"photos": [err.message]}, err.status_code)
-    db.session.commit()
     flash(_("%(n)s foto('s) toegevoegd.", n=len(added)), "success")
     return redirect(url_for("rentals.resource_photos", resource_id=resource_id))
 
@@ -722,7 +715,6 @@ def main_photo(resource_id: int, photo_id: int) -> Any:
     """Make a photo the main photo of an own resource (shown in the catalogue)."""
     obj, photo = _own_photo(resource_id, photo_id)
     ops.make_main_photo(obj, photo)
-    db.session.commit()
     flash(_("De hoofdfoto is gewijzigd."), "success")
     return redirect(url_for("rentals.resource_photos", resource_id=resource_id))
 
@@ -736,7 +728,6 @@ def move_photo(resource_id: int, photo_id: int) -> Any:
     if step is None:
         raise DomainError(_("Kies omhoog of omlaag."), field="richting", status_code=422)
     ops.move_photo(obj, photo, step)
-    db.session.commit()
     return redirect(url_for("rentals.resource_photos", resource_id=resource_id))
 
 
@@ -746,7 +737,6 @@ def delete_photo(resource_id: int, photo_id: int) -> Any:
     """Delete a photo of an own resource."""
     obj, photo = _own_photo(resource_id, photo_id)
     orphans = ops.delete_photo(obj, photo)
-    db.session.commit()
     ops.remove_stored_files(orphans)
     flash(_("De foto is verwijderd."), "success")
     return redirect(url_for("rentals.resource_photos", resource_id=resource_id))
@@ -915,7 +905,6 @@ def basket() -> Any:
     """Show the own basket per owner municipality with the computed prices, before submitting it."""
     dropped = ops.prune_basket(current_user)
     if dropped:
-        db.session.commit()
         _flash_dropped(dropped)
     return _basket_page()
 
@@ -936,10 +925,9 @@ def add_to_basket() -> Any:
     try:
         ops.add_to_basket(obj, data, user=current_user)
     except DomainError as err:
-        db.session.rollback()
+        fail()
         obj = get_visible_or_404(Resource, data["resource_id"])
         return _resource_with_errors(obj, {err.field or "_schema": [err.message]}, err.status_code)
-    db.session.commit()
     flash(_("%(name)s staat in je mandje.", name=obj.name), "success")
     return redirect(url_for("rentals.basket"))
 
@@ -952,7 +940,6 @@ def remove_basket_item(item_id: int) -> Any:
     if item.user_id != current_user.id:
         abort(404)
     ops.remove_from_basket(item)
-    db.session.commit()
     flash(_("De regel is uit je mandje gehaald."), "success")
     return redirect(url_for("rentals.basket"))
 
@@ -963,17 +950,16 @@ def submit_basket() -> Any:
     """Send the basket: one request per owner municipality, all or nothing."""
     if not permissions.can_reserve(current_user):
         abort(403)
-    dropped = ops.prune_basket(current_user)
+    # Lines no longer visible leave the basket for good, although this request answers a 409.
+    dropped = keep_on_error(lambda: ops.prune_basket(current_user))
     if dropped:
-        db.session.commit()
         _flash_dropped(dropped)
         return _basket_page(error=_("Controleer je mandje en verstuur het opnieuw."), status=409)
     try:
         groups = ops.submit_basket(current_user)
     except DomainError as err:
-        db.session.rollback()
+        fail()
         return _basket_page(error=err.message, status=err.status_code)
-    db.session.commit()
     flash(
         _(
             "Je mandje is verstuurd: één aanvraag per eigenaar (%(owners)s).",
@@ -1011,9 +997,8 @@ def new_series() -> Any:
     try:
         result = ops.request_series(obj, data, user=current_user)
     except DomainError as err:
-        db.session.rollback()
+        fail()
         return _series_page(values, {err.field or "_schema": [err.message]}, err.status_code)
-    db.session.commit()
     flash(
         _(
             "%(n)s keer %(name)s aangevraagd bij %(owner)s.",
@@ -1086,9 +1071,8 @@ def cancel_reservation_group(group_key: str) -> Any:
     try:
         count = ops.cancel_group(group_key)
     except DomainError as err:
-        db.session.rollback()
+        fail()
         return _reservation_group_page(group_key, err.message, err.status_code)
-    db.session.commit()
     flash(_("%(n)s reservaties geannuleerd.", n=count), "success")
     return redirect(url_for("rentals.reservation_group", group_key=group_key))
 
@@ -1132,9 +1116,8 @@ def decide_booking_group(group_key: str) -> Any:
     try:
         count = ops.decide_group(group_key, data["action"], note=data["note"])
     except DomainError as err:
-        db.session.rollback()
+        fail()
         return _booking_group_page(group_key, {err.field or "_schema": [err.message]}, err.status_code)
-    db.session.commit()
     flash(_("%(n)s regels bijgewerkt.", n=count), "success")
     return redirect(url_for("rentals.booking_group", group_key=group_key))
 
@@ -1159,7 +1142,7 @@ def answer_offer(reservation_id: int) -> Any:
             else:
                 ops.decline_offer(obj)
         except DomainError as err:
-            db.session.rollback()
+            fail()
             error, status = err.message, err.status_code
     if error is not None:
         obj = get_owned_or_404(Reservation, reservation_id, current_user.tenant_id)
@@ -1170,7 +1153,6 @@ def answer_offer(reservation_id: int) -> Any:
             error=error,
             photos=ops.photos_of(reservation_id=obj.id),
         ), status
-    db.session.commit()
     assert data is not None
     if data["action"] == "aanvaarden":
         flash(_("Je aanvraag ligt nu bij %(owner)s ter goedkeuring.", owner=obj.owner.name), "success")
