@@ -14,7 +14,8 @@ RUN apt-get update \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
-# Dependencies first, so a code change does not reinstall them; exact versions from the lock.
+# Dependencies first, so a code change does not reinstall them; exact versions from the runtime
+# lock only (requirements-dev.lock, with pytest, linters and Playwright, stays out of the image).
 COPY requirements.lock ./
 RUN python -m pip install --no-compile -r requirements.lock
 

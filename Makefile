@@ -1,4 +1,5 @@
-# The README's commands. Everything installs into .venv from requirements.lock.
+# The README's commands. Everything installs into .venv from requirements-dev.lock, which pins the
+# dev and test tools on top of the runtime requirements.lock (the production image has only the latter).
 PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,10 +10,10 @@ PORT ?= 5000
 
 .PHONY: run test lint pytest format install worker beat services-check clean bench bench-data bench-reports
 
-$(STAMP): requirements.lock
+$(STAMP): requirements.lock requirements-dev.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24"
-	@$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.lock
 	@touch $(STAMP)
 
 install: $(STAMP)
