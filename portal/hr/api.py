@@ -118,7 +118,6 @@ class VacancyList(MethodView):
         if not permissions.can_create(current_user):
             abort(403)
         obj = ops.create_vacancy(data, author_id=current_user.id)
-        db.session.commit()
         return obj
 
 
@@ -136,7 +135,6 @@ class VacancyItem(MethodView):
         """Change an own open vacancy."""
         obj = get_editable_or_404(Vacancy, vacancy_id, permissions.can_edit)
         ops.update_vacancy(obj, data)
-        db.session.commit()
         return obj
 
 
@@ -149,7 +147,6 @@ class VacancyStatus(MethodView):
         """Publish, close, fill or cancel an own vacancy."""
         obj = get_editable_or_404(Vacancy, vacancy_id, permissions.can_edit)
         ops.change_vacancy_status(obj, data["status"])
-        db.session.commit()
         return obj
 
 
@@ -181,7 +178,6 @@ class ApplicationItem(MethodView):
         """Move an application along the pipeline."""
         obj = _application(application_id)
         ops.move_application(obj, data["status"], author_id=current_user.id, note=data["note"])
-        db.session.commit()
         return obj
 
 
@@ -216,7 +212,6 @@ def _decide(row: StaffSharing | StaffSharingApproval, decision: str) -> None:
         if not permissions.can_decide_sharing(current_user, row):
             abort(403)
         ops.decide_staff_sharing(row, decision, user=current_user)
-    db.session.commit()
 
 
 @blp.route("/staff-sharings")
@@ -237,7 +232,6 @@ class StaffSharingList(MethodView):
         if not permissions.can_request_sharing(current_user):
             abort(403)
         row = ops.create_staff_sharing(data, user=current_user)
-        db.session.commit()
         return row
 
 
@@ -366,7 +360,6 @@ class TrainingList(MethodView):
         if not permissions.can_create(current_user):
             abort(403)
         obj = ops.create_training(data, author_id=current_user.id)
-        db.session.commit()
         return obj
 
 
@@ -411,7 +404,6 @@ class EnrolmentList(MethodView):
         if not permissions.can_enrol(current_user, obj):
             abort(403)
         row = ops.enrol(obj, current_user)
-        db.session.commit()
         return row
 
 
@@ -438,7 +430,6 @@ class EnrolmentDecision(MethodView):
             if not permissions.can_decide_enrolment(current_user, row):
                 abort(403)
             ops.decide_enrolment(row, data["action"] == "goedkeuren", user=current_user)
-        db.session.commit()
         return row
 
 
@@ -474,7 +465,6 @@ class FunctionList(MethodView):
         if not permissions.can_create(current_user):
             abort(403)
         obj = ops.create_function(data)
-        db.session.commit()
         return obj
 
 
@@ -510,7 +500,6 @@ class FunctionGradeItem(MethodView):
         if not permissions.can_grade(current_user):
             abort(403)
         row = ops.set_grade(obj, data)
-        db.session.commit()
         return row
 
 
@@ -559,7 +548,6 @@ class ReserveList(MethodView):
         """Open a reserve of the caller's municipality."""
         _hr_only()
         obj = ops.create_reserve(data, author_id=current_user.id)
-        db.session.commit()
         return obj
 
 
@@ -590,7 +578,6 @@ class ReserveCandidates(MethodView):
         if not permissions.can_manage_reserve(current_user, obj):
             abort(404)
         row = ops.add_candidate(obj, data)
-        db.session.commit()
         return row
 
 
@@ -612,7 +599,6 @@ class ReserveRequestList(MethodView):
         if not permissions.can_request_candidate(current_user, obj):
             abort(403)
         row = ops.request_candidate(obj, data["candidate_id"], user=current_user, motivation=data["motivation"])
-        db.session.commit()
         return row
 
 
@@ -648,5 +634,4 @@ class ReserveDecisionItem(MethodView):
         if data["decision"] == "ingetrokken":
             abort(422)
         ops.decide_reserve_request(row, data["decision"] == "goedgekeurd", user=current_user)
-        db.session.commit()
         return row

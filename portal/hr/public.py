@@ -16,6 +16,7 @@ from portal.core.access import PUBLIC, allow
 from portal.core.errors import DomainError
 from portal.core.forms import form_to_dict
 from portal.core.pagination import paginate_list
+from portal.core.unitofwork import fail
 from portal.extensions import db, limiter
 from portal.hr import operations as ops
 from portal.hr.models import Vacancy
@@ -183,13 +184,14 @@ def apply(slug: str, vacancy_id: int) -> Any:
                     )
                 ops.submit_public_application(obj, data, cv)
             except ValidationError as err:
-                db.session.rollback()
+                fail()
                 errors, status = dict(err.messages) if isinstance(err.messages, dict) else {}, 422
             except DomainError as err:
-                db.session.rollback()
+                fail()
                 errors, status = {err.field or "_schema": [err.message]}, err.status_code
             else:
-                db.session.commit()
+                # Written as the municipality of the URL: flush inside its context (the request commits).
+                db.session.flush()
                 return redirect(url_for("hr_public.thanks", slug=tenant.slug, vacancy_id=obj.id))
         return render_template("hr/public_apply.html", tenant=tenant, obj=obj, values=values, errors=errors), status
 

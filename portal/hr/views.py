@@ -19,6 +19,7 @@ from portal.core.errors import DomainError
 from portal.core.forms import form_to_dict
 from portal.core.loading import get_editable_or_404, get_owned_or_404, get_visible_or_404
 from portal.core.pagination import paginate
+from portal.core.unitofwork import fail
 from portal.core.web import tenant_blueprint
 from portal.extensions import db
 from portal.hr import operations as ops
@@ -188,10 +189,9 @@ def _save(obj: Vacancy | None) -> Any:
             else:
                 ops.update_vacancy(obj, data)
         except DomainError as err:
-            db.session.rollback()
+            fail()
             errors = {err.field or "_schema": [err.message]}
         else:
-            db.session.commit()
             flash(_("De vacature is bewaard."), "success")
             return redirect(url_for("hr.vacancy", vacancy_id=obj.id))
     return render_template("hr/vacancy_form.html", **_form_context(values, errors, obj)), 422
@@ -270,7 +270,6 @@ def vacancy_status(vacancy_id: int) -> Any:
     obj = _owned(vacancy_id)
     status = request.form.get("status", "")
     ops.change_vacancy_status(obj, status)
-    db.session.commit()
     flash(_("De status van de vacature is gewijzigd."), "success")
     return redirect(url_for("hr.vacancy", vacancy_id=obj.id))
 
@@ -293,10 +292,9 @@ def apply(vacancy_id: int) -> Any:
             try:
                 receipt = ops.submit_internal_application(obj, current_user, data)
             except DomainError as err:
-                db.session.rollback()
+                fail()
                 errors = {err.field or "_schema": [err.message]}
             else:
-                db.session.commit()
                 flash(_("Je sollicitatie is verstuurd."), "success")
                 # Answer with the receipt page itself: the candidate sees at once what was filed.
                 return render_template("hr/my_application.html", receipt=receipt, app=ops.own_application(receipt))
@@ -320,13 +318,11 @@ def application(application_id: int) -> Any:
     if request.method == "POST":
         if request.form.get("action") == "note":
             ops.add_note(obj, request.form.get("note", ""), author_id=current_user.id)
-            db.session.commit()
             flash(_("De notitie is bewaard."), "success")
             return redirect(url_for("hr.application", application_id=obj.id))
         data, errors = load(ApplicationStatusSchema(), form_to_dict(request.form, ApplicationStatusSchema()))
         if data is not None:
             ops.move_application(obj, data["status"], author_id=current_user.id, note=data["note"])
-            db.session.commit()
             flash(_("De sollicitatie is bijgewerkt."), "success")
             return redirect(url_for("hr.application", application_id=obj.id))
         status = 422
@@ -392,14 +388,13 @@ def vacancy_alerts() -> Any:
     try:
         ops.set_interest(current_user, keywords)
     except DomainError as err:
-        db.session.rollback()
+        fail()
         receipts = list(
             db.session.scalars(select(ApplicationReceipt).where(ApplicationReceipt.user_id == current_user.id))
         )
         return render_template(
             "hr/my_applications.html", receipts=receipts, keywords=keywords, errors={"keywords": [err.message]}
         ), 422
-    db.session.commit()
     flash(_("Je vacaturemeldingen zijn bewaard."), "success")
     return redirect(url_for("hr.my_applications"))
 
@@ -448,10 +443,9 @@ def settings() -> Any:
         try:
             ops.set_retention_months(current_user.tenant_id, int(months) if months.isdigit() else 0)
         except DomainError as err:
-            db.session.rollback()
+            fail()
             errors = {"retention_months": [err.message]}
         else:
-            db.session.commit()
             flash(_("De bewaartermijn is bewaard."), "success")
             return redirect(url_for("hr.settings"))
         return render_template("hr/settings.html", months=months, errors=errors), 422
@@ -517,10 +511,9 @@ def new_sharing() -> Any:
             try:
                 row = ops.create_staff_sharing(data, user=current_user)
             except DomainError as err:
-                db.session.rollback()
+                fail()
                 errors = {err.field or "_schema": [err.message]}
             else:
-                db.session.commit()
                 flash(_("De terbeschikkingstelling is aangevraagd; beide algemeen directeurs beslissen."), "success")
                 return redirect(url_for("hr.sharing", sharing_id=row.id))
     return (
@@ -545,7 +538,6 @@ def _decide(row: StaffSharing | StaffSharingApproval, target: str) -> Any:
             abort(403)
         ops.decide_staff_sharing(row, data["decision"], user=current_user)
         message = _("De beslissing van je bestuur is geregistreerd.")
-    db.session.commit()
     flash(message, "success")
     return redirect(target)
 
@@ -682,10 +674,9 @@ def new_training() -> Any:
             try:
                 obj = ops.create_training(data, author_id=current_user.id)
             except DomainError as err:
-                db.session.rollback()
+                fail()
                 errors = {err.field or "_schema": [err.message]}
             else:
-                db.session.commit()
                 flash(_("De vorming is gepland."), "success")
                 return redirect(url_for("hr.training", training_id=obj.id))
     return (
@@ -741,7 +732,6 @@ def training_enrol(training_id: int) -> Any:
     if not permissions.can_enrol(current_user, obj):
         abort(403)
     row = ops.enrol(obj, current_user)
-    db.session.commit()
     flash(_("Je inschrijving is doorgestuurd naar je HR-dienst voor goedkeuring."), "success")
     if ops.seat_counts(obj)["free"] == 0:
         flash(_("De vorming is volzet: na goedkeuring kom je op de wachtlijst."), "warning")
@@ -755,7 +745,6 @@ def training_cancel(training_id: int) -> Any:
     """Cancel an own planned training (every enrolment is cancelled with it)."""
     obj = get_editable_or_404(Training, training_id, permissions.can_edit_training)
     ops.cancel_training(obj)
-    db.session.commit()
     flash(_("De vorming is geannuleerd."), "success")
     return redirect(url_for("hr.training", training_id=obj.id))
 
@@ -770,7 +759,6 @@ def training_attendance(training_id: int) -> Any:
     if request.method == "POST":
         present = {int(v) for v in request.form.getlist("present") if v.isdigit()}
         count = ops.set_attendance(obj, present)
-        db.session.commit()
         flash(_("De aanwezigheden zijn bewaard (%(n)s aanwezig).", n=count), "success")
         return redirect(url_for("hr.training_attendance", training_id=obj.id))
     seats = ops.attendance_list(obj)
@@ -821,7 +809,6 @@ def enrolment(enrolment_id: int) -> Any:
                 "wachtlijst": _("Goedgekeurd, maar de vorming is volzet: de medewerker staat op de wachtlijst."),
                 "geweigerd": _("De inschrijving is niet goedgekeurd."),
             }[row.status]
-        db.session.commit()
         flash(message, "success")
         return redirect(url_for("hr.enrolment", enrolment_id=row.id))
     return _enrolment_page(row)
@@ -898,10 +885,9 @@ def _save_function(obj: JobFunction | None) -> Any:
         try:
             obj = ops.create_function(data) if obj is None else ops.update_function(obj, data)
         except DomainError as err:
-            db.session.rollback()
+            fail()
             errors = {err.field or "_schema": [err.message]}
         else:
-            db.session.commit()
             flash(_("De functiebeschrijving is bewaard."), "success")
             return redirect(url_for("hr.function", function_id=obj.id))
     return _function_form(values, errors, obj), 422
@@ -973,10 +959,9 @@ def function_grade(function_id: int) -> Any:
         try:
             ops.set_grade(obj, data)
         except DomainError as err:
-            db.session.rollback()
+            fail()
             errors = {err.field or "_schema": [err.message]}
         else:
-            db.session.commit()
             flash(_("De weging van je bestuur is bewaard."), "success")
             return _function_page(obj, {}, {})
     return _function_page(obj, values, errors, 422)
@@ -1026,10 +1011,9 @@ def new_reserve() -> Any:
             try:
                 obj = ops.create_reserve(data, author_id=current_user.id)
             except DomainError as err:
-                db.session.rollback()
+                fail()
                 errors = {err.field or "_schema": [err.message]}
             else:
-                db.session.commit()
                 flash(_("De werfreserve is aangemaakt."), "success")
                 return redirect(url_for("hr.reserve", reserve_id=obj.id))
     vacancies = list(
@@ -1096,10 +1080,9 @@ def reserve_candidate(reserve_id: int) -> Any:
         try:
             ops.add_candidate(obj, data)
         except DomainError as err:
-            db.session.rollback()
+            fail()
             errors = {err.field or "_schema": [err.message]}
         else:
-            db.session.commit()
             flash(_("De kandidaat staat in de werfreserve."), "success")
             return redirect(url_for("hr.reserve", reserve_id=obj.id))
     return _reserve_page(obj, values=request.form.to_dict(), errors=errors, status=422)
@@ -1113,7 +1096,6 @@ def reserve_candidate_status(candidate_id: int) -> Any:
     if not permissions.is_hr(current_user):
         abort(404)
     ops.set_candidate_status(row, request.form.get("status", ""))
-    db.session.commit()
     flash(_("De status van de kandidaat is gewijzigd."), "success")
     return redirect(url_for("hr.reserve", reserve_id=row.reserve_id))
 
@@ -1130,7 +1112,6 @@ def reserve_request() -> Any:
     if not permissions.can_request_candidate(current_user, obj):
         abort(403)
     row = ops.request_candidate(obj, data["candidate_id"], user=current_user, motivation=data["motivation"])
-    db.session.commit()
     flash(_("Je aanvraag is verstuurd; het bestuur van de werfreserve beslist."), "success")
     # Answer with the request itself, like an application: the requester sees what was filed.
     return render_template("hr/reserve_request.html", row=row, can_withdraw=True)
@@ -1147,7 +1128,6 @@ def own_reserve_request(request_id: int) -> Any:
         if data is None or data["decision"] != "ingetrokken":
             raise DomainError(_("Je kan je aanvraag enkel intrekken."), status_code=422)
         ops.withdraw_reserve_request(row)
-        db.session.commit()
         flash(_("Je aanvraag is ingetrokken."), "success")
         return redirect(url_for("hr.own_reserve_request", request_id=row.id))
     return render_template("hr/reserve_request.html", row=row, can_withdraw=row.status == "aangevraagd")
@@ -1164,7 +1144,6 @@ def reserve_decision(decision_id: int) -> Any:
         if data is None or data["decision"] == "ingetrokken":
             raise DomainError(_("Kies goedkeuren of weigeren."), status_code=422)
         ops.decide_reserve_request(row, data["decision"] == "goedgekeurd", user=current_user)
-        db.session.commit()
         flash(_("De beslissing is geregistreerd."), "success")
         return redirect(url_for("hr.reserve_decision", decision_id=row.id))
     return render_template("hr/reserve_decision.html", row=row)
