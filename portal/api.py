@@ -7,42 +7,23 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 from flask.views import MethodView
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from portal.core.access import MEMBERS, SIGNED_IN, allow
+
+# The list schemas live in portal.core.api, so a module's API (the dashboard's, imported below by
+# register_api) need not import this module back; re-exported for the modules that still do.
+from portal.core.api import PageArgsSchema as PageArgsSchema
+from portal.core.api import PaginationSchema as PaginationSchema
+from portal.core.api import page_envelope as page_envelope
 from portal.core.errors import problem
-from portal.core.pagination import Page
 from portal.core.schemas import TenantRefSchema
-from portal.core.web import MAX_ID
 from portal.extensions import api, csrf, db
 from tenants.models import RegionMembership, Tenant
 from tenants.sharing import current_regions, partner_tenants
-
-
-class PaginationSchema(Schema):
-    """Pagination block of list responses."""
-
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
-    pages = fields.Integer()
-
-
-class PageArgsSchema(Schema):
-    """Query arguments of every list endpoint."""
-
-    # marshmallow 4 ignores a validator's return value: validators must raise, so use Range.
-    page = fields.Integer(
-        load_default=1, validate=validate.Range(min=1, max=MAX_ID, error=_l("Kies een pagina vanaf 1."))
-    )
-    per_page = fields.Integer(
-        load_default=25, validate=validate.Range(min=1, max=100, error=_l("Kies tussen 1 en 100 per pagina."))
-    )
-    q = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
 class TenantSchema(Schema):
@@ -82,11 +63,6 @@ class MeSchema(Schema):
     roles = fields.List(fields.String())
     locale = fields.String()
     tenant = fields.Nested(TenantRefSchema)
-
-
-def page_envelope(page: Page[Any]) -> dict[str, Any]:
-    """Return the list envelope every paginated endpoint answers (dumped by its page schema)."""
-    return {"items": page.items, "pagination": page.meta()}
 
 
 core = Blueprint("core_api", __name__, url_prefix="/api/v1", description="Account, besturen en regio's")

@@ -33,17 +33,12 @@ def _optional(name: str) -> ModuleType | None:
 
 
 def register_views(app: Flask) -> None:
-    """Register every installed feature's HTML blueprint and point its navigation entry at it."""
-    from portal.core.templating import MODULES
-
+    """Register every installed feature's HTML blueprint (its ``index`` becomes its menu entry's link)."""
+    # The menu reads the app's endpoints (portal.core.templating.navigation): nothing to set here.
     for name in installed():
         views = _optional(f"portal.{name}.views")
-        if views is None:
-            continue
-        app.register_blueprint(views.bp)
-        for entry in MODULES:
-            if entry["key"] == name and not entry["endpoint"]:
-                entry["endpoint"] = f"{name}.index"
+        if views is not None:
+            app.register_blueprint(views.bp)
 
 
 def api_blueprints() -> list[Any]:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, func, select
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
@@ -132,15 +133,18 @@ def unread_count(session: Session, user_id: int) -> int:
     )
 
 
+#: Sent with ``ids=`` (the outbox rows a transaction committed) once it commits. The outbox,
+#: the only writer of such rows, receives it: so this module needs no import of the outbox.
+outbox_committed = Namespace().signal("outbox-committed")
+
+
 def _after_commit(session: Session) -> None:
     # Also fired when a SAVEPOINT (begin_nested) is released: the rows are not committed yet.
     if session.in_nested_transaction():
         return
     ids = session.info.pop("outbox_new", None)
     if ids:
-        from portal.core.outbox import dispatch
-
-        dispatch(ids)
+        outbox_committed.send(session, ids=ids)
 
 
 def _after_soft_rollback(session: Session, previous_transaction: SessionTransaction) -> None:

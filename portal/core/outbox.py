@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.core.mail import MESSAGE_ID_DOMAIN, build_message, deliver
 from portal.core.models import utcnow
-from portal.core.notifications import Notification, OutboxMessage, preference_for
+from portal.core.notifications import Notification, OutboxMessage, outbox_committed, preference_for
 from portal.core.taskqueue import enqueue
 from portal.extensions import db
 
@@ -125,6 +125,12 @@ def dispatch(ids: list[int]) -> None:
         pending.extend(ids)
         return
     enqueue_ids(ids)
+
+
+@outbox_committed.connect
+def _dispatch_committed(session: Any, *, ids: list[int]) -> None:
+    """Dispatch the outbox rows a transaction just committed (see notifications.install)."""
+    dispatch(ids)
 
 
 def flush_request_dispatch() -> None:

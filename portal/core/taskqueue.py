@@ -31,6 +31,8 @@ def init_celery(app: Flask) -> Celery:
             # As in a worker process, even when run eagerly inside a request: a fresh app
             # context (its own DB session) and no inherited tenant; a task that acts for a
             # tenant enters its context itself. The task id goes to the audit log and logs.
+            # A root context on purpose, not acting_for(): that keeps the surrounding request's
+            # user, request id and start time, and cannot set the task id.
             task_id = self.request.id
             with (
                 app.app_context(),

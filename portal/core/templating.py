@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import format_currency, format_date, format_decimal, format_time, get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,23 +16,30 @@ from markupsafe import Markup
 
 from portal.core.roles import ROLE_LABELS
 
-# Navigation to the modules; a module that has not landed yet (endpoint None) shows as "binnenkort".
+
+def _entry(key: str, label: Any, endpoint: str, match: tuple[str, ...] | None = None) -> Mapping[str, Any]:
+    """Return one read-only menu entry."""
+    return MappingProxyType({"key": key, "label": label, "endpoint": endpoint, "match": match})
+
+
+# The menu in navigation order, read-only: each app shows it through navigation(app), where an
+# entry whose page that app has not registered (a module that has not landed) is "binnenkort".
 # ``match``: endpoint prefixes that mark the entry as the current page (default: the key's blueprint).
-MODULES: list[dict[str, Any]] = [
-    {"key": "dashboard", "label": _l("Overzicht"), "endpoint": "dashboard.index", "match": ("dashboard.index",)},
-    {
-        "key": "announcements",
-        "label": _l("Mededelingen"),
-        "endpoint": "dashboard.announcements",
-        "match": ("dashboard.announcement", "dashboard.new_announcement", "dashboard.edit_announcement"),
-    },
-    {"key": "policy_tables", "label": _l("Beleidstafels"), "endpoint": None},
-    {"key": "hr", "label": _l("Gedeelde HR"), "endpoint": None},
-    {"key": "rentals", "label": _l("Materieel en zalen"), "endpoint": None},
-    {"key": "procurement", "label": _l("Gezamenlijke aankoop"), "endpoint": None},
-    {"key": "agreements", "label": _l("Overeenkomsten"), "endpoint": None},
-    {"key": "reports", "label": _l("Rapporten"), "endpoint": None},
-]
+MODULES: tuple[Mapping[str, Any], ...] = (
+    _entry("dashboard", _l("Overzicht"), "dashboard.index", ("dashboard.index",)),
+    _entry(
+        "announcements",
+        _l("Mededelingen"),
+        "dashboard.announcements",
+        ("dashboard.announcement", "dashboard.new_announcement", "dashboard.edit_announcement"),
+    ),
+    _entry("policy_tables", _l("Beleidstafels"), "policy_tables.index"),
+    _entry("hr", _l("Gedeelde HR"), "hr.index"),
+    _entry("rentals", _l("Materieel en zalen"), "rentals.index"),
+    _entry("procurement", _l("Gezamenlijke aankoop"), "procurement.index"),
+    _entry("agreements", _l("Overeenkomsten"), "agreements.index"),
+    _entry("reports", _l("Rapporten"), "reports.index"),
+)
 
 DEFAULT_BRAND_COLOUR = "#0b5394"
 
@@ -107,16 +116,25 @@ def _active_module() -> str:
     return ""
 
 
-def _modules() -> list[dict[str, Any]]:
-    """Return the menu entries whose page the current user's roles admit (the expert sees none)."""
-    from flask import current_app
+def navigation(app: Flask) -> tuple[Mapping[str, Any], ...]:
+    """Return ``app``'s menu: an entry whose page the app lacks has no endpoint ("binnenkort")."""
+    # Computed from the app itself, not stored in a shared list: two apps in one process (the
+    # tests build several) each show their own modules.
+    return tuple(
+        entry if entry["endpoint"] in app.view_functions else MappingProxyType({**entry, "endpoint": None})
+        for entry in MODULES
+    )
 
+
+def _modules() -> list[Mapping[str, Any]]:
+    """Return the menu entries whose page the current user's roles admit (the expert sees none)."""
     from portal.core.access import rule_for
 
+    entries = navigation(current_app)
     if not has_request_context() or not current_user or not current_user.is_authenticated:
-        return list(MODULES)
+        return list(entries)
     shown = []
-    for module in MODULES:
+    for module in entries:
         rule = rule_for(current_app, module["endpoint"], "GET") if module.get("endpoint") else None
         if rule is None or rule.admits(current_user):
             shown.append(module)

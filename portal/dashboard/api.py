@@ -10,8 +10,8 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from portal.api import PageArgsSchema, PaginationSchema, page_envelope
 from portal.core.access import MEMBERS, STAFF, allow
+from portal.core.api import PageArgsSchema, PaginationSchema, page_envelope
 from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.dashboard import operations as ops
