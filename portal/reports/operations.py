@@ -25,7 +25,7 @@ from portal.core.outbox import queue_mail
 from portal.core.roles import RAADSLID
 from portal.extensions import db
 from portal.reports.models import FROZEN, PERIOD_KINDS, CouncilReport
-from tenants.context import BRUSSELS, current_context, tenant_context
+from tenants.context import BRUSSELS, acting_for, acting_tenant_id, acting_user_id, current_context
 from tenants.models import Tenant
 
 log = structlog.get_logger(__name__)
@@ -118,11 +118,12 @@ def _moments(start: date, end: date) -> tuple[datetime, datetime]:
 # -- reading ---------------------------------------------------------------------------------
 
 
-def _acting() -> tuple[int, int | None]:
-    ctx = current_context()
-    if ctx is None or ctx.tenant_id is None:
-        raise DomainError(_("Geen bestuur actief."), status_code=400)
-    return ctx.tenant_id, ctx.user_id
+def _require_tenant() -> int:
+    """Return the acting tenant's id; refuse (400) when no tenant acts."""
+    try:
+        return acting_tenant_id()
+    except RuntimeError:
+        raise DomainError(_("Geen bestuur actief."), status_code=400) from None
 
 
 def visible_reports(*, approved_only: bool) -> Any:
@@ -164,7 +165,7 @@ def request_report(period: str | None = None, *, only_if_missing: bool = False) 
     approved version a correction becomes a new version. ``only_if_missing`` (the schedule) does
     nothing when any version of the period exists, so a second scheduled run creates nothing.
     """
-    tenant_id, user_id = _acting()
+    tenant_id, user_id = _require_tenant(), acting_user_id()
     tenant = db.session.get(Tenant, tenant_id)
     assert tenant is not None
     code = period or last_completed_period(period_kind_of(tenant), today())
@@ -221,7 +222,8 @@ def retry(report: CouncilReport) -> CouncilReport:
     """Generate a failed version again."""
     if report.status != "mislukt":
         raise DomainError(_("Enkel een mislukt rapport kan opnieuw gemaakt worden."), status_code=409)
-    _restart(report, _acting()[1])
+    _require_tenant()
+    _restart(report, acting_user_id())
     return report
 
 
@@ -229,7 +231,8 @@ def regenerate(report: CouncilReport) -> CouncilReport:
     """Gather the data of a draft again (texts of the AD are kept)."""
     if report.status != "concept":
         raise DomainError(_("Enkel een concept kan opnieuw opgemaakt worden."), status_code=409)
-    _restart(report, _acting()[1])
+    _require_tenant()
+    _restart(report, acting_user_id())
     return report
 
 
@@ -290,7 +293,7 @@ def generate(tenant_id: int, report_id: int, *, commit_progress: bool = True) ->
     Safe to run twice: a version that is no longer being generated is left alone. Commits (the
     progress shows while it runs); on an error the version becomes mislukt with the message.
     """
-    with tenant_context(tenant_id):
+    with acting_for(tenant_id):
         report = db.session.scalar(select(CouncilReport).where(CouncilReport.id == report_id))
         if report is None or report.status != "wordt_gemaakt":
             return report.status if report is not None else "missing"
@@ -890,7 +893,8 @@ def update_texts(report: CouncilReport, data: dict[str, Any]) -> CouncilReport:
 
 def approve(report: CouncilReport, pdf: bytes) -> CouncilReport:
     """Freeze a draft with its PDF: content, texts and PDF never change after this."""
-    _tenant_id, user_id = _acting()
+    _require_tenant()
+    user_id = acting_user_id()
     if report.status != "concept" or not report.content:
         raise DomainError(_("Enkel een afgewerkt concept kan goedgekeurd worden."), status_code=409)
     report.pdf_data = pdf
@@ -996,7 +1000,7 @@ def due_report(tenant_id: int, day: date | None = None) -> int | None:
     A version of that period still waiting to be generated is returned too: when the worker died
     between creating it and handing it on, the next run of the schedule hands it on again.
     """
-    with tenant_context(tenant_id):
+    with acting_for(tenant_id):
         tenant = db.session.get(Tenant, tenant_id)
         if tenant is None:
             return None
