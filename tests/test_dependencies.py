@@ -272,3 +272,26 @@ def test_module_imports_on_its_own(module):
         [sys.executable, "-c", f"import {module}"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+# -- the menu, per app ----------------------------------------------------------------------------
+
+
+def test_menu_is_computed_per_app_and_cannot_be_changed():
+    from flask import Flask
+
+    from portal.core.templating import MODULES, navigation
+
+    def page() -> str:
+        return ""
+
+    full, bare = Flask("full"), Flask("bare")
+    for entry in MODULES:
+        full.add_url_rule(f"/{entry['key']}", endpoint=entry["endpoint"], view_func=page)
+    bare.add_url_rule("/", endpoint="dashboard.index", view_func=page)
+    # An app without a module's pages shows it as "binnenkort"; the other app is not affected.
+    assert [entry["endpoint"] for entry in navigation(bare)] == ["dashboard.index"] + [None] * (len(MODULES) - 1)
+    assert [entry["endpoint"] for entry in navigation(full)] == [entry["endpoint"] for entry in MODULES]
+    assert [entry["endpoint"] for entry in navigation(bare)][1:] == [None] * (len(MODULES) - 1)
+    with pytest.raises(TypeError):
+        MODULES[0]["endpoint"] = None  # type: ignore[index]
