@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.hr.operations import anonymise_expired
-from tenants.context import tenant_context
+from tenants.context import for_each_tenant
 from tenants.models import Tenant
 
 
@@ -16,10 +16,10 @@ from tenants.models import Tenant
 def anonymise_applications() -> int:
     """Anonymise applications and reserve laureates past each tenant's retention; safe to run twice."""
     total = 0
-    for tenant_id in list(db.session.scalars(select(Tenant.id).order_by(Tenant.id))):
-        with tenant_context(tenant_id):
-            total += anonymise_expired(tenant_id)
-            db.session.commit()
+    tenant_ids = list(db.session.scalars(select(Tenant.id).order_by(Tenant.id)))
+    for tenant_id in for_each_tenant(tenant_ids):
+        total += anonymise_expired(tenant_id)
+        db.session.commit()
     return total
 
 

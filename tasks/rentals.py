@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.rentals import operations as ops
-from tenants.context import tenant_context
+from tenants.context import for_each_tenant
 from tenants.models import Tenant
 
 SCHEDULE: dict[str, Any] = {
@@ -25,11 +25,10 @@ def daily() -> dict[str, int]:
     """For every owner municipality in turn: remind of tomorrow's pick-ups and of overdue returns."""
     totals = {"pickup": 0, "overdue": 0}
     tenant_ids = list(db.session.scalars(select(Tenant.id).where(Tenant.is_active.is_(True)).order_by(Tenant.id)))
-    for tenant_id in tenant_ids:
-        with tenant_context(tenant_id):
-            for key, count in ops.send_reminders().items():
-                totals[key] += count
-            db.session.commit()
+    for _tenant_id in for_each_tenant(tenant_ids):
+        for key, count in ops.send_reminders().items():
+            totals[key] += count
+        db.session.commit()
     return totals
 
 
@@ -38,8 +37,7 @@ def offers() -> int:
     """For every owner municipality in turn: end expired waitlist offers and offer the slot to the next in line."""
     ended = 0
     tenant_ids = list(db.session.scalars(select(Tenant.id).where(Tenant.is_active.is_(True)).order_by(Tenant.id)))
-    for tenant_id in tenant_ids:
-        with tenant_context(tenant_id):
-            ended += ops.expire_offers()
-            db.session.commit()
+    for _tenant_id in for_each_tenant(tenant_ids):
+        ended += ops.expire_offers()
+        db.session.commit()
     return ended

@@ -39,7 +39,7 @@ from portal.core.richtext import sanitise
 from portal.core.roles import ALGEMEEN_DIRECTEUR
 from portal.extensions import db
 from portal.policy_tables.models import Meeting
-from tenants.context import BRUSSELS, current_context, current_tenant_id, tenant_context
+from tenants.context import BRUSSELS, acting_for, acting_tenant_id, acting_user_id, current_tenant_id
 from tenants.models import ShareGrant
 from tenants.sharing import (
     current_regions,
@@ -65,11 +65,12 @@ def _source(agreement: Agreement) -> str:
     return f"agreement:{agreement.id}"
 
 
-def _acting() -> tuple[int, int | None]:
-    ctx = current_context()
-    if ctx is None or ctx.tenant_id is None:
-        raise DomainError(_("Geen bestuur actief."), status_code=400)
-    return ctx.tenant_id, ctx.user_id
+def _require_tenant() -> int:
+    """Return the acting tenant's id; refuse (400) when no tenant acts."""
+    try:
+        return acting_tenant_id()
+    except RuntimeError:
+        raise DomainError(_("Geen bestuur actief."), status_code=400) from None
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def _set_visibility(agreement: Agreement, data: dict[str, Any]) -> None:
 
 def create_agreement(data: dict[str, Any]) -> Agreement:
     """Draft an agreement with the acting tenant as trekker."""
-    owner_id, user_id = _acting()
+    owner_id, user_id = _require_tenant(), acting_user_id()
     _check_fields(data)
     agreement = Agreement(
         tenant_id=owner_id,
@@ -232,7 +233,8 @@ def submit(agreement: Agreement) -> Agreement:
 
 def propose_version(agreement: Agreement, text_html: str, change_note: str) -> AgreementVersion:
     """Amend a live agreement: a new version that every party approves again; the old one stays in force."""
-    _owner, user_id = _acting()
+    _require_tenant()
+    user_id = acting_user_id()
     if agreement.status not in LIVE:
         raise DomainError(_("Alleen een actieve overeenkomst krijgt een nieuwe versie."), status_code=409)
     if agreement.proposed_version is not None:
@@ -261,7 +263,7 @@ def attachments(agreement: Agreement) -> list[AgreementAttachment]:
 
 def add_attachment(agreement: Agreement, upload: Any, version_number: int | None = None) -> AgreementAttachment:
     """Attach a checked document to a version (default: the one awaiting approval, else the one in force)."""
-    tenant_id, user_id = _acting()
+    tenant_id, user_id = _require_tenant(), acting_user_id()
     number = version_number or agreement.proposed_version or agreement.current_version
     if number is None or version(agreement, number) is None:
         raise DomainError(_("Kies een bestaande versie."), field="version", status_code=422)
@@ -297,7 +299,7 @@ def add_attachment(agreement: Agreement, upload: Any, version_number: int | None
 
 def record_approval(agreement: Agreement, data: dict[str, Any]) -> AgreementApproval:
     """Record the acting party's own decision on the proposed version; activate when all approved."""
-    tenant_id, user_id = _acting()
+    tenant_id, user_id = _require_tenant(), acting_user_id()
     party = agreement.party(tenant_id)
     if party is None or party.withdrawn_on is not None:
         raise DomainError(_("Alleen een partij kan haar eigen beslissing registreren."), status_code=403)
@@ -347,7 +349,7 @@ def _all_approved(agreement: Agreement) -> bool:
 
 def _activate(agreement: Agreement) -> None:
     """Put the proposed version in force, in the trekker's context, and open the sharing."""
-    with tenant_context(agreement.tenant_id, user_id=_acting()[1]):
+    with acting_for(agreement.tenant_id):
         agreement.current_version = agreement.proposed_version
         agreement.proposed_version = None
         if agreement.status == "ter_goedkeuring":
@@ -376,7 +378,7 @@ def sync_grants(agreement: Agreement) -> int:
     domains = sorted({DOMAINS[d]["share"] for d in agreement.domains if d in DOMAINS})
     added = 0
     for party in parties:
-        with tenant_context(party.party_tenant_id, user_id=_user_id()):
+        with acting_for(party.party_tenant_id):
             existing = {
                 (g.grantee_tenant_id, g.domain)
                 for g in db.session.scalars(
@@ -397,15 +399,10 @@ def sync_grants(agreement: Agreement) -> int:
     return added
 
 
-def _user_id() -> int | None:
-    ctx = current_context()
-    return ctx.user_id if ctx else None
-
-
 def _end_grants(agreement: Agreement, party_id: int | None = None, on: date | None = None) -> None:
     """End the grants of the agreement (of one party, both ways) now or on a later date."""
     for party in agreement.parties:
-        with tenant_context(party.party_tenant_id, user_id=_user_id()):
+        with acting_for(party.party_tenant_id):
             stmt = select(ShareGrant).where(
                 ShareGrant.source == _source(agreement),
                 ShareGrant.tenant_id == party.party_tenant_id,
@@ -423,7 +420,7 @@ def _end_grants(agreement: Agreement, party_id: int | None = None, on: date | No
 
 def withdraw(agreement: Agreement) -> AgreementParty:
     """Withdraw the acting party (opzeggen): effective after the notice period; its sharing ends then."""
-    tenant_id, _user = _acting()
+    tenant_id = _require_tenant()
     party = agreement.party(tenant_id)
     if party is None:
         raise DomainError(_("Alleen een partij kan zich terugtrekken."), status_code=403)
@@ -447,7 +444,7 @@ def withdraw(agreement: Agreement) -> AgreementParty:
     )
     if len(remaining) < 2 and (agreement.status not in LIVE or party.withdrawal_effective_on <= today()):
         # Nothing runs yet (or no notice period): with fewer than two parties left it ends now.
-        with tenant_context(agreement.tenant_id, user_id=_user_id()):
+        with acting_for(agreement.tenant_id):
             agreement.status = "beeindigd"
             agreement.ended_on = today()
             db.session.flush()
@@ -507,9 +504,10 @@ def due_dates(agreement: Agreement, until: date) -> list[date]:
 def schedule_evaluations(day: date | None = None) -> int:
     """Create "evaluatie te doen" for the acting tenant's live agreements that reached a moment."""
     day = day or today()
+    tenant_id = acting_tenant_id()
     created = 0
     for agreement in db.session.scalars(select(Agreement).where(Agreement.status.in_(LIVE))):
-        if agreement.tenant_id != current_context().tenant_id:  # type: ignore[union-attr]
+        if agreement.tenant_id != tenant_id:
             continue
         known = {e.due_on for e in evaluations(agreement)}
         for due in due_dates(agreement, day):
@@ -530,7 +528,8 @@ def schedule_evaluations(day: date | None = None) -> int:
 
 def complete_evaluation(agreement: Agreement, evaluation: Evaluation, data: dict[str, Any]) -> Evaluation:
     """Record the outcome of an evaluation; the agreement is live again."""
-    _tenant, user_id = _acting()
+    _require_tenant()
+    user_id = acting_user_id()
     if evaluation.status == "afgerond":
         raise DomainError(_("Deze evaluatie is al afgerond."), status_code=409)
     evaluation.scores = {k: int(v) for k, v in data["scores"].items()}
@@ -572,11 +571,12 @@ def linked_meeting(evaluation: Evaluation) -> Meeting | None:
 def remind_endings(day: date | None = None, horizon_days: int = 60) -> int:
     """Warn the parties when the acting tenant's agreement nears its end or its notice deadline."""
     day = day or today()
+    tenant_id = acting_tenant_id()
     sent = 0
     for agreement in db.session.scalars(
         select(Agreement).where(Agreement.status.in_(LIVE), Agreement.end_date.is_not(None))
     ):
-        if agreement.tenant_id != current_context().tenant_id or agreement.end_date is None:  # type: ignore[union-attr]
+        if agreement.tenant_id != tenant_id or agreement.end_date is None:
             continue
         deadline = add_months(agreement.end_date, -agreement.notice_months)
         if day <= deadline <= day + timedelta(days=horizon_days) or day <= agreement.end_date <= day + timedelta(
@@ -605,17 +605,18 @@ def end_expired(day: date | None = None) -> int:
     asks them to decide, and the trekker ends it by hand when they do not renew.
     """
     day = day or today()
+    tenant_id = acting_tenant_id()
     ended = 0
     for agreement in db.session.scalars(
         select(Agreement).where(Agreement.status.in_(LIVE), Agreement.end_date.is_not(None), Agreement.end_date < day)
     ):
-        if agreement.tenant_id != current_context().tenant_id or agreement.renewal_rule:  # type: ignore[union-attr]
+        if agreement.tenant_id != tenant_id or agreement.renewal_rule:
             continue
         end_agreement(agreement, ended_on=agreement.end_date)
         ended += 1
     for agreement in db.session.scalars(
         select(Agreement)
-        .where(Agreement.status.in_(LIVE), Agreement.tenant_id == current_context().tenant_id)  # type: ignore[union-attr,arg-type]
+        .where(Agreement.status.in_(LIVE), Agreement.tenant_id == tenant_id)
         .where(
             Agreement.parties.any(
                 and_(AgreementParty.withdrawal_effective_on.is_not(None), AgreementParty.withdrawal_effective_on <= day)
@@ -690,7 +691,7 @@ def take_snapshot(region_id: int, period: str) -> MatrixSnapshot:
     Run daily: the snapshot of the running semester follows the matrix until the semester
     ends, so each period keeps the state it ended with (running it twice changes nothing).
     """
-    _acting()
+    _require_tenant()
     levels = {str(k): v for k, v in matrix(region_id)["levels"].items()}
     found = db.session.scalar(
         select(MatrixSnapshot).where(MatrixSnapshot.region_id == region_id, MatrixSnapshot.period == period)
@@ -717,7 +718,7 @@ def previous_snapshot(region_id: int, day: date | None = None) -> MatrixSnapshot
 
 def snapshot_regions(day: date | None = None) -> int:
     """Keep the acting tenant's snapshot of every current region for the running semester."""
-    tenant_id, _user = _acting()
+    tenant_id = _require_tenant()
     regions = current_regions(tenant_id)
     for region in regions:
         take_snapshot(region.id, period_of(day or today()))
@@ -726,7 +727,7 @@ def snapshot_regions(day: date | None = None) -> int:
 
 def record_informal(data: dict[str, Any]) -> InformalCooperation:
     """Record (or update) informal cooperation with a partner in a domain, visible to the region."""
-    tenant_id, _user = _acting()
+    tenant_id = _require_tenant()
     partner_id = data["partner_tenant_id"]
     shared = [r for r in current_regions(tenant_id) if partner_id in {t.id for t in region_members(r.id)}]
     if partner_id == tenant_id or not shared:
