@@ -136,7 +136,7 @@ def test_commit_conflict_answers_409_in_dutch_not_500(uow_app):
     db.session.commit()
     response = other.test_client().post("/_test/uow/taken/conflict")
     assert response.status_code == 409
-    assert "Iemand anders wijzigde deze gegevens tegelijk" in response.get_data(as_text=True)
+    assert "De aanvraag botst met de huidige toestand." in response.get_data(as_text=True)
     assert _count("taken") == 1
 
 

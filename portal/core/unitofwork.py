@@ -39,7 +39,8 @@ _CONFLICT_STATES = {"40001", "40P01"}
 
 
 def _conflict_message() -> str:
-    return _("Iemand anders wijzigde deze gegevens tegelijk. Er is niets bewaard; probeer het opnieuw.")
+    # The catalogue's 409 text: another request changed the same rows first, nothing was kept.
+    return _("De aanvraag botst met de huidige toestand.")
 
 
 def fail() -> None:
