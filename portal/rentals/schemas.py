@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from portal.core.schemas import TenantRefSchema, check_audience
 from portal.rentals.models import CATEGORIES, HANDOVER_MODES, INSURERS, UNITS
+from portal.rentals.operations.availability import ends_after_start
 from tenants.context import BRUSSELS
 
 
@@ -116,7 +117,11 @@ class CreateReservationSchema(Schema):
     @validates_schema
     def check_period(self, data: dict[str, Any], **kwargs: Any) -> None:
         """Refuse an end before the start."""
-        if "starts_at" in data and "ends_at" in data and _aware(data["ends_at"]) <= _aware(data["starts_at"]):
+        if (
+            "starts_at" in data
+            and "ends_at" in data
+            and not ends_after_start(_aware(data["starts_at"]), _aware(data["ends_at"]))
+        ):
             raise ValidationError(_msg(_l("Het einde moet na het begin liggen.")), "ends_at")
 
 
@@ -181,7 +186,7 @@ class RentalSettlementArgsSchema(Schema):
     def check_period(self, data: dict[str, Any], **kwargs: Any) -> None:
         """Refuse an end before the start and periods longer than five years."""
         start, end = data.get("van"), data.get("tot")
-        if start and end and end <= start:
+        if start and end and not ends_after_start(start, end):
             raise ValidationError(_msg(_l("De einddatum moet na de begindatum liggen.")), "tot")
         if start and end and (end - start).days > 366 * 5:
             raise ValidationError(_msg(_l("Kies een periode van hoogstens vijf jaar.")), "tot")
@@ -405,7 +410,7 @@ class CreateSeriesSchema(Schema):
         if first and last and (last - first).days // 7 + 1 > 52:
             raise ValidationError(_msg(_l("Een reeks telt hoogstens 52 keer; kies een kortere periode.")), "last_on")
         start, end = data.get("starts_time"), data.get("ends_time")
-        if start and end and end <= start:
+        if start and end and not ends_after_start(start, end):
             raise ValidationError(_msg(_l("Het einduur moet na het beginuur liggen.")), "ends_time")
 
 
