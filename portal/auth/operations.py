@@ -24,6 +24,7 @@ from portal.core.errors import DomainError
 from portal.core.models import utcnow
 from portal.core.outbox import queue_mail
 from portal.core.roles import BEHEERDER, ROLES
+from portal.core.unitofwork import keep_on_error
 from portal.extensions import db
 from tenants.models import Tenant
 
@@ -467,8 +468,8 @@ def user_for_api_token(raw: str) -> User | None:
     if not user.is_active or not user.tenant.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
-        token.last_used_at = now
-        db.session.commit()
+        # Recorded whatever the request answers: signing in comes before the view's unit of work.
+        keep_on_error(lambda: setattr(token, "last_used_at", now))
     return user
 
 
