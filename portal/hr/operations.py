@@ -38,7 +38,7 @@ from portal.hr.models import (
     VacancyInterest,
     VacancyShare,
 )
-from tenants.context import current_context, tenant_context
+from tenants.context import acting_for, acting_tenant_id, current_tenant_id
 from tenants.models import Tenant
 from tenants.sharing import (
     object_grantees,
@@ -77,7 +77,7 @@ FIELDS = (
 
 def visible_vacancies(q: str | None = None, *, status: str | None = None) -> Select[Any]:
     """Return vacancies the acting tenant may read: all own ones, published shared ones of partners."""
-    tenant_id = current_context().tenant_id if current_context() else None  # type: ignore[union-attr]
+    tenant_id = current_tenant_id()
     # The prefilter lets PostgreSQL read only own and partners' rows, not every published vacancy of Flanders.
     stmt = select(Vacancy).where(
         readable_prefilter(Vacancy, tenant_id), or_(Vacancy.tenant_id == tenant_id, Vacancy.status == "gepubliceerd")
@@ -204,7 +204,7 @@ def _notify_interested(vacancy: Vacancy) -> None:
     owner_name, title, vacancy_id = vacancy.tenant.name, vacancy.title, vacancy.id
     for tenant_id in _readers(vacancy):
         slug = _slug(tenant_id)
-        with _acting_for(tenant_id):
+        with acting_for(tenant_id):
             for interest in list(db.session.scalars(select(VacancyInterest))):
                 if not any(k in text for k in interest.keyword_list):
                     continue
@@ -318,9 +318,7 @@ def submit_internal_application(vacancy: Vacancy, user: Any, data: dict[str, Any
         raise DomainError(
             _("Geef je toestemming voor de verwerking van je gegevens."), field="consent", status_code=422
         )
-    home = current_context()
-    assert home is not None
-    with tenant_context(vacancy.tenant_id, user_id=user.id, request_id=home.request_id, ip=home.ip):
+    with acting_for(vacancy.tenant_id):
         existing = db.session.scalar(
             select(Application.id).where(
                 Application.vacancy_id == vacancy.id,
@@ -359,7 +357,7 @@ def submit_internal_application(vacancy: Vacancy, user: Any, data: dict[str, Any
 
 def own_application(receipt: ApplicationReceipt) -> Application | None:
     """Read the candidate's application behind a receipt (only their own, in the owner's context)."""
-    with tenant_context(receipt.vacancy_tenant_id, user_id=receipt.user_id):
+    with acting_for(receipt.vacancy_tenant_id):
         return db.session.scalar(
             select(Application).where(
                 Application.id == receipt.application_id, Application.applicant_user_id == receipt.user_id
@@ -582,8 +580,7 @@ def create_staff_sharing(data: dict[str, Any], *, user: Any) -> StaffSharing:
     db.session.flush()
     sharing_id = row.id
     home_name = user.tenant.name
-    ctx = current_context()
-    with tenant_context(host_id, user_id=user.id, request_id=ctx.request_id if ctx else None):
+    with acting_for(host_id):
         approval = StaffSharingApproval(home_tenant_id=home_id, sharing_id=sharing_id, **terms)
         db.session.add(approval)
         db.session.flush()
@@ -624,8 +621,7 @@ def _mirror_sharing(row: SharingRow) -> None:
         other_tenant, model, other_id = row.home_tenant_id, StaffSharing, row.sharing_id
     if other_id is None:
         return
-    ctx = current_context()
-    with tenant_context(other_tenant, user_id=ctx.user_id if ctx else None):
+    with acting_for(other_tenant):
         db.session.execute(
             update(model)
             .where(model.id == other_id)
@@ -656,7 +652,7 @@ def _tell_requester(row: SharingRow) -> None:
 
     home_id = row.tenant_id if isinstance(row, StaffSharing) else row.home_tenant_id
     sharing_id = row.id if isinstance(row, StaffSharing) else row.sharing_id
-    with tenant_context(home_id):
+    with acting_for(home_id):
         author_id = db.session.scalar(select(StaffSharing.created_by_id).where(StaffSharing.id == sharing_id))
         author = db.session.get(User, author_id) if author_id else None
         if author is None:
@@ -727,18 +723,16 @@ def brussels_moment(day: date, clock: time) -> datetime:
 
 def visible_trainings() -> Select[Any]:
     """Return trainings the acting tenant may read: own ones and those partners share with it."""
-    ctx = current_context()
-    stmt = select(Training).where(readable_prefilter(Training, ctx.tenant_id if ctx else None))
+    stmt = select(Training).where(readable_prefilter(Training, current_tenant_id()))
     return stmt.order_by(Training.starts_at.desc(), Training.id.desc())
 
 
 def upcoming_sessions(limit: int = 60) -> list[tuple[date, list[tuple[TrainingSession, Training]]]]:
     """Return the coming sessions of the visible, planned trainings, grouped per month (Brussels)."""
     now = utcnow()
-    ctx = current_context()
     stmt = (
         select(Training)
-        .where(readable_prefilter(Training, ctx.tenant_id if ctx else None))
+        .where(readable_prefilter(Training, current_tenant_id()))
         .where(Training.status == "gepland", Training.ends_at >= now)
         .order_by(Training.starts_at, Training.id)
         .limit(limit)
@@ -793,14 +787,9 @@ def create_training(data: dict[str, Any], *, author_id: int | None) -> Training:
     return obj
 
 
-def _acting_for(training_tenant_id: int) -> Any:
-    ctx = current_context()
-    return tenant_context(training_tenant_id, user_id=ctx.user_id if ctx else None)
-
-
 def seat_counts(training: Training) -> dict[str, int]:
     """Return how many places are taken and how many people wait (numbers only leave the organiser)."""
-    with _acting_for(training.tenant_id):
+    with acting_for(training.tenant_id):
         rows = db.session.execute(
             select(TrainingSeat.status, func.count())
             .where(TrainingSeat.training_id == training.id, TrainingSeat.status != "geannuleerd")
@@ -888,7 +877,7 @@ def decide_enrolment(row: Enrolment, approve: bool, *, user: Any) -> Enrolment:
     # Flush our own row now: what is dirty must not be flushed inside the organiser's context.
     db.session.flush()
     enrolment_id, participant_tenant = row.id, row.tenant_id
-    with _acting_for(row.training_tenant_id):
+    with acting_for(row.training_tenant_id):
         # Lock the training so two approvals at once cannot both take the last place (FOR NO KEY
         # UPDATE OF trainings: the joined tenant is an outer join, and seats' foreign keys only take KEY SHARE).
         training = db.session.scalar(
@@ -925,7 +914,7 @@ def waitlist_position(row: Enrolment) -> int | None:
     """Return the participant's place on the waitlist (1 = next), read in the organiser's context."""
     if row.status != "wachtlijst" or row.seat_id is None:
         return None
-    with _acting_for(row.training_tenant_id):
+    with acting_for(row.training_tenant_id):
         return db.session.scalar(
             select(func.count())
             .select_from(TrainingSeat)
@@ -960,7 +949,7 @@ def cancel_enrolment(row: Enrolment) -> Enrolment:
     db.session.flush()
     promoted = None
     if row.seat_id is not None:
-        with _acting_for(row.training_tenant_id):
+        with acting_for(row.training_tenant_id):
             db.session.scalar(select(Training.id).where(Training.id == row.training_id).with_for_update(key_share=True))
             seat = db.session.scalar(select(TrainingSeat).where(TrainingSeat.id == row.seat_id))
             if seat is not None:
@@ -971,7 +960,7 @@ def cancel_enrolment(row: Enrolment) -> Enrolment:
                     promoted = _promote(row.training_id)
     if promoted is not None:
         tenant_id, enrolment_id = promoted
-        with _acting_for(tenant_id):
+        with acting_for(tenant_id):
             other = db.session.scalar(select(Enrolment).where(Enrolment.id == enrolment_id))
             if other is not None:
                 other.status = "ingeschreven"
@@ -990,7 +979,7 @@ def cancel_training(obj: Training) -> Training:
         seat.status = "geannuleerd"
     db.session.flush()
     for seat in seats:
-        with _acting_for(seat.participant_tenant_id):
+        with acting_for(seat.participant_tenant_id):
             db.session.execute(
                 update(Enrolment)
                 .where(Enrolment.id == seat.enrolment_id)
@@ -1029,19 +1018,13 @@ def set_attendance(training: Training, present_ids: set[int]) -> int:
 FUNCTION_FIELDS = ("title", "family", "level", "purpose", "tasks", "competences")
 
 
-def _acting_tenant() -> int:
-    ctx = current_context()
-    assert ctx is not None and ctx.tenant_id is not None
-    return ctx.tenant_id
-
-
 def _function_fields(obj: JobFunction, data: dict[str, Any]) -> None:
     for name in FUNCTION_FIELDS:
         if name in data:
             setattr(obj, name, data[name].strip())
     duplicate = db.session.scalar(
         select(JobFunction.id).where(
-            JobFunction.tenant_id == _acting_tenant(),
+            JobFunction.tenant_id == acting_tenant_id(),
             JobFunction.title == obj.title,
             JobFunction.id != (obj.id or 0),
         )
@@ -1077,7 +1060,7 @@ def set_grade(function: JobFunction, data: dict[str, Any]) -> FunctionGrade:
     low, high = data["grade_min"], data.get("grade_max") or data["grade_min"]
     if GRADES.index(high) < GRADES.index(low):
         raise DomainError(_("De hoogste weddeschaal ligt onder de laagste."), field="grade_max", status_code=422)
-    tenant_id = _acting_tenant()
+    tenant_id = acting_tenant_id()
     row = db.session.scalar(
         select(FunctionGrade).where(FunctionGrade.tenant_id == tenant_id, FunctionGrade.function_id == function.id)
     )
@@ -1130,7 +1113,9 @@ def create_reserve(data: dict[str, Any], *, author_id: int | None) -> Reserve:
     vacancy_id = data.get("vacancy_id")
     if (
         vacancy_id is not None
-        and db.session.scalar(select(Vacancy.id).where(Vacancy.id == vacancy_id, Vacancy.tenant_id == _acting_tenant()))
+        and db.session.scalar(
+            select(Vacancy.id).where(Vacancy.id == vacancy_id, Vacancy.tenant_id == acting_tenant_id())
+        )
         is None
     ):
         raise DomainError(_("Kies een vacature van je eigen bestuur."), field="vacancy_id", status_code=422)
@@ -1195,7 +1180,7 @@ def offered_candidates(reserve: Reserve) -> list[dict[str, Any]]:
     """Return the ranks of the consenting, active candidates a partner may ask for (no names leave)."""
     if not is_valid(reserve):
         return []
-    with _acting_for(reserve.tenant_id):
+    with acting_for(reserve.tenant_id):
         rows = db.session.execute(
             select(ReserveCandidate.id, ReserveCandidate.rank)
             .where(
@@ -1238,7 +1223,7 @@ def request_candidate(reserve: Reserve, candidate_id: int, *, user: Any, motivat
     db.session.flush()
     request_id, requester = row.id, user.tenant_id
     requester_name = user.tenant.name
-    with _acting_for(reserve.tenant_id):
+    with acting_for(reserve.tenant_id):
         decision = ReserveRequestDecision(
             requester_tenant_id=requester,
             request_id=request_id,
@@ -1278,7 +1263,7 @@ def decide_reserve_request(decision: ReserveRequestDecision, approve: bool, *, u
     values: dict[str, Any] = {"status": decision.status, "updated_at": utcnow()}
     if approve:
         values.update(candidate_name=candidate.full_name, candidate_email=candidate.email)
-    with _acting_for(decision.requester_tenant_id):
+    with acting_for(decision.requester_tenant_id):
         db.session.execute(update(ReserveRequest).where(ReserveRequest.id == decision.request_id).values(**values))
         author_id = db.session.scalar(
             select(ReserveRequest.requested_by_id).where(ReserveRequest.id == decision.request_id)
@@ -1309,7 +1294,7 @@ def withdraw_reserve_request(row: ReserveRequest) -> ReserveRequest:
     row.status = "ingetrokken"
     db.session.flush()
     if row.decision_id is not None:
-        with _acting_for(row.reserve_tenant_id):
+        with acting_for(row.reserve_tenant_id):
             db.session.execute(
                 update(ReserveRequestDecision)
                 .where(ReserveRequestDecision.id == row.decision_id)
