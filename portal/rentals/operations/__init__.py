@@ -5,6 +5,9 @@ Callers keep ``from portal.rentals import operations as ops``; the modules are a
 
 from __future__ import annotations
 
+# Callers (tests, the benchmark) reach these through the old module's namespace.
+from portal.core.files import path_of
+from portal.core.models import utcnow
 from portal.rentals.operations._common import CENT, brussels
 from portal.rentals.operations.agreement import accept_agreement, agreement_terms, render_pdf
 from portal.rentals.operations.availability import (
@@ -141,6 +144,7 @@ __all__ = [
     "move_photo",
     "offer_hours",
     "offer_waitlist",
+    "path_of",
     "photos_by_resource",
     "photos_of",
     "prefetch_photos",
@@ -165,5 +169,6 @@ __all__ = [
     "tariff_class_for",
     "update_resource",
     "user_for_calendar_token",
+    "utcnow",
     "visible_resources",
 ]
