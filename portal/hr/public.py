@@ -21,7 +21,7 @@ from portal.extensions import db, limiter
 from portal.hr import operations as ops
 from portal.hr.models import Vacancy
 from portal.hr.schemas import PublicApplicationSchema
-from tenants.context import tenant_context
+from tenants.context import for_each_tenant, tenant_context
 from tenants.models import Region, Tenant
 from tenants.sharing import region_members, today
 
@@ -35,6 +35,8 @@ def public_tenant(slug: str) -> Iterator[Tenant]:
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug[:60], Tenant.is_active.is_(True)))
     if tenant is None:
         abort(404)
+    # A fresh context on purpose, not acting_for(): the visitor acts anonymously for the
+    # municipality in the URL, so a signed-in user's id must not reach this tenant's audit log.
     with tenant_context(tenant.id, request_id=g.get("request_id"), ip=request.remote_addr):
         yield tenant
 
@@ -109,18 +111,17 @@ def _region_vacancies(region_slug: str) -> tuple[Region, list[tuple[Tenant, Vaca
         abort(404)
     items: list[tuple[Tenant, Vacancy]] = []
     members = [m for m in sorted(region_members(region.id), key=lambda t: t.name) if m.is_active]
+    by_id = {m.id: m for m in members}
     if db.session.get_bind().dialect.name == "postgresql":
         # One statement for the whole region (each member read in its own context, ADR 0015).
-        by_id = {m.id: m for m in members}
         columns = set(Vacancy.__table__.columns.keys())
         rows = db.session.execute(_PUBLIC_ROWS, {"ids": list(by_id), "day": today()}).mappings()
         for row in rows:
             vacancy = Vacancy(**{k: v for k, v in row.items() if k in columns})
             items.append((by_id[vacancy.tenant_id], vacancy))
     else:
-        for member in members:
-            with tenant_context(member.id, request_id=g.get("request_id"), ip=request.remote_addr):
-                items += [(member, v) for v in db.session.scalars(ops.public_vacancies(member.id))]
+        for member_id in for_each_tenant(by_id):
+            items += [(by_id[member_id], v) for v in db.session.scalars(ops.public_vacancies(member_id))]
     items.sort(key=lambda item: (item[1].deadline_on, item[0].name, item[1].id))
     return region, items
 
