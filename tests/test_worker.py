@@ -110,6 +110,13 @@ def worker(app: Flask, smtp_sink: Any, worker_redis_url: str, tmp_path: Path) ->
         )
     process.log_path = log_path  # type: ignore[attr-defined]
     try:
+        # Consuming starts only after "ready"; a task sent before may find no queue bound yet
+        # on a loaded machine, and kombu routes it nowhere.
+        deadline = time.monotonic() + 90
+        while b" ready." not in log_path.read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"worker not ready: exit {process.poll()}:\n{log_path.read_text(errors='replace')[-4000:]}")
+            time.sleep(0.1)
         yield process
     finally:
         if process.poll() is None:
