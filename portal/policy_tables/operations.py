@@ -50,7 +50,7 @@ from portal.policy_tables.models import (
     TableMember,
 )
 from portal.procurement.validators import kbo_error, normalise_kbo
-from tenants.context import BRUSSELS, current_tenant_id
+from tenants.context import BRUSSELS, acting_for, current_tenant_id, for_each_tenant
 from tenants.models import Tenant
 from tenants.sharing import is_member, object_grantees, readable_prefilter, region_members, set_audience
 
@@ -487,18 +487,15 @@ def remind_overdue(tenant_id: int, day: date, base_path: str) -> int:
 
 def remind_all_overdue(day: date | None = None) -> int:
     """Run the overdue reminders for every chair tenant, each inside its own tenant context."""
-    from tenants.context import tenant_context
-    from tenants.models import Tenant
     from tenants.sharing import today
 
     day = day or today()
-    with tenant_context(None, is_platform=True):
+    with acting_for(None, is_platform=True):
         tenant_ids = list(db.session.scalars(select(Tenant.id).order_by(Tenant.id)))
     sent = 0
-    for tenant_id in tenant_ids:
-        with tenant_context(tenant_id):
-            sent += remind_overdue(tenant_id, day, "/beleidstafels")
-            db.session.commit()
+    for tenant_id in for_each_tenant(tenant_ids):
+        sent += remind_overdue(tenant_id, day, "/beleidstafels")
+        db.session.commit()
     return sent
 
 
@@ -1409,16 +1406,13 @@ def publish_due_agendas(tenant_id: int, now: datetime, base_path: str = "/beleid
 
 def publish_all_due_agendas(now: datetime | None = None) -> int:
     """Run the automatic publication for every chair tenant, each inside its own tenant context."""
-    from tenants.context import tenant_context
-
     now = now or utcnow()
-    with tenant_context(None, is_platform=True):
+    with acting_for(None, is_platform=True):
         tenant_ids = list(db.session.scalars(select(Tenant.id).order_by(Tenant.id)))
     published = 0
-    for tenant_id in tenant_ids:
-        with tenant_context(tenant_id):
-            published += publish_due_agendas(tenant_id, now)
-            db.session.commit()
+    for tenant_id in for_each_tenant(tenant_ids):
+        published += publish_due_agendas(tenant_id, now)
+        db.session.commit()
     return published
 
 

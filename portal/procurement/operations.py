@@ -31,7 +31,7 @@ from portal.procurement.models import (
     Stage,
 )
 from portal.procurement.validators import cpv_error, format_kbo, kbo_error
-from tenants.context import current_tenant_id
+from tenants.context import current_tenant_id, for_each_tenant
 from tenants.models import Tenant
 from tenants.sharing import current_regions, partner_tenants, readable_prefilter, set_audience, today
 
@@ -872,17 +872,12 @@ def run_reminders(day: date | None = None) -> int:
     """Run the expiry and deadline reminders inside each tenant's context; commit per tenant."""
     from flask import current_app
 
-    from tenants.context import current_context, tenant_context
-
     months = int(current_app.config.get("PORTAL_PROCUREMENT_EXPIRY_MONTHS", 3))
     days = int(current_app.config.get("PORTAL_PROCUREMENT_DEADLINE_DAYS", 7))
-    ctx = current_context()
-    task_id = ctx.task_id if ctx else None
     tenant_ids = list(db.session.scalars(select(Tenant.id).order_by(Tenant.id)))
     sent = 0
-    for tenant_id in tenant_ids:
-        with tenant_context(tenant_id, task_id=task_id):
-            sent += remind_expiring(tenant_id, months, day)
-            sent += deadline_reminders(tenant_id, days, day)
-            db.session.commit()
+    for tenant_id in for_each_tenant(tenant_ids):
+        sent += remind_expiring(tenant_id, months, day)
+        sent += deadline_reminders(tenant_id, days, day)
+        db.session.commit()
     return sent
