@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,10 +18,23 @@ from portal.core.models import utcnow
 from portal.core.roles import ALGEMEEN_DIRECTEUR, DIENST
 from portal.extensions import db
 from portal.rentals.models import Booking, Reservation, Resource
-from tenants.context import BRUSSELS, acting_for
+from tenants.context import BRUSSELS, acting_for, reset_context, set_context
 from tenants.models import Tenant
 
 CENT = Decimal("0.01")
+
+
+@contextmanager
+def _acting_as(tenant_id: int, user: Any) -> Iterator[None]:
+    """Act for ``tenant_id`` as ``user``, keeping the request's metadata (``acting_for`` keeps the user)."""
+    # The operation names who asks (basket, series, acceptance): the owner's row records that
+    # user even where the caller's context carries none, as the demo loader's does.
+    with acting_for(tenant_id, is_platform=False) as ctx:
+        token = set_context(replace(ctx, user_id=user.id))
+        try:
+            yield
+        finally:
+            reset_context(token)
 
 
 def _conflict() -> DomainError:

@@ -11,8 +11,7 @@ from portal.core.models import utcnow
 from portal.core.outbox import notify
 from portal.extensions import db
 from portal.rentals.models import Booking, Reservation
-from portal.rentals.operations._common import _copy, _party, _slug, _staff_of
-from tenants.context import tenant_context
+from portal.rentals.operations._common import _acting_as, _copy, _party, _slug, _staff_of
 
 
 def agreement_terms(booking: Booking) -> dict[str, Any]:
@@ -86,7 +85,7 @@ def accept_agreement(reservation: Reservation, data: dict[str, Any], *, user: An
     reservation.accepted_by_id = user.id
     db.session.flush()
     _copy(reservation.owner_tenant_id, Booking, reservation.booking_id, values)
-    with tenant_context(reservation.owner_tenant_id, user_id=user.id):
+    with _acting_as(reservation.owner_tenant_id, user):
         for staff in _staff_of(reservation.owner_tenant_id):
             notify(
                 staff,

@@ -17,6 +17,7 @@ from portal.core.outbox import notify
 from portal.extensions import db
 from portal.rentals.models import BasketItem, Booking, Reservation, Resource
 from portal.rentals.operations._common import (
+    _acting_as,
     _conflict,
     _fmt,
     _lock_resource,
@@ -42,7 +43,7 @@ from portal.rentals.operations.reservations import (
     decide_booking,
     request_reservation,
 )
-from tenants.context import acting_for, current_tenant_id, tenant_context
+from tenants.context import acting_for, current_tenant_id
 from tenants.models import Tenant
 
 
@@ -293,7 +294,7 @@ def submit_basket(user: Any) -> list[tuple[Tenant, str, list[Reservation]]]:
     ordered = sorted(items, key=lambda i: (i.resource_id, i.starts_at, i.id))
     problems, status = [], 422
     for resource_id in sorted(resources):
-        with tenant_context(resources[resource_id].tenant_id, user_id=user.id):
+        with _acting_as(resources[resource_id].tenant_id, user):
             _lock_resource(resource_id)
     for item in ordered:
         resource = resources[item.resource_id]
@@ -408,7 +409,7 @@ def _reserve_checked(
     db.session.add_all(rows)
     db.session.flush()
     buffer = timedelta(minutes=resource.buffer_minutes)
-    with tenant_context(resource.tenant_id, user_id=user.id):
+    with _acting_as(resource.tenant_id, user):
         bookings = [_new_booking(row, resource, requester, "aangevraagd", buffer, user) for row in rows]
         try:
             with db.session.begin_nested():
@@ -436,14 +437,14 @@ def request_series(resource: Resource, data: dict[str, Any], *, user: Any) -> di
     if resource.kind != "zaal":
         raise DomainError(_("Een wekelijkse reeks kan enkel voor een zaal."), field="resource_id", status_code=422)
     candidates, skipped = series_occurrences(resource, data)
-    with tenant_context(resource.tenant_id, user_id=user.id):
+    with _acting_as(resource.tenant_id, user):
         # Lock before checking: nobody takes an occurrence between the check and the insert.
         _lock_resource(resource.id)
     buffer = timedelta(minutes=resource.buffer_minutes)
     taken: list[Booking] = []
     if candidates:
         # One read of the whole span instead of one per week; only the overlaps are compared per date.
-        with tenant_context(resource.tenant_id, user_id=user.id):
+        with _acting_as(resource.tenant_id, user):
             taken = _active_bookings(resource.id, candidates[0]["starts_at"], candidates[-1]["ends_at"] + buffer)
     conflicts = [
         c

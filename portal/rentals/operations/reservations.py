@@ -20,13 +20,22 @@ from portal.core.models import utcnow
 from portal.core.outbox import notify
 from portal.extensions import db
 from portal.rentals.models import Booking, Reservation, Resource
-from portal.rentals.operations._common import _conflict, _copy, _fmt, _lock_resource, _mirror, _slug, _staff_of
+from portal.rentals.operations._common import (
+    _acting_as,
+    _conflict,
+    _copy,
+    _fmt,
+    _lock_resource,
+    _mirror,
+    _slug,
+    _staff_of,
+)
 from portal.rentals.operations.agreement import agreement_terms
 from portal.rentals.operations.availability import _active_bookings, _peak, rule_problem
 from portal.rentals.operations.photos import _store_photos
 from portal.rentals.operations.pricing import compute_price, handover_terms, tariff_class_for
 from portal.rentals.operations.waitlist import offer_waitlist
-from tenants.context import acting_for, current_tenant_id, tenant_context
+from tenants.context import acting_for, current_tenant_id
 from tenants.models import Tenant
 
 
@@ -114,14 +123,14 @@ def request_reservation(
         "handover_mode": handover,
         "delivery_cost": delivery_cost,
     }
-    with tenant_context(resource.tenant_id, user_id=user.id):
+    with _acting_as(resource.tenant_id, user):
         # Serialise the writers of this resource before anything else is written.
         _lock_resource(resource.id)
     reservation = _new_reservation(resource, starts_at, ends_at, quantity, purpose, tariff, user, group)
     db.session.add(reservation)
     db.session.flush()
     buffer = timedelta(minutes=resource.buffer_minutes)
-    with tenant_context(resource.tenant_id, user_id=user.id):
+    with _acting_as(resource.tenant_id, user):
         taken = _peak(_active_bookings(resource.id, starts_at, ends_at + buffer))
         status = "aangevraagd"
         if taken + quantity > resource.quantity:

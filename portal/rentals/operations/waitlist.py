@@ -14,9 +14,8 @@ from portal.core.models import utcnow
 from portal.core.outbox import notify
 from portal.extensions import db
 from portal.rentals.models import Booking, Reservation, Resource
-from portal.rentals.operations._common import _copy, _fmt, _lock_resource, _requester_user, _slug, _staff_of
+from portal.rentals.operations._common import _acting_as, _copy, _fmt, _lock_resource, _requester_user, _slug, _staff_of
 from portal.rentals.operations.availability import _active_bookings, _peak
-from tenants.context import tenant_context
 
 
 def offer_hours() -> int:
@@ -86,7 +85,7 @@ def _locked_booking(reservation: Reservation) -> Booking | None:
 
 def accept_offer(reservation: Reservation, *, user: Any) -> Reservation:
     """Accept the held slot of an own waitlist offer: it becomes a normal request for the owner."""
-    with tenant_context(reservation.owner_tenant_id, user_id=user.id):
+    with _acting_as(reservation.owner_tenant_id, user):
         # Under the resource lock: the expiry task cannot end the offer halfway.
         booking = _locked_booking(reservation)
         if booking is None or booking.status != "aangeboden" or reservation.status != "aangeboden":
