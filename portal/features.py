@@ -15,6 +15,7 @@ from flask import Flask
 #:   portal/<name>/views.py  ``bp``: Blueprint named <name> with an ``index`` endpoint (navigation)
 #:   portal/<name>/api.py    ``blp``: flask-smorest Blueprint under /api/v1
 #:   portal/<name>/demo.py   ``load() -> int``: idempotent demo content (runs after the core demo)
+#:   portal/<name>/report.py ``section(period) -> Section``: its part of the council report
 #:   tasks/<name>.py         Celery tasks; an optional ``SCHEDULE`` dict joins the beat schedule
 FEATURES = ("policy_tables", "hr", "rentals", "procurement", "agreements", "reports")
 
@@ -72,3 +73,19 @@ def demo_loaders() -> list[tuple[str, Callable[[], int]]]:
         if demo is not None:
             loaders.append((name, demo.load))
     return loaders
+
+
+def report_sections() -> list[tuple[str, Callable[[Any], Any]]]:
+    """Return ``(key, build)`` for every section the installed features offer to the council report.
+
+    ``portal/<name>/report.py`` offers ``section(period) -> Section`` under the key ``<name>``
+    and may offer more in ``MORE_SECTIONS`` (key -> build), listed right after it.
+    """
+    found: list[tuple[str, Callable[[Any], Any]]] = []
+    for name in installed():
+        report = _optional(f"portal.{name}.report")
+        if report is None:
+            continue
+        found.append((name, report.section))
+        found.extend(getattr(report, "MORE_SECTIONS", {}).items())
+    return found

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +13,7 @@ import structlog
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.admin.operations import logo_data_uri
@@ -22,6 +22,7 @@ from portal.core.errors import DomainError
 from portal.core.models import utcnow
 from portal.core.notifications import Notification
 from portal.core.outbox import queue_mail
+from portal.core.report import ReportPeriod, Section
 from portal.core.roles import RAADSLID
 from portal.extensions import db
 from portal.reports.models import FROZEN, PERIOD_KINDS, CouncilReport
@@ -33,6 +34,8 @@ log = structlog.get_logger(__name__)
 LOCALE = "nl_BE"
 #: Shown instead of a section whose data could not be gathered (a module being changed, a missing field).
 SECTION_UNAVAILABLE = "Dit onderdeel kon niet worden opgemaakt."
+
+SectionBuilder = Callable[[ReportPeriod], Section]
 
 
 # -- periods ---------------------------------------------------------------------------------
@@ -105,14 +108,6 @@ def period_label(code: str) -> str:
         return _("tweede semester %(year)s", year=start.year)
     names = [_("eerste kwartaal"), _("tweede kwartaal"), _("derde kwartaal"), _("vierde kwartaal")]
     return f"{names[(start.month - 1) // 3]} {start.year}"
-
-
-def _moments(start: date, end: date) -> tuple[datetime, datetime]:
-    """Return the period as aware moments: from start 00:00 to the day after end, in Brussels."""
-    return (
-        datetime.combine(start, time(0), BRUSSELS).astimezone(UTC),
-        datetime.combine(end + timedelta(days=1), time(0), BRUSSELS).astimezone(UTC),
-    )
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -371,27 +366,39 @@ def _plain(value: Any) -> Any:
     return value
 
 
+#: The report's layout: the agreements overview opens it, the matrix sums it up, the other
+#: modules' sections come between them in navigation order.
+FIRST, LAST = ("agreements",), ("matrix",)
+
+
+def _ordered(found: list[tuple[str, SectionBuilder]]) -> list[tuple[str, SectionBuilder]]:
+    def rank(item: tuple[str, SectionBuilder]) -> int:
+        return -1 if item[0] in FIRST else (1 if item[0] in LAST else 0)
+
+    return sorted(found, key=rank)  # stable: navigation order within each group
+
+
 def gather(report: CouncilReport, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Collect everything the acting municipality may see for the report's period.
 
-    Each section runs in its own savepoint: a module that fails (a model or field that is
-    missing while modules change) yields a short notice, not a failed report.
+    Every installed module offers its own section (``portal.features.report_sections``); each
+    runs in its own savepoint: a module that fails yields a short notice, not a failed report.
     """
+    from portal.features import report_sections
+
     tenant = report.tenant
     previous = previous_report(report)
-    period = {"start": report.starts_on, "end": report.ends_on}
-    builders: list[tuple[str, Callable[..., dict[str, Any]]]] = [
-        ("agreements", _section_agreements),
-        ("policy_tables", _section_policy_tables),
-        ("hr", _section_hr),
-        ("rentals", _section_rentals),
-        ("procurement", _section_procurement),
-        ("matrix", _section_matrix),
-    ]
+    period = ReportPeriod(
+        tenant_id=tenant.id,
+        start=report.starts_on,
+        end=report.ends_on,
+        previous={s["key"]: s for s in (previous.content or {}).get("sections", []) if "key" in s} if previous else {},
+    )
+    builders = _ordered(report_sections())
     sections: list[dict[str, Any]] = []
     with force_locale(LOCALE):
         for index, (key, builder) in enumerate(builders):
-            sections.append(_run_section(key, builder, tenant, period, previous))
+            sections.append(_run_section(key, builder, period))
             if progress is not None:
                 progress(10 + int(80 * (index + 1) / len(builders)))
         key_figures = [figure for section in sections for figure in section.get("key_figures", [])]
@@ -423,25 +430,20 @@ def gather(report: CouncilReport, progress: Callable[[int], None] | None = None)
     return _plain(content)  # type: ignore[no-any-return]
 
 
-def _run_section(
-    key: str, builder: Callable[..., dict[str, Any]], tenant: Tenant, period: dict[str, date], previous: Any
-) -> dict[str, Any]:
+def _run_section(key: str, builder: SectionBuilder, period: ReportPeriod) -> dict[str, Any]:
     try:
         with db.session.begin_nested():
-            section = builder(tenant, period["start"], period["end"], previous)
+            section = dict(builder(period))
     except Exception as exc:  # noqa: BLE001 - one module failing must not take the others down
         log.warning("reports.section_failed", section=key, error=f"{type(exc).__name__}: {exc}")
-        return {
-            "key": key,
-            "title": _section_titles().get(key, key),
-            "unavailable": _("Dit onderdeel kon niet worden opgemaakt."),
-        }
+        return {"key": key, "title": _section_titles().get(key, key), "unavailable": SECTION_UNAVAILABLE}
     section.setdefault("key", key)
     section.setdefault("title", _section_titles().get(key, key))
     return section
 
 
 def _section_titles() -> dict[str, str]:
+    """Return the titles shown for a section that could not be made (its module gave none)."""
     return {
         "agreements": _("Samenwerkingsovereenkomsten"),
         "policy_tables": _("Beleidstafels"),
@@ -449,432 +451,6 @@ def _section_titles() -> dict[str, str]:
         "rentals": _("Materieel en zalen"),
         "procurement": _("Gezamenlijke aankoop"),
         "matrix": _("Samenwerkingsmatrix"),
-    }
-
-
-def _d(value: date | datetime | None) -> Any:
-    """Return a table cell holding a date (a moment is shown as its date in Brussels)."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(BRUSSELS).date()
-    return {"date": value.isoformat()}
-
-
-def _figure(label: str, value: Any, kind: str = "number") -> dict[str, Any]:
-    return {"label": label, "value": value, "kind": kind}
-
-
-def _table(caption: str, headers: list[str], rows: list[list[Any]], empty: str) -> dict[str, Any]:
-    return {"caption": caption, "headers": headers, "rows": rows, "empty": empty}
-
-
-def _in_period(value: date | datetime | None, start: date, end: date) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, datetime):
-        value = value.astimezone(BRUSSELS).date()
-    return start <= value <= end
-
-
-def _names(tenants: Iterable[Any]) -> str:
-    return ", ".join(sorted(t.name for t in tenants))
-
-
-def _section_agreements(tenant: Tenant, start: date, end: date, previous: Any) -> dict[str, Any]:
-    from portal.agreements import operations as ag_ops
-    from portal.agreements.models import STATUSES, Agreement, Evaluation
-
-    agreements = [a for a in db.session.scalars(ag_ops.visible_agreements()) if a.party(tenant.id) is not None]
-    live = [a for a in agreements if a.status in ag_ops.LIVE and a.start_date <= end]
-    waiting = [a for a in agreements if a.status == "ter_goedkeuring"]
-    ids = [a.id for a in agreements]
-    evaluations = (
-        list(
-            db.session.scalars(
-                select(Evaluation)
-                .join(Agreement, Agreement.id == Evaluation.agreement_id)
-                .where(Evaluation.agreement_id.in_(ids))
-                .order_by(Evaluation.due_on)
-            )
-        )
-        if ids
-        else []
-    )
-    titles = {a.id: a.title for a in agreements}
-    due = [e for e in evaluations if e.status == "te_doen" and e.due_on <= end]
-    done = [e for e in evaluations if e.status == "afgerond" and _in_period(e.completed_on, start, end)]
-
-    def others(a: Any) -> str:
-        return _names(p.tenant for p in a.active_parties() if p.party_tenant_id != tenant.id)
-
-    own_pending = [a for a in waiting if any(p.party_tenant_id == tenant.id for p in ag_ops.pending_parties(a))]
-    return {
-        "key_figures": [_figure(_("Actieve samenwerkingsovereenkomsten"), len(live))],
-        "figures": [
-            _figure(_("Actief"), len(live)),
-            _figure(_("Ter goedkeuring"), len(waiting)),
-            _figure(_("Wacht op beslissing van onze gemeente"), len(own_pending)),
-            _figure(_("Evaluaties te doen"), len(due)),
-            _figure(_("Evaluaties afgerond in de periode"), len(done)),
-        ],
-        "tables": [
-            _table(
-                _("Actieve overeenkomsten"),
-                [_("Titel"), _("Trekker"), _("Partners"), _("Domeinen"), _("Sinds")],
-                [[a.title, a.tenant.name, others(a), ", ".join(a.domain_labels), _d(a.start_date)] for a in live],
-                _("Geen actieve overeenkomsten."),
-            ),
-            _table(
-                _("Ter goedkeuring"),
-                [_("Titel"), _("Trekker"), _("Beslissing van onze gemeente")],
-                [[a.title, a.tenant.name, _("nog te nemen") if a in own_pending else _("genomen")] for a in waiting],
-                _("Geen overeenkomsten ter goedkeuring."),
-            ),
-            _table(
-                _("Evaluaties"),
-                [_("Overeenkomst"), _("Gepland op"), _("Status"), _("Afgerond op")],
-                [
-                    [
-                        titles.get(e.agreement_id, ""),
-                        _d(e.due_on),
-                        _("afgerond") if e.status == "afgerond" else _("te doen"),
-                        _d(e.completed_on),
-                    ]
-                    for e in [*due, *done]
-                ],
-                _("Geen evaluaties in deze periode."),
-            ),
-        ],
-        "chart": {
-            "kind": "bar",
-            "title": _("Overeenkomsten per status"),
-            "labels": [str(label) for label in STATUSES.values()],
-            "values": [sum(1 for a in agreements if a.status == key) for key in STATUSES],
-        },
-    }
-
-
-def _section_policy_tables(tenant: Tenant, start: date, end: date, previous: Any) -> dict[str, Any]:
-    from portal.policy_tables.models import OPEN_ACTION_STATUSES, ActionItem, Decision, Meeting, PolicyTable
-
-    since, until = _moments(start, end)
-    meetings = list(
-        db.session.scalars(
-            select(Meeting)
-            .join(PolicyTable, PolicyTable.id == Meeting.table_id)
-            .where(Meeting.starts_at >= since, Meeting.starts_at < until)
-            .order_by(Meeting.starts_at)
-        )
-    )
-    meeting_ids = [m.id for m in meetings]
-    decisions = (
-        db.session.scalar(select(func.count()).select_from(Decision).where(Decision.meeting_id.in_(meeting_ids)))
-        if meeting_ids
-        else 0
-    ) or 0
-    actions = list(db.session.scalars(select(ActionItem).order_by(ActionItem.due_on, ActionItem.id)))
-    # Those this municipality carries come first.
-    actions.sort(key=lambda a: (a.owner_tenant_id != tenant.id, a.due_on or date.max))
-    relevant = [a for a in actions if a.status in OPEN_ACTION_STATUSES or _in_period(a.updated_at, start, end)]
-    own_open = [a for a in actions if a.owner_tenant_id == tenant.id and a.status in OPEN_ACTION_STATUSES]
-    overdue = [a for a in own_open if a.due_on is not None and a.due_on < end]
-    from portal.policy_tables.models import ACTION_STATUSES
-
-    return {
-        "key_figures": [
-            _figure(_("Vergaderingen van beleidstafels"), len(meetings)),
-            _figure(_("Open actiepunten van onze gemeente"), len(own_open)),
-        ],
-        "figures": [
-            _figure(_("Vergaderingen"), len(meetings)),
-            _figure(_("Besluiten"), decisions),
-            _figure(_("Open actiepunten van onze gemeente"), len(own_open)),
-            _figure(_("Waarvan over de termijn"), len(overdue)),
-        ],
-        "tables": [
-            _table(
-                _("Vergaderingen in de periode"),
-                [_("Beleidstafel"), _("Datum"), _("Plaats")],
-                [[m.table.name, _d(m.starts_at), m.location] for m in meetings],
-                _("Geen vergaderingen in deze periode."),
-            ),
-            _table(
-                _("Actiepunten (eerst die van onze gemeente)"),
-                [_("Actiepunt"), _("Trekker"), _("Verantwoordelijke"), _("Termijn"), _("Status")],
-                [
-                    [
-                        a.title,
-                        a.owner_tenant.name,
-                        a.owner_person,
-                        _d(a.due_on),
-                        str(ACTION_STATUSES.get(a.status, a.status)),
-                    ]
-                    for a in relevant[:50]
-                ],
-                _("Geen actiepunten."),
-            ),
-        ],
-    }
-
-
-def _part(build: Callable[[], Any]) -> Any:
-    """Run one optional part of a section; None when its model or field is not there (yet)."""
-    try:
-        with db.session.begin_nested():
-            return build()
-    except (ImportError, AttributeError) as exc:
-        log.info("reports.part_skipped", error=f"{type(exc).__name__}: {exc}")
-        return None
-
-
-def _overlaps(starts_on: date, ends_on: date, start: date, end: date) -> bool:
-    return starts_on <= end and ends_on >= start
-
-
-def _section_hr(tenant: Tenant, start: date, end: date, previous: Any) -> dict[str, Any]:
-    from portal.hr.models import Vacancy, VacancyShare
-
-    vacancies = list(db.session.scalars(select(Vacancy).order_by(Vacancy.published_at, Vacancy.id)))
-    own = [v for v in vacancies if v.tenant_id == tenant.id]
-    posted = [v for v in own if _in_period(v.published_at, start, end)]
-    filled = [v for v in own if v.status == "ingevuld" and _in_period(v.closed_at or v.updated_at, start, end)]
-    partner_posted = [v for v in vacancies if v.tenant_id != tenant.id and _in_period(v.published_at, start, end)]
-    kinds = {"extern": _("externe werving"), "intern": _("interne mobiliteit"), "gedeeld": _("gedeelde functie")}
-    shares = list(db.session.scalars(select(VacancyShare)))
-    shared_fte = sum(s.share_percent * s.vacancy.percentage for s in shares if s.vacancy.status == "ingevuld") / 10000
-    figures = [
-        _figure(_("Eigen vacatures gepubliceerd"), len(posted)),
-        _figure(_("Eigen vacatures ingevuld"), len(filled)),
-        _figure(_("Interne mobiliteit (vacatures)"), sum(1 for v in posted if v.kind == "intern")),
-        _figure(_("Interne mobiliteit ingevuld"), sum(1 for v in filled if v.kind == "intern")),
-        _figure(_("Gedeelde functies (vacatures)"), sum(1 for v in posted if v.kind == "gedeeld")),
-        _figure(_("Vacatures van partners gedeeld met ons"), len(partner_posted)),
-        _figure(_("Gedeelde VTE in ingevulde gedeelde functies"), round(shared_fte, 2)),
-    ]
-    tables = [
-        _table(
-            _("Eigen vacatures in de periode"),
-            [_("Vacature"), _("Soort"), _("Graad"), _("Gepubliceerd"), _("Status")],
-            [[v.title, kinds.get(v.kind, v.kind), v.grade, _d(v.published_at), v.status] for v in posted],
-            _("Geen vacatures gepubliceerd in deze periode."),
-        ),
-    ]
-
-    def staff_sharing() -> None:
-        from portal.hr.models import StaffSharing, StaffSharingApproval
-
-        # Only counts and municipalities: the employees' names are personal data.
-        per_partner: dict[str, list[float]] = {}
-        for row in db.session.scalars(select(StaffSharing).where(StaffSharing.status == "goedgekeurd")):
-            if _overlaps(row.starts_on, row.ends_on, start, end):
-                per_partner.setdefault(row.host_tenant.name, [0.0, 0.0])[0] += row.share_percent / 100
-        for hosted in db.session.scalars(
-            select(StaffSharingApproval).where(StaffSharingApproval.status == "goedgekeurd")
-        ):
-            if _overlaps(hosted.starts_on, hosted.ends_on, start, end):
-                per_partner.setdefault(hosted.home_tenant.name, [0.0, 0.0])[1] += hosted.share_percent / 100
-        given = sum(v[0] for v in per_partner.values())
-        received = sum(v[1] for v in per_partner.values())
-        figures.append(_figure(_("VTE ter beschikking gesteld aan partners"), round(given, 2)))
-        figures.append(_figure(_("VTE ter beschikking gekregen van partners"), round(received, 2)))
-        tables.append(
-            _table(
-                _("Gedeeld personeel per partner (VTE)"),
-                [_("Partner"), _("Gegeven"), _("Ontvangen")],
-                [[name, round(v[0], 2), round(v[1], 2)] for name, v in sorted(per_partner.items())],
-                _("Geen gedeeld personeel in deze periode."),
-            )
-        )
-
-    def trainings() -> None:
-        from portal.hr.models import Enrolment, Training, TrainingSeat
-
-        since, until = _moments(start, end)
-        own_trainings = list(
-            db.session.scalars(
-                select(Training)
-                .where(Training.tenant_id == tenant.id, Training.status != "geannuleerd")
-                .where(Training.starts_at >= since, Training.starts_at < until)
-                .order_by(Training.starts_at)
-            )
-        )
-        seats = list(db.session.scalars(select(TrainingSeat).where(TrainingSeat.status == "ingeschreven")))
-        rows = []
-        for training in own_trainings:
-            taken = [seat for seat in seats if seat.training_id == training.id]
-            partners = sum(1 for seat in taken if seat.participant_tenant_id != tenant.id)
-            rows.append([training.title, _d(training.starts_at), len(taken), partners])
-        abroad = db.session.scalar(
-            select(func.count())
-            .select_from(Enrolment)
-            .where(Enrolment.status == "ingeschreven", Enrolment.training_tenant_id != tenant.id)
-        )
-        figures.append(_figure(_("Vormingen georganiseerd"), len(own_trainings)))
-        figures.append(_figure(_("Deelnemers van partners aan onze vormingen"), sum(r[3] for r in rows)))
-        figures.append(_figure(_("Eigen medewerkers in vormingen van partners"), abroad or 0))
-        tables.append(
-            _table(
-                _("Vormingen van onze gemeente"),
-                [_("Vorming"), _("Datum"), _("Deelnemers"), _("Waarvan van partners")],
-                rows,
-                _("Geen vormingen in deze periode."),
-            )
-        )
-
-    _part(staff_sharing)
-    _part(trainings)
-    return {
-        "key_figures": [_figure(_("Vacatures gepubliceerd"), len(posted))],
-        "figures": figures,
-        "tables": tables,
-    }
-
-
-def _section_rentals(tenant: Tenant, start: date, end: date, previous: Any) -> dict[str, Any]:
-    from portal.rentals.models import Booking, Reservation
-
-    since, until = _moments(start, end)
-    skip = ("geannuleerd", "geweigerd", "aangevraagd")
-    given = [
-        b
-        for b in db.session.scalars(select(Booking).where(Booking.starts_at >= since, Booking.starts_at < until))
-        if b.status not in skip and b.requester_tenant_id != tenant.id
-    ]
-    received = [
-        r
-        for r in db.session.scalars(
-            select(Reservation).where(Reservation.starts_at >= since, Reservation.starts_at < until)
-        )
-        if r.status not in skip and r.owner_tenant_id != tenant.id
-    ]
-    balance: dict[str, dict[str, Any]] = {}
-    for b in given:
-        row = balance.setdefault(b.requester.name, {"given": 0, "received": 0, "in": Decimal(0), "out": Decimal(0)})
-        row["given"] += 1
-        row["in"] += b.price or Decimal(0)
-    for r in received:
-        row = balance.setdefault(r.owner.name, {"given": 0, "received": 0, "in": Decimal(0), "out": Decimal(0)})
-        row["received"] += 1
-        row["out"] += r.price or Decimal(0)
-    rows = [
-        [name, v["given"], v["received"], {"money": v["in"]}, {"money": v["out"]}, {"money": v["in"] - v["out"]}]
-        for name, v in sorted(balance.items())
-    ]
-    return {
-        "key_figures": [_figure(_("Ontleningen van materieel en zalen"), len(given) + len(received))],
-        "figures": [
-            _figure(_("Uitgeleend aan partners"), len(given)),
-            _figure(_("Ontleend bij partners"), len(received)),
-        ],
-        "tables": [
-            _table(
-                _("Saldo per partner"),
-                [_("Partner"), _("Uitgeleend"), _("Ontleend"), _("Te ontvangen"), _("Te betalen"), _("Saldo")],
-                rows,
-                _("Geen ontleningen met partners in deze periode."),
-            ),
-        ],
-        "chart": {
-            "kind": "pair",
-            "title": _("Ontleningen per partner"),
-            "labels": [r[0] for r in rows],
-            "values": [r[1] for r in rows],
-            "values2": [r[2] for r in rows],
-            "legend": [_("Uitgeleend"), _("Ontleend")],
-        },
-    }
-
-
-def _section_procurement(tenant: Tenant, start: date, end: date, previous: Any) -> dict[str, Any]:
-    from portal.procurement.models import Dossier, Lot, Participation
-
-    participations = list(
-        db.session.scalars(
-            select(Participation).where(Participation.tenant_id == tenant.id, Participation.status == "deelname")
-        )
-    )
-    joined_ids = {p.dossier_id for p in participations}
-    dossiers = list(db.session.scalars(select(Dossier).order_by(Dossier.id)))
-    led = [d for d in dossiers if d.tenant_id == tenant.id and d.status != "concept"]
-    involved = {d.id: d for d in dossiers if d.id in joined_ids or d in led}
-    lots = list(db.session.scalars(select(Lot).where(Lot.dossier_id.in_(list(involved))))) if involved else []
-    awarded = [lot for lot in lots if lot.awarded_value is not None and _in_period(lot.awarded_at, start, end)]
-    savings = sum(
-        (max(lot.estimated_value - (lot.awarded_value or Decimal(0)), Decimal(0)) for lot in awarded), Decimal(0)
-    )
-    return {
-        "key_figures": [
-            _figure(_("Gezamenlijke aankoopdossiers"), len(involved)),
-            _figure(_("Geraamde besparing"), savings, "money"),
-        ],
-        "figures": [
-            _figure(_("Dossiers waaraan we deelnemen"), len(joined_ids)),
-            _figure(_("Dossiers die we trekken"), len(led)),
-            _figure(_("Percelen gegund in de periode"), len(awarded)),
-            _figure(_("Geraamde besparing (raming min gunning)"), savings, "money"),
-        ],
-        "tables": [
-            _table(
-                _("Gegunde percelen"),
-                [_("Dossier"), _("Perceel"), _("Leverancier"), _("Raming"), _("Gegund"), _("Looptijd tot")],
-                [
-                    [
-                        involved[lot.dossier_id].title,
-                        lot.title,
-                        lot.supplier_name or "",
-                        {"money": lot.estimated_value},
-                        {"money": lot.awarded_value},
-                        _d(lot.contract_end_on),
-                    ]
-                    for lot in awarded
-                ],
-                _("Geen gunningen in deze periode."),
-            ),
-        ],
-    }
-
-
-def _section_matrix(tenant: Tenant, start: date, end: date, previous: Any) -> dict[str, Any]:
-    from portal.agreements import operations as ag_ops
-    from portal.agreements.models import LEVELS, MATRIX_DOMAINS
-    from tenants.sharing import current_regions
-
-    before: dict[str, int] = {}
-    if previous is not None and previous.content:
-        for section in previous.content.get("sections", []):
-            if section.get("key") == "matrix":
-                before = dict(section.get("levels", {}))
-    levels: dict[str, int] = dict.fromkeys(MATRIX_DOMAINS, 0)
-    for region in current_regions(tenant.id):
-        own = ag_ops.matrix(region.id)["levels"].get(tenant.id, {})
-        for domain, level in own.items():
-            levels[domain] = max(levels.get(domain, 0), level)
-    rows = []
-    for domain, label in MATRIX_DOMAINS.items():
-        now, was = levels.get(domain, 0), before.get(domain)
-        change = "" if was is None else (_("gelijk") if was == now else (_("gestegen") if now > was else _("gedaald")))
-        rows.append([str(label), str(LEVELS[now]), "" if was is None else str(LEVELS[was]), change])
-    formal = sum(1 for v in levels.values() if v == 2)
-    return {
-        "key_figures": [_figure(_("Domeinen met formele samenwerking"), formal)],
-        "levels": levels,
-        "tables": [
-            _table(
-                _("Samenwerkingsgraad per beheersdomein"),
-                [_("Domein"), _("Nu"), _("Vorig rapport"), _("Wijziging")],
-                rows,
-                "",
-            ),
-        ],
-        "chart": {
-            "kind": "pair" if before else "bar",
-            "title": _("Samenwerkingsgraad per domein (0 geen, 1 informeel, 2 formeel)"),
-            "labels": [str(label) for label in MATRIX_DOMAINS.values()],
-            "values": [levels.get(d, 0) for d in MATRIX_DOMAINS],
-            "values2": [before.get(d, 0) for d in MATRIX_DOMAINS] if before else None,
-            "legend": [_("Nu"), _("Vorig rapport")],
-        },
     }
 
 
