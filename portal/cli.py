@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portal.core.errors import DomainError
 from portal.extensions import db
 from tenants import operations as tenant_ops
-from tenants.context import tenant_context
+from tenants.context import acting_for
 from tenants.models import Region, RegionMembership, Tenant
 from tenants.sharing import today
 
@@ -52,7 +52,7 @@ def _region(slug: str) -> Region:
 )
 def create_tenant(name: str, nis_code: str | None, slug: str | None, kind: str) -> None:
     """Create a tenant."""
-    with tenant_context(None, is_platform=True):
+    with acting_for(None, is_platform=True):
         try:
             tenant = tenant_ops.create_tenant(name, nis_code=nis_code, slug=slug, kind=kind)
         except DomainError as err:
@@ -65,7 +65,7 @@ def create_tenant(name: str, nis_code: str | None, slug: str | None, kind: str) 
 @tenants_cli.command("import-flemish")
 def import_flemish() -> None:
     """Create a tenant for each of the 285 Flemish municipalities (real names, NIS codes)."""
-    with tenant_context(None, is_platform=True):
+    with acting_for(None, is_platform=True):
         created, total = tenant_ops.import_flemish_municipalities()
         db.session.commit()
     click.echo(f"{created} besturen aangemaakt; {total} Vlaamse gemeenten in de lijst.")
@@ -84,7 +84,7 @@ def list_tenants() -> None:
 @click.option("--description")
 def create_region(name: str, slug: str | None, description: str | None) -> None:
     """Create a samenwerkingsverband."""
-    with tenant_context(None, is_platform=True):
+    with acting_for(None, is_platform=True):
         try:
             region = tenant_ops.create_region(name, slug=slug, description=description)
         except DomainError as err:
@@ -101,7 +101,7 @@ def create_region(name: str, slug: str | None, description: str | None) -> None:
 def add_member(region_slug: str, tenant_slug: str, joined_on: object) -> None:
     """Add a member tenant to a region from a date (default today)."""
     day = joined_on.date() if joined_on else today()  # type: ignore[attr-defined]
-    with tenant_context(None, is_platform=True):
+    with acting_for(None, is_platform=True):
         try:
             tenant_ops.add_member(_region(region_slug), _tenant(tenant_slug), day)
         except DomainError as err:
@@ -117,7 +117,7 @@ def add_member(region_slug: str, tenant_slug: str, joined_on: object) -> None:
 def remove_member(region_slug: str, tenant_slug: str, left_on: object) -> None:
     """End a tenant's membership of a region on a date (default today)."""
     day = left_on.date() if left_on else today()  # type: ignore[attr-defined]
-    with tenant_context(None, is_platform=True):
+    with acting_for(None, is_platform=True):
         try:
             tenant_ops.remove_member(_region(region_slug), _tenant(tenant_slug), day)
         except DomainError as err:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,7 +16,7 @@ from portal.core import roles
 from portal.dashboard.models import Announcement
 from portal.dashboard.operations import create_announcement
 from portal.extensions import db
-from tenants.context import tenant_context
+from tenants.context import TenantContext, acting_for, tenant_context
 from tenants.models import Region, Tenant
 from tenants.operations import add_member, create_region, ensure_municipality, remove_member
 
@@ -123,10 +125,19 @@ def demo_accounts() -> list[DemoAccount]:
     return accounts
 
 
+@contextmanager
+def signed_in(tenant_id: int, user_id: int | None) -> Iterator[TenantContext]:
+    """Act for ``tenant_id`` as the demo user ``user_id``, as that user's own request would."""
+    # A fresh context on purpose, not acting_for(): the demo plays several users in turn, and
+    # acting_for() keeps whoever acts outside; each step here is a request of its own user.
+    with tenant_context(tenant_id, user_id=user_id) as ctx:
+        yield ctx
+
+
 def load_demo() -> dict[str, int]:
     """Create the demo regions, tenants, users and content that are missing."""
     created = {"tenants": 0, "regions": 0, "users": 0, "announcements": 0, "notifications": 0}
-    with tenant_context(None, is_platform=True):
+    with acting_for(None, is_platform=True):
         for spec in REGIONS:
             region = db.session.scalar(select(Region).where(Region.slug == spec["slug"]))
             if region is None:
@@ -211,7 +222,7 @@ def _load_branding() -> int:
         tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
         if tenant is None or tenant.logo_path:
             continue
-        with tenant_context(tenant.id):
+        with acting_for(tenant.id):
             tenant.brand_colour = tenant.brand_colour or DEMO_COLOURS[index % len(DEMO_COLOURS)]
             set_logo(tenant, _logo_picture(tenant.name, tenant.brand_colour))
             count += 1
@@ -230,7 +241,7 @@ def _load_notifications() -> int:
         user = db.session.scalar(select(User).where(User.email == account.email))
         if user is None:
             continue
-        with tenant_context(user.tenant_id, user_id=user.id):
+        with signed_in(user.tenant_id, user.id):
             note = notify(
                 user,
                 category="sharing",
@@ -257,7 +268,7 @@ def _load_announcements() -> int:
     ]
     for slug, title, audience, region, partners in samples:
         tenant = tenants[slug]
-        with tenant_context(tenant.id):
+        with acting_for(tenant.id):
             exists = db.session.scalar(select(Announcement.id).where(Announcement.title == title))
             if exists is not None:
                 continue

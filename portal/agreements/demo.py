@@ -10,8 +10,9 @@ from sqlalchemy import select
 from portal.agreements import operations as ops
 from portal.agreements.models import Agreement, MatrixSnapshot
 from portal.auth.models import User, UserRole
+from portal.demo import signed_in
 from portal.extensions import db
-from tenants.context import BRUSSELS, tenant_context
+from tenants.context import BRUSSELS, acting_for
 from tenants.models import Region, Tenant
 from tenants.sharing import current_regions, today
 
@@ -40,7 +41,7 @@ def _ad(tenant_id: int) -> User | None:
 
 def _approve(agreement_id: int, tenant: Tenant, day: date) -> None:
     ad = _ad(tenant.id)
-    with tenant_context(tenant.id, user_id=ad.id if ad else None):
+    with signed_in(tenant.id, ad.id if ad else None):
         agreement = db.session.get(Agreement, agreement_id)
         assert agreement is not None
         ops.record_approval(
@@ -58,7 +59,7 @@ def _first_snapshots(tenants: dict[str, Tenant]) -> None:
     """Keep the matrix of the previous semester as it was before the demo agreements (all zero)."""
     period = _previous_period(today())
     for tenant in tenants.values():
-        with tenant_context(tenant.id):
+        with acting_for(tenant.id):
             for region in current_regions(tenant.id):
                 known = db.session.scalar(
                     select(MatrixSnapshot.id).where(
@@ -73,7 +74,7 @@ def _first_snapshots(tenants: dict[str, Tenant]) -> None:
 def _complete_first_evaluation(agreement_id: int, owner: Tenant) -> None:
     """Complete the agreement's first evaluation, discussed at a past beleidstafel meeting if there is one."""
     ad = _ad(owner.id)
-    with tenant_context(owner.id, user_id=ad.id if ad else None):
+    with signed_in(owner.id, ad.id if ad else None):
         agreement = db.session.get(Agreement, agreement_id)
         assert agreement is not None
         due = [e for e in ops.evaluations(agreement) if e.status == "te_doen"]
@@ -105,7 +106,7 @@ def load() -> int:
             continue
         owner = tenants[lead]
         ad = _ad(owner.id)
-        with tenant_context(owner.id, user_id=ad.id if ad else None):
+        with signed_in(owner.id, ad.id if ad else None):
             if db.session.scalar(select(Agreement.id).where(Agreement.title == title)) is not None:
                 continue
             region = "regio-lier" if lead in ("lier", "herenthout") else "regio-ranst"
@@ -133,7 +134,7 @@ def load() -> int:
         if status == "actief":
             for slug in [lead, *partners]:
                 _approve(agreement_id, tenants[slug], decided)
-            with tenant_context(owner.id):
+            with acting_for(owner.id):
                 active = db.session.get(Agreement, agreement_id)
                 assert active is not None
                 # Active for over a year: the daily task finds its first evaluation due.
@@ -147,7 +148,7 @@ def load() -> int:
     informal = [("ranst", "wijnegem", "communicatie", "Gezamenlijke nieuwsbrief over evenementen")]
     for slug, partner, domain, note in informal:
         if slug in tenants and partner in tenants:
-            with tenant_context(tenants[slug].id):
+            with acting_for(tenants[slug].id):
                 ops.record_informal({"partner_tenant_id": tenants[partner].id, "domain": domain, "note": note})
                 db.session.commit()
     return created

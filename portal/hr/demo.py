@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from portal.auth.models import User
-from portal.demo import DOMAIN
+from portal.demo import DOMAIN, signed_in
 from portal.extensions import db
 from portal.hr import operations as ops
 from portal.hr.models import (
@@ -21,7 +21,7 @@ from portal.hr.models import (
     Training,
     Vacancy,
 )
-from tenants.context import tenant_context
+from tenants.context import acting_for
 from tenants.models import Region, Tenant
 from tenants.sharing import today
 
@@ -63,7 +63,7 @@ def _load_sharings(tenants: dict[str, Tenant]) -> int:
         hr = _user("hr", spec["home"])
         if home is None or host is None or hr is None:
             continue
-        with tenant_context(home.id, user_id=hr.id):
+        with signed_in(home.id, hr.id):
             if db.session.scalar(select(StaffSharing.id).where(StaffSharing.employee_name == spec["name"])):
                 continue
             row = ops.create_staff_sharing(
@@ -86,7 +86,7 @@ def _load_sharings(tenants: dict[str, Tenant]) -> int:
             approval_id = row.approval_id
         host_ad = _user("ad", spec["host"])
         if host_decision and host_ad is not None:
-            with tenant_context(host.id, user_id=host_ad.id):
+            with signed_in(host.id, host_ad.id):
                 approval = db.session.get(StaffSharingApproval, approval_id)
                 if approval is not None:
                     ops.decide_staff_sharing(approval, host_decision, user=host_ad)
@@ -116,7 +116,7 @@ def _load_trainings(tenants: dict[str, Tenant], regions: dict[str, int]) -> int:
         hr = _user("hr", spec["tenant"])
         if tenant is None or hr is None:
             continue
-        with tenant_context(tenant.id, user_id=hr.id):
+        with signed_in(tenant.id, hr.id):
             if db.session.scalar(select(Training.id).where(Training.title == spec["title"])) is not None:
                 continue
             training = ops.create_training(
@@ -142,13 +142,13 @@ def _load_trainings(tenants: dict[str, Tenant], regions: dict[str, int]) -> int:
             user, own_hr = _user(role, slug), _user("hr", slug)
             if user is None or own_hr is None:
                 continue
-            with tenant_context(user.tenant_id, user_id=user.id):
+            with signed_in(user.tenant_id, user.id):
                 training = db.session.get_one(Training, training_id)
                 row = ops.enrol(training, user)
                 db.session.commit()
                 enrolment_id = row.id
             if approve:
-                with tenant_context(user.tenant_id, user_id=own_hr.id):
+                with signed_in(user.tenant_id, own_hr.id):
                     ops.decide_enrolment(db.session.get_one(Enrolment, enrolment_id), True, user=own_hr)
                     db.session.commit()
         count += 1
@@ -173,7 +173,7 @@ def _load_functions(tenants: dict[str, Tenant], regions: dict[str, int]) -> int:
         tenant, hr = tenants.get(spec["tenant"]), _user("hr", spec["tenant"])
         if tenant is None or hr is None:
             continue
-        with tenant_context(tenant.id, user_id=hr.id):
+        with signed_in(tenant.id, hr.id):
             if db.session.scalar(select(JobFunction.id).where(JobFunction.title == spec["title"])) is not None:
                 continue
             function = ops.create_function(
@@ -194,7 +194,7 @@ def _load_functions(tenants: dict[str, Tenant], regions: dict[str, int]) -> int:
             grader, grader_hr = tenants.get(slug), _user("hr", slug)
             if grader is None or grader_hr is None:
                 continue
-            with tenant_context(grader.id, user_id=grader_hr.id):
+            with signed_in(grader.id, grader_hr.id):
                 ops.set_grade(db.session.get_one(JobFunction, function_id), {"grade_min": low, "grade_max": high})
                 db.session.commit()
         count += 1
@@ -218,7 +218,7 @@ def _load_reserves(tenants: dict[str, Tenant], regions: dict[str, int]) -> int:
         tenant, hr = tenants.get(spec["tenant"]), _user("hr", spec["tenant"])
         if tenant is None or hr is None:
             continue
-        with tenant_context(tenant.id, user_id=hr.id):
+        with signed_in(tenant.id, hr.id):
             if db.session.scalar(select(Reserve.id).where(Reserve.title == spec["title"])) is not None:
                 continue
             reserve = ops.create_reserve(
@@ -247,7 +247,7 @@ def _load_reserves(tenants: dict[str, Tenant], regions: dict[str, int]) -> int:
             requester, requester_hr = tenants.get(slug), _user("hr", slug)
             if requester is None or requester_hr is None:
                 continue
-            with tenant_context(requester.id, user_id=requester_hr.id):
+            with signed_in(requester.id, requester_hr.id):
                 row = ops.request_candidate(
                     db.session.get_one(Reserve, reserve_id),
                     ids[rank - 1],
@@ -257,7 +257,7 @@ def _load_reserves(tenants: dict[str, Tenant], regions: dict[str, int]) -> int:
                 db.session.commit()
                 decision_id = row.decision_id
             if approve is not None and decision_id is not None:
-                with tenant_context(tenant.id, user_id=hr.id):
+                with signed_in(tenant.id, hr.id):
                     ops.decide_reserve_request(
                         db.session.get_one(ReserveRequestDecision, decision_id), approve, user=hr
                     )
@@ -278,7 +278,7 @@ def load() -> int:
     ):
         user = _user(role, slug)
         if user is not None:
-            with tenant_context(user.tenant_id, user_id=user.id):
+            with signed_in(user.tenant_id, user.id):
                 if ops.interest_of(user) is None:
                     ops.set_interest(user, keywords)
                     db.session.commit()
@@ -286,7 +286,7 @@ def load() -> int:
         tenant = tenants.get(spec["tenant"])
         if tenant is None:
             continue
-        with tenant_context(tenant.id):
+        with acting_for(tenant.id):
             if db.session.scalar(select(Vacancy.id).where(Vacancy.title == spec["title"])) is not None:
                 continue
             author = db.session.scalar(select(User).where(User.email == f"hr.{tenant.slug}@{DOMAIN}"))

@@ -12,7 +12,7 @@ from werkzeug.datastructures import FileStorage
 from portal.extensions import db
 from portal.policy_tables import operations as ops
 from portal.policy_tables.models import AgendaItem, Cooperation, Decision, Meeting, PolicyTable
-from tenants.context import tenant_context
+from tenants.context import acting_for
 from tenants.models import Region, Tenant
 from tenants.sharing import region_members, set_audience, today
 
@@ -89,7 +89,7 @@ def load() -> int:
         if chair not in tenants or region_slug not in regions:
             continue
         tenant, region = tenants[chair], regions[region_slug]
-        with tenant_context(tenant.id):
+        with acting_for(tenant.id):
             if db.session.scalar(select(PolicyTable.id).where(PolicyTable.name == name)) is not None:
                 continue
             table = ops.create_table(
@@ -180,7 +180,7 @@ def load() -> int:
         for member in members[:3]:
             if member.id == tenant.id:
                 continue
-            with tenant_context(member.id):
+            with acting_for(member.id):
                 decision = db.session.get(Decision, decision_id)
                 if decision is not None:
                     ops.set_follow_up(

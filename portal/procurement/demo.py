@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.procurement import operations as ops
 from portal.procurement.models import Document, Dossier, Lot, PurchasePlan
-from tenants.context import tenant_context
+from tenants.context import acting_for
 from tenants.models import Region, Tenant
 from tenants.sharing import today
 
@@ -32,7 +32,7 @@ def _region(slug: str) -> Region | None:
 
 
 def _dossier(lead: Tenant, title: str, data: dict[str, Any], region: Region) -> Dossier | None:
-    with tenant_context(lead.id):
+    with acting_for(lead.id):
         if db.session.scalar(select(Dossier.id).where(Dossier.title == title, Dossier.tenant_id == lead.id)):
             return None
         dossier = ops.create_dossier({"title": title, **data})
@@ -93,7 +93,7 @@ def load() -> int:
         region = ranst_region if slug != "lier" else lier_region
         if tenant is None or region is None:
             continue
-        with tenant_context(tenant.id):
+        with acting_for(tenant.id):
             if db.session.scalar(select(PurchasePlan.id).where(PurchasePlan.subject == subject)):
                 continue
             ops.create_plan(
@@ -131,14 +131,14 @@ def load() -> int:
     )
     if energy is not None:
         created += 1
-        with tenant_context(ranst.id):
+        with acting_for(ranst.id):
             ops.set_stage(energy, "behoefteninventaris", day - timedelta(days=30), day - timedelta(days=28))
             ops.set_stage(energy, "marktverkenning", day + timedelta(days=25), None)
             ops.set_stage(energy, "publicatie", day + timedelta(days=60), None)
             _bestek(energy)
             db.session.commit()
             lots = [lot.id for lot in energy.lots]
-        with tenant_context(zandhoven.id):
+        with acting_for(zandhoven.id):
             dossier = db.session.scalar(select(Dossier).where(Dossier.id == energy.id))
             assert dossier is not None
             ops.join(
@@ -156,7 +156,7 @@ def load() -> int:
             )
             ops.post_question(dossier, "Kunnen we de levering van aardgas later laten starten?", "Aankoper Zandhoven")
             db.session.commit()
-        with tenant_context(zoersel.id):
+        with acting_for(zoersel.id):
             dossier = db.session.scalar(select(Dossier).where(Dossier.id == energy.id))
             assert dossier is not None
             ops.join(
@@ -182,7 +182,7 @@ def load() -> int:
     )
     if copiers is not None:
         created += 1
-        with tenant_context(zandhoven.id):
+        with acting_for(zandhoven.id):
             dossier = db.session.scalar(select(Dossier).where(Dossier.id == copiers.id))
             assert dossier is not None
             ops.join(
@@ -195,7 +195,7 @@ def load() -> int:
                 },
             )
             db.session.commit()
-        with tenant_context(ranst.id):
+        with acting_for(ranst.id):
             lot = db.session.scalar(select(Lot).where(Lot.dossier_id == copiers.id))
             assert lot is not None
             ops.award_lot(

@@ -15,7 +15,7 @@ from portal.demo import DOMAIN
 from portal.extensions import db
 from portal.rentals import operations as ops
 from portal.rentals.models import Reservation, Resource
-from tenants.context import BRUSSELS, tenant_context
+from tenants.context import BRUSSELS, acting_for
 from tenants.models import Region, Tenant
 
 # (owner slug, name, kind, category, quantity, unit, own, partner, external, deposit, region slug, extra)
@@ -160,7 +160,7 @@ def load() -> int:
         tenant = tenants.get(slug)
         if tenant is None or region not in regions:
             continue
-        with tenant_context(tenant.id):
+        with acting_for(tenant.id):
             if db.session.scalar(select(Resource.id).where(Resource.name == name)) is not None:
                 continue
             author = db.session.scalar(select(User.id).where(User.email == f"dienst.{slug}@{DOMAIN}"))
@@ -196,7 +196,7 @@ def _reservations(tenants: dict[str, Tenant]) -> int:
     for requester, owner, name, days, quantity in samples:
         if requester not in tenants or owner not in tenants:
             continue
-        with tenant_context(tenants[requester].id):
+        with acting_for(tenants[requester].id):
             if db.session.scalar(select(Reservation.id).where(Reservation.resource_name == name)) is not None:
                 continue
             user = db.session.scalar(select(User).where(User.email == f"dienst.{requester}@{DOMAIN}"))
@@ -234,7 +234,7 @@ def _series_demo(tenants: dict[str, Tenant]) -> int:
     """Let Zandhoven's harmonie rehearse in Ranst's hall every Tuesday evening for eight weeks (one request)."""
     if "zandhoven" not in tenants or "ranst" not in tenants:
         return 0
-    with tenant_context(tenants["zandhoven"].id):
+    with acting_for(tenants["zandhoven"].id):
         hall = db.session.scalar(
             select(Resource).where(Resource.name == "Zaal Sint-Pieter", Resource.tenant_id == tenants["ranst"].id)
         )
@@ -269,7 +269,7 @@ def _approve_demo(owner_id: int, *, reservation_id: int) -> None:
     """Let the owner approve one demo request so a loan agreement is waiting for acceptance."""
     from portal.rentals.models import Booking
 
-    with tenant_context(owner_id):
+    with acting_for(owner_id):
         booking = db.session.scalar(select(Booking).where(Booking.reservation_id == reservation_id))
         if booking is not None and booking.status == "aangevraagd":
             ops.decide_booking(booking, "goedkeuren", note="Afhalen aan de loods van de technische dienst.")
@@ -343,7 +343,7 @@ def _photos(tenants: dict[str, Tenant]) -> int:
     count = 0
     names = {name for _slug, name, *_rest in ITEMS}
     for tenant in tenants.values():
-        with tenant_context(tenant.id):
+        with acting_for(tenant.id):
             resources = db.session.scalars(
                 select(Resource).where(Resource.tenant_id == tenant.id, Resource.name.in_(names))
             ).all()
