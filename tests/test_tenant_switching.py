@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +60,44 @@ def test_for_each_tenant_acts_for_each_and_restores_between_and_after():
                 raise ValueError("stop")
         assert current_context() is outer
     assert seen == [(3, 3, 5), (4, 4, 5)]
+
+
+#: The root entry points that build a fresh context on purpose, as (file, function): each drops
+#: who acts outside, which acting_for() cannot do.
+FRESH_CONTEXT_ENTRIES = {
+    # Every Celery task starts with no tenant and its own task id, even when run eagerly in a request.
+    ("portal/core/taskqueue.py", "__call__"),
+    # A public page acts anonymously for the municipality in its URL, whoever is signed in.
+    ("portal/hr/public.py", "public_tenant"),
+    # The demo plays its users in turn, each step as that user's own request.
+    ("portal/demo.py", "signed_in"),
+}
+
+
+def _tenant_context_calls(path: Path) -> Iterator[tuple[int, str]]:
+    """Yield line and enclosing function of every ``tenant_context(...)`` call in ``path``."""
+
+    def visit(node: ast.AST, function: str) -> Iterator[tuple[int, str]]:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            function = node.name
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if name == "tenant_context":
+                yield node.lineno, function
+        for child in ast.iter_child_nodes(node):
+            yield from visit(child, function)
+
+    yield from visit(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)), "")
+
+
+def test_only_the_root_entry_points_build_a_fresh_tenant_context():
+    root = Path(__file__).resolve().parents[1]
+    found = []
+    for package in ("portal", "tasks"):
+        for path in sorted((root / package).rglob("*.py")):
+            relative = path.relative_to(root).as_posix()
+            for line, function in _tenant_context_calls(path):
+                if (relative, function) not in FRESH_CONTEXT_ENTRIES:
+                    found.append(f"{relative}:{line} in {function or '<module>'}")
+    assert not found, "switch tenant with acting_for() or for_each_tenant(), not tenant_context(): " + ", ".join(found)
