@@ -236,7 +236,9 @@ def test_a_failing_section_does_not_break_the_others(app, world, monkeypatch):
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise AttributeError("Vacancy has no attribute 'gone'")
 
-    monkeypatch.setattr(ops, "_section_hr", broken)
+    import portal.hr.report
+
+    monkeypatch.setattr(portal.hr.report, "section", broken)
     report_id = make_report(world)
     report = load(world, report_id)
     assert report is not None and report.content is not None
