@@ -168,6 +168,26 @@ def test_counts_are_forgotten_after_a_quiet_day(world, app):
         assert _attempt(client, victim.email, PASSWORD, "10.1.9.1").status_code == 302
 
 
+def test_the_hourly_clean_up_sweeps_forgotten_rows_only(world, app):
+    from portal.auth.operations import _account_key
+    from portal.core.taskqueue import BEAT_SCHEDULE
+    from tasks.maintenance import cleanup_login_throttles
+
+    assert BEAT_SCHEDULE["login-throttle-cleanup"]["task"] == cleanup_login_throttles.name
+    client = app.test_client()
+    _fail(client, world.user("owner").email, "10.1.8.1", 2)
+    with time_machine.travel(utcnow() + timedelta(hours=12), tick=False):
+        _fail(client, world.user("partner").email, "10.1.8.2", 2)
+    with time_machine.travel(utcnow() + timedelta(hours=25), tick=False):
+        swept = cleanup_login_throttles.apply().get()
+        assert swept >= 1
+        keys = set(db.session.scalars(select(LoginThrottle.account_key)))
+        assert cleanup_login_throttles.apply().get() == 0  # idempotent
+    # The partner's failures, 13 hours old at the sweep, are still counted; the owner's are gone.
+    assert _account_key(world.user("partner").email) in keys
+    assert _account_key(world.user("owner").email) not in keys
+
+
 # -- which client: X-Forwarded-For only from trusted proxies -------------------------------
 
 

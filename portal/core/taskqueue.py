@@ -20,6 +20,7 @@ BEAT_SCHEDULE = {
     "notification-digest": {"task": "portal.notifications.digest", "schedule": crontab(hour=7, minute=0)},
     "token-cleanup": {"task": "portal.maintenance.cleanup_tokens", "schedule": crontab(hour=3, minute=15)},
     "session-cleanup": {"task": "portal.maintenance.cleanup_sessions", "schedule": crontab(minute=40)},
+    "login-throttle-cleanup": {"task": "portal.maintenance.cleanup_login_throttles", "schedule": crontab(minute=50)},
 }
 
 
