@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -79,6 +80,17 @@ class TenantScoped:
 
 class TenantOwned(TenantScoped):
     """A row only its owner tenant can read and write."""
+
+
+def in_sql(column: str, values: Iterable[str]) -> str:
+    """Return ``column IN ('a', 'b')`` for a CHECK constraint; takes a StrEnum or a tuple."""
+    quoted = ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+def check_in(column: str, values: Iterable[str], name: str | None = None) -> CheckConstraint:
+    """Return the CHECK that ``column`` holds one of ``values``, named after the column by default."""
+    return CheckConstraint(in_sql(column, values), name=name or column)
 
 
 AUDIENCES = ("own", "region", "partners")
