@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select, update
 
+from portal.core import ical
 from portal.core.errors import DomainError
 from portal.core.models import utcnow
 from portal.core.outbox import notify, queue_mail
@@ -1305,24 +1306,19 @@ def withdraw_reserve_request(row: ReserveRequest) -> ReserveRequest:
 
 def trainings_ical(trainings: list[Training], link: Any) -> bytes:
     """Return an iCalendar document with one event per session; ``link(training)`` gives its URL."""
-    from icalendar import Calendar, Event
-
-    cal = Calendar()
-    cal.add("prodid", "-//Samenwerkingsportaal//Vormingen//NL")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", _("Vormingen"))
-    now = utcnow()
+    events = []
     for training in trainings:
         url = link(training)
         for index, session in enumerate(training.sessions, start=1):
-            event = Event()
-            event.add("uid", f"hr-training-{training.id}-{index}@samenwerkingsportaal")
-            event.add("dtstamp", now)
-            event.add("dtstart", session.starts_at)
-            event.add("dtend", session.ends_at)
-            event.add("summary", training.title)
-            event.add("location", training.location)
-            event.add("url", url)
-            event.add("description", f"{training.organiser}\n{url}")
-            cal.add_component(event)
-    return cal.to_ical()
+            events.append(
+                ical.IcalEvent(
+                    uid=f"hr-training-{training.id}-{index}@samenwerkingsportaal",
+                    starts_at=session.starts_at,
+                    ends_at=session.ends_at,
+                    summary=training.title,
+                    url=url,
+                    location=training.location or "",
+                    description=f"{training.organiser}\n{url}",
+                )
+            )
+    return ical.calendar(_("Vormingen"), "-//Samenwerkingsportaal//Vormingen//NL", events, now=utcnow())
