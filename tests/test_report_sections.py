@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -38,6 +39,9 @@ def test_sections_are_found_by_convention_in_navigation_order():
     assert keys == ["policy_tables", "hr", "rentals", "procurement", "agreements", "matrix"]
 
 
+# The loans are requested ahead and reported in the semester they fall in, which must have begun:
+# on New Year's Eve the next working day is in a semester still to come, so the date is fixed.
+@pytest.mark.frozen_at("2026-06-10T10:00:00+02:00")
 def test_rentals_saldo_per_partner_is_the_settlement(world):
     from portal.rentals import operations as rentals
     from portal.rentals.models import Booking, Resource
