@@ -33,6 +33,23 @@ class PageArgsSchema(Schema):
     q = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
+def page_of(item_schema: type[Schema], name: str) -> type[Schema]:
+    """Return the schema of one page of ``item_schema``: ``items`` and ``pagination``.
+
+    ``name`` is the class name (``AgreementPageSchema``); apispec names the component after it.
+    """
+    return type(
+        name,
+        (Schema,),
+        {
+            "__doc__": f"A page of {item_schema.__name__.removesuffix('Schema')} items.",
+            "__module__": item_schema.__module__,
+            "items": fields.List(fields.Nested(item_schema)),
+            "pagination": fields.Nested(PaginationSchema),
+        },
+    )
+
+
 def page_envelope(page: Page[Any]) -> dict[str, Any]:
     """Return the list envelope every paginated endpoint answers (dumped by its page schema)."""
     return {"items": page.items, "pagination": page.meta()}

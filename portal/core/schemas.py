@@ -17,6 +17,17 @@ class TenantRefSchema(Schema):
     nis_code = fields.String(allow_none=True)
 
 
+def owner_ref(attribute: str = "tenant", **kwargs: Any) -> fields.Nested:
+    """Return the field that shows the municipality behind ``attribute`` as a tenant reference."""
+    return fields.Nested(TenantRefSchema, attribute=attribute, **kwargs)
+
+
+class OwnedSchema(Schema):
+    """Base of an object's schema that names its owning municipality as ``owner``."""
+
+    owner = owner_ref()
+
+
 def check_audience(data: dict[str, Any]) -> None:
     """Require a region for audience "region" and at least one partner for "partners"."""
     if data.get("audience") == "region" and not data.get("region_id"):

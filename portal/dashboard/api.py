@@ -8,10 +8,9 @@ from flask import abort
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
 from portal.core.access import MEMBERS, STAFF, allow
-from portal.core.api import PageArgsSchema, PaginationSchema, page_envelope
+from portal.core.api import PageArgsSchema, page_envelope, page_of
 from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.dashboard import operations as ops
@@ -22,11 +21,7 @@ from portal.dashboard.schemas import AnnouncementSchema, CreateAnnouncementSchem
 blp = Blueprint("announcements_api", __name__, url_prefix="/api/v1/announcements", description="Mededelingen")
 
 
-class AnnouncementPageSchema(Schema):
-    """A page of announcements."""
-
-    items = fields.List(fields.Nested(AnnouncementSchema))
-    pagination = fields.Nested(PaginationSchema)
+AnnouncementPageSchema = page_of(AnnouncementSchema, "AnnouncementPageSchema")
 
 
 def _owned(announcement_id: int) -> Announcement:

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate, validates_schema
 
-from portal.core.schemas import TenantRefSchema, check_audience
+from portal.core.schemas import check_audience, owner_ref
 
 
 class CreateAnnouncementSchema(Schema):
@@ -60,7 +60,7 @@ class AnnouncementSchema(Schema):
     published_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
-    owner = fields.Nested(TenantRefSchema, attribute="tenant")
+    owner = owner_ref()
     is_own = fields.Method("get_is_own")
 
     def get_is_own(self, obj: Any) -> bool:
