@@ -86,13 +86,8 @@ def commit_now() -> None:
     The exception, not the rule: an API answer that reports what an eager task made of the rows
     it just committed. A conflict is the usual Dutch 409; the rest of the request is its own unit.
     """
-    try:
-        db.session.commit()
-    except (IntegrityError, OperationalError) as exc:
-        db.session.rollback()
-        if not _is_conflict(exc):
-            raise
-        raise DomainError(_conflict_message(), status_code=409) from exc
+    if not _commit():
+        raise DomainError(_conflict_message(), status_code=409)
 
 
 @contextmanager
@@ -104,6 +99,22 @@ def transaction() -> Iterator[None]:
         db.session.rollback()
         raise
     db.session.commit()
+
+
+def _commit() -> bool:
+    """Commit; on a conflict (another transaction won) roll back, log and return False.
+
+    Any other database error is rolled back and raised: it is a bug, not the user's doing.
+    """
+    try:
+        db.session.commit()
+    except (IntegrityError, OperationalError) as exc:
+        db.session.rollback()
+        if not _is_conflict(exc):
+            raise
+        log.warning("request.commit_conflict", error=str(exc.orig)[:200])
+        return False
+    return True
 
 
 def _is_conflict(exc: Exception) -> bool:
@@ -138,13 +149,7 @@ def finish(response: Any) -> Any:
     if failed or response.status_code >= 400:
         db.session.rollback()
         return response
-    try:
-        db.session.commit()
-    except (IntegrityError, OperationalError) as exc:
-        db.session.rollback()
-        if not _is_conflict(exc):
-            raise
-        log.warning("request.commit_conflict", error=str(exc.orig)[:200])
+    if not _commit():
         return _conflict_response()
     for callback in callbacks:
         callback()
