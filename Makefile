@@ -67,7 +67,7 @@ bench-reports: $(STAMP)
 	$(BIN)/python -m bench.reports --scale 10
 	$(BIN)/python -m bench.reports --all --workers 2
 
-## make bench: gunicorn + PostgreSQL + Redis under wrk at scale 1 and 10 (needs wrk: apt install wrk)
+## make bench: gunicorn + PostgreSQL + Redis under wrk at scale 1 and 10: CPU ms per request (workers + their PG backends, /proc), SQL, c=1 and c=16 latency (needs wrk)
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { echo "wrk ontbreekt: sudo apt install wrk"; exit 1; }
 	$(BIN)/python -m bench.run
