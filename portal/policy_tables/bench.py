@@ -18,7 +18,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, text
 
 from bench.data import Context, _insert, current_members
-from portal.policy_tables.models import LEGAL_FORMS, THEMES
+from portal.policy_tables.models import (
+    LEGAL_FORMS,
+    THEMES,
+    ActionStatus,
+    ChallengeStatus,
+    ItemKind,
+    MinutesStatus,
+)
 
 TABLES_PER_REGION = 6
 MONTHS_BACK, MONTHS_AHEAD = 60, 6  # ~66 meetings per table: ~10,000 at scale 1
@@ -108,7 +115,7 @@ def generate(conn: Connection, ctx: Context) -> None:
                     "table_id": table_id,
                     "title": f"Gedeelde uitdaging {n + 1}",
                     "description_html": "<p>Samen aanpakken.</p>",
-                    "status": ("idee", "onderzocht")[n],
+                    "status": (ChallengeStatus.IDEE, ChallengeStatus.ONDERZOCHT)[n],
                     "result_kind": "",
                     "result_link": "",
                     "result_note": "",
@@ -131,7 +138,7 @@ def generate(conn: Connection, ctx: Context) -> None:
                     "tenant_id": meeting["tenant_id"],
                     "meeting_id": meeting_id,
                     "position": position,
-                    "kind": ("informatie", "bespreking", "beslissing")[position % 3],
+                    "kind": tuple(ItemKind)[position % 3],
                     "title": f"Agendapunt {position}",
                     "description_html": "<p>Toelichting bij het agendapunt.</p>",
                     "owner_tenant_id": region[(meeting_id + position) % len(region)],
@@ -146,7 +153,7 @@ def generate(conn: Connection, ctx: Context) -> None:
     actions: list[dict[str, Any]] = []
     for item_id, item in zip(item_ids, items, strict=True):
         shared = {"tenant_id": item["tenant_id"], "audience": "region", "region_id": item["region_id"]}
-        if item["kind"] == "beslissing":
+        if item["kind"] == ItemKind.BESLISSING:
             decisions.append(
                 {
                     **shared,
@@ -166,7 +173,7 @@ def generate(conn: Connection, ctx: Context) -> None:
                     "owner_tenant_id": item["owner_tenant_id"],
                     "owner_person": "Diensthoofd",
                     "due_on": None,
-                    "status": "open",
+                    "status": ActionStatus.OPEN,
                 }
             )
     by_id = dict(zip(meeting_ids, meetings, strict=True))
@@ -175,7 +182,7 @@ def generate(conn: Connection, ctx: Context) -> None:
         action["table_id"] = meeting["table_id"]
         action["due_on"] = (meeting["starts_at"] + timedelta(days=30)).date()
         if action["due_on"] < today - timedelta(days=60):
-            action["status"] = "klaar"
+            action["status"] = ActionStatus.KLAAR
     _insert(conn, "policy_decisions", decisions)
     _insert(conn, "policy_action_items", actions)
 
@@ -208,7 +215,7 @@ def generate(conn: Connection, ctx: Context) -> None:
                 {
                     "tenant_id": meeting["tenant_id"],
                     "meeting_id": meeting_id,
-                    "status": "ontwerp" if draft else "gepubliceerd",
+                    "status": MinutesStatus.ONTWERP if draft else MinutesStatus.GEPUBLICEERD,
                     "current_version": 1,
                     "sent_at": None if draft else meeting["ends_at"] + timedelta(days=3),
                     "approved_at_meeting_id": None if draft else held[i + 1],

@@ -11,7 +11,18 @@ from werkzeug.datastructures import FileStorage
 
 from portal.extensions import db
 from portal.policy_tables import operations as ops
-from portal.policy_tables.models import AgendaItem, Cooperation, Decision, Meeting, PolicyTable
+from portal.policy_tables.models import (
+    AgendaItem,
+    ChallengeStatus,
+    Cooperation,
+    Decision,
+    FollowUpStatus,
+    ItemKind,
+    Meeting,
+    PolicyTable,
+    ResultKind,
+    RsvpAnswer,
+)
 from tenants.context import acting_for
 from tenants.models import Region, Tenant
 from tenants.sharing import region_members, set_audience, today
@@ -130,12 +141,16 @@ def load() -> int:
             )
             ops.add_agenda_item(
                 coming,
-                {"kind": "informatie", "title": "Goedkeuring verslag vorige vergadering", "owner_tenant_id": tenant.id},
+                {
+                    "kind": ItemKind.INFORMATIE,
+                    "title": "Goedkeuring verslag vorige vergadering",
+                    "owner_tenant_id": tenant.id,
+                },
             )
             ops.add_agenda_item(
                 coming,
                 {
-                    "kind": "bespreking",
+                    "kind": ItemKind.BESPREKING,
                     "title": "Gezamenlijke aanpak " + table.theme_label.lower(),
                     "description_html": "<p>Voorstel tot gemeenschappelijke aanpak.</p>",
                     "owner_tenant_id": members[-1].id if members else tenant.id,
@@ -184,13 +199,15 @@ def load() -> int:
                 decision = db.session.get(Decision, decision_id)
                 if decision is not None:
                     ops.set_follow_up(
-                        decision, {"status": "voor_te_leggen", "note": "Agenda college"}, tenant_id=member.id
+                        decision,
+                        {"status": FollowUpStatus.VOOR_TE_LEGGEN, "note": "Agenda college"},
+                        tenant_id=member.id,
                     )
                 meeting = db.session.get(Meeting, coming_id)
                 if meeting is not None:
                     responder = next((u for u in ops.invitees_of(meeting) if u.tenant_id == member.id), None)
                     if responder is not None:
-                        ops.respond(meeting, {"answer": "ja"}, tenant_id=member.id, user_id=responder.id)
+                        ops.respond(meeting, {"answer": RsvpAnswer.JA}, tenant_id=member.id, user_id=responder.id)
                 db.session.commit()
         count += 1
     return count
@@ -209,10 +226,15 @@ def _load_library(table: PolicyTable, chair: Tenant) -> None:
     started = ops.add_challenge(
         table, {"title": "Gedeelde deskundige " + table.theme_label.lower()}, tenant_id=chair.id
     )
-    ops.move_challenge(started, {"status": "onderzocht"})
+    ops.move_challenge(started, {"status": ChallengeStatus.ONDERZOCHT})
     ops.move_challenge(
         started,
-        {"status": "opgestart", "result_kind": "personeel", "result_link": "/hr", "result_note": "Gedeelde functie"},
+        {
+            "status": ChallengeStatus.OPGESTART,
+            "result_kind": ResultKind.PERSONEEL,
+            "result_link": "/hr",
+            "result_note": "Gedeelde functie",
+        },
     )
     upload = FileStorage(io.BytesIO(_DEMO_PDF), filename="werkingsafspraken.pdf")
     ops.add_document(table, {"title": "Werkingsafspraken van de tafel"}, upload, tenant_id=chair.id, user_id=None)
@@ -223,7 +245,7 @@ def _past_decision(past: Meeting, tenant_id: int) -> int:
     item = AgendaItem(
         meeting_id=past.id,
         position=1,
-        kind="beslissing",
+        kind=ItemKind.BESLISSING,
         title="Engagement gezamenlijke aanpak",
         description_html="<p>Voorstel om de aanpak samen uit te werken.</p>",
         owner_tenant_id=tenant_id,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.models import Base, JSONType, Shareable, TimestampMixin, utcnow
+from portal.core.models import Base, JSONType, Shareable, TimestampMixin, check_in, in_sql, utcnow
 from portal.core.notifications import CATEGORIES
 from tenants.models import Region, Tenant
 
@@ -16,25 +18,72 @@ CATEGORIES.setdefault("policy_tables", _l("Beleidstafels"))
 
 DOMAIN = "beleidstafels"
 
-THEMES = {
-    "burger_welzijn": _l("Burger & Welzijn"),
-    "mobiliteit_openbare_werken": _l("Mobiliteit en Openbare werken"),
-    "omgeving_klimaat_milieu": _l("Omgeving & klimaat en milieu"),
-    "vrije_tijd": _l("Vrije Tijd"),
-    "eigen": _l("Ander thema"),
-}
-ITEM_KINDS = {"informatie": _l("Informatie"), "bespreking": _l("Bespreking"), "beslissing": _l("Beslissing")}
-ACTION_STATUSES = {"open": _l("Open"), "bezig": _l("Bezig"), "klaar": _l("Klaar"), "geannuleerd": _l("Geannuleerd")}
-OPEN_ACTION_STATUSES = ("open", "bezig")
-MEETING_REPEATS = {
-    "wekelijks": _l("Wekelijks"),
-    "tweewekelijks": _l("Om de twee weken"),
-    "maandelijks": _l("Maandelijks"),
+
+class Theme(StrEnum):
+    """The policy domain of a table."""
+
+    BURGER_WELZIJN = "burger_welzijn"
+    MOBILITEIT_OPENBARE_WERKEN = "mobiliteit_openbare_werken"
+    OMGEVING_KLIMAAT_MILIEU = "omgeving_klimaat_milieu"
+    VRIJE_TIJD = "vrije_tijd"
+    EIGEN = "eigen"
+
+
+THEMES: dict[str, Any] = {
+    Theme.BURGER_WELZIJN: _l("Burger & Welzijn"),
+    Theme.MOBILITEIT_OPENBARE_WERKEN: _l("Mobiliteit en Openbare werken"),
+    Theme.OMGEVING_KLIMAAT_MILIEU: _l("Omgeving & klimaat en milieu"),
+    Theme.VRIJE_TIJD: _l("Vrije Tijd"),
+    Theme.EIGEN: _l("Ander thema"),
 }
 
 
-def _in(values: object) -> str:
-    return ", ".join(f"'{v}'" for v in values)  # type: ignore[attr-defined]
+class ItemKind(StrEnum):
+    """The type of an agenda item (or proposal)."""
+
+    INFORMATIE = "informatie"
+    BESPREKING = "bespreking"
+    BESLISSING = "beslissing"
+
+
+ITEM_KINDS: dict[str, Any] = {
+    ItemKind.INFORMATIE: _l("Informatie"),
+    ItemKind.BESPREKING: _l("Bespreking"),
+    ItemKind.BESLISSING: _l("Beslissing"),
+}
+
+
+class ActionStatus(StrEnum):
+    """Where an action item stands."""
+
+    OPEN = "open"
+    BEZIG = "bezig"
+    KLAAR = "klaar"
+    GEANNULEERD = "geannuleerd"
+
+
+ACTION_STATUSES: dict[str, Any] = {
+    ActionStatus.OPEN: _l("Open"),
+    ActionStatus.BEZIG: _l("Bezig"),
+    ActionStatus.KLAAR: _l("Klaar"),
+    ActionStatus.GEANNULEERD: _l("Geannuleerd"),
+}
+OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.BEZIG)
+
+
+class MeetingRepeat(StrEnum):
+    """How a series of meetings recurs."""
+
+    WEKELIJKS = "wekelijks"
+    TWEEWEKELIJKS = "tweewekelijks"
+    MAANDELIJKS = "maandelijks"
+
+
+MEETING_REPEATS: dict[str, Any] = {
+    MeetingRepeat.WEKELIJKS: _l("Wekelijks"),
+    MeetingRepeat.TWEEWEKELIJKS: _l("Om de twee weken"),
+    MeetingRepeat.MAANDELIJKS: _l("Maandelijks"),
+}
 
 
 class PolicyTable(Shareable, TimestampMixin, Base):
@@ -45,7 +94,7 @@ class PolicyTable(Shareable, TimestampMixin, Base):
     __share_domain__ = DOMAIN
     __extra_table_args__ = (
         UniqueConstraint("tenant_id", "region_id", "name"),
-        CheckConstraint(f"theme IN ({_in(THEMES)})", name="theme"),
+        check_in("theme", Theme),
         CheckConstraint("publish_days_before BETWEEN 0 AND 60", name="publish_days_before"),
     )
 
@@ -122,7 +171,7 @@ class AgendaItem(Shareable, TimestampMixin, Base):
     __share_type__ = "policy_agenda_item"
     __share_domain__ = DOMAIN
     __extra_table_args__ = (
-        CheckConstraint(f"kind IN ({_in(ITEM_KINDS)})", name="kind"),
+        check_in("kind", ItemKind),
         CheckConstraint("position >= 1", name="position"),
         UniqueConstraint("tenant_id", "proposal_id"),
     )
@@ -150,7 +199,7 @@ class AgendaProposal(Shareable, TimestampMixin, Base):
     __tablename__ = "policy_agenda_proposals"
     __share_type__ = "policy_agenda_proposal"
     __share_domain__ = DOMAIN
-    __extra_table_args__ = (CheckConstraint(f"kind IN ({_in(ITEM_KINDS)})", name="kind"),)
+    __extra_table_args__ = (check_in("kind", ItemKind),)
 
     meeting_id: Mapped[int] = mapped_column(ForeignKey("policy_meetings.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -173,7 +222,7 @@ class ActionItem(Shareable, TimestampMixin, Base):
     __share_type__ = "policy_action_item"
     __share_domain__ = DOMAIN
     __extra_table_args__ = (
-        CheckConstraint(f"status IN ({_in(ACTION_STATUSES)})", name="status"),
+        check_in("status", ActionStatus),
         Index("ix_policy_action_items_table_status", "table_id", "status"),
     )
 
@@ -184,7 +233,7 @@ class ActionItem(Shareable, TimestampMixin, Base):
     owner_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"))
     owner_person: Mapped[str] = mapped_column(String(200), default="")
     due_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default=ActionStatus.OPEN)
 
     owner_tenant: Mapped[Tenant] = relationship(foreign_keys="ActionItem.owner_tenant_id", lazy="joined")
     meeting: Mapped[Meeting] = relationship(foreign_keys="ActionItem.meeting_id")
@@ -195,11 +244,20 @@ class ActionItem(Shareable, TimestampMixin, Base):
         return str(ACTION_STATUSES.get(self.status, self.status))
 
 
-FOLLOW_UP_STATUSES = {
-    "voor_te_leggen": _l("Voor te leggen aan college"),
-    "voorgelegd": _l("Voorgelegd"),
-    "uitgevoerd": _l("Uitgevoerd"),
-    "niet_van_toepassing": _l("Niet van toepassing"),
+class FollowUpStatus(StrEnum):
+    """Where a municipality's follow-up of a decision stands."""
+
+    VOOR_TE_LEGGEN = "voor_te_leggen"
+    VOORGELEGD = "voorgelegd"
+    UITGEVOERD = "uitgevoerd"
+    NIET_VAN_TOEPASSING = "niet_van_toepassing"
+
+
+FOLLOW_UP_STATUSES: dict[str, Any] = {
+    FollowUpStatus.VOOR_TE_LEGGEN: _l("Voor te leggen aan college"),
+    FollowUpStatus.VOORGELEGD: _l("Voorgelegd"),
+    FollowUpStatus.UITGEVOERD: _l("Uitgevoerd"),
+    FollowUpStatus.NIET_VAN_TOEPASSING: _l("Niet van toepassing"),
 }
 
 
@@ -224,8 +282,8 @@ class DecisionFollowUp(Shareable, TimestampMixin, Base):
     __share_domain__ = DOMAIN
     __extra_table_args__ = (
         UniqueConstraint("tenant_id", "decision_id"),
-        CheckConstraint(f"status IN ({_in(FOLLOW_UP_STATUSES)})", name="status"),
-        CheckConstraint("status <> 'uitgevoerd' OR done_on IS NOT NULL", name="done_has_date"),
+        check_in("status", FollowUpStatus),
+        CheckConstraint(f"status <> '{FollowUpStatus.UITGEVOERD}' OR done_on IS NOT NULL", name="done_has_date"),
     )
 
     decision_id: Mapped[int] = mapped_column(ForeignKey("policy_decisions.id", ondelete="CASCADE"), index=True)
@@ -242,13 +300,22 @@ class DecisionFollowUp(Shareable, TimestampMixin, Base):
         return str(FOLLOW_UP_STATUSES.get(self.status, self.status))
 
 
-MINUTES_STATUSES = {
-    "ontwerp": _l("Ontwerp"),
-    "ter_opmerking": _l("Ter opmerking bij de aanwezigen"),
-    "goedgekeurd": _l("Goedgekeurd"),
-    "gepubliceerd": _l("Gepubliceerd"),
+class MinutesStatus(StrEnum):
+    """Where the notulen stand; each step widens the readers."""
+
+    ONTWERP = "ontwerp"
+    TER_OPMERKING = "ter_opmerking"
+    GOEDGEKEURD = "goedgekeurd"
+    GEPUBLICEERD = "gepubliceerd"
+
+
+MINUTES_STATUSES: dict[str, Any] = {
+    MinutesStatus.ONTWERP: _l("Ontwerp"),
+    MinutesStatus.TER_OPMERKING: _l("Ter opmerking bij de aanwezigen"),
+    MinutesStatus.GOEDGEKEURD: _l("Goedgekeurd"),
+    MinutesStatus.GEPUBLICEERD: _l("Gepubliceerd"),
 }
-EDITABLE_MINUTES_STATUSES = ("ontwerp", "ter_opmerking")
+EDITABLE_MINUTES_STATUSES = (MinutesStatus.ONTWERP, MinutesStatus.TER_OPMERKING)
 
 
 class Minutes(Shareable, TimestampMixin, Base):
@@ -263,17 +330,19 @@ class Minutes(Shareable, TimestampMixin, Base):
     __share_domain__ = DOMAIN
     __extra_table_args__ = (
         UniqueConstraint("tenant_id", "meeting_id"),
-        CheckConstraint(f"status IN ({_in(MINUTES_STATUSES)})", name="status"),
+        check_in("status", MinutesStatus),
         CheckConstraint("current_version >= 1", name="current_version"),
         CheckConstraint(
-            "status IN ('ontwerp', 'ter_opmerking') OR approved_at_meeting_id IS NOT NULL",
+            f"{in_sql('status', EDITABLE_MINUTES_STATUSES)} OR approved_at_meeting_id IS NOT NULL",
             name="approved_has_meeting",
         ),
-        CheckConstraint("status <> 'gepubliceerd' OR published_at IS NOT NULL", name="published_has_date"),
+        CheckConstraint(
+            f"status <> '{MinutesStatus.GEPUBLICEERD}' OR published_at IS NOT NULL", name="published_has_date"
+        ),
     )
 
     meeting_id: Mapped[int] = mapped_column(ForeignKey("policy_meetings.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="ontwerp")
+    status: Mapped[str] = mapped_column(String(20), default=MinutesStatus.ONTWERP)
     current_version: Mapped[int] = mapped_column(Integer, default=1)
     sent_at: Mapped[datetime | None]
     approved_at_meeting_id: Mapped[int | None] = mapped_column(ForeignKey("policy_meetings.id", ondelete="RESTRICT"))
@@ -340,17 +409,44 @@ class CalendarToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
-LEGAL_FORMS = {
-    "intercommunale": _l("Intercommunale"),
-    "politiezone": _l("Politiezone"),
-    "brandweerzone": _l("Brandweerzone"),
-    "projectvereniging": _l("Projectvereniging"),
-    "dienstverlenende_vereniging": _l("Dienstverlenende vereniging"),
-    "opdrachthoudende_vereniging": _l("Opdrachthoudende vereniging"),
-    "interlokale_vereniging": _l("Interlokale vereniging"),
-    "informeel": _l("Informele samenwerking"),
+class LegalForm(StrEnum):
+    """The legal form of an existing cooperation in the inventory."""
+
+    INTERCOMMUNALE = "intercommunale"
+    POLITIEZONE = "politiezone"
+    BRANDWEERZONE = "brandweerzone"
+    PROJECTVERENIGING = "projectvereniging"
+    DIENSTVERLENENDE_VERENIGING = "dienstverlenende_vereniging"
+    OPDRACHTHOUDENDE_VERENIGING = "opdrachthoudende_vereniging"
+    INTERLOKALE_VERENIGING = "interlokale_vereniging"
+    INFORMEEL = "informeel"
+
+
+LEGAL_FORMS: dict[str, Any] = {
+    LegalForm.INTERCOMMUNALE: _l("Intercommunale"),
+    LegalForm.POLITIEZONE: _l("Politiezone"),
+    LegalForm.BRANDWEERZONE: _l("Brandweerzone"),
+    LegalForm.PROJECTVERENIGING: _l("Projectvereniging"),
+    LegalForm.DIENSTVERLENENDE_VERENIGING: _l("Dienstverlenende vereniging"),
+    LegalForm.OPDRACHTHOUDENDE_VERENIGING: _l("Opdrachthoudende vereniging"),
+    LegalForm.INTERLOKALE_VERENIGING: _l("Interlokale vereniging"),
+    LegalForm.INFORMEEL: _l("Informele samenwerking"),
 }
-RECOMMENDATIONS = {"voortzetten": _l("Voortzetten"), "bijsturen": _l("Bijsturen"), "stopzetten": _l("Stopzetten")}
+
+
+class Recommendation(StrEnum):
+    """What an evaluation recommends for a cooperation."""
+
+    VOORTZETTEN = "voortzetten"
+    BIJSTUREN = "bijsturen"
+    STOPZETTEN = "stopzetten"
+
+
+RECOMMENDATIONS: dict[str, Any] = {
+    Recommendation.VOORTZETTEN: _l("Voortzetten"),
+    Recommendation.BIJSTUREN: _l("Bijsturen"),
+    Recommendation.STOPZETTEN: _l("Stopzetten"),
+}
 #: Evaluation criteria, each scored 1 (zwak) to 5 (sterk); the keys are column names.
 CRITERIA = {
     "score_effectiveness": _l("Doeltreffendheid"),
@@ -368,7 +464,7 @@ class Cooperation(Shareable, TimestampMixin, Base):
     __share_domain__ = DOMAIN
     __extra_table_args__ = (
         UniqueConstraint("tenant_id", "name"),
-        CheckConstraint(f"legal_form IN ({_in(LEGAL_FORMS)})", name="legal_form"),
+        check_in("legal_form", LegalForm),
         CheckConstraint("kbo_number = '' OR length(kbo_number) = 10", name="kbo_length"),
     )
 
@@ -397,7 +493,7 @@ class CooperationEvaluation(Shareable, TimestampMixin, Base):
     __share_type__ = "policy_cooperation_evaluation"
     __share_domain__ = DOMAIN
     __extra_table_args__ = (
-        CheckConstraint(f"recommendation IN ({_in(RECOMMENDATIONS)})", name="recommendation"),
+        check_in("recommendation", Recommendation),
         *(CheckConstraint(f"{c} BETWEEN 1 AND 5", name=c) for c in CRITERIA),
     )
 
@@ -423,7 +519,22 @@ class CooperationEvaluation(Shareable, TimestampMixin, Base):
         return sum(getattr(self, c) for c in CRITERIA) / len(CRITERIA)
 
 
-RSVP_ANSWERS = {"ja": _l("Ik kom"), "nee": _l("Ik kom niet"), "misschien": _l("Misschien")}
+class RsvpAnswer(StrEnum):
+    """An answer to a meeting invitation."""
+
+    JA = "ja"
+    NEE = "nee"
+    MISSCHIEN = "misschien"
+
+
+RSVP_ANSWERS: dict[str, Any] = {
+    RsvpAnswer.JA: _l("Ik kom"),
+    RsvpAnswer.NEE: _l("Ik kom niet"),
+    RsvpAnswer.MISSCHIEN: _l("Misschien"),
+}
+#: An invited expert's answer before they gave one.
+NO_ANSWER = "open"
+GUEST_ANSWERS = (NO_ANSWER, *RsvpAnswer)
 
 
 class MeetingGuest(Shareable, TimestampMixin, Base):
@@ -437,7 +548,7 @@ class MeetingGuest(Shareable, TimestampMixin, Base):
     __share_domain__ = DOMAIN
     __extra_table_args__ = (
         UniqueConstraint("tenant_id", "meeting_id", "email"),
-        CheckConstraint(f"answer IN ('open', {_in(RSVP_ANSWERS)})", name="answer"),
+        check_in("answer", GUEST_ANSWERS),
     )
 
     meeting_id: Mapped[int] = mapped_column(ForeignKey("policy_meetings.id", ondelete="CASCADE"), index=True)
@@ -445,7 +556,7 @@ class MeetingGuest(Shareable, TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(254))
     organisation: Mapped[str] = mapped_column(String(200), default="")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    answer: Mapped[str] = mapped_column(String(12), default="open")
+    answer: Mapped[str] = mapped_column(String(12), default=NO_ANSWER)
     answered_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
@@ -465,7 +576,7 @@ class MeetingResponse(Shareable, TimestampMixin, Base):
     __share_domain__ = DOMAIN
     __extra_table_args__ = (
         UniqueConstraint("tenant_id", "meeting_id", "user_id"),
-        CheckConstraint(f"answer IN ({_in(RSVP_ANSWERS)})", name="answer"),
+        check_in("answer", RsvpAnswer),
     )
 
     meeting_id: Mapped[int] = mapped_column(ForeignKey("policy_meetings.id", ondelete="CASCADE"), index=True)
@@ -505,20 +616,44 @@ class MeetingAttendance(Shareable, Base):
     )
 
 
-CHALLENGE_STATUSES = {
-    "idee": _l("Idee"),
-    "onderzocht": _l("Onderzocht"),
-    "opgestart": _l("Samenwerking opgestart"),
-    "afgevoerd": _l("Afgevoerd"),
+class ChallengeStatus(StrEnum):
+    """Where a common challenge stands."""
+
+    IDEE = "idee"
+    ONDERZOCHT = "onderzocht"
+    OPGESTART = "opgestart"
+    AFGEVOERD = "afgevoerd"
+
+
+CHALLENGE_STATUSES: dict[str, Any] = {
+    ChallengeStatus.IDEE: _l("Idee"),
+    ChallengeStatus.ONDERZOCHT: _l("Onderzocht"),
+    ChallengeStatus.OPGESTART: _l("Samenwerking opgestart"),
+    ChallengeStatus.AFGEVOERD: _l("Afgevoerd"),
 }
 #: Allowed status moves: idee -> onderzocht -> opgestart; afgevoerd from idee or onderzocht.
-CHALLENGE_MOVES = {"idee": ("onderzocht", "afgevoerd"), "onderzocht": ("opgestart", "afgevoerd", "idee")}
-RESULT_KINDS = {
-    "overeenkomst": _l("Samenwerkingsovereenkomst"),
-    "aankoop": _l("Gezamenlijke aankoop"),
-    "personeel": _l("Personeel (vacature, gedeelde functie)"),
-    "materieel": _l("Materieel en zalen"),
-    "ander": _l("Ander resultaat"),
+CHALLENGE_MOVES: dict[str, tuple[ChallengeStatus, ...]] = {
+    ChallengeStatus.IDEE: (ChallengeStatus.ONDERZOCHT, ChallengeStatus.AFGEVOERD),
+    ChallengeStatus.ONDERZOCHT: (ChallengeStatus.OPGESTART, ChallengeStatus.AFGEVOERD, ChallengeStatus.IDEE),
+}
+
+
+class ResultKind(StrEnum):
+    """What a started challenge led to."""
+
+    OVEREENKOMST = "overeenkomst"
+    AANKOOP = "aankoop"
+    PERSONEEL = "personeel"
+    MATERIEEL = "materieel"
+    ANDER = "ander"
+
+
+RESULT_KINDS: dict[str, Any] = {
+    ResultKind.OVEREENKOMST: _l("Samenwerkingsovereenkomst"),
+    ResultKind.AANKOOP: _l("Gezamenlijke aankoop"),
+    ResultKind.PERSONEEL: _l("Personeel (vacature, gedeelde functie)"),
+    ResultKind.MATERIEEL: _l("Materieel en zalen"),
+    ResultKind.ANDER: _l("Ander resultaat"),
 }
 
 
@@ -529,15 +664,15 @@ class Challenge(Shareable, TimestampMixin, Base):
     __share_type__ = "policy_challenge"
     __share_domain__ = DOMAIN
     __extra_table_args__ = (
-        CheckConstraint(f"status IN ({_in(CHALLENGE_STATUSES)})", name="status"),
-        CheckConstraint(f"result_kind = '' OR result_kind IN ({_in(RESULT_KINDS)})", name="result_kind"),
-        CheckConstraint("status <> 'opgestart' OR result_kind <> ''", name="started_has_result"),
+        check_in("status", ChallengeStatus),
+        CheckConstraint(f"result_kind = '' OR {in_sql('result_kind', ResultKind)}", name="result_kind"),
+        CheckConstraint(f"status <> '{ChallengeStatus.OPGESTART}' OR result_kind <> ''", name="started_has_result"),
     )
 
     table_id: Mapped[int] = mapped_column(ForeignKey("policy_tables.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     description_html: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="idee")
+    status: Mapped[str] = mapped_column(String(20), default=ChallengeStatus.IDEE)
     result_kind: Mapped[str] = mapped_column(String(20), default="")
     # A portal path without the tenant slug (each reader adds their own), or an https link.
     result_link: Mapped[str] = mapped_column(String(500), default="")

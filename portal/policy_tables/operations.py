@@ -28,22 +28,28 @@ from portal.policy_tables.models import (
     CHALLENGE_STATUSES,
     CRITERIA,
     MEETING_REPEATS,
+    NO_ANSWER,
     OPEN_ACTION_STATUSES,
     ActionItem,
+    ActionStatus,
     AgendaItem,
     AgendaProposal,
     CalendarToken,
     Challenge,
+    ChallengeStatus,
     Cooperation,
     CooperationEvaluation,
     Decision,
     DecisionFollowUp,
+    FollowUpStatus,
     Meeting,
     MeetingAttendance,
     MeetingGuest,
+    MeetingRepeat,
     MeetingResponse,
     Minutes,
     MinutesRemark,
+    MinutesStatus,
     MinutesVersion,
     PolicyTable,
     TableDocument,
@@ -170,9 +176,9 @@ def create_meeting(table: PolicyTable, data: dict[str, Any]) -> Meeting:
 
 
 def _shift(day: date, repeat: str, step: int) -> date:
-    if repeat == "wekelijks":
+    if repeat == MeetingRepeat.WEKELIJKS:
         return day + timedelta(weeks=step)
-    if repeat == "tweewekelijks":
+    if repeat == MeetingRepeat.TWEEWEKELIJKS:
         return day + timedelta(weeks=2 * step)
     month = day.month - 1 + step
     year, month = day.year + month // 12, month % 12 + 1
@@ -425,7 +431,7 @@ def create_action(meeting: Meeting, data: dict[str, Any], *, path: str) -> Actio
         owner_tenant_id=data["owner_tenant_id"],
         owner_person=(data.get("owner_person") or "").strip(),
         due_on=data.get("due_on"),
-        status="open",
+        status=ActionStatus.OPEN,
     )
     db.session.add(action)
     db.session.flush()
@@ -553,7 +559,7 @@ def set_follow_up(decision: Decision, data: dict[str, Any], *, tenant_id: int) -
     """Create or update the acting municipality's own follow-up of a decision."""
     if tenant_id != decision.tenant_id and (decision.region_id is None or not is_member(tenant_id, decision.region_id)):
         raise DomainError(_("Onbekend lid van deze beleidstafel."), status_code=422)
-    if data["status"] == "uitgevoerd" and data.get("done_on") is None:
+    if data["status"] == FollowUpStatus.UITGEVOERD and data.get("done_on") is None:
         raise DomainError(_("Geef de datum waarop het uitgevoerd is."), field="done_on", status_code=422)
     row = db.session.scalar(
         select(DecisionFollowUp).where(
@@ -640,7 +646,7 @@ def create_minutes(meeting: Meeting, data: dict[str, Any], *, user_id: int | Non
     """Start the notulen of a meeting as a draft only the chair reads."""
     if minutes_of(meeting) is not None:
         raise DomainError(_("Deze vergadering heeft al notulen."), status_code=409)
-    minutes = Minutes(meeting_id=meeting.id, status="ontwerp", current_version=1)
+    minutes = Minutes(meeting_id=meeting.id, status=MinutesStatus.ONTWERP, current_version=1)
     db.session.add(minutes)
     db.session.flush()
     _add_version(minutes, data["body_html"], data.get("change_note") or "", user_id)
@@ -666,7 +672,7 @@ def send_minutes(minutes: Minutes, attendee_ids: list[int], *, path: str) -> int
     wanted = sorted(set(attendee_ids) - {minutes.tenant_id})
     if not set(wanted) <= allowed:
         raise DomainError(_("Onbekend lid van deze beleidstafel."), field="attendee_ids", status_code=422)
-    minutes.status = "ter_opmerking"
+    minutes.status = MinutesStatus.TER_OPMERKING
     minutes.sent_at = utcnow()
     _share_minutes(minutes, "partners", partner_ids=wanted)
     sent = 0
@@ -698,7 +704,7 @@ def remarks_of(minutes: Minutes) -> list[MinutesRemark]:
 
 def add_remark(minutes: Minutes, data: dict[str, Any], *, tenant_id: int, user_id: int) -> MinutesRemark:
     """Record an attendee's remark: its own row, shared with the chair only."""
-    if minutes.status != "ter_opmerking":
+    if minutes.status != MinutesStatus.TER_OPMERKING:
         raise DomainError(_("Opmerkingen kunnen enkel zolang de notulen ter opmerking liggen."), status_code=409)
     if tenant_id != minutes.tenant_id and tenant_id not in attendees_of(minutes):
         raise DomainError(_("Enkel de aanwezigen kunnen opmerkingen maken."), status_code=422)
@@ -737,7 +743,7 @@ def previous_meeting(meeting: Meeting) -> Meeting | None:
 
 def approve_minutes(minutes: Minutes, at_meeting_id: int | None = None) -> Minutes:
     """Approve the notulen at a later meeting of the table (by default the next one)."""
-    if minutes.status != "ter_opmerking":
+    if minutes.status != MinutesStatus.TER_OPMERKING:
         raise DomainError(_("Enkel notulen die ter opmerking lagen kunnen goedgekeurd worden."), status_code=409)
     meeting = minutes.meeting
     if at_meeting_id is None:
@@ -754,7 +760,7 @@ def approve_minutes(minutes: Minutes, at_meeting_id: int | None = None) -> Minut
                 field="approved_at_meeting_id",
                 status_code=422,
             )
-    minutes.status = "goedgekeurd"
+    minutes.status = MinutesStatus.GOEDGEKEURD
     minutes.approved_at_meeting_id = at.id
     minutes.approved_at = utcnow()
     db.session.flush()
@@ -763,9 +769,9 @@ def approve_minutes(minutes: Minutes, at_meeting_id: int | None = None) -> Minut
 
 def publish_minutes(minutes: Minutes) -> Minutes:
     """Publish approved notulen to every current member of the region."""
-    if minutes.status != "goedgekeurd":
+    if minutes.status != MinutesStatus.GOEDGEKEURD:
         raise DomainError(_("Enkel goedgekeurde notulen kunnen gepubliceerd worden."), status_code=409)
-    minutes.status = "gepubliceerd"
+    minutes.status = MinutesStatus.GEPUBLICEERD
     minutes.published_at = utcnow()
     _share_minutes(minutes, "region")
     db.session.flush()
@@ -779,7 +785,7 @@ def meeting_minutes(meeting: Meeting) -> tuple[Minutes | None, list[Minutes]]:
         select(Minutes).where(
             or_(
                 Minutes.meeting_id == meeting.id,
-                and_(Minutes.meeting_id.in_(earlier), Minutes.status == "ter_opmerking"),
+                and_(Minutes.meeting_id.in_(earlier), Minutes.status == MinutesStatus.TER_OPMERKING),
             )
         )
     ).all()
@@ -791,7 +797,9 @@ def minutes_to_approve(meeting: Meeting) -> list[Minutes]:
     """Return notulen of earlier meetings of the table that lie ter opmerking (for this agenda)."""
     earlier = select(Meeting.id).where(Meeting.table_id == meeting.table_id, Meeting.starts_at < meeting.starts_at)
     return list(
-        db.session.scalars(select(Minutes).where(Minutes.meeting_id.in_(earlier), Minutes.status == "ter_opmerking"))
+        db.session.scalars(
+            select(Minutes).where(Minutes.meeting_id.in_(earlier), Minutes.status == MinutesStatus.TER_OPMERKING)
+        )
     )
 
 
@@ -1066,7 +1074,7 @@ def invite_guest(meeting: Meeting, data: dict[str, Any], *, link: Any) -> tuple[
         db.session.add(guest)
     guest.token_hash = _digest(raw)
     guest.revoked_at = None
-    guest.answer = "open"
+    guest.answer = NO_ANSWER
     guest.name = data["name"].strip()
     guest.organisation = (data.get("organisation") or "").strip()
     db.session.flush()
@@ -1226,7 +1234,7 @@ def invitees_of(meeting: Meeting) -> list[User]:
 
 def challenges_of(table: PolicyTable) -> list[Challenge]:
     """Return the table's challenges the acting tenant can read, open ones first."""
-    order = {"idee": 0, "onderzocht": 1, "opgestart": 2, "afgevoerd": 3}
+    order: dict[str, int] = {status: index for index, status in enumerate(ChallengeStatus)}
     rows = db.session.scalars(select(Challenge).where(Challenge.table_id == table.id).order_by(Challenge.id))
     return sorted(rows, key=lambda c: (order.get(c.status, 9), c.id))
 
@@ -1250,7 +1258,7 @@ def add_challenge(table: PolicyTable, data: dict[str, Any], *, tenant_id: int) -
         table_id=table.id,
         title=data["title"].strip(),
         description_html=sanitise(data.get("description_html")),
-        status="idee",
+        status=ChallengeStatus.IDEE,
     )
     db.session.add(obj)
     db.session.flush()
@@ -1268,7 +1276,7 @@ def move_challenge(obj: Challenge, data: dict[str, Any]) -> Challenge:
             field="status",
             status_code=409,
         )
-    if status == "opgestart":
+    if status == ChallengeStatus.OPGESTART:
         if not data.get("result_kind"):
             raise DomainError(_("Geef aan welke samenwerking is opgestart."), field="result_kind", status_code=422)
         obj.result_kind = data["result_kind"]

@@ -58,6 +58,7 @@ from portal.policy_tables.models import (
     Meeting,
     MeetingGuest,
     Minutes,
+    MinutesStatus,
     PolicyTable,
     TableDocument,
 )
@@ -454,7 +455,8 @@ def _minutes_page(minutes: Minutes, errors: dict[str, Any] | None = None, status
         ],
         attendees=set(attendees) if minutes.sent_at else (ops.present_municipalities(meeting) or seated),
         can_chair=permissions.can_chair(current_user, minutes),
-        can_remark=minutes.status == "ter_opmerking" and permissions.can_remark(current_user, minutes, attendees),
+        can_remark=minutes.status == MinutesStatus.TER_OPMERKING
+        and permissions.can_remark(current_user, minutes, attendees),
         errors=errors or {},
         values=request.form.to_dict() if request.method == "POST" else {},
     ), status
