@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal.core.models import Base, JSONType, TimestampMixin, utcnow
+from portal.core.models import Base, JSONType, TimestampMixin, check_in, utcnow
 
-TENANT_KINDS = ("gemeente", "ocmw", "intercommunale", "politiezone", "hulpverleningszone")
+
+class TenantKind(StrEnum):
+    """The kind of local government a tenant is."""
+
+    GEMEENTE = "gemeente"
+    OCMW = "ocmw"
+    INTERCOMMUNALE = "intercommunale"
+    POLITIEZONE = "politiezone"
+    HULPVERLENINGSZONE = "hulpverleningszone"
+
+
+TENANT_KINDS = tuple(TenantKind)
 
 
 class Tenant(TimestampMixin, Base):
@@ -19,9 +31,7 @@ class Tenant(TimestampMixin, Base):
 
     __tablename__ = "tenants"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('gemeente', 'ocmw', 'intercommunale', 'politiezone', 'hulpverleningszone')", name="kind"
-        ),
+        check_in("kind", TenantKind),
         CheckConstraint("brand_colour IS NULL OR length(brand_colour) = 7", name="brand_colour"),
     )
 

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.models import Base, TimestampMixin, utcnow
+from portal.core.models import Base, TimestampMixin, check_in, utcnow
 from portal.core.roles import ROLES
 from tenants.models import Tenant
 
-_ROLE_LIST = ", ".join(f"'{r}'" for r in ROLES)
+
+class Locale(StrEnum):
+    """The languages the portal speaks."""
+
+    NL_BE = "nl_BE"
+    EN = "en"
+
+
+class TokenPurpose(StrEnum):
+    """What a single-use e-mail token is for."""
+
+    RESET = "reset"
+    INVITE = "invite"
 
 
 class User(TimestampMixin, Base):
@@ -24,7 +37,7 @@ class User(TimestampMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("email = lower(email)", name="email_lower"),
-        CheckConstraint("locale IN ('nl_BE', 'en')", name="locale"),
+        check_in("locale", Locale),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,7 +90,7 @@ class UserRole(Base):
     __tablename__ = "user_roles"
     __table_args__ = (
         UniqueConstraint("user_id", "role"),
-        CheckConstraint(f"role IN ({_ROLE_LIST})", name="role"),
+        check_in("role", ROLES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -110,7 +123,7 @@ class EmailToken(Base):
 
     __tablename__ = "email_tokens"
     __table_args__ = (
-        CheckConstraint("purpose IN ('reset', 'invite')", name="purpose"),
+        check_in("purpose", TokenPurpose),
         Index("ix_email_tokens_user_purpose", "user_id", "purpose"),
     )
 

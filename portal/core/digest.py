@@ -9,7 +9,7 @@ from sqlalchemy import and_, or_, select
 
 from portal.auth.models import User
 from portal.core.models import utcnow
-from portal.core.notifications import Notification, NotificationPreference
+from portal.core.notifications import DeliveryMode, Notification, NotificationPreference
 from portal.core.outbox import queue_mail
 from portal.extensions import db
 
@@ -30,7 +30,7 @@ def send_digests() -> int:
             # Undelivered: created while the category was on 'daily'. Still send those when the
             # user has since switched to 'immediate'; not when they switched it off.
             Notification.digested_at.is_(None),
-            or_(NotificationPreference.mode.is_(None), NotificationPreference.mode != "off"),
+            or_(NotificationPreference.mode.is_(None), NotificationPreference.mode != DeliveryMode.OFF),
             User.is_active.is_(True),
         )
         .order_by(Notification.user_id, Notification.created_at)

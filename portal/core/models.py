@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, MetaData, String, TypeDecorator
@@ -93,7 +94,15 @@ def check_in(column: str, values: Iterable[str], name: str | None = None) -> Che
     return CheckConstraint(in_sql(column, values), name=name or column)
 
 
-AUDIENCES = ("own", "region", "partners")
+class Audience(StrEnum):
+    """Who besides the owner may read a shared row."""
+
+    OWN = "own"
+    REGION = "region"
+    PARTNERS = "partners"
+
+
+AUDIENCES = tuple(Audience)
 
 
 class Shareable(TenantScoped):
@@ -117,6 +126,6 @@ class Shareable(TenantScoped):
         extra = tuple(getattr(cls, "__extra_table_args__", ()))
         return (
             *extra,
-            CheckConstraint("audience IN ('own', 'region', 'partners')", name="audience"),
+            check_in("audience", Audience),
             CheckConstraint("audience <> 'region' OR region_id IS NOT NULL", name="audience_region"),
         )

@@ -3,18 +3,41 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
 from blinker import Namespace
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, func, select
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event, func, select
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
-from portal.core.models import Base, utcnow
+from portal.core.models import Base, check_in, utcnow
 
-MODES = ("immediate", "daily", "off")
-MODE_LABELS = {"immediate": _l("Meteen"), "daily": _l("Dagelijkse samenvatting"), "off": _l("Uit")}
+
+class DeliveryMode(StrEnum):
+    """How a user wants one category delivered."""
+
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    OFF = "off"
+
+
+class OutboxStatus(StrEnum):
+    """Where an outgoing e-mail stands."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+MODES = tuple(DeliveryMode)
+MODE_LABELS = {
+    DeliveryMode.IMMEDIATE: _l("Meteen"),
+    DeliveryMode.DAILY: _l("Dagelijkse samenvatting"),
+    DeliveryMode.OFF: _l("Uit"),
+}
 
 # Categories modules notify in; a module adds its own here when it lands.
 CATEGORIES: dict[str, Any] = {
@@ -73,7 +96,7 @@ class NotificationPreference(Base):
     __audit__ = False
     __table_args__ = (
         UniqueConstraint("user_id", "category"),
-        CheckConstraint("mode IN ('immediate', 'daily', 'off')", name="mode"),
+        check_in("mode", DeliveryMode),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,7 +111,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     __audit__ = False
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status"),
+        check_in("status", OutboxStatus),
         Index("ix_outbox_messages_status", "status", "created_at"),
     )
 
@@ -101,7 +124,7 @@ class OutboxMessage(Base):
     body_html: Mapped[str | None] = mapped_column(Text)
     attachment_name: Mapped[str | None] = mapped_column(String(200))
     attachment_path: Mapped[str | None] = mapped_column(String(500))
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]
@@ -112,13 +135,13 @@ class OutboxMessage(Base):
 def preference_for(session: Session, user_id: int, category: str) -> str:
     """Return the delivery mode the user chose for ``category`` (default: immediate)."""
     if category in MANDATORY:
-        return "immediate"
+        return DeliveryMode.IMMEDIATE
     mode = session.scalar(
         select(NotificationPreference.mode).where(
             NotificationPreference.user_id == user_id, NotificationPreference.category == category
         )
     )
-    return mode or "immediate"
+    return mode or DeliveryMode.IMMEDIATE
 
 
 def unread_count(session: Session, user_id: int) -> int:

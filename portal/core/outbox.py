@@ -14,7 +14,14 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.core.mail import MESSAGE_ID_DOMAIN, build_message, deliver
 from portal.core.models import utcnow
-from portal.core.notifications import Notification, OutboxMessage, outbox_committed, preference_for
+from portal.core.notifications import (
+    DeliveryMode,
+    Notification,
+    OutboxMessage,
+    OutboxStatus,
+    outbox_committed,
+    preference_for,
+)
 from portal.core.taskqueue import enqueue
 from portal.extensions import db
 
@@ -102,7 +109,7 @@ def notify(
     if not _insert_once(note):
         return None
     mode = preference_for(db.session(), user.id, category)
-    if mode == "immediate" and user.is_active:
+    if mode == DeliveryMode.IMMEDIATE and user.is_active:
         queue_mail(
             to=user.email,
             subject=title,
@@ -112,7 +119,7 @@ def notify(
             notification=note,
             base_url=current_app.config["PORTAL_BASE_URL"],
         )
-    if mode != "daily":
+    if mode != DeliveryMode.DAILY:
         # Handled now (mailed, off, or a disabled account): never repeated in a digest.
         note.digested_at = utcnow()
     return note
@@ -160,11 +167,11 @@ def claim(message_id: int) -> bool:
         .where(
             OutboxMessage.id == message_id,
             or_(
-                OutboxMessage.status == "pending",
-                (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - claim_timeout()),
+                OutboxMessage.status == OutboxStatus.PENDING,
+                (OutboxMessage.status == OutboxStatus.SENDING) & (OutboxMessage.claimed_at < now - claim_timeout()),
             ),
         )
-        .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+        .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -217,7 +224,7 @@ def send_message(message_id: int) -> str:
     except Exception as exc:
         _record_failure(msg, exc, permanent=False)
         raise
-    msg.status = "sent"
+    msg.status = OutboxStatus.SENT
     msg.sent_at = utcnow()
     msg.last_error = None
     db.session.commit()
@@ -226,7 +233,7 @@ def send_message(message_id: int) -> str:
 
 
 def _record_failure(msg: OutboxMessage, exc: Exception, *, permanent: bool) -> None:
-    msg.status = "failed" if permanent or msg.attempts >= MAX_ATTEMPTS else "pending"
+    msg.status = OutboxStatus.FAILED if permanent or msg.attempts >= MAX_ATTEMPTS else OutboxStatus.PENDING
     msg.last_error = f"{type(exc).__name__}: {exc}"[:2000]
     db.session.commit()
     if msg.status == "failed":
@@ -265,8 +272,9 @@ def pending_ids(older_than: timedelta = timedelta(seconds=30), limit: int = 500)
         select(OutboxMessage.id)
         .where(
             or_(
-                (OutboxMessage.status == "pending") & (OutboxMessage.created_at < cutoff),
-                (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < utcnow() - claim_timeout()),
+                (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.created_at < cutoff),
+                (OutboxMessage.status == OutboxStatus.SENDING)
+                & (OutboxMessage.claimed_at < utcnow() - claim_timeout()),
             )
         )
         .order_by(OutboxMessage.id)
