@@ -20,7 +20,7 @@ from portal.core.api import PageArgsSchema as PageArgsSchema
 from portal.core.api import PaginationSchema as PaginationSchema
 from portal.core.api import page_envelope as page_envelope
 from portal.core.errors import problem
-from portal.core.schemas import TenantRefSchema
+from portal.core.schemas import owner_ref
 from portal.extensions import api, csrf, db
 from tenants.models import RegionMembership, Tenant
 from tenants.sharing import current_regions, partner_tenants
@@ -40,7 +40,7 @@ class TenantSchema(Schema):
 class MembershipSchema(Schema):
     """A member of a region with its period."""
 
-    tenant = fields.Nested(TenantRefSchema)
+    tenant = owner_ref()
     joined_on = fields.Date()
     left_on = fields.Date(allow_none=True)
 
@@ -62,7 +62,7 @@ class MeSchema(Schema):
     full_name = fields.String()
     roles = fields.List(fields.String())
     locale = fields.String()
-    tenant = fields.Nested(TenantRefSchema)
+    tenant = owner_ref()
 
 
 core = Blueprint("core_api", __name__, url_prefix="/api/v1", description="Account, besturen en regio's")
