@@ -23,7 +23,7 @@ from portal.core.schemas import TenantRefSchema
 from portal.core.unitofwork import keep_on_error
 from portal.rentals import operations as ops
 from portal.rentals import permissions
-from portal.rentals.models import BasketItem, Booking, Reservation, Resource
+from portal.rentals.models import BasketItem, Booking, GroupKind, Reservation, Resource
 from portal.rentals.schemas import (
     AcceptLoanAgreementSchema,
     AvailabilityArgsSchema,
@@ -305,7 +305,7 @@ class BasketSubmit(MethodView):
         groups = ops.submit_basket(current_user)
         return {
             "groups": [
-                {"group_key": key, "group_kind": "mand", "owner": owner, "reservations": rows}
+                {"group_key": key, "group_kind": GroupKind.MAND, "owner": owner, "reservations": rows}
                 for owner, key, rows in groups
             ]
         }

@@ -14,7 +14,7 @@ from portal.core.models import utcnow
 from portal.demo import DOMAIN
 from portal.extensions import db
 from portal.rentals import operations as ops
-from portal.rentals.models import Reservation, Resource
+from portal.rentals.models import RentalStatus, Reservation, Resource
 from tenants.context import BRUSSELS, acting_for
 from tenants.models import Region, Tenant
 
@@ -271,7 +271,7 @@ def _approve_demo(owner_id: int, *, reservation_id: int) -> None:
 
     with acting_for(owner_id):
         booking = db.session.scalar(select(Booking).where(Booking.reservation_id == reservation_id))
-        if booking is not None and booking.status == "aangevraagd":
+        if booking is not None and booking.status == RentalStatus.AANGEVRAAGD:
             ops.decide_booking(booking, "goedkeuren", note="Afhalen aan de loods van de technische dienst.")
 
 

@@ -4,38 +4,114 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.models import Base, JSONType, Shareable, TenantOwned, TimestampMixin, utcnow
+from portal.core.models import Base, JSONType, Shareable, TenantOwned, TimestampMixin, check_in, in_sql, utcnow
 from tenants.models import Tenant
 
-KINDS = ("materieel", "zaal")
-CATEGORIES = ("wc-wagen", "podium", "hoogtewerker", "feestmaterieel", "nadarhekken", "tent", "geluid", "zaal", "ander")
-UNITS = ("uur", "halve_dag", "dag", "stuk_dag")
-TARIFF_CLASSES = ("eigen", "partner", "extern")
-STATUSES = (
-    "wachtlijst",
-    "aangeboden",
-    "aangevraagd",
-    "goedgekeurd",
-    "geweigerd",
-    "afgehaald",
-    "teruggebracht",
-    "afgerekend",
-    "geannuleerd",
-)
+
+class ResourceKind(StrEnum):
+    """What a resource is: lendable material or a hall."""
+
+    MATERIEEL = "materieel"
+    ZAAL = "zaal"
+
+
+class Category(StrEnum):
+    """The catalogue's categories of material."""
+
+    WC_WAGEN = "wc-wagen"
+    PODIUM = "podium"
+    HOOGTEWERKER = "hoogtewerker"
+    FEESTMATERIEEL = "feestmaterieel"
+    NADARHEKKEN = "nadarhekken"
+    TENT = "tent"
+    GELUID = "geluid"
+    ZAAL = "zaal"
+    ANDER = "ander"
+
+
+class Unit(StrEnum):
+    """What a tariff is counted per."""
+
+    UUR = "uur"
+    HALVE_DAG = "halve_dag"
+    DAG = "dag"
+    STUK_DAG = "stuk_dag"
+
+
+class TariffClass(StrEnum):
+    """Which of a resource's prices applies: own tenant, partner or outsider."""
+
+    EIGEN = "eigen"
+    PARTNER = "partner"
+    EXTERN = "extern"
+
+
+class RentalStatus(StrEnum):
+    """Where a reservation (and its booking) stands."""
+
+    WACHTLIJST = "wachtlijst"
+    AANGEBODEN = "aangeboden"
+    AANGEVRAAGD = "aangevraagd"
+    GOEDGEKEURD = "goedgekeurd"
+    GEWEIGERD = "geweigerd"
+    AFGEHAALD = "afgehaald"
+    TERUGGEBRACHT = "teruggebracht"
+    AFGEREKEND = "afgerekend"
+    GEANNULEERD = "geannuleerd"
+
+
+class GroupKind(StrEnum):
+    """A reservation made as part of a basket (one request per owner) or a weekly series of a hall."""
+
+    MAND = "mand"
+    REEKS = "reeks"
+
+
+class HandoverMode(StrEnum):
+    """Pick-up by the requester or delivery by the owner."""
+
+    AFHALEN = "afhalen"
+    LEVERING = "levering"
+
+
+class Insurer(StrEnum):
+    """Who insures the lent material itself (damage, theft): the owner or the borrower."""
+
+    EIGENAAR = "eigenaar"
+    ONTLENER = "ontlener"
+
+
+class PhotoStage(StrEnum):
+    """When a handover photo was taken."""
+
+    AFHALEN = "afhalen"
+    TERUGBRENGEN = "terugbrengen"
+
+
+KINDS = tuple(ResourceKind)
+CATEGORIES = tuple(Category)
+UNITS = tuple(Unit)
+TARIFF_CLASSES = tuple(TariffClass)
+STATUSES = tuple(RentalStatus)
 #: Statuses that occupy the resource (the others free the slot). "aangeboden": a freed slot held
-#: for the first on the waitlist until they accept, decline or the offer expires.
-ACTIVE_STATUSES = ("aangeboden", "aangevraagd", "goedgekeurd", "afgehaald")
-#: A reservation made as part of a basket (one request per owner) or a weekly series of a hall.
-GROUP_KINDS = ("mand", "reeks")
-#: Pick-up by the requester or delivery by the owner.
-HANDOVER_MODES = ("afhalen", "levering")
-#: Who insures the lent material itself (damage, theft): the owner or the borrower.
-INSURERS = ("eigenaar", "ontlener")
+#: for the first on the waitlist until they accept, decline or the offer expires. The exclusion
+#: constraint of the migrations (0015) names the same four.
+ACTIVE_STATUSES = (
+    RentalStatus.AANGEBODEN,
+    RentalStatus.AANGEVRAAGD,
+    RentalStatus.GOEDGEKEURD,
+    RentalStatus.AFGEHAALD,
+)
+GROUP_KINDS = tuple(GroupKind)
+HANDOVER_MODES = tuple(HandoverMode)
+INSURERS = tuple(Insurer)
+PHOTO_STAGES = tuple(PhotoStage)
 MONEY = Numeric(10, 2)
 
 
@@ -46,23 +122,23 @@ class Resource(Shareable, TimestampMixin, Base):
     __share_type__ = "rental_resource"
     __share_domain__ = "materieel"
     __extra_table_args__ = (
-        CheckConstraint("kind IN ('materieel', 'zaal')", name="kind"),
+        check_in("kind", ResourceKind),
         CheckConstraint("quantity >= 1", name="quantity_positive"),
         CheckConstraint("NOT is_single_unit OR quantity = 1", name="single_unit_quantity"),
-        CheckConstraint("unit IN ('uur', 'halve_dag', 'dag', 'stuk_dag')", name="unit"),
+        check_in("unit", Unit),
         CheckConstraint("min_notice_hours >= 0 AND buffer_minutes >= 0", name="rules_positive"),
         CheckConstraint("max_length_hours IS NULL OR max_length_hours > 0", name="max_length_positive"),
         CheckConstraint(
             "price_own >= 0 AND price_partner >= 0 AND price_external >= 0 AND deposit >= 0", name="prices_positive"
         ),
-        CheckConstraint("insured_by IN ('eigenaar', 'ontlener')", name="insured_by"),
+        check_in("insured_by", Insurer),
         CheckConstraint("delivery_cost >= 0 AND (delivery_available OR delivery_cost = 0)", name="delivery_cost"),
         Index("ix_rental_resources_tenant_name", "tenant_id", "name"),
     )
 
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20), default="materieel")
-    category: Mapped[str] = mapped_column(String(40), default="ander")
+    kind: Mapped[str] = mapped_column(String(20), default=ResourceKind.MATERIEEL)
+    category: Mapped[str] = mapped_column(String(40), default=Category.ANDER)
     description: Mapped[str] = mapped_column(Text, default="")
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     is_single_unit: Mapped[bool] = mapped_column(default=True)
@@ -78,7 +154,7 @@ class Resource(Shareable, TimestampMixin, Base):
     buffer_minutes: Mapped[int] = mapped_column(Integer, default=0)
     #: [{"starts_on": "2026-07-01", "ends_on": "2026-07-05", "reason": "onderhoud"}], ends_on inclusive.
     blackouts: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
-    unit: Mapped[str] = mapped_column(String(20), default="dag")
+    unit: Mapped[str] = mapped_column(String(20), default=Unit.DAG)
     price_own: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
     price_partner: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
     price_external: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
@@ -133,10 +209,7 @@ AGREEMENT_FIELDS = (
 
 
 _PERIOD = "ends_at > starts_at"
-_STATUS = (
-    "status IN ('wachtlijst', 'aangeboden', 'aangevraagd', 'goedgekeurd', 'geweigerd', 'afgehaald', "
-    "'teruggebracht', 'afgerekend', 'geannuleerd')"
-)
+_STATUS = in_sql("status", RentalStatus)
 
 
 class RequestMixin:
@@ -154,9 +227,9 @@ class RequestMixin:
     offer_expires_at: Mapped[datetime | None]
 
 
-_GROUP = "(group_key IS NULL) = (group_kind IS NULL) AND (group_kind IS NULL OR group_kind IN ('mand', 'reeks'))"
-_HANDOVER = "handover_mode IN ('afhalen', 'levering')"
-_DELIVERY = "delivery_cost >= 0 AND (handover_mode = 'levering' OR delivery_cost = 0)"
+_GROUP = f"(group_key IS NULL) = (group_kind IS NULL) AND (group_kind IS NULL OR {in_sql('group_kind', GroupKind)})"
+_HANDOVER = in_sql("handover_mode", HandoverMode)
+_DELIVERY = f"delivery_cost >= 0 AND (handover_mode = '{HandoverMode.LEVERING}' OR delivery_cost = 0)"
 
 
 class Reservation(RequestMixin, AgreementMixin, TenantOwned, TimestampMixin, Base):
@@ -167,7 +240,7 @@ class Reservation(RequestMixin, AgreementMixin, TenantOwned, TimestampMixin, Bas
         CheckConstraint(_PERIOD, name="period"),
         CheckConstraint("quantity >= 1", name="quantity_positive"),
         CheckConstraint(_STATUS, name="status"),
-        CheckConstraint("tariff_class IN ('eigen', 'partner', 'extern')", name="tariff_class"),
+        check_in("tariff_class", TariffClass),
         CheckConstraint("price >= 0 AND deposit >= 0", name="amounts_positive"),
         Index("ix_rental_reservations_tenant_starts", "tenant_id", "starts_at"),
         CheckConstraint(_GROUP, name="group_kind"),
@@ -184,7 +257,7 @@ class Reservation(RequestMixin, AgreementMixin, TenantOwned, TimestampMixin, Bas
     ends_at: Mapped[datetime]
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     purpose: Mapped[str] = mapped_column(String(500), default="")
-    status: Mapped[str] = mapped_column(String(20), default="aangevraagd")
+    status: Mapped[str] = mapped_column(String(20), default=RentalStatus.AANGEVRAAGD)
     tariff_class: Mapped[str] = mapped_column(String(20))
     unit: Mapped[str] = mapped_column(String(20))
     price: Mapped[Decimal] = mapped_column(MONEY)
@@ -230,7 +303,7 @@ class Booking(RequestMixin, AgreementMixin, TenantOwned, TimestampMixin, Base):
     blocked_until: Mapped[datetime]
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     purpose: Mapped[str] = mapped_column(String(500), default="")
-    status: Mapped[str] = mapped_column(String(20), default="aangevraagd")
+    status: Mapped[str] = mapped_column(String(20), default=RentalStatus.AANGEVRAAGD)
     tariff_class: Mapped[str] = mapped_column(String(20))
     price: Mapped[Decimal] = mapped_column(MONEY)
     deposit: Mapped[Decimal] = mapped_column(MONEY)
@@ -257,9 +330,6 @@ class CalendarToken(TenantOwned, Base):
     revoked_at: Mapped[datetime | None]
 
 
-PHOTO_STAGES = ("afhalen", "terugbrengen")
-
-
 class HandoverPhoto(TenantOwned, Base):
     """A photo taken at pick-up or return; each party holds its own row pointing at the same file.
 
@@ -268,7 +338,7 @@ class HandoverPhoto(TenantOwned, Base):
 
     __tablename__ = "rental_photos"
     __table_args__ = (
-        CheckConstraint("stage IN ('afhalen', 'terugbrengen')", name="stage"),
+        check_in("stage", PhotoStage),
         CheckConstraint("(booking_id IS NULL) <> (reservation_id IS NULL)", name="one_parent"),
         CheckConstraint("size > 0", name="size_positive"),
         Index("ix_rental_photos_booking", "tenant_id", "booking_id"),
@@ -307,7 +377,7 @@ class BasketItem(TenantOwned, Base):
     ends_at: Mapped[datetime]
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     purpose: Mapped[str] = mapped_column(String(500), default="")
-    handover_mode: Mapped[str] = mapped_column(String(20), default="afhalen")
+    handover_mode: Mapped[str] = mapped_column(String(20), default=HandoverMode.AFHALEN)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

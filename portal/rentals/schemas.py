@@ -10,7 +10,18 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from portal.core.schemas import TenantRefSchema, check_audience
-from portal.rentals.models import CATEGORIES, HANDOVER_MODES, INSURERS, UNITS
+from portal.rentals.models import (
+    CATEGORIES,
+    HANDOVER_MODES,
+    INSURERS,
+    KINDS,
+    UNITS,
+    Category,
+    HandoverMode,
+    Insurer,
+    ResourceKind,
+    Unit,
+)
 from portal.rentals.operations.availability import ends_after_start
 from tenants.context import BRUSSELS
 
@@ -42,8 +53,8 @@ class CreateResourceSchema(Schema):
         required=True,
         validate=validate.Length(min=2, max=200, error=_msg(_l("De naam moet tussen 2 en 200 tekens lang zijn."))),
     )
-    kind = fields.String(load_default="materieel", validate=validate.OneOf(["materieel", "zaal"]))
-    category = fields.String(load_default="ander", validate=validate.OneOf(CATEGORIES))
+    kind = fields.String(load_default=ResourceKind.MATERIEEL, validate=validate.OneOf(KINDS))
+    category = fields.String(load_default=Category.ANDER, validate=validate.OneOf(CATEGORIES))
     description = fields.String(load_default="", validate=validate.Length(max=5000))
     quantity = fields.Integer(
         load_default=1, validate=validate.Range(min=1, max=100000, error=_msg(_l("Geef een aantal vanaf 1.")))
@@ -55,14 +66,14 @@ class CreateResourceSchema(Schema):
     min_notice_hours = fields.Integer(load_default=0, validate=validate.Range(min=0, max=24 * 365))
     max_length_hours = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=24 * 365))
     buffer_minutes = fields.Integer(load_default=0, validate=validate.Range(min=0, max=60 * 24 * 30))
-    unit = fields.String(load_default="dag", validate=validate.OneOf(UNITS))
+    unit = fields.String(load_default=Unit.DAG, validate=validate.OneOf(UNITS))
     price_own = _money(load_default=Decimal("0"))
     price_partner = _money(load_default=Decimal("0"))
     price_external = _money(load_default=Decimal("0"))
     deposit = _money(load_default=Decimal("0"))
     delivery_available = fields.Boolean(load_default=False)
     delivery_cost = _money(load_default=Decimal("0"))
-    insured_by = fields.String(load_default="eigenaar", validate=validate.OneOf(INSURERS))
+    insured_by = fields.String(load_default=Insurer.EIGENAAR, validate=validate.OneOf(INSURERS))
     insurer = fields.String(load_default="", validate=validate.Length(max=200))
     policy_number = fields.String(load_default="", validate=validate.Length(max=100))
     insurance_notes = fields.String(load_default="", validate=validate.Length(max=1000))
@@ -78,7 +89,7 @@ class CreateResourceSchema(Schema):
         check_audience(data)
         if data.get("delivery_cost") and not data.get("delivery_available"):
             raise ValidationError(_msg(_l("Een leveringskost kan alleen als je levering aanbiedt.")), "delivery_cost")
-        if data.get("kind") == "zaal" and (data.get("quantity") or 1) != 1:
+        if data.get("kind") == ResourceKind.ZAAL and (data.get("quantity") or 1) != 1:
             raise ValidationError(_msg(_l("Een zaal is één eenheid.")), "quantity")
         for item in data.get("blackouts") or []:
             if item["ends_on"] < item["starts_on"]:
@@ -103,7 +114,7 @@ class CreateReservationSchema(Schema):
     #: When the period is full, wait for a free slot instead of answering 409.
     waitlist = fields.Boolean(load_default=False)
     handover_mode = fields.String(
-        load_default="afhalen",
+        load_default=HandoverMode.AFHALEN,
         validate=validate.OneOf(HANDOVER_MODES, error=_msg(_l("Kies afhalen of levering."))),
     )
 

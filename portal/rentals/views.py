@@ -38,7 +38,17 @@ from portal.core.web import PAGE_CSP, tenant_blueprint
 from portal.extensions import db
 from portal.rentals import operations as ops
 from portal.rentals import permissions
-from portal.rentals.models import CATEGORIES, BasketItem, Booking, HandoverPhoto, Reservation, Resource
+from portal.rentals.models import (
+    CATEGORIES,
+    BasketItem,
+    Booking,
+    HandoverPhoto,
+    RentalStatus,
+    Reservation,
+    Resource,
+    ResourceKind,
+    Unit,
+)
 from portal.rentals.schemas import (
     AcceptLoanAgreementSchema,
     AvailabilityArgsSchema,
@@ -104,7 +114,7 @@ def new_resource() -> Any:
     """Add material or a hall to the own catalogue."""
     if not permissions.can_manage_catalogue(current_user):
         abort(403)
-    values: dict[str, Any] = {"audience": "own", "quantity": 1, "unit": "dag", "kind": "materieel"}
+    values: dict[str, Any] = {"audience": "own", "quantity": 1, "unit": Unit.DAG, "kind": ResourceKind.MATERIEEL}
     errors: dict[str, Any] = {}
     if request.method == "POST":
         values = {**request.form.to_dict(), "partner_ids": request.form.getlist("partner_ids")}
@@ -236,7 +246,7 @@ def new_reservation() -> Any:
         # A full period (409) may wait on the waitlist instead.
         offer = err.status_code == 409 and err.field is None
         return _resource_with_errors(obj, {err.field or "_schema": [err.message]}, err.status_code, offer)
-    if reservation.status == "wachtlijst":
+    if reservation.status == RentalStatus.WACHTLIJST:
         flash(
             _(
                 "Je staat op de wachtlijst. Komt er een plaats vrij, dan gaat je aanvraag automatisch naar %(owner)s.",
@@ -414,7 +424,9 @@ def _agreement_page(obj: Reservation, errors: dict[str, Any], values: dict[str, 
         back_url=url_for("rentals.reservation", reservation_id=obj.id),
         pdf_url=url_for("rentals.reservation_agreement_pdf", reservation_id=obj.id),
         accept_url=url_for("rentals.accept_agreement", reservation_id=obj.id),
-        can_accept=permissions.can_reserve(current_user) and obj.status == "goedgekeurd" and not obj.accepted_at,
+        can_accept=permissions.can_reserve(current_user)
+        and obj.status == RentalStatus.GOEDGEKEURD
+        and not obj.accepted_at,
         errors=errors,
         values=values,
         **_agreement_context(obj),
@@ -976,7 +988,7 @@ def submit_basket() -> Any:
 
 
 def _series_page(values: dict[str, Any], errors: dict[str, Any], status: int = 200) -> Any:
-    halls = list(db.session.scalars(ops.visible_resources(kind="zaal").limit(500)).unique())
+    halls = list(db.session.scalars(ops.visible_resources(kind=ResourceKind.ZAAL).limit(500)).unique())
     return render_template("rentals/series_form.html", halls=halls, values=values, errors=errors), status
 
 
@@ -1087,7 +1099,8 @@ def _booking_group_page(group_key: str, errors: dict[str, Any] | None = None, st
         group_key=group_key,
         kind=rows[0].group_kind,
         requester=rows[0].requester,
-        can_decide=permissions.can_edit(current_user, rows[0]) and any(b.status == "aangevraagd" for b in rows),
+        can_decide=permissions.can_edit(current_user, rows[0])
+        and any(b.status == RentalStatus.AANGEVRAAGD for b in rows),
         total=ops.group_total(rows),
         errors=errors or {},
         values=request.form.to_dict() if request.method == "POST" else {},

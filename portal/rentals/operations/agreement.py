@@ -10,7 +10,7 @@ from portal.core.errors import DomainError
 from portal.core.models import utcnow
 from portal.core.outbox import notify
 from portal.extensions import db
-from portal.rentals.models import Booking, Reservation
+from portal.rentals.models import Booking, RentalStatus, Reservation
 from portal.rentals.operations._common import _acting_as, _copy, _party, _slug, _staff_of
 
 
@@ -56,7 +56,7 @@ def agreement_terms(booking: Booking) -> dict[str, Any]:
 def accept_agreement(reservation: Reservation, data: dict[str, Any], *, user: Any) -> Reservation:
     """Record that ``user`` accepts the loan agreement of an approved own reservation."""
     terms = reservation.agreement_terms
-    if reservation.status != "goedgekeurd" or not terms:
+    if reservation.status != RentalStatus.GOEDGEKEURD or not terms:
         raise DomainError(_("Er is nog geen goedgekeurde uitleenovereenkomst om te aanvaarden."))
     if reservation.accepted_at is not None:
         raise DomainError(_("De uitleenovereenkomst is al aanvaard."))

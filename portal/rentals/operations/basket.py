@@ -15,7 +15,16 @@ from sqlalchemy.exc import IntegrityError
 from portal.core.errors import DomainError
 from portal.core.outbox import notify
 from portal.extensions import db
-from portal.rentals.models import BasketItem, Booking, Reservation, Resource
+from portal.rentals.models import (
+    BasketItem,
+    Booking,
+    GroupKind,
+    HandoverMode,
+    RentalStatus,
+    Reservation,
+    Resource,
+    ResourceKind,
+)
 from portal.rentals.operations._common import (
     _acting_as,
     _conflict,
@@ -61,7 +70,7 @@ def _notify_group(owner_id: int, group_key: str, kind: str, rows: list[Reservati
     with acting_for(owner_id):
         requester_name = db.session.scalar(select(Tenant.name).where(Tenant.id == requester_id))
         names = ", ".join(dict.fromkeys(r.resource_name for r in rows))
-        if kind == "reeks":
+        if kind == GroupKind.REEKS:
             title = _("Nieuwe aanvraag voor een wekelijkse reeks: %(name)s", name=names)
             body = _(
                 "%(who)s vraagt %(n)s keer %(name)s aan, van %(a)s tot %(b)s. Beslis over de reeks in één keer.",
@@ -100,7 +109,11 @@ def group_reservations(group_key: str) -> list[Reservation]:
 def group_total(rows: Iterable[Reservation] | Iterable[Booking]) -> Decimal:
     """Return what a request group costs: price plus delivery of every line not cancelled or refused."""
     return sum(
-        (row.price + row.delivery_cost for row in rows if row.status not in ("geannuleerd", "geweigerd")),
+        (
+            row.price + row.delivery_cost
+            for row in rows
+            if row.status not in (RentalStatus.GEANNULEERD, RentalStatus.GEWEIGERD)
+        ),
         Decimal("0.00"),
     )
 
@@ -130,7 +143,7 @@ def decide_group(group_key: str, action: str, *, note: str = "") -> int:
     """Approve or refuse every open line of a request group for the own resources; tell the requester once."""
     if action not in ("goedkeuren", "weigeren"):
         raise DomainError(_("Kies goedkeuren of weigeren."), field="action", status_code=422)
-    rows = [b for b in group_bookings(group_key) if b.status == "aangevraagd"]
+    rows = [b for b in group_bookings(group_key) if b.status == RentalStatus.AANGEVRAAGD]
     if not rows:
         raise DomainError(_("In deze aanvraag staat niets meer open."), status_code=409)
     for booking in rows:
@@ -319,7 +332,9 @@ def submit_basket(user: Any) -> list[tuple[Tenant, str, list[Reservation]]]:
             "handover_mode": item.handover_mode,
         }
         try:
-            row = request_reservation(resource, data, user=user, group_key=key, group_kind="mand", notify_owner=False)
+            row = request_reservation(
+                resource, data, user=user, group_key=key, group_kind=GroupKind.MAND, notify_owner=False
+            )
         except DomainError as err:
             # Two lines of this basket overlap on one unit: name the line, create nothing.
             label = _line_label(numbers[item.id], resource.name, item.starts_at, item.ends_at)
@@ -333,7 +348,7 @@ def submit_basket(user: Any) -> list[tuple[Tenant, str, list[Reservation]]]:
     out = []
     for owner_id, rows in made.items():
         rows.sort(key=lambda r: (r.starts_at, r.id))
-        _notify_group(owner_id, keys[owner_id], "mand", rows, requester)
+        _notify_group(owner_id, keys[owner_id], GroupKind.MAND, rows, requester)
         out.append((resources[rows[0].resource_id].tenant, keys[owner_id], rows))
     return sorted(out, key=lambda entry: entry[0].name)
 
@@ -401,8 +416,13 @@ def _reserve_checked(
     """
     tariff = tariff_class_for(requester, resource)
     purpose = (data.get("purpose") or "").strip()[:500]
-    handover, delivery_cost = handover_terms(resource, {"handover_mode": "afhalen"})
-    group = {"group_key": group_key, "group_kind": "reeks", "handover_mode": handover, "delivery_cost": delivery_cost}
+    handover, delivery_cost = handover_terms(resource, {"handover_mode": HandoverMode.AFHALEN})
+    group = {
+        "group_key": group_key,
+        "group_kind": GroupKind.REEKS,
+        "handover_mode": handover,
+        "delivery_cost": delivery_cost,
+    }
     rows = [
         _new_reservation(resource, o["starts_at"], o["ends_at"], 1, purpose, tariff, user, group) for o in occurrences
     ]
@@ -410,7 +430,7 @@ def _reserve_checked(
     db.session.flush()
     buffer = timedelta(minutes=resource.buffer_minutes)
     with _acting_as(resource.tenant_id, user):
-        bookings = [_new_booking(row, resource, requester, "aangevraagd", buffer, user) for row in rows]
+        bookings = [_new_booking(row, resource, requester, RentalStatus.AANGEVRAAGD, buffer, user) for row in rows]
         try:
             with db.session.begin_nested():
                 db.session.add_all(bookings)
@@ -419,7 +439,7 @@ def _reserve_checked(
             raise _conflict() from None
     for row, booking in zip(rows, bookings, strict=True):
         row.booking_id = booking.id
-        row.status = "aangevraagd"
+        row.status = RentalStatus.AANGEVRAAGD
     db.session.flush()
     return rows
 
@@ -434,7 +454,7 @@ def request_series(resource: Resource, data: dict[str, Any], *, user: Any) -> di
     requester = current_tenant_id()
     if requester is None:
         raise DomainError(_("Geen bestuur actief."), status_code=400)
-    if resource.kind != "zaal":
+    if resource.kind != ResourceKind.ZAAL:
         raise DomainError(_("Een wekelijkse reeks kan enkel voor een zaal."), field="resource_id", status_code=422)
     candidates, skipped = series_occurrences(resource, data)
     with _acting_as(resource.tenant_id, user):
@@ -466,5 +486,5 @@ def request_series(resource: Resource, data: dict[str, Any], *, user: Any) -> di
         raise DomainError(_("Geen enkele datum van de reeks is vrij."), status_code=409)
     key = _new_group_key()
     rows = _reserve_checked(resource, free, data, user=user, requester=requester, group_key=key)
-    _notify_group(resource.tenant_id, key, "reeks", rows, requester)
+    _notify_group(resource.tenant_id, key, GroupKind.REEKS, rows, requester)
     return {"group_key": key, "reservations": rows, "skipped": skipped, "conflicts": conflicts}

@@ -15,14 +15,20 @@ from portal.core.ical import IcalEvent
 from portal.core.ical import calendar as ical_calendar
 from portal.core.models import utcnow
 from portal.extensions import db
-from portal.rentals.models import CalendarToken, Reservation, Resource
+from portal.rentals.models import CalendarToken, RentalStatus, Reservation, Resource
 from portal.rentals.operations._common import _slug, brussels
 from portal.rentals.operations.availability import _active_bookings, closed_days
 from tenants.context import acting_for, current_tenant_id
 from tenants.models import Tenant
 
 #: Reservations that appear in a calendar (refused and cancelled ones do not).
-CALENDAR_STATUSES = ("aangevraagd", "goedgekeurd", "afgehaald", "teruggebracht", "afgerekend")
+CALENDAR_STATUSES = (
+    RentalStatus.AANGEVRAAGD,
+    RentalStatus.GOEDGEKEURD,
+    RentalStatus.AFGEHAALD,
+    RentalStatus.TERUGGEBRACHT,
+    RentalStatus.AFGEREKEND,
+)
 
 
 def _token_hash(raw: str) -> str:

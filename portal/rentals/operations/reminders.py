@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.core.models import utcnow
 from portal.core.outbox import notify
 from portal.extensions import db
-from portal.rentals.models import Booking
+from portal.rentals.models import Booking, RentalStatus
 from portal.rentals.operations._common import _fmt, _party, _requester_user, _slug, _staff_of
 
 
@@ -20,7 +20,9 @@ def send_reminders(now: datetime | None = None) -> dict[str, int]:
     sent = {"pickup": 0, "overdue": 0}
     upcoming = db.session.scalars(
         select(Booking).where(
-            Booking.status == "goedgekeurd", Booking.starts_at >= now, Booking.starts_at < now + timedelta(hours=24)
+            Booking.status == RentalStatus.GOEDGEKEURD,
+            Booking.starts_at >= now,
+            Booking.starts_at < now + timedelta(hours=24),
         )
     ).all()
     for booking in upcoming:
@@ -44,7 +46,9 @@ def send_reminders(now: datetime | None = None) -> dict[str, int]:
             source_tenant_id=booking.tenant_id,
         ):
             sent["pickup"] += 1
-    overdue = db.session.scalars(select(Booking).where(Booking.status == "afgehaald", Booking.ends_at < now)).all()
+    overdue = db.session.scalars(
+        select(Booking).where(Booking.status == RentalStatus.AFGEHAALD, Booking.ends_at < now)
+    ).all()
     for booking in overdue:
         name = booking.resource.name
         user = _requester_user(booking)

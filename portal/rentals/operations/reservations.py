@@ -19,7 +19,7 @@ from portal.core.errors import DomainError
 from portal.core.models import utcnow
 from portal.core.outbox import notify
 from portal.extensions import db
-from portal.rentals.models import Booking, Reservation, Resource
+from portal.rentals.models import Booking, GroupKind, RentalStatus, Reservation, Resource
 from portal.rentals.operations._common import (
     _acting_as,
     _conflict,
@@ -132,12 +132,12 @@ def request_reservation(
     buffer = timedelta(minutes=resource.buffer_minutes)
     with _acting_as(resource.tenant_id, user):
         taken = _peak(_active_bookings(resource.id, starts_at, ends_at + buffer))
-        status = "aangevraagd"
+        status = RentalStatus.AANGEVRAAGD
         if taken + quantity > resource.quantity:
             if not data.get("waitlist"):
                 raise _conflict()
             # Full: wait for a free slot; a waiting booking occupies nothing.
-            status = "wachtlijst"
+            status = RentalStatus.WACHTLIJST
         booking = _new_booking(reservation, resource, requester, status, buffer, user)
         try:
             with db.session.begin_nested():
@@ -146,7 +146,7 @@ def request_reservation(
             # The exclusion constraint caught a concurrent booking of the same single unit.
             raise _conflict() from None
         booking_id = booking.id
-        wanted = status == "aangevraagd" and notify_owner
+        wanted = status == RentalStatus.AANGEVRAAGD and notify_owner
         requester_name = db.session.scalar(select(Tenant.name).where(Tenant.id == requester)) if wanted else None
         for staff in _staff_of(resource.tenant_id) if wanted else []:
             notify(
@@ -172,11 +172,11 @@ def request_reservation(
 
 #: Owner transitions: action -> (allowed from, new status).
 OWNER_ACTIONS = {
-    "goedkeuren": (("aangevraagd",), "goedgekeurd"),
-    "weigeren": (("aangevraagd",), "geweigerd"),
-    "afhalen": (("goedgekeurd",), "afgehaald"),
-    "terugbrengen": (("afgehaald",), "teruggebracht"),
-    "afrekenen": (("teruggebracht",), "afgerekend"),
+    "goedkeuren": ((RentalStatus.AANGEVRAAGD,), RentalStatus.GOEDGEKEURD),
+    "weigeren": ((RentalStatus.AANGEVRAAGD,), RentalStatus.GEWEIGERD),
+    "afhalen": ((RentalStatus.GOEDGEKEURD,), RentalStatus.AFGEHAALD),
+    "terugbrengen": ((RentalStatus.AFGEHAALD,), RentalStatus.TERUGGEBRACHT),
+    "afrekenen": ((RentalStatus.TERUGGEBRACHT,), RentalStatus.AFGEREKEND),
 }
 
 
@@ -229,10 +229,10 @@ def decide_booking(
     allowed, new_status = OWNER_ACTIONS[action]
     if booking.status not in allowed:
         raise DomainError(_("Deze stap kan niet meer: de reservatie is %(s)s.", s=booking.status))
-    if booking.group_kind == "reeks" and action in ("goedkeuren", "weigeren") and not in_group:
+    if booking.group_kind == GroupKind.REEKS and action in ("goedkeuren", "weigeren") and not in_group:
         raise DomainError(_("Over een wekelijkse reeks beslis je in één keer: open de reeks."), status_code=409)
     values = _handover(booking, action, report or {})
-    if new_status == "goedgekeurd":
+    if new_status == RentalStatus.GOEDGEKEURD:
         values["agreement_terms"] = agreement_terms(booking)
     resource_name = booking.resource.name
     booking.status = new_status
@@ -245,9 +245,9 @@ def decide_booking(
         _copy(booking.requester_tenant_id, Reservation, booking.reservation_id, values)
     if action in ("afhalen", "terugbrengen"):
         _store_photos(booking, action, (report or {}).get("photos") or [])
-    if new_status in ("geweigerd", "teruggebracht"):
+    if new_status in (RentalStatus.GEWEIGERD, RentalStatus.TERUGGEBRACHT):
         offer_waitlist(booking.resource)
-    if new_status in ("goedgekeurd", "geweigerd") and not in_group:
+    if new_status in (RentalStatus.GOEDGEKEURD, RentalStatus.GEWEIGERD) and not in_group:
         with acting_for(booking.requester_tenant_id):
             requester = db.session.scalar(
                 select(Reservation.requested_by_id).where(Reservation.id == booking.reservation_id)
@@ -256,11 +256,11 @@ def decide_booking(
             if user is not None:
                 title = (
                     _("Reservatie goedgekeurd: %(name)s", name=resource_name)
-                    if new_status == "goedgekeurd"
+                    if new_status == RentalStatus.GOEDGEKEURD
                     else _("Reservatie geweigerd: %(name)s", name=resource_name)
                 )
                 body = booking.decision_note
-                if new_status == "goedgekeurd":
+                if new_status == RentalStatus.GOEDGEKEURD:
                     body = " ".join(
                         part
                         for part in (body, _("Aanvaard de uitleenovereenkomst in het portaal vóór het afhalen."))
@@ -279,17 +279,22 @@ def decide_booking(
 
 
 #: Statuses the requester may still cancel (an open offer included: cancelling it declines it).
-CANCELLABLE_STATUSES = ("wachtlijst", "aangeboden", "aangevraagd", "goedgekeurd")
+CANCELLABLE_STATUSES = (
+    RentalStatus.WACHTLIJST,
+    RentalStatus.AANGEBODEN,
+    RentalStatus.AANGEVRAAGD,
+    RentalStatus.GOEDGEKEURD,
+)
 
 
 def cancel_reservation(reservation: Reservation) -> Reservation:
     """Cancel an own reservation (or waitlist entry) before pick-up; the slot goes to the waitlist."""
     if reservation.status not in CANCELLABLE_STATUSES:
         raise DomainError(_("Een reservatie die %(s)s is, kan je niet meer annuleren.", s=reservation.status))
-    freed = reservation.status != "wachtlijst"
-    reservation.status = "geannuleerd"
+    freed = reservation.status != RentalStatus.WACHTLIJST
+    reservation.status = RentalStatus.GEANNULEERD
     db.session.flush()
-    _mirror(reservation.owner_tenant_id, Booking, reservation.booking_id, "geannuleerd", "")
+    _mirror(reservation.owner_tenant_id, Booking, reservation.booking_id, RentalStatus.GEANNULEERD, "")
     if freed:
         with acting_for(reservation.owner_tenant_id):
             resource = db.session.get(Resource, reservation.resource_id)
@@ -300,6 +305,6 @@ def cancel_reservation(reservation: Reservation) -> Reservation:
 
 def decline_offer(reservation: Reservation) -> Reservation:
     """Decline an own waitlist offer: the slot goes to the next in line."""
-    if reservation.status != "aangeboden":
+    if reservation.status != RentalStatus.AANGEBODEN:
         raise DomainError(_("Er is geen open aanbod voor deze reservatie."), status_code=409)
     return cancel_reservation(reservation)

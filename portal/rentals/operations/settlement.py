@@ -10,13 +10,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.rentals.models import Booking, Reservation
+from portal.rentals.models import Booking, RentalStatus, Reservation
 from portal.rentals.operations._common import CENT, brussels
 from tenants.context import current_tenant_id
 from tenants.models import Tenant
 
 #: Statuses whose amounts are due between the municipalities (the material went out).
-SETTLED_STATUSES = ("afgehaald", "teruggebracht", "afgerekend")
+SETTLED_STATUSES = (RentalStatus.AFGEHAALD, RentalStatus.TERUGGEBRACHT, RentalStatus.AFGEREKEND)
 
 
 def settlement(starts_on: date, ends_on: date) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from portal.core.errors import DomainError
 from portal.core.models import utcnow
 from portal.core.outbox import notify
 from portal.extensions import db
-from portal.rentals.models import Booking, Reservation, Resource
+from portal.rentals.models import Booking, RentalStatus, Reservation, Resource
 from portal.rentals.operations._common import _acting_as, _copy, _fmt, _lock_resource, _requester_user, _slug, _staff_of
 from portal.rentals.operations.availability import _active_bookings, _peak
 
@@ -33,7 +33,9 @@ def offer_waitlist(resource: Resource) -> list[int]:
     _lock_resource(resource.id)
     waiting = db.session.scalars(
         select(Booking)
-        .where(Booking.resource_id == resource.id, Booking.status == "wachtlijst", Booking.starts_at > utcnow())
+        .where(
+            Booking.resource_id == resource.id, Booking.status == RentalStatus.WACHTLIJST, Booking.starts_at > utcnow()
+        )
         .order_by(Booking.created_at, Booking.id)
     ).all()
     offered = []
@@ -43,7 +45,7 @@ def offer_waitlist(resource: Resource) -> list[int]:
             continue
         # An offer never outlives the start of the period it holds.
         expires = min(utcnow() + timedelta(hours=offer_hours()), booking.starts_at)
-        booking.status = "aangeboden"
+        booking.status = RentalStatus.AANGEBODEN
         booking.offer_expires_at = expires
         db.session.flush()
         offered.append(booking.id)
@@ -51,7 +53,7 @@ def offer_waitlist(resource: Resource) -> list[int]:
             booking.requester_tenant_id,
             Reservation,
             booking.reservation_id,
-            {"status": "aangeboden", "offer_expires_at": expires},
+            {"status": RentalStatus.AANGEBODEN, "offer_expires_at": expires},
         )
         user = _requester_user(booking)
         if user is not None:
@@ -88,11 +90,15 @@ def accept_offer(reservation: Reservation, *, user: Any) -> Reservation:
     with _acting_as(reservation.owner_tenant_id, user):
         # Under the resource lock: the expiry task cannot end the offer halfway.
         booking = _locked_booking(reservation)
-        if booking is None or booking.status != "aangeboden" or reservation.status != "aangeboden":
+        if (
+            booking is None
+            or booking.status != RentalStatus.AANGEBODEN
+            or reservation.status != RentalStatus.AANGEBODEN
+        ):
             raise DomainError(_("Er is geen open aanbod voor deze reservatie."), status_code=409)
         if booking.offer_expires_at is None or booking.offer_expires_at <= utcnow():
             raise DomainError(_("Het aanbod is verlopen."), status_code=409)
-        booking.status = "aangevraagd"
+        booking.status = RentalStatus.AANGEVRAAGD
         booking.offer_expires_at = None
         db.session.flush()
         booking_id, resource_name = booking.id, booking.resource.name
@@ -111,7 +117,7 @@ def accept_offer(reservation: Reservation, *, user: Any) -> Reservation:
                 dedupe_key=f"rentals:request:{booking_id}:{staff.id}",
                 source_tenant_id=reservation.tenant_id,
             )
-    reservation.status = "aangevraagd"
+    reservation.status = RentalStatus.AANGEVRAAGD
     reservation.offer_expires_at = None
     db.session.flush()
     return reservation
@@ -123,7 +129,7 @@ def expire_offers(now: datetime | None = None) -> int:
     ended = 0
     due = db.session.scalars(
         select(Booking.id)
-        .where(Booking.status == "aangeboden", Booking.offer_expires_at <= now)
+        .where(Booking.status == RentalStatus.AANGEBODEN, Booking.offer_expires_at <= now)
         .order_by(Booking.resource_id, Booking.id)
     ).all()
     for booking_id in due:
@@ -133,10 +139,14 @@ def expire_offers(now: datetime | None = None) -> int:
         _lock_resource(booking.resource_id)
         db.session.refresh(booking)
         # Re-checked under the lock: the requester may have accepted meanwhile.
-        if booking.status != "aangeboden" or booking.offer_expires_at is None or booking.offer_expires_at > now:
+        if (
+            booking.status != RentalStatus.AANGEBODEN
+            or booking.offer_expires_at is None
+            or booking.offer_expires_at > now
+        ):
             continue
         note = _("Het aanbod is verlopen.")
-        booking.status = "geannuleerd"
+        booking.status = RentalStatus.GEANNULEERD
         booking.decision_note = note
         booking.offer_expires_at = None
         db.session.flush()
@@ -144,7 +154,7 @@ def expire_offers(now: datetime | None = None) -> int:
             booking.requester_tenant_id,
             Reservation,
             booking.reservation_id,
-            {"status": "geannuleerd", "decision_note": note, "offer_expires_at": None},
+            {"status": RentalStatus.GEANNULEERD, "decision_note": note, "offer_expires_at": None},
         )
         ended += 1
         user = _requester_user(booking)
