@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.models import Base, JSONType, Shareable, TenantOwned, TimestampMixin, utcnow
+from portal.core.models import Base, JSONType, Shareable, TenantOwned, TimestampMixin, check_in, in_sql, utcnow
 from tenants.models import Tenant
 
 #: Agreement domains: label, the sharing domain an active agreement opens between the parties,
@@ -46,17 +47,50 @@ LEGAL_FORMS: dict[str, Any] = {
     "opdrachthoudende_vereniging": _l("Opdrachthoudende vereniging"),
 }
 
+
+class AgreementStatus(StrEnum):
+    """Where an agreement stands."""
+
+    ONTWERP = "ontwerp"
+    TER_GOEDKEURING = "ter_goedkeuring"
+    ACTIEF = "actief"
+    TE_EVALUEREN = "te_evalueren"
+    BEEINDIGD = "beeindigd"
+
+
 STATUSES: dict[str, Any] = {
-    "ontwerp": _l("Ontwerp"),
-    "ter_goedkeuring": _l("Ter goedkeuring"),
-    "actief": _l("Actief"),
-    "te_evalueren": _l("Te evalueren"),
-    "beeindigd": _l("Beëindigd"),
+    AgreementStatus.ONTWERP: _l("Ontwerp"),
+    AgreementStatus.TER_GOEDKEURING: _l("Ter goedkeuring"),
+    AgreementStatus.ACTIEF: _l("Actief"),
+    AgreementStatus.TE_EVALUEREN: _l("Te evalueren"),
+    AgreementStatus.BEEINDIGD: _l("Beëindigd"),
 }
 
+
+class Decision(StrEnum):
+    """A party's decision on a version."""
+
+    GOEDGEKEURD = "goedgekeurd"
+    AFGEKEURD = "afgekeurd"
+
+
+class PartyRole(StrEnum):
+    """A party's role in an agreement."""
+
+    TREKKER = "trekker"
+    PARTNER = "partner"
+
+
+class EvaluationStatus(StrEnum):
+    """Whether an evaluation is still to do."""
+
+    TE_DOEN = "te_doen"
+    AFGEROND = "afgerond"
+
+
 BODIES: dict[str, Any] = {"gemeenteraad": _l("Gemeenteraad"), "college": _l("College van burgemeester en schepenen")}
-DECISIONS: dict[str, Any] = {"goedgekeurd": _l("Goedgekeurd"), "afgekeurd": _l("Afgekeurd")}
-ROLES: dict[str, Any] = {"trekker": _l("Trekker"), "partner": _l("Partner")}
+DECISIONS: dict[str, Any] = {Decision.GOEDGEKEURD: _l("Goedgekeurd"), Decision.AFGEKEURD: _l("Afgekeurd")}
+ROLES: dict[str, Any] = {PartyRole.TREKKER: _l("Trekker"), PartyRole.PARTNER: _l("Partner")}
 
 CRITERIA: dict[str, Any] = {
     "doelen": _l("De doelen van de samenwerking worden bereikt"),
@@ -71,10 +105,6 @@ OUTCOMES: dict[str, Any] = {
 }
 
 
-def _in(column: str, values: Any) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class Agreement(Shareable, TimestampMixin, Base):
     """A cooperation agreement, owned by its trekker; shared with its parties (and the region)."""
 
@@ -82,8 +112,8 @@ class Agreement(Shareable, TimestampMixin, Base):
     __share_type__ = "agreement"
     __share_domain__ = "overeenkomsten"
     __extra_table_args__ = (
-        CheckConstraint(_in("status", STATUSES), name="status"),
-        CheckConstraint(_in("legal_form", LEGAL_FORMS), name="legal_form"),
+        check_in("status", STATUSES),
+        check_in("legal_form", LEGAL_FORMS),
         CheckConstraint("end_date IS NULL OR end_date > start_date", name="end_after_start"),
         CheckConstraint("notice_months >= 0 AND notice_months <= 60", name="notice_months"),
         CheckConstraint("evaluation_months >= 0 AND evaluation_months <= 120", name="evaluation_months"),
@@ -93,7 +123,7 @@ class Agreement(Shareable, TimestampMixin, Base):
     title: Mapped[str] = mapped_column(String(200))
     legal_form: Mapped[str] = mapped_column(String(40))
     domains: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    status: Mapped[str] = mapped_column(String(20), default="ontwerp")
+    status: Mapped[str] = mapped_column(String(20), default=AgreementStatus.ONTWERP)
     start_date: Mapped[date]
     end_date: Mapped[date | None]
     renewal_rule: Mapped[str] = mapped_column(String(500), default="")
@@ -135,14 +165,14 @@ class AgreementParty(Base):
     __tablename__ = "agreement_parties"
     __table_args__ = (
         UniqueConstraint("agreement_id", "party_tenant_id"),
-        CheckConstraint(_in("role", ROLES), name="role"),
+        check_in("role", ROLES),
         CheckConstraint("withdrawal_effective_on IS NULL OR withdrawn_on IS NOT NULL", name="withdrawal"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
     party_tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True)
-    role: Mapped[str] = mapped_column(String(10), default="partner")
+    role: Mapped[str] = mapped_column(String(10), default=PartyRole.PARTNER)
     withdrawn_on: Mapped[date | None]
     withdrawal_effective_on: Mapped[date | None]
 
@@ -194,8 +224,8 @@ class AgreementApproval(Base):
     __tablename__ = "agreement_approvals"
     __table_args__ = (
         UniqueConstraint("agreement_id", "version", "party_tenant_id"),
-        CheckConstraint(_in("body", BODIES), name="body"),
-        CheckConstraint(_in("decision", DECISIONS), name="decision"),
+        check_in("body", BODIES),
+        check_in("decision", DECISIONS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -219,14 +249,14 @@ class Evaluation(Base):
     __tablename__ = "agreement_evaluations"
     __table_args__ = (
         UniqueConstraint("agreement_id", "due_on"),
-        CheckConstraint(_in("status", ("te_doen", "afgerond")), name="status"),
-        CheckConstraint(f"outcome IS NULL OR {_in('outcome', OUTCOMES)}", name="outcome"),
+        check_in("status", EvaluationStatus),
+        CheckConstraint(f"outcome IS NULL OR {in_sql('outcome', OUTCOMES)}", name="outcome"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
     due_on: Mapped[date]
-    status: Mapped[str] = mapped_column(String(10), default="te_doen")
+    status: Mapped[str] = mapped_column(String(10), default=EvaluationStatus.TE_DOEN)
     scores: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
     outcome: Mapped[str | None] = mapped_column(String(20))
     recommendation: Mapped[str] = mapped_column(Text, default="")
@@ -245,7 +275,7 @@ class InformalCooperation(Shareable, TimestampMixin, Base):
     __share_domain__ = "overeenkomsten"
     __extra_table_args__ = (
         UniqueConstraint("tenant_id", "partner_tenant_id", "domain"),
-        CheckConstraint(_in("domain", MATRIX_DOMAINS), name="domain"),
+        check_in("domain", MATRIX_DOMAINS),
         CheckConstraint("partner_tenant_id <> tenant_id", name="other_partner"),
     )
 

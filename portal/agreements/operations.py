@@ -25,10 +25,14 @@ from portal.agreements.models import (
     AgreementApproval,
     AgreementAttachment,
     AgreementParty,
+    AgreementStatus,
     AgreementVersion,
+    Decision,
     Evaluation,
+    EvaluationStatus,
     InformalCooperation,
     MatrixSnapshot,
+    PartyRole,
 )
 from portal.auth.models import User, UserRole
 from portal.core.errors import DomainError
@@ -51,7 +55,7 @@ from tenants.sharing import (
     today,
 )
 
-LIVE = ("actief", "te_evalueren")
+LIVE = (AgreementStatus.ACTIEF, AgreementStatus.TE_EVALUEREN)
 
 
 def add_months(day: date, months: int) -> date:
@@ -141,9 +145,9 @@ def _set_parties(agreement: Agreement, owner_id: int, partner_ids: Iterable[int]
         if tenant_id != owner_id and tenant_id not in wanted:
             agreement.parties.remove(party)
     if owner_id not in current:
-        agreement.parties.append(AgreementParty(party_tenant_id=owner_id, role="trekker"))
+        agreement.parties.append(AgreementParty(party_tenant_id=owner_id, role=PartyRole.TREKKER))
     for tenant_id in sorted(wanted - set(current)):
-        agreement.parties.append(AgreementParty(party_tenant_id=tenant_id, role="partner"))
+        agreement.parties.append(AgreementParty(party_tenant_id=tenant_id, role=PartyRole.PARTNER))
 
 
 def _set_visibility(agreement: Agreement, data: dict[str, Any]) -> None:
@@ -179,7 +183,7 @@ def create_agreement(data: dict[str, Any]) -> Agreement:
         notice_months=data.get("notice_months", 6),
         cost_key=data.get("cost_key", "").strip(),
         evaluation_months=data.get("evaluation_months", 12),
-        status="ontwerp",
+        status=AgreementStatus.ONTWERP,
         proposed_version=1,
         created_by_id=user_id,
     )
@@ -195,7 +199,7 @@ def create_agreement(data: dict[str, Any]) -> Agreement:
 
 def update_draft(agreement: Agreement, data: dict[str, Any]) -> Agreement:
     """Change a draft (status ontwerp): fields, parties, visibility and the text of version 1."""
-    if agreement.status != "ontwerp":
+    if agreement.status != AgreementStatus.ONTWERP:
         raise DomainError(
             _("Alleen een ontwerp kan je nog wijzigen; maak een nieuwe versie van een actieve overeenkomst."),
             status_code=409,
@@ -218,9 +222,9 @@ def update_draft(agreement: Agreement, data: dict[str, Any]) -> Agreement:
 
 def submit(agreement: Agreement) -> Agreement:
     """Send a draft to the parties for approval by their own council or college."""
-    if agreement.status != "ontwerp":
+    if agreement.status != AgreementStatus.ONTWERP:
         raise DomainError(_("Deze overeenkomst is al ter goedkeuring voorgelegd."), status_code=409)
-    agreement.status = "ter_goedkeuring"
+    agreement.status = AgreementStatus.TER_GOEDKEURING
     db.session.flush()
     _notify_parties(
         agreement,
@@ -267,7 +271,7 @@ def add_attachment(agreement: Agreement, upload: Any, version_number: int | None
     number = version_number or agreement.proposed_version or agreement.current_version
     if number is None or version(agreement, number) is None:
         raise DomainError(_("Kies een bestaande versie."), field="version", status_code=422)
-    if agreement.status == "beeindigd":
+    if agreement.status == AgreementStatus.BEEINDIGD:
         raise DomainError(_("Een beëindigde overeenkomst krijgt geen bijlagen meer."), status_code=409)
     stored = store_document(upload, tenant_id)
     duplicate = db.session.scalar(
@@ -303,7 +307,7 @@ def record_approval(agreement: Agreement, data: dict[str, Any]) -> AgreementAppr
     party = agreement.party(tenant_id)
     if party is None or party.withdrawn_on is not None:
         raise DomainError(_("Alleen een partij kan haar eigen beslissing registreren."), status_code=403)
-    if agreement.proposed_version is None or agreement.status == "ontwerp" or agreement.status == "beeindigd":
+    if agreement.proposed_version is None or agreement.status in (AgreementStatus.ONTWERP, AgreementStatus.BEEINDIGD):
         raise DomainError(_("Er is geen versie ter goedkeuring."), status_code=409)
     if data["decided_on"] > today():
         raise DomainError(_("De beslissingsdatum ligt in de toekomst."), field="decided_on", status_code=422)
@@ -329,7 +333,7 @@ def record_approval(agreement: Agreement, data: dict[str, Any]) -> AgreementAppr
     )
     db.session.add(approval)
     db.session.flush()
-    if data["decision"] == "afgekeurd":
+    if data["decision"] == Decision.AFGEKEURD:
         _notify_users(
             _directors([agreement.tenant_id]),
             _("Overeenkomst afgekeurd door %(party)s: %(title)s", party=party.tenant.name, title=agreement.title),
@@ -344,7 +348,7 @@ def record_approval(agreement: Agreement, data: dict[str, Any]) -> AgreementAppr
 
 def _all_approved(agreement: Agreement) -> bool:
     decided = {a.party_tenant_id: a.decision for a in approvals(agreement, agreement.proposed_version)}
-    return all(decided.get(p.party_tenant_id) == "goedgekeurd" for p in agreement.active_parties())
+    return all(decided.get(p.party_tenant_id) == Decision.GOEDGEKEURD for p in agreement.active_parties())
 
 
 def _activate(agreement: Agreement) -> None:
@@ -352,8 +356,8 @@ def _activate(agreement: Agreement) -> None:
     with acting_for(agreement.tenant_id):
         agreement.current_version = agreement.proposed_version
         agreement.proposed_version = None
-        if agreement.status == "ter_goedkeuring":
-            agreement.status = "actief"
+        if agreement.status == AgreementStatus.TER_GOEDKEURING:
+            agreement.status = AgreementStatus.ACTIEF
         if agreement.activated_on is None:
             agreement.activated_on = today()
         db.session.flush()
@@ -424,7 +428,7 @@ def withdraw(agreement: Agreement) -> AgreementParty:
     party = agreement.party(tenant_id)
     if party is None:
         raise DomainError(_("Alleen een partij kan zich terugtrekken."), status_code=403)
-    if agreement.status in ("ontwerp", "beeindigd"):
+    if agreement.status in (AgreementStatus.ONTWERP, AgreementStatus.BEEINDIGD):
         raise DomainError(
             _("Terugtrekken kan alleen uit een overeenkomst die ter goedkeuring ligt of actief is."), status_code=409
         )
@@ -445,7 +449,7 @@ def withdraw(agreement: Agreement) -> AgreementParty:
     if len(remaining) < 2 and (agreement.status not in LIVE or party.withdrawal_effective_on <= today()):
         # Nothing runs yet (or no notice period): with fewer than two parties left it ends now.
         with acting_for(agreement.tenant_id):
-            agreement.status = "beeindigd"
+            agreement.status = AgreementStatus.BEEINDIGD
             agreement.ended_on = today()
             db.session.flush()
     elif len(remaining) < 2:
@@ -457,11 +461,11 @@ def withdraw(agreement: Agreement) -> AgreementParty:
 
 def end_agreement(agreement: Agreement, ended_on: date | None = None) -> Agreement:
     """End the agreement (by the trekker, e.g. after a joint decision or at its end date)."""
-    if agreement.status == "beeindigd":
+    if agreement.status == AgreementStatus.BEEINDIGD:
         raise DomainError(_("Deze overeenkomst is al beëindigd."), status_code=409)
-    if agreement.status == "ontwerp":
+    if agreement.status == AgreementStatus.ONTWERP:
         raise DomainError(_("Een ontwerp verwijder je; beëindigen kan pas na het voorleggen."), status_code=409)
-    agreement.status = "beeindigd"
+    agreement.status = AgreementStatus.BEEINDIGD
     agreement.ended_on = ended_on or today()
     agreement.proposed_version = None
     db.session.flush()
@@ -477,7 +481,7 @@ def end_agreement(agreement: Agreement, ended_on: date | None = None) -> Agreeme
 
 def delete_draft(agreement: Agreement) -> None:
     """Delete a draft that was never submitted."""
-    if agreement.status != "ontwerp":
+    if agreement.status != AgreementStatus.ONTWERP:
         raise DomainError(_("Alleen een ontwerp kan je verwijderen."), status_code=409)
     set_audience(agreement, "own")
     # The text first: on PostgreSQL it is readable (and so deletable) only while the parties exist.
@@ -514,7 +518,7 @@ def schedule_evaluations(day: date | None = None) -> int:
             if due in known:
                 continue
             db.session.add(Evaluation(agreement_id=agreement.id, due_on=due))
-            agreement.status = "te_evalueren"
+            agreement.status = AgreementStatus.TE_EVALUEREN
             created += 1
             db.session.flush()
             _notify_parties(
@@ -530,19 +534,19 @@ def complete_evaluation(agreement: Agreement, evaluation: Evaluation, data: dict
     """Record the outcome of an evaluation; the agreement is live again."""
     _require_tenant()
     user_id = acting_user_id()
-    if evaluation.status == "afgerond":
+    if evaluation.status == EvaluationStatus.AFGEROND:
         raise DomainError(_("Deze evaluatie is al afgerond."), status_code=409)
     evaluation.scores = {k: int(v) for k, v in data["scores"].items()}
     evaluation.outcome = data["outcome"]
     evaluation.recommendation = data.get("recommendation", "").strip()
     evaluation.meeting_reference = (data.get("meeting_reference") or "").strip()
     evaluation.meeting_id = _visible_meeting(data.get("meeting_id"))
-    evaluation.status = "afgerond"
+    evaluation.status = EvaluationStatus.AFGEROND
     evaluation.completed_on = today()
     evaluation.completed_by_id = user_id
-    open_left = [e for e in evaluations(agreement) if e.status == "te_doen" and e.id != evaluation.id]
-    if agreement.status == "te_evalueren" and not open_left:
-        agreement.status = "actief"
+    open_left = [e for e in evaluations(agreement) if e.status == EvaluationStatus.TE_DOEN and e.id != evaluation.id]
+    if agreement.status == AgreementStatus.TE_EVALUEREN and not open_left:
+        agreement.status = AgreementStatus.ACTIEF
     db.session.flush()
     return evaluation
 

@@ -8,7 +8,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.agreements import operations as ops
-from portal.agreements.models import LEVELS, MATRIX_DOMAINS, STATUSES, Agreement, Evaluation
+from portal.agreements.models import (
+    LEVELS,
+    MATRIX_DOMAINS,
+    STATUSES,
+    Agreement,
+    AgreementStatus,
+    Evaluation,
+    EvaluationStatus,
+)
 from portal.core.report import ReportPeriod, Section, date_cell, figure, names, table
 from portal.extensions import db
 from tenants.sharing import current_regions
@@ -19,7 +27,7 @@ def section(period: ReportPeriod) -> Section:
     tenant_id = period.tenant_id
     agreements = [a for a in db.session.scalars(ops.visible_agreements()) if a.party(tenant_id) is not None]
     live = [a for a in agreements if a.status in ops.LIVE and a.start_date <= period.end]
-    waiting = [a for a in agreements if a.status == "ter_goedkeuring"]
+    waiting = [a for a in agreements if a.status == AgreementStatus.TER_GOEDKEURING]
     ids = [a.id for a in agreements]
     evaluations = (
         list(
@@ -34,8 +42,8 @@ def section(period: ReportPeriod) -> Section:
         else []
     )
     titles = {a.id: a.title for a in agreements}
-    due = [e for e in evaluations if e.status == "te_doen" and e.due_on <= period.end]
-    done = [e for e in evaluations if e.status == "afgerond" and period.contains(e.completed_on)]
+    due = [e for e in evaluations if e.status == EvaluationStatus.TE_DOEN and e.due_on <= period.end]
+    done = [e for e in evaluations if e.status == EvaluationStatus.AFGEROND and period.contains(e.completed_on)]
 
     def others(a: Any) -> str:
         return names(p.tenant for p in a.active_parties() if p.party_tenant_id != tenant_id)
@@ -75,7 +83,7 @@ def section(period: ReportPeriod) -> Section:
                     [
                         titles.get(e.agreement_id, ""),
                         date_cell(e.due_on),
-                        _("afgerond") if e.status == "afgerond" else _("te doen"),
+                        _("afgerond") if e.status == EvaluationStatus.AFGEROND else _("te doen"),
                         date_cell(e.completed_on),
                     ]
                     for e in [*due, *done]

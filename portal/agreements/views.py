@@ -24,7 +24,9 @@ from portal.agreements.models import (
     ROLES,
     STATUSES,
     Agreement,
+    EvaluationStatus,
     InformalCooperation,
+    PartyRole,
 )
 from portal.agreements.schemas import (
     ApprovalSchema,
@@ -105,7 +107,7 @@ def _form_values(agreement: Agreement | None = None) -> dict[str, Any]:
         "title": agreement.title,
         "legal_form": agreement.legal_form,
         "domains": agreement.domains,
-        "partner_ids": [str(p.party_tenant_id) for p in agreement.parties if p.role == "partner"],
+        "partner_ids": [str(p.party_tenant_id) for p in agreement.parties if p.role == PartyRole.PARTNER],
         "region_id": agreement.region_id,
         "start_date": agreement.start_date.isoformat(),
         "end_date": agreement.end_date.isoformat() if agreement.end_date else "",
@@ -328,7 +330,7 @@ def evaluation(agreement_id: int, evaluation_id: int) -> Any:
     found = next((e for e in ops.evaluations(agreement) if e.id == evaluation_id), None)
     if found is None:
         abort(404)
-    can_complete = permissions.can_manage(current_user, agreement) and found.status == "te_doen"
+    can_complete = permissions.can_manage(current_user, agreement) and found.status == EvaluationStatus.TE_DOEN
     values: dict[str, Any] = request.form.to_dict() if request.method == "POST" else {}
     errors: dict[str, Any] = {}
     status = 200
@@ -336,7 +338,7 @@ def evaluation(agreement_id: int, evaluation_id: int) -> Any:
         if agreement.tenant_id != current_user.tenant_id:
             abort(404)  # parties read the evaluation; only the trekker writes it
         if not can_complete:
-            abort(403 if found.status == "te_doen" else 409)
+            abort(403 if found.status == EvaluationStatus.TE_DOEN else 409)
         form = {
             "scores": {k: request.form[f"score-{k}"] for k in CRITERIA if request.form.get(f"score-{k}")},
             "outcome": request.form.get("outcome", ""),

@@ -4,29 +4,66 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.models import Base, Shareable, TimestampMixin
+from portal.core.models import Base, Shareable, TimestampMixin, check_in
 from tenants.models import Tenant
 
-LEGAL_FORMS = ("opdrachtencentrale", "gezamenlijke_opdracht")
-PROCEDURES = (
-    "aanvaarde_factuur",
-    "onderhandeling_zonder_bekendmaking",
-    "onderhandeling_met_bekendmaking",
-    "openbare_procedure",
-    "niet_openbare_procedure",
-)
-STAGES = ("behoefteninventaris", "marktverkenning", "bestek", "publicatie", "gunning", "uitvoering", "afgesloten")
-STATUSES = ("concept", "open", "gesloten")
-PARTICIPATION_STATUSES = ("interesse", "deelname", "ingetrokken")
+
+class LegalForm(StrEnum):
+    """How the municipalities buy together."""
+
+    OPDRACHTENCENTRALE = "opdrachtencentrale"
+    GEZAMENLIJKE_OPDRACHT = "gezamenlijke_opdracht"
+
+
+class Procedure(StrEnum):
+    """The award procedure of a dossier."""
+
+    AANVAARDE_FACTUUR = "aanvaarde_factuur"
+    ONDERHANDELING_ZONDER_BEKENDMAKING = "onderhandeling_zonder_bekendmaking"
+    ONDERHANDELING_MET_BEKENDMAKING = "onderhandeling_met_bekendmaking"
+    OPENBARE_PROCEDURE = "openbare_procedure"
+    NIET_OPENBARE_PROCEDURE = "niet_openbare_procedure"
+
+
+class DossierStage(StrEnum):
+    """The stages of a dossier's timeline, in order."""
+
+    BEHOEFTENINVENTARIS = "behoefteninventaris"
+    MARKTVERKENNING = "marktverkenning"
+    BESTEK = "bestek"
+    PUBLICATIE = "publicatie"
+    GUNNING = "gunning"
+    UITVOERING = "uitvoering"
+    AFGESLOTEN = "afgesloten"
+
+
+class DossierStatus(StrEnum):
+    """Where a dossier stands."""
+
+    CONCEPT = "concept"
+    OPEN = "open"
+    GESLOTEN = "gesloten"
+
+
+class ParticipationStatus(StrEnum):
+    """Where a municipality's participation stands."""
+
+    INTERESSE = "interesse"
+    DEELNAME = "deelname"
+    INGETROKKEN = "ingetrokken"
+
+
+LEGAL_FORMS = tuple(LegalForm)
+PROCEDURES = tuple(Procedure)
+STAGES = tuple(DossierStage)
+STATUSES = tuple(DossierStatus)
+PARTICIPATION_STATUSES = tuple(ParticipationStatus)
 MONEY = Numeric(14, 2)
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class PurchasePlan(Shareable, TimestampMixin, Base):
@@ -62,10 +99,10 @@ class Dossier(Shareable, TimestampMixin, Base):
     __share_type__ = "procurement_dossier"
     __share_domain__ = "aankoop"
     __extra_table_args__ = (
-        CheckConstraint(_in("legal_form", LEGAL_FORMS), name="legal_form"),
-        CheckConstraint(_in("procedure", PROCEDURES), name="procedure"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
-        CheckConstraint(_in("stage", STAGES), name="stage"),
+        check_in("legal_form", LEGAL_FORMS),
+        check_in("procedure", PROCEDURES),
+        check_in("status", STATUSES),
+        check_in("stage", STAGES),
         CheckConstraint("estimated_value >= 0", name="value_positive"),
     )
 
@@ -76,8 +113,8 @@ class Dossier(Shareable, TimestampMixin, Base):
     procedure: Mapped[str] = mapped_column(String(40))
     estimated_value: Mapped[Decimal] = mapped_column(MONEY)
     joining_deadline_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(12), default="concept")
-    stage: Mapped[str] = mapped_column(String(30), default="behoefteninventaris")
+    status: Mapped[str] = mapped_column(String(12), default=DossierStatus.CONCEPT)
+    stage: Mapped[str] = mapped_column(String(30), default=DossierStage.BEHOEFTENINVENTARIS)
     allows_later_joining: Mapped[bool] = mapped_column(default=False)
 
     tenant: Mapped[Tenant] = relationship(foreign_keys="Dossier.tenant_id", lazy="joined")
@@ -127,7 +164,7 @@ class Stage(Shareable, Base):
     __share_domain__ = "aankoop"
     __extra_table_args__ = (
         UniqueConstraint("tenant_id", "dossier_id", "stage"),
-        CheckConstraint(_in("stage", STAGES), name="stage"),
+        check_in("stage", STAGES),
     )
 
     dossier_id: Mapped[int] = mapped_column(ForeignKey("procurement_dossiers.id", ondelete="CASCADE"), index=True)
@@ -148,7 +185,7 @@ class Participation(Shareable, TimestampMixin, Base):
     __share_domain__ = "aankoop_deelname"
     __extra_table_args__ = (
         UniqueConstraint("tenant_id", "dossier_id"),
-        CheckConstraint(_in("status", PARTICIPATION_STATUSES), name="status"),
+        check_in("status", PARTICIPATION_STATUSES),
         CheckConstraint(
             "(mandate_body IS NULL AND mandate_on IS NULL AND mandate_reference IS NULL)"
             " OR (mandate_body IS NOT NULL AND mandate_on IS NOT NULL AND mandate_reference IS NOT NULL)",
@@ -157,7 +194,7 @@ class Participation(Shareable, TimestampMixin, Base):
     )
 
     dossier_id: Mapped[int] = mapped_column(ForeignKey("procurement_dossiers.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(12), default="interesse")
+    status: Mapped[str] = mapped_column(String(12), default=ParticipationStatus.INTERESSE)
     contact_name: Mapped[str] = mapped_column(String(160), default="")
     mandate_body: Mapped[str | None] = mapped_column(String(60))
     mandate_on: Mapped[date | None] = mapped_column(Date)
@@ -171,7 +208,7 @@ class Participation(Shareable, TimestampMixin, Base):
     @property
     def counts(self) -> bool:
         """A participation counts only with a mandate and when not withdrawn."""
-        return self.status == "deelname" and self.mandate_reference is not None
+        return self.status == ParticipationStatus.DEELNAME and self.mandate_reference is not None
 
 
 class ParticipationLine(Shareable, Base):
@@ -211,7 +248,15 @@ class Question(Shareable, TimestampMixin, Base):
     tenant: Mapped[Tenant] = relationship(foreign_keys="Question.tenant_id", lazy="joined")
 
 
-DOCUMENT_KINDS = ("bestek", "sjabloon", "andere")
+class DocumentKind(StrEnum):
+    """What a dossier document is."""
+
+    BESTEK = "bestek"
+    SJABLOON = "sjabloon"
+    ANDERE = "andere"
+
+
+DOCUMENT_KINDS = tuple(DocumentKind)
 
 
 class Document(Shareable, TimestampMixin, Base):
@@ -222,12 +267,12 @@ class Document(Shareable, TimestampMixin, Base):
     __share_domain__ = "aankoop"
     __extra_table_args__ = (
         UniqueConstraint("tenant_id", "dossier_id", "sha256"),
-        CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),
+        check_in("kind", DOCUMENT_KINDS),
         CheckConstraint("size_bytes > 0", name="size_positive"),
     )
 
     dossier_id: Mapped[int] = mapped_column(ForeignKey("procurement_dossiers.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(12), default="andere")
+    kind: Mapped[str] = mapped_column(String(12), default=DocumentKind.ANDERE)
     title: Mapped[str] = mapped_column(String(200))
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))

@@ -22,10 +22,15 @@ from portal.procurement.models import (
     DOCUMENT_KINDS,
     STAGES,
     Document,
+    DocumentKind,
     Dossier,
+    DossierStage,
+    DossierStatus,
+    LegalForm,
     Lot,
     Participation,
     ParticipationLine,
+    ParticipationStatus,
     PurchasePlan,
     Question,
     Stage,
@@ -210,7 +215,7 @@ def visible_dossiers(q: str | None = None) -> Select[Any]:
     """Return a query of dossiers the acting tenant may read (own and open in its regions)."""
     stmt = select(Dossier).where(
         readable_prefilter(Dossier, current_tenant_id()),
-        or_(Dossier.tenant_id == current_tenant_id(), Dossier.status != "concept"),
+        or_(Dossier.tenant_id == current_tenant_id(), Dossier.status != DossierStatus.CONCEPT),
     )
     if q:
         like = f"%{q.strip()[:100]}%"
@@ -235,7 +240,7 @@ def create_dossier(data: dict[str, Any]) -> Dossier:
         estimated_value=data["estimated_value"],
         joining_deadline_on=data.get("joining_deadline_on"),
         allows_later_joining=bool(data.get("allows_later_joining")),
-        status="concept",
+        status=DossierStatus.CONCEPT,
         stage=STAGES[0],
     )
     db.session.add(dossier)
@@ -320,7 +325,7 @@ def open_dossier(dossier: Dossier, region_id: int | None) -> Dossier:
     if region_id is None:
         raise DomainError(_("Kies het samenwerkingsverband."), field="region_id", status_code=422)
     set_audience(dossier, "region", region_id=region_id)
-    dossier.status = "open"
+    dossier.status = DossierStatus.OPEN
     _reshare_children(dossier)
     for partner in partner_tenants(dossier.tenant_id):
         if dossier.region_id is not None:
@@ -356,12 +361,12 @@ def set_stage(dossier: Dossier, code: str, planned_on: date | None, actual_on: d
     stage.actual_on = actual_on
     reached = [s for s in sorted(dossier.stages, key=lambda s: s.position) if s.actual_on is not None]
     dossier.stage = reached[-1].stage if reached else STAGES[0]
-    if dossier.stage == "afgesloten":
-        dossier.status = "gesloten"
+    if dossier.stage == DossierStage.AFGESLOTEN:
+        dossier.status = DossierStatus.GESLOTEN
     db.session.flush()
     if dossier.stage != before:
         for part in dossier_participations(dossier):
-            if part.tenant_id != dossier.tenant_id and part.status != "ingetrokken":
+            if part.tenant_id != dossier.tenant_id and part.status != ParticipationStatus.INGETROKKEN:
                 _notify_tenant(
                     part.tenant_id,
                     _("Aankoopdossier %(t)s: nieuwe fase %(s)s", t=dossier.title, s=dossier.stage),
@@ -376,11 +381,11 @@ def set_stage(dossier: Dossier, code: str, planned_on: date | None, actual_on: d
 
 def joining_open(dossier: Dossier) -> bool:
     """Tell whether a partner may still join or change its needs."""
-    if dossier.status != "open":
+    if dossier.status != DossierStatus.OPEN:
         return False
     if dossier.joining_deadline_on is not None and today() <= dossier.joining_deadline_on:
         return True
-    return dossier.allows_later_joining and dossier.legal_form == "opdrachtencentrale"
+    return dossier.allows_later_joining and dossier.legal_form == LegalForm.OPDRACHTENCENTRALE
 
 
 def _require_open(dossier: Dossier) -> None:
@@ -425,12 +430,12 @@ def join(dossier: Dossier, data: dict[str, Any]) -> Participation:
     _require_open(dossier)
     part = own_participation(dossier, current_tenant_id())
     if part is None:
-        part = Participation(dossier_id=dossier.id, status="interesse")
+        part = Participation(dossier_id=dossier.id, status=ParticipationStatus.INTERESSE)
         db.session.add(part)
         db.session.flush()
         _grant_to_lead(part, dossier)
-    elif part.status == "ingetrokken":
-        part.status = "interesse"
+    elif part.status == ParticipationStatus.INGETROKKEN:
+        part.status = ParticipationStatus.INTERESSE
         part.withdrawn_at = None
     if data.get("contact_name") is not None:
         part.contact_name = data["contact_name"].strip()
@@ -482,7 +487,7 @@ def record_mandate(part: Participation, data: dict[str, Any]) -> Participation:
             _("De mandaatbeslissing kan niet in de toekomst liggen."), field="mandate_on", status_code=422
         )
     part.mandate_body, part.mandate_on, part.mandate_reference = body, on, ref
-    part.status = "deelname"
+    part.status = ParticipationStatus.DEELNAME
     part.withdrawn_at = None
     db.session.flush()
     return part
@@ -491,7 +496,7 @@ def record_mandate(part: Participation, data: dict[str, Any]) -> Participation:
 def withdraw(part: Participation) -> Participation:
     """Withdraw before the joining deadline; the participation no longer counts."""
     _require_open(part.dossier)
-    part.status = "ingetrokken"
+    part.status = ParticipationStatus.INGETROKKEN
     part.withdrawn_at = utcnow()
     db.session.flush()
     return part
@@ -521,7 +526,7 @@ def consolidated_needs(dossier: Dossier) -> list[LotNeeds]:
         .join(ParticipationLine, ParticipationLine.participation_id == Participation.id)
         .where(
             Participation.dossier_id == dossier.id,
-            Participation.status == "deelname",
+            Participation.status == ParticipationStatus.DEELNAME,
             Participation.mandate_reference.is_not(None),
         )
         .order_by(Participation.id)
@@ -692,7 +697,7 @@ def _lot_participants(lot: Lot) -> list[int]:
         .join(ParticipationLine, ParticipationLine.participation_id == Participation.id)
         .where(
             ParticipationLine.lot_id == lot.id,
-            Participation.status == "deelname",
+            Participation.status == ParticipationStatus.DEELNAME,
             Participation.mandate_reference.is_not(None),
         )
         .distinct()
@@ -705,7 +710,7 @@ def deadline_reminders(tenant_id: int, days: int = 7, day: date | None = None) -
     day = day or today()
     dossiers = db.session.scalars(
         select(Dossier).where(
-            Dossier.tenant_id == tenant_id, Dossier.status == "open", Dossier.joining_deadline_on >= day
+            Dossier.tenant_id == tenant_id, Dossier.status == DossierStatus.OPEN, Dossier.joining_deadline_on >= day
         )
     )
     sent = 0
@@ -731,7 +736,7 @@ def post_question(dossier: Dossier, body: str, author_name: str) -> Question:
     text = (body or "").strip()
     if not text:
         raise DomainError(_("Schrijf eerst een vraag of antwoord."), field="body", status_code=422)
-    if dossier.status == "concept" and dossier.tenant_id != current_tenant_id():
+    if dossier.status == DossierStatus.CONCEPT and dossier.tenant_id != current_tenant_id():
         raise DomainError(_("Dit dossier is nog niet open."))
     message = Question(dossier_id=dossier.id, body=text[:5000], author_name=author_name[:160])
     db.session.add(message)
@@ -748,7 +753,7 @@ def post_question(dossier: Dossier, body: str, author_name: str) -> Question:
     else:
         # The lead answers: whoever asked in the thread, and the participants, hear of it.
         askers = set(db.session.scalars(select(Question.tenant_id).where(Question.dossier_id == dossier.id)))
-        parties = {p.tenant_id for p in dossier_participations(dossier) if p.status != "ingetrokken"}
+        parties = {p.tenant_id for p in dossier_participations(dossier) if p.status != ParticipationStatus.INGETROKKEN}
         partners = {t.id for t in partner_tenants(dossier.tenant_id)}
         for tenant_id in sorted(((askers | parties) & partners) - {dossier.tenant_id}):
             _notify_tenant(
@@ -784,10 +789,10 @@ def may_share_documents(dossier: Dossier, tenant_id: int | None) -> bool:
     """The lead shares documents; a partner once it takes part (interest or participation, not withdrawn)."""
     if dossier.tenant_id == tenant_id:
         return True
-    if dossier.status == "concept":
+    if dossier.status == DossierStatus.CONCEPT:
         return False
     part = own_participation(dossier, tenant_id)
-    return part is not None and part.status != "ingetrokken"
+    return part is not None and part.status != ParticipationStatus.INGETROKKEN
 
 
 def add_document(dossier: Dossier, upload: Any, data: dict[str, Any], author_name: str) -> Document:
@@ -799,10 +804,10 @@ def add_document(dossier: Dossier, upload: Any, data: dict[str, Any], author_nam
             _("Enkel de trekker en de deelnemende besturen delen documenten. Toon eerst je interesse."),
             status_code=409,
         )
-    kind = data.get("kind") or "andere"
+    kind = data.get("kind") or DocumentKind.ANDERE
     if kind not in DOCUMENT_KINDS:
         raise DomainError(_("Kies het soort document."), field="kind", status_code=422)
-    if kind == "bestek" and not is_lead:
+    if kind == DocumentKind.BESTEK and not is_lead:
         raise DomainError(_("Enkel de trekker deelt het bestek."), field="kind", status_code=422)
     title = (data.get("title") or "").strip()
     if len(title) > 200:
@@ -833,7 +838,7 @@ def add_document(dossier: Dossier, upload: Any, data: dict[str, Any], author_nam
     elif dossier.region_id is not None:
         set_audience(doc, "region", region_id=dossier.region_id)
     db.session.flush()
-    if dossier.status != "concept":
+    if dossier.status != DossierStatus.CONCEPT:
         _notify_dossier_parties(
             dossier,
             _("Nieuw document bij %(t)s: %(d)s", t=dossier.title, d=doc.title),
@@ -848,7 +853,7 @@ def _notify_dossier_parties(dossier: Dossier, title: str, key: str) -> int:
     tenants = {dossier.tenant_id}
     if acting == dossier.tenant_id:
         # Only the lead reads every participation.
-        parties = {p.tenant_id for p in dossier_participations(dossier) if p.status != "ingetrokken"}
+        parties = {p.tenant_id for p in dossier_participations(dossier) if p.status != ParticipationStatus.INGETROKKEN}
         # A participant that left the region no longer sees the dossier: it hears nothing of it.
         tenants |= parties & {t.id for t in partner_tenants(dossier.tenant_id)}
     sent = 0

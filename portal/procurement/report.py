@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.core.report import ReportPeriod, Section, date_cell, figure, table
 from portal.extensions import db
-from portal.procurement.models import Dossier, Lot, Participation
+from portal.procurement.models import Dossier, DossierStatus, Lot, Participation, ParticipationStatus
 
 
 def lot_saving(lot: Lot) -> Decimal:
@@ -23,12 +23,12 @@ def section(period: ReportPeriod) -> Section:
     joined_ids = set(
         db.session.scalars(
             select(Participation.dossier_id).where(
-                Participation.tenant_id == tenant_id, Participation.status == "deelname"
+                Participation.tenant_id == tenant_id, Participation.status == ParticipationStatus.DEELNAME
             )
         )
     )
     dossiers = list(db.session.scalars(select(Dossier).order_by(Dossier.id)))
-    led = [d for d in dossiers if d.tenant_id == tenant_id and d.status != "concept"]
+    led = [d for d in dossiers if d.tenant_id == tenant_id and d.status != DossierStatus.CONCEPT]
     involved = {d.id: d for d in dossiers if d.id in joined_ids or d in led}
     lots = list(db.session.scalars(select(Lot).where(Lot.dossier_id.in_(list(involved))))) if involved else []
     awarded = [lot for lot in lots if lot.awarded_value is not None and period.contains(lot.awarded_at)]

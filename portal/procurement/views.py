@@ -25,7 +25,19 @@ from portal.core.web import tenant_blueprint
 from portal.extensions import db
 from portal.procurement import operations as ops
 from portal.procurement import permissions
-from portal.procurement.models import Document, Dossier, Lot, Participation, PurchasePlan
+from portal.procurement.models import (
+    Document,
+    DocumentKind,
+    Dossier,
+    DossierStage,
+    DossierStatus,
+    LegalForm,
+    Lot,
+    Participation,
+    ParticipationStatus,
+    Procedure,
+    PurchasePlan,
+)
 from portal.procurement.schemas import (
     AwardSchema,
     CreateDossierSchema,
@@ -43,35 +55,41 @@ MANDATE_BODIES = ("gemeenteraad", "college", "algemeen_directeur", "raad_voor_ma
 def _labels() -> dict[str, dict[str, str]]:
     return {
         "legal_form": {
-            "opdrachtencentrale": _("Opdrachtencentrale"),
-            "gezamenlijke_opdracht": _("Gezamenlijke opdracht"),
+            LegalForm.OPDRACHTENCENTRALE: _("Opdrachtencentrale"),
+            LegalForm.GEZAMENLIJKE_OPDRACHT: _("Gezamenlijke opdracht"),
         },
         "procedure": {
-            "aanvaarde_factuur": _("Aanvaarde factuur"),
-            "onderhandeling_zonder_bekendmaking": _("Onderhandelingsprocedure zonder voorafgaande bekendmaking"),
-            "onderhandeling_met_bekendmaking": _("Onderhandelingsprocedure met voorafgaande bekendmaking"),
-            "openbare_procedure": _("Openbare procedure"),
-            "niet_openbare_procedure": _("Niet-openbare procedure"),
+            Procedure.AANVAARDE_FACTUUR: _("Aanvaarde factuur"),
+            Procedure.ONDERHANDELING_ZONDER_BEKENDMAKING: _(
+                "Onderhandelingsprocedure zonder voorafgaande bekendmaking"
+            ),
+            Procedure.ONDERHANDELING_MET_BEKENDMAKING: _("Onderhandelingsprocedure met voorafgaande bekendmaking"),
+            Procedure.OPENBARE_PROCEDURE: _("Openbare procedure"),
+            Procedure.NIET_OPENBARE_PROCEDURE: _("Niet-openbare procedure"),
         },
         "stage": {
-            "behoefteninventaris": _("Behoefteninventaris"),
-            "marktverkenning": _("Marktverkenning"),
-            "bestek": _("Bestek"),
-            "publicatie": _("Publicatie"),
-            "gunning": _("Gunning"),
-            "uitvoering": _("Uitvoering"),
-            "afgesloten": _("Afgesloten"),
+            DossierStage.BEHOEFTENINVENTARIS: _("Behoefteninventaris"),
+            DossierStage.MARKTVERKENNING: _("Marktverkenning"),
+            DossierStage.BESTEK: _("Bestek"),
+            DossierStage.PUBLICATIE: _("Publicatie"),
+            DossierStage.GUNNING: _("Gunning"),
+            DossierStage.UITVOERING: _("Uitvoering"),
+            DossierStage.AFGESLOTEN: _("Afgesloten"),
         },
-        "status": {"concept": _("Concept"), "open": _("Open voor toetreding"), "gesloten": _("Gesloten")},
+        "status": {
+            DossierStatus.CONCEPT: _("Concept"),
+            DossierStatus.OPEN: _("Open voor toetreding"),
+            DossierStatus.GESLOTEN: _("Gesloten"),
+        },
         "participation": {
-            "interesse": _("Interesse"),
-            "deelname": _("Deelname met mandaat"),
-            "ingetrokken": _("Ingetrokken"),
+            ParticipationStatus.INTERESSE: _("Interesse"),
+            ParticipationStatus.DEELNAME: _("Deelname met mandaat"),
+            ParticipationStatus.INGETROKKEN: _("Ingetrokken"),
         },
         "document_kind": {
-            "bestek": _("Bestek"),
-            "sjabloon": _("Sjabloon"),
-            "andere": _("Ander document"),
+            DocumentKind.BESTEK: _("Bestek"),
+            DocumentKind.SJABLOON: _("Sjabloon"),
+            DocumentKind.ANDERE: _("Ander document"),
         },
         "mandate_body": {
             "gemeenteraad": _("Gemeenteraad"),
@@ -184,7 +202,7 @@ def _lots_from_form(form: MultiDict[str, str]) -> list[dict[str, Any]]:
 def new_dossier() -> Any:
     """Start a dossier as lead municipality."""
     _require_buyer()
-    values: dict[str, Any] = {"legal_form": "opdrachtencentrale", "procedure": "openbare_procedure"}
+    values: dict[str, Any] = {"legal_form": LegalForm.OPDRACHTENCENTRALE, "procedure": Procedure.OPENBARE_PROCEDURE}
     errors: dict[str, Any] = {}
     if request.method == "POST":
         values = request.form.to_dict()

@@ -3,25 +3,49 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from portal.core.models import Base, JSONType, TenantOwned, TimestampMixin
+from portal.core.models import Base, JSONType, TenantOwned, TimestampMixin, check_in
 from tenants.models import Tenant
 
+
+class ReportStatus(StrEnum):
+    """Where a council report version stands."""
+
+    WORDT_GEMAAKT = "wordt_gemaakt"
+    MISLUKT = "mislukt"
+    CONCEPT = "concept"
+    GOEDGEKEURD = "goedgekeurd"
+    VERZONDEN = "verzonden"
+
+
+class PeriodKind(StrEnum):
+    """The length of a report period."""
+
+    SEMESTER = "semester"
+    KWARTAAL = "kwartaal"
+    JAAR = "jaar"
+
+
 STATUSES: dict[str, Any] = {
-    "wordt_gemaakt": _l("Wordt gemaakt"),
-    "mislukt": _l("Mislukt"),
-    "concept": _l("Concept"),
-    "goedgekeurd": _l("Goedgekeurd"),
-    "verzonden": _l("Verzonden"),
+    ReportStatus.WORDT_GEMAAKT: _l("Wordt gemaakt"),
+    ReportStatus.MISLUKT: _l("Mislukt"),
+    ReportStatus.CONCEPT: _l("Concept"),
+    ReportStatus.GOEDGEKEURD: _l("Goedgekeurd"),
+    ReportStatus.VERZONDEN: _l("Verzonden"),
 }
 #: Statuses after approval: the content, PDF and texts of such a version never change.
-FROZEN = ("goedgekeurd", "verzonden")
-PERIOD_KINDS: dict[str, Any] = {"semester": _l("Semester"), "kwartaal": _l("Kwartaal"), "jaar": _l("Jaar")}
+FROZEN = (ReportStatus.GOEDGEKEURD, ReportStatus.VERZONDEN)
+PERIOD_KINDS: dict[str, Any] = {
+    PeriodKind.SEMESTER: _l("Semester"),
+    PeriodKind.KWARTAAL: _l("Kwartaal"),
+    PeriodKind.JAAR: _l("Jaar"),
+}
 #: Columns an approved version keeps forever (status may still go from goedgekeurd to verzonden).
 FROZEN_COLUMNS = (
     "tenant_id",
@@ -41,10 +65,6 @@ FROZEN_COLUMNS = (
 )
 
 
-def _in(column: str, values: Any) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class ImmutableReportError(RuntimeError):
     """Raise when code tries to change or delete an approved council report version."""
 
@@ -57,8 +77,8 @@ class CouncilReport(TenantOwned, TimestampMixin, Base):
     __audit_secret__ = ("content", "pdf_data")
     __table_args__ = (
         UniqueConstraint("tenant_id", "period", "version"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
-        CheckConstraint(_in("period_kind", PERIOD_KINDS), name="period_kind"),
+        check_in("status", STATUSES),
+        check_in("period_kind", PERIOD_KINDS),
         CheckConstraint("version >= 1", name="version"),
         CheckConstraint("ends_on >= starts_on", name="period_dates"),
         CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),
@@ -71,11 +91,11 @@ class CouncilReport(TenantOwned, TimestampMixin, Base):
     )
 
     period: Mapped[str] = mapped_column(String(7))  # 2026-S2, 2026-Q3 or 2026
-    period_kind: Mapped[str] = mapped_column(String(10), default="semester")
+    period_kind: Mapped[str] = mapped_column(String(10), default=PeriodKind.SEMESTER)
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     version: Mapped[int] = mapped_column(default=1)
-    status: Mapped[str] = mapped_column(String(16), default="wordt_gemaakt")
+    status: Mapped[str] = mapped_column(String(16), default=ReportStatus.WORDT_GEMAAKT)
     progress: Mapped[int] = mapped_column(default=0)
     error: Mapped[str] = mapped_column(Text, default="")
     content: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

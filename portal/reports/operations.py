@@ -25,7 +25,7 @@ from portal.core.outbox import queue_mail
 from portal.core.report import ReportPeriod, Section
 from portal.core.roles import RAADSLID
 from portal.extensions import db
-from portal.reports.models import FROZEN, PERIOD_KINDS, CouncilReport
+from portal.reports.models import FROZEN, PERIOD_KINDS, CouncilReport, PeriodKind, ReportStatus
 from tenants.context import BRUSSELS, acting_for, acting_tenant_id, acting_user_id, current_context
 from tenants.models import Tenant
 
@@ -43,8 +43,8 @@ SectionBuilder = Callable[[ReportPeriod], Section]
 
 def period_kind_of(tenant: Tenant) -> str:
     """Return the tenant's reporting period: semester (default), kwartaal or jaar."""
-    kind = (tenant.settings or {}).get("report_period", "semester")
-    return kind if kind in PERIOD_KINDS else "semester"
+    kind = (tenant.settings or {}).get("report_period", PeriodKind.SEMESTER)
+    return kind if kind in PERIOD_KINDS else PeriodKind.SEMESTER
 
 
 def set_period_kind(tenant: Tenant, kind: str) -> None:
@@ -60,7 +60,7 @@ def period_bounds(code: str) -> tuple[str, date, date]:
     try:
         if len(code) == 4 and code.isdigit():
             year = int(code)
-            return "jaar", date(year, 1, 1), date(year, 12, 31)
+            return PeriodKind.JAAR, date(year, 1, 1), date(year, 12, 31)
         year_part, part = code.split("-")
         year, number = int(year_part), int(part[1:])
         if len(year_part) != 4 or year < 2000 or year > 2100:
@@ -68,11 +68,11 @@ def period_bounds(code: str) -> tuple[str, date, date]:
         if part[0] == "S" and number in (1, 2):
             start = date(year, 1 if number == 1 else 7, 1)
             end = date(year, 6, 30) if number == 1 else date(year, 12, 31)
-            return "semester", start, end
+            return PeriodKind.SEMESTER, start, end
         if part[0] == "Q" and 1 <= number <= 4:
             start = date(year, 3 * number - 2, 1)
             end = date(year + 1, 1, 1) if number == 4 else date(year, 3 * number + 1, 1)
-            return "kwartaal", start, end - timedelta(days=1)
+            return PeriodKind.KWARTAAL, start, end - timedelta(days=1)
     except (ValueError, IndexError):
         pass
     raise DomainError(
@@ -84,9 +84,9 @@ def period_bounds(code: str) -> tuple[str, date, date]:
 
 def period_code(kind: str, day: date) -> str:
     """Return the code of the period of ``kind`` that contains ``day``."""
-    if kind == "jaar":
+    if kind == PeriodKind.JAAR:
         return str(day.year)
-    if kind == "kwartaal":
+    if kind == PeriodKind.KWARTAAL:
         return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
     return f"{day.year}-S{1 if day.month <= 6 else 2}"
 
@@ -100,9 +100,9 @@ def last_completed_period(kind: str, day: date) -> str:
 def period_label(code: str) -> str:
     """Return a Dutch label: eerste semester 2026, derde kwartaal 2026, jaar 2026."""
     kind, start, _end = period_bounds(code)
-    if kind == "jaar":
+    if kind == PeriodKind.JAAR:
         return _("jaar %(year)s", year=start.year)
-    if kind == "semester":
+    if kind == PeriodKind.SEMESTER:
         if start.month == 1:
             return _("eerste semester %(year)s", year=start.year)
         return _("tweede semester %(year)s", year=start.year)
@@ -176,7 +176,7 @@ def request_report(period: str | None = None, *, only_if_missing: bool = False) 
         return None
     latest = existing[0] if existing else None
     if latest is not None and not latest.is_frozen:
-        if latest.status != "wordt_gemaakt":
+        if latest.status != ReportStatus.WORDT_GEMAAKT:
             _restart(latest, user_id)
         return latest
     report = CouncilReport(
@@ -185,7 +185,7 @@ def request_report(period: str | None = None, *, only_if_missing: bool = False) 
         starts_on=start,
         ends_on=end,
         version=(latest.version + 1) if latest else 1,
-        status="wordt_gemaakt",
+        status=ReportStatus.WORDT_GEMAAKT,
         requested_by_id=user_id,
     )
     if latest is not None:
@@ -206,7 +206,7 @@ def request_report(period: str | None = None, *, only_if_missing: bool = False) 
 
 
 def _restart(report: CouncilReport, user_id: int | None) -> None:
-    report.status = "wordt_gemaakt"
+    report.status = ReportStatus.WORDT_GEMAAKT
     report.progress = 0
     report.error = ""
     report.requested_by_id = user_id
@@ -215,7 +215,7 @@ def _restart(report: CouncilReport, user_id: int | None) -> None:
 
 def retry(report: CouncilReport) -> CouncilReport:
     """Generate a failed version again."""
-    if report.status != "mislukt":
+    if report.status != ReportStatus.MISLUKT:
         raise DomainError(_("Enkel een mislukt rapport kan opnieuw gemaakt worden."), status_code=409)
     _require_tenant()
     _restart(report, acting_user_id())
@@ -224,7 +224,7 @@ def retry(report: CouncilReport) -> CouncilReport:
 
 def regenerate(report: CouncilReport) -> CouncilReport:
     """Gather the data of a draft again (texts of the AD are kept)."""
-    if report.status != "concept":
+    if report.status != ReportStatus.CONCEPT:
         raise DomainError(_("Enkel een concept kan opnieuw opgemaakt worden."), status_code=409)
     _require_tenant()
     _restart(report, acting_user_id())
@@ -267,7 +267,7 @@ def start_generation(tenant_id: int, report_id: int) -> None:
 
 def is_stuck(report: CouncilReport) -> bool:
     """Tell whether a generation has shown no sign of life for too long."""
-    return report.status == "wordt_gemaakt" and report.updated_at < utcnow() - STUCK_AFTER
+    return report.status == ReportStatus.WORDT_GEMAAKT and report.updated_at < utcnow() - STUCK_AFTER
 
 
 def stored_pdf(report: CouncilReport) -> bytes:
@@ -290,7 +290,7 @@ def generate(tenant_id: int, report_id: int, *, commit_progress: bool = True) ->
     """
     with acting_for(tenant_id):
         report = db.session.scalar(select(CouncilReport).where(CouncilReport.id == report_id))
-        if report is None or report.status != "wordt_gemaakt":
+        if report is None or report.status != ReportStatus.WORDT_GEMAAKT:
             return report.status if report is not None else "missing"
         try:
 
@@ -304,7 +304,7 @@ def generate(tenant_id: int, report_id: int, *, commit_progress: bool = True) ->
             report.content_sha256 = content_checksum(content)
             report.generated_at = utcnow()
             report.progress = 100
-            report.status = "concept"
+            report.status = ReportStatus.CONCEPT
             report.error = ""
             if report.requested_by_id is None:
                 _notify_directors(report)
@@ -315,11 +315,11 @@ def generate(tenant_id: int, report_id: int, *, commit_progress: bool = True) ->
             failed = db.session.scalar(select(CouncilReport).where(CouncilReport.id == report_id))
             if failed is None or failed.is_frozen:
                 return "missing" if failed is None else failed.status
-            failed.status = "mislukt"
+            failed.status = ReportStatus.MISLUKT
             failed.error = f"{type(exc).__name__}: {exc}"[:2000]
             db.session.commit()
-            return "mislukt"
-        return "concept"
+            return ReportStatus.MISLUKT
+        return ReportStatus.CONCEPT
 
 
 def _notify_directors(report: CouncilReport) -> None:
@@ -459,7 +459,7 @@ def _section_titles() -> dict[str, str]:
 
 def update_texts(report: CouncilReport, data: dict[str, Any]) -> CouncilReport:
     """Save the AD's foreword and remarks on a draft."""
-    if report.status != "concept":
+    if report.status != ReportStatus.CONCEPT:
         raise DomainError(_("Enkel een concept kan nog gewijzigd worden."), status_code=409)
     report.foreword = (data.get("foreword") or "").strip()
     report.remarks = (data.get("remarks") or "").strip()
@@ -471,14 +471,14 @@ def approve(report: CouncilReport, pdf: bytes) -> CouncilReport:
     """Freeze a draft with its PDF: content, texts and PDF never change after this."""
     _require_tenant()
     user_id = acting_user_id()
-    if report.status != "concept" or not report.content:
+    if report.status != ReportStatus.CONCEPT or not report.content:
         raise DomainError(_("Enkel een afgewerkt concept kan goedgekeurd worden."), status_code=409)
     report.pdf_data = pdf
     report.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     report.content_sha256 = content_checksum(report.content)
     report.approved_at = utcnow()
     report.approved_by_id = user_id
-    report.status = "goedgekeurd"
+    report.status = ReportStatus.GOEDGEKEURD
     db.session.flush()
     return report
 
@@ -555,8 +555,8 @@ def deliver(report: CouncilReport) -> int:
                 url=f"{base_url}{link}",
             ):
                 sent += 1
-    if members and report.status == "goedgekeurd":
-        report.status = "verzonden"
+    if members and report.status == ReportStatus.GOEDGEKEURD:
+        report.status = ReportStatus.VERZONDEN
         report.sent_at = utcnow()
     db.session.flush()
     return sent
@@ -584,7 +584,9 @@ def due_report(tenant_id: int, day: date | None = None) -> int | None:
         report = request_report(code, only_if_missing=True)
         if report is None:
             return db.session.scalar(
-                select(CouncilReport.id).where(CouncilReport.period == code, CouncilReport.status == "wordt_gemaakt")
+                select(CouncilReport.id).where(
+                    CouncilReport.period == code, CouncilReport.status == ReportStatus.WORDT_GEMAAKT
+                )
             )
         db.session.flush()
         return report.id

@@ -22,7 +22,7 @@ from portal.core.web import tenant_blueprint
 from portal.extensions import db
 from portal.reports import operations as ops
 from portal.reports import permissions, rendering
-from portal.reports.models import PERIOD_KINDS, STATUSES, CouncilReport, ImmutableReportError
+from portal.reports.models import PERIOD_KINDS, STATUSES, CouncilReport, ImmutableReportError, ReportStatus
 from portal.reports.rendering import PdfUnavailableError, render_pdf, report_body
 from portal.reports.schemas import CreateReportSchema, PeriodKindSchema, ReportTextsSchema
 from tenants.context import acting_for
@@ -125,7 +125,7 @@ def progress(report_id: int) -> Any:
     """Return the progress block (htmx polls it); once done, tell htmx to reload the page."""
     report = permissions.report_or_404(report_id)
     response = make_response(render_template("reports/_status.html", report=report, stuck=ops.is_stuck(report)))
-    if report.status != "wordt_gemaakt" and request.headers.get("HX-Request"):
+    if report.status != ReportStatus.WORDT_GEMAAKT and request.headers.get("HX-Request"):
         response.headers["HX-Refresh"] = "true"
     return response
 
@@ -136,9 +136,9 @@ def retry(report_id: int) -> Any:
     """Generate a failed (or lost) version again, or refresh a draft's data (AD)."""
     report = permissions.managed_report_or_404(report_id)
     if ops.is_stuck(report):
-        report.status = "mislukt"
+        report.status = ReportStatus.MISLUKT
         db.session.flush()
-    action = ops.retry if report.status == "mislukt" else ops.regenerate
+    action = ops.retry if report.status == ReportStatus.MISLUKT else ops.regenerate
     done, errors, _status = attempt(lambda: action(report))
     if done is None:
         return _render_detail(report, errors, 409)
@@ -166,7 +166,7 @@ def edit(report_id: int) -> Any:
 def approve(report_id: int) -> Any:
     """Approve a draft: freeze it with its PDF and send it to the council members (AD)."""
     report = permissions.managed_report_or_404(report_id)
-    if report.status != "concept":
+    if report.status != ReportStatus.CONCEPT:
         return _render_detail(report, {"_schema": [_("Enkel een afgewerkt concept kan goedgekeurd worden.")]}, 409)
     try:
         pdf = render_pdf(report)
@@ -213,7 +213,7 @@ def pdf(report_id: int) -> Any:
     report = permissions.report_or_404(report_id)
     if report.is_frozen:
         data = ops.stored_pdf(report)
-    elif report.status == "concept":
+    elif report.status == ReportStatus.CONCEPT:
         try:
             data = render_pdf(report)
         except PdfUnavailableError:
@@ -249,6 +249,6 @@ def generate_command(slug: str, period: str | None) -> None:
     with acting_for(tenant.id):
         found = db.session.scalar(select(CouncilReport).where(CouncilReport.id == report_id))
         assert found is not None
-        if status != "concept":
+        if status != ReportStatus.CONCEPT:
             raise click.ClickException(f"Rapport {found.period} v{found.version} mislukt: {found.error}")
         click.echo(f"Rapport {found.period} versie {found.version} van {tenant.name} staat klaar als concept.")
