@@ -22,21 +22,17 @@ from portal.agreements.schemas import (
     EvaluationSchema,
     PartySchema,
 )
-from portal.api import PageArgsSchema, PaginationSchema, page_envelope
 from portal.core.access import MEMBERS, STAFF, allow
+from portal.core.api import PageArgsSchema, page_envelope, page_of
 from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
-from portal.core.schemas import TenantRefSchema
+from portal.core.schemas import owner_ref
 from tenants.sharing import current_regions
 
 blp = Blueprint("agreements_api", __name__, url_prefix="/api/v1/agreements", description="Samenwerkingsovereenkomsten")
 
 
-class AgreementPageSchema(Schema):
-    """A page of agreements (summaries)."""
-
-    items = fields.List(fields.Nested(AgreementSummarySchema))
-    pagination = fields.Nested(PaginationSchema)
+AgreementPageSchema = page_of(AgreementSummarySchema, "AgreementPageSchema")
 
 
 class EvaluationDumpSchema(Schema):
@@ -55,7 +51,7 @@ class EvaluationDumpSchema(Schema):
 class MatrixRowSchema(Schema):
     """One member's levels per management domain."""
 
-    tenant = fields.Nested(TenantRefSchema)
+    tenant = owner_ref()
     levels = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 

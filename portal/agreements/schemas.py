@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from portal.agreements.models import BODIES, CRITERIA, DECISIONS, DOMAINS, LEGAL_FORMS, MATRIX_DOMAINS, OUTCOMES
-from portal.core.schemas import TenantRefSchema
+from portal.core.schemas import owner_ref
 
 
 class CreateAgreementSchema(Schema):
@@ -104,7 +104,7 @@ class InformalSchema(Schema):
 class PartySchema(Schema):
     """Dump a party."""
 
-    tenant = fields.Nested(TenantRefSchema)
+    tenant = owner_ref()
     role = fields.String()
     withdrawn_on = fields.Date(allow_none=True)
     withdrawal_effective_on = fields.Date(allow_none=True)
@@ -116,7 +116,7 @@ class AgreementSummarySchema(Schema):
     id = fields.Integer()
     title = fields.String()
     status = fields.String()
-    trekker = fields.Nested(TenantRefSchema, attribute="tenant")
+    trekker = owner_ref()
     parties = fields.List(fields.Nested(PartySchema))
 
 
@@ -124,7 +124,7 @@ class ApprovalDumpSchema(Schema):
     """Dump a recorded decision."""
 
     version = fields.Integer()
-    tenant = fields.Nested(TenantRefSchema)
+    tenant = owner_ref()
     body = fields.String()
     decision = fields.String()
     decided_on = fields.Date()

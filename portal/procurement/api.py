@@ -8,11 +8,10 @@ from flask import abort
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 from sqlalchemy.orm import selectinload
 
-from portal.api import PageArgsSchema, PaginationSchema, page_envelope
 from portal.core.access import MEMBERS, STAFF, allow
+from portal.core.api import PageArgsSchema, page_envelope, page_of
 from portal.core.loading import get_owned_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.procurement import operations as ops
@@ -42,32 +41,16 @@ from portal.procurement.schemas import (
 blp = Blueprint("procurement_api", __name__, url_prefix="/api/v1/procurement", description="Gezamenlijke aankoop")
 
 
-class PlanPageSchema(Schema):
-    """A page of plans."""
-
-    items = fields.List(fields.Nested(PlanSchema))
-    pagination = fields.Nested(PaginationSchema)
+PlanPageSchema = page_of(PlanSchema, "PlanPageSchema")
 
 
-class DossierPageSchema(Schema):
-    """A page of dossiers."""
-
-    items = fields.List(fields.Nested(DossierSchema))
-    pagination = fields.Nested(PaginationSchema)
+DossierPageSchema = page_of(DossierSchema, "DossierPageSchema")
 
 
-class ParticipationPageSchema(Schema):
-    """A page of the caller's own participations."""
-
-    items = fields.List(fields.Nested(ParticipationSchema))
-    pagination = fields.Nested(PaginationSchema)
+ParticipationPageSchema = page_of(ParticipationSchema, "ParticipationPageSchema")
 
 
-class ContractPageSchema(Schema):
-    """A page of awarded lots with a contract."""
-
-    items = fields.List(fields.Nested(LotSchema))
-    pagination = fields.Nested(PaginationSchema)
+ContractPageSchema = page_of(LotSchema, "ContractPageSchema")
 
 
 def _buyer() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from portal.core.schemas import TenantRefSchema
+from portal.core.schemas import OwnedSchema, owner_ref
 from portal.procurement.models import LEGAL_FORMS, PROCEDURES, STAGES
 from portal.procurement.validators import cpv_error, kbo_error
 
@@ -73,7 +73,7 @@ class UpdatePlanSchema(CreatePlanSchema):
     """Load a partial update of a plan (API PATCH)."""
 
 
-class PlanSchema(Schema):
+class PlanSchema(OwnedSchema):
     """Dump a planned purchase."""
 
     id = fields.Integer()
@@ -85,7 +85,6 @@ class PlanSchema(Schema):
     notes = fields.String()
     audience = fields.String()
     region_id = fields.Integer(allow_none=True)
-    owner = fields.Nested(TenantRefSchema, attribute="tenant")
 
 
 class SuggestionSchema(Schema):
@@ -203,7 +202,7 @@ class DossierSchema(Schema):
     status = fields.String()
     stage = fields.String()
     region_id = fields.Integer(allow_none=True)
-    lead = fields.Nested(TenantRefSchema, attribute="tenant")
+    lead = owner_ref()
     lots = fields.List(fields.Nested(LotSchema))
     stages = fields.Method("get_stages")
 
@@ -267,7 +266,7 @@ class ParticipationSchema(Schema):
     mandate_on = fields.Date(allow_none=True)
     mandate_reference = fields.String(allow_none=True)
     counts = fields.Boolean()
-    participant = fields.Nested(TenantRefSchema, attribute="tenant")
+    participant = owner_ref()
     lines = fields.List(fields.Nested(LineSchema))
 
 
@@ -322,7 +321,7 @@ class NeedsSchema(Schema):
 class SavingSchema(Schema):
     """Dump the estimated versus awarded value of one municipality."""
 
-    participant = fields.Nested(TenantRefSchema, attribute="tenant")
+    participant = owner_ref()
     estimated = _money()
     awarded = _money()
     saving = _money()
@@ -336,7 +335,7 @@ class SavingsSchema(Schema):
     savings = fields.List(fields.Nested(SavingSchema))
 
 
-class DocumentSchema(Schema):
+class DocumentSchema(OwnedSchema):
     """Dump a dossier document (download through the web page)."""
 
     id = fields.Integer()
@@ -348,4 +347,3 @@ class DocumentSchema(Schema):
     size_bytes = fields.Integer()
     author_name = fields.String()
     created_at = fields.DateTime()
-    owner = fields.Nested(TenantRefSchema, attribute="tenant")

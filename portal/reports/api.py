@@ -9,27 +9,23 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
-from portal.api import PageArgsSchema, PaginationSchema, page_envelope
 from portal.core.access import MEMBERS, allow, roles
+from portal.core.api import PageArgsSchema, page_envelope, page_of
 from portal.core.errors import problem
 from portal.core.pagination import paginate
 from portal.core.roles import ALGEMEEN_DIRECTEUR
 from portal.core.unitofwork import commit_now
 from portal.reports import operations as ops
 from portal.reports import permissions
+from portal.reports.models import ReportStatus
 from portal.reports.rendering import PdfUnavailableError, pdf_unavailable_message, render_pdf
 from portal.reports.schemas import CreateReportSchema, ReportSchema, ReportSummarySchema
 
 blp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports", description="Rapporten aan de gemeenteraad")
 
 
-class ReportPageSchema(Schema):
-    """A page of report versions."""
-
-    items = fields.List(fields.Nested(ReportSummarySchema))
-    pagination = fields.Nested(PaginationSchema)
+ReportPageSchema = page_of(ReportSummarySchema, "ReportPageSchema")
 
 
 @blp.route("")
@@ -76,7 +72,7 @@ class ReportPdf(MethodView):
         report = permissions.report_or_404(report_id)
         if report.is_frozen:
             data = ops.stored_pdf(report)
-        elif report.status == "concept":
+        elif report.status == ReportStatus.CONCEPT:
             try:
                 data = render_pdf(report)
             except PdfUnavailableError:

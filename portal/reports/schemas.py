@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from portal.core.schemas import TenantRefSchema
+from portal.core.schemas import owner_ref
 from portal.reports.models import PERIOD_KINDS
 
 PERIOD = re.compile(r"^(\d{4})(-S[12]|-Q[1-4])?$")
@@ -42,7 +42,7 @@ class ReportSummarySchema(Schema):
     """A report version in a list."""
 
     id = fields.Integer()
-    tenant = fields.Nested(TenantRefSchema)
+    tenant = owner_ref()
     period = fields.String()
     period_kind = fields.String()
     starts_on = fields.Date()
