@@ -25,14 +25,19 @@ from portal.hr.models import (
     Enrolment,
     FunctionGrade,
     JobFunction,
+    RequestStatus,
     Reserve,
     ReserveRequest,
     ReserveRequestDecision,
+    SharingStatus,
     StaffSharing,
     StaffSharingApproval,
     Training,
     Vacancy,
 )
+
+# Aliased: ``VacancyStatus`` names the status endpoint's view class (and so its endpoint).
+from portal.hr.models import VacancyStatus as VacancyState
 from portal.hr.schemas import (
     ApplicationSchema,
     ApplicationStatusSchema,
@@ -89,7 +94,7 @@ class ApplicationPageSchema(Schema):
 
 def _visible(vacancy_id: int) -> Vacancy:
     obj = get_visible_or_404(Vacancy, vacancy_id)
-    if obj.tenant_id != current_user.tenant_id and obj.status != "gepubliceerd":
+    if obj.tenant_id != current_user.tenant_id and obj.status != VacancyState.GEPUBLICEERD:
         abort(404)
     return obj
 
@@ -204,7 +209,7 @@ def _sharing_reader() -> None:
 
 
 def _decide(row: StaffSharing | StaffSharingApproval, decision: str) -> None:
-    if decision == "ingetrokken":
+    if decision == SharingStatus.INGETROKKEN:
         if not isinstance(row, StaffSharing) or not permissions.can_request_sharing(current_user):
             abort(403)
         ops.withdraw_staff_sharing(row)
@@ -631,7 +636,7 @@ class ReserveDecisionItem(MethodView):
         """Approve or refuse a partner's request for one of the caller's candidates."""
         _hr_only()
         row = get_owned_or_404(ReserveRequestDecision, decision_id, current_user.tenant_id)
-        if data["decision"] == "ingetrokken":
+        if data["decision"] == RequestStatus.INGETROKKEN:
             abort(422)
-        ops.decide_reserve_request(row, data["decision"] == "goedgekeurd", user=current_user)
+        ops.decide_reserve_request(row, data["decision"] == RequestStatus.GOEDGEKEURD, user=current_user)
         return row

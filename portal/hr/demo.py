@@ -12,6 +12,8 @@ from portal.demo import DOMAIN, signed_in
 from portal.extensions import db
 from portal.hr import operations as ops
 from portal.hr.models import (
+    ApplicationStatus,
+    Employment,
     Enrolment,
     JobFunction,
     Reserve,
@@ -20,6 +22,8 @@ from portal.hr.models import (
     StaffSharingApproval,
     Training,
     Vacancy,
+    VacancyKind,
+    VacancyStatus,
 )
 from tenants.context import acting_for
 from tenants.models import Region, Tenant
@@ -295,7 +299,7 @@ def load() -> int:
                 "grade": spec["grade"],
                 "department": spec["department"],
                 "function_name": spec["title"].split(" (")[0],
-                "employment": "contractueel",
+                "employment": Employment.CONTRACTUEEL,
                 "percentage": 100,
                 "salary_min": 2900,
                 "salary_max": 4800,
@@ -312,8 +316,8 @@ def load() -> int:
                 ],
             }
             vacancy = ops.create_vacancy(data, author_id=author.id if author else None)
-            ops.change_vacancy_status(vacancy, "gepubliceerd")
-            if spec["kind"] != "intern":
+            ops.change_vacancy_status(vacancy, VacancyStatus.GEPUBLICEERD)
+            if spec["kind"] != VacancyKind.INTERN:
                 app = ops.submit_public_application(
                     vacancy,
                     {
@@ -325,7 +329,7 @@ def load() -> int:
                     None,
                 )
                 if author is not None:
-                    ops.move_application(app, "screening", author_id=author.id, note="Cv in orde.")
+                    ops.move_application(app, ApplicationStatus.SCREENING, author_id=author.id, note="Cv in orde.")
             db.session.commit()
             count += 1
     count += _load_sharings(tenants) + _load_trainings(tenants, regions)

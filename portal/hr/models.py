@@ -4,28 +4,77 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, NamedTuple
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
-from portal.core.models import Base, Shareable, TenantOwned, TimestampMixin, utcnow
+from portal.core.models import Base, Shareable, TenantOwned, TimestampMixin, check_in, utcnow
 from tenants.models import Region, Tenant
 
 GRADES = (
     "E1", "E2", "E3", "D1", "D2", "D3", "D4", "C1", "C2", "C3", "C4", "C5",
     "B1", "B2", "B3", "B4", "B5", "A1a", "A1b", "A2a", "A2b", "A3a", "A4a", "A4b", "A5a",
 )  # fmt: skip
-EMPLOYMENTS = ("statutair", "contractueel")
-KINDS = ("extern", "intern", "gedeeld")
-VACANCY_STATUSES = ("concept", "gepubliceerd", "afgesloten", "ingevuld", "geannuleerd")
-APPLICATION_STATUSES = ("ontvangen", "screening", "test", "gesprek", "aanbod", "aangeworven", "afgewezen")
-SOURCES = ("extern", "intern")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+class Employment(StrEnum):
+    """How the person in a vacancy is employed."""
+
+    STATUTAIR = "statutair"
+    CONTRACTUEEL = "contractueel"
+
+
+class VacancyKind(StrEnum):
+    """What a vacancy is for: external recruitment, internal mobility or a post shared by municipalities."""
+
+    EXTERN = "extern"
+    INTERN = "intern"
+    GEDEELD = "gedeeld"
+
+
+class VacancyStatus(StrEnum):
+    """Where a vacancy stands."""
+
+    CONCEPT = "concept"
+    GEPUBLICEERD = "gepubliceerd"
+    AFGESLOTEN = "afgesloten"
+    INGEVULD = "ingevuld"
+    GEANNULEERD = "geannuleerd"
+
+
+class ApplicationStatus(StrEnum):
+    """The step of an application in the recruitment pipeline."""
+
+    ONTVANGEN = "ontvangen"
+    SCREENING = "screening"
+    TEST = "test"
+    GESPREK = "gesprek"
+    AANBOD = "aanbod"
+    AANGEWORVEN = "aangeworven"
+    AFGEWEZEN = "afgewezen"
+
+
+class ApplicationSource(StrEnum):
+    """Who applied: an outside candidate (public form) or a signed-in staff member."""
+
+    EXTERN = "extern"
+    INTERN = "intern"
+
+
+EMPLOYMENTS = tuple(Employment)
+KINDS = tuple(VacancyKind)
+VACANCY_STATUSES = tuple(VacancyStatus)
+APPLICATION_STATUSES = tuple(ApplicationStatus)
+SOURCES = tuple(ApplicationSource)
+#: A vacancy that no longer takes applications nor changes.
+CLOSED_VACANCY_STATUSES = (VacancyStatus.AFGESLOTEN, VacancyStatus.INGEVULD, VacancyStatus.GEANNULEERD)
+#: A vacancy that may still be edited.
+OPEN_VACANCY_STATUSES = (VacancyStatus.CONCEPT, VacancyStatus.GEPUBLICEERD)
+#: The kinds an outside candidate may apply to through the public pages.
+PUBLIC_KINDS = (VacancyKind.EXTERN, VacancyKind.GEDEELD)
 
 
 class Vacancy(Shareable, TimestampMixin, Base):
@@ -35,10 +84,10 @@ class Vacancy(Shareable, TimestampMixin, Base):
     __share_type__ = "vacancy"
     __share_domain__ = "hr"
     __extra_table_args__ = (
-        CheckConstraint(_in("grade", GRADES), name="grade"),
-        CheckConstraint(_in("employment", EMPLOYMENTS), name="employment"),
-        CheckConstraint(_in("kind", KINDS), name="kind"),
-        CheckConstraint(_in("status", VACANCY_STATUSES), name="status"),
+        check_in("grade", GRADES),
+        check_in("employment", Employment),
+        check_in("kind", VacancyKind),
+        check_in("status", VacancyStatus),
         CheckConstraint("percentage BETWEEN 1 AND 100", name="percentage"),
         CheckConstraint("salary_min IS NULL OR salary_max IS NULL OR salary_min <= salary_max", name="salary_range"),
         Index("ix_vacancies_tenant_status", "tenant_id", "status"),
@@ -48,7 +97,7 @@ class Vacancy(Shareable, TimestampMixin, Base):
     department: Mapped[str] = mapped_column(String(120), default="")
     function_name: Mapped[str] = mapped_column(String(120), default="")
     grade: Mapped[str] = mapped_column(String(4))
-    employment: Mapped[str] = mapped_column(String(12), default="contractueel")
+    employment: Mapped[str] = mapped_column(String(12), default=Employment.CONTRACTUEEL)
     percentage: Mapped[int] = mapped_column(default=100)
     salary_min: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     salary_max: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
@@ -56,8 +105,8 @@ class Vacancy(Shareable, TimestampMixin, Base):
     profile_html: Mapped[str] = mapped_column(Text, default="")
     selection_steps: Mapped[str] = mapped_column(Text, default="")
     deadline_on: Mapped[date]
-    kind: Mapped[str] = mapped_column(String(10), default="extern")
-    status: Mapped[str] = mapped_column(String(14), default="concept")
+    kind: Mapped[str] = mapped_column(String(10), default=VacancyKind.EXTERN)
+    status: Mapped[str] = mapped_column(String(14), default=VacancyStatus.CONCEPT)
     published_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -92,8 +141,8 @@ class Application(TenantOwned, TimestampMixin, Base):
     __tablename__ = "applications"
     __audit_secret__ = ("full_name", "email", "motivation", "cv_filename", "cv_data")
     __table_args__ = (
-        CheckConstraint(_in("status", APPLICATION_STATUSES), name="status"),
-        CheckConstraint(_in("source", SOURCES), name="source"),
+        check_in("status", ApplicationStatus),
+        check_in("source", ApplicationSource),
         CheckConstraint(
             "source = 'extern' OR applicant_user_id IS NOT NULL OR anonymised_at IS NOT NULL", name="intern_user"
         ),
@@ -110,7 +159,7 @@ class Application(TenantOwned, TimestampMixin, Base):
     cv_filename: Mapped[str | None] = mapped_column(String(200))
     cv_data: Mapped[bytes | None] = mapped_column(LargeBinary)
     consent_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(12), default="ontvangen")
+    status: Mapped[str] = mapped_column(String(12), default=ApplicationStatus.ONTVANGEN)
     anonymised_at: Mapped[datetime | None]
 
     vacancy: Mapped[Vacancy] = relationship(lazy="joined")
@@ -168,8 +217,28 @@ class HrSettings(TenantOwned, Base):
 
 # -- staff sharing (terbeschikkingstelling) -------------------------------------------------------
 
-SHARING_STATUSES = ("aangevraagd", "goedgekeurd", "geweigerd", "ingetrokken")
-DECISIONS = ("open", "goedgekeurd", "geweigerd")
+
+class SharingStatus(StrEnum):
+    """Where a terbeschikkingstelling stands (both ADs approve before it holds)."""
+
+    AANGEVRAAGD = "aangevraagd"
+    GOEDGEKEURD = "goedgekeurd"
+    GEWEIGERD = "geweigerd"
+    INGETROKKEN = "ingetrokken"
+
+
+class Decision(StrEnum):
+    """One AD's decision on a terbeschikkingstelling."""
+
+    OPEN = "open"
+    GOEDGEKEURD = "goedgekeurd"
+    GEWEIGERD = "geweigerd"
+
+
+SHARING_STATUSES = tuple(SharingStatus)
+DECISIONS = tuple(Decision)
+#: A terbeschikkingstelling that still counts (asked or approved).
+LIVE_SHARING_STATUSES = (SharingStatus.AANGEVRAAGD, SharingStatus.GOEDGEKEURD)
 
 
 def _sharing_checks() -> tuple[Any, ...]:
@@ -177,9 +246,9 @@ def _sharing_checks() -> tuple[Any, ...]:
         CheckConstraint("share_percent BETWEEN 1 AND 100", name="share_percent"),
         CheckConstraint("host_cost_percent BETWEEN 0 AND 100", name="host_cost_percent"),
         CheckConstraint("ends_on >= starts_on", name="period"),
-        CheckConstraint(_in("status", SHARING_STATUSES), name="status"),
-        CheckConstraint(_in("home_decision", DECISIONS), name="home_decision"),
-        CheckConstraint(_in("host_decision", DECISIONS), name="host_decision"),
+        check_in("status", SharingStatus),
+        check_in("home_decision", Decision),
+        check_in("host_decision", Decision),
     )
 
 
@@ -199,9 +268,9 @@ class StaffSharing(TenantOwned, TimestampMixin, Base):
     ends_on: Mapped[date]
     host_cost_percent: Mapped[int] = mapped_column(default=100)
     note: Mapped[str] = mapped_column(Text, default="")
-    home_decision: Mapped[str] = mapped_column(String(12), default="open")
-    host_decision: Mapped[str] = mapped_column(String(12), default="open")
-    status: Mapped[str] = mapped_column(String(12), default="aangevraagd")
+    home_decision: Mapped[str] = mapped_column(String(12), default=Decision.OPEN)
+    host_decision: Mapped[str] = mapped_column(String(12), default=Decision.OPEN)
+    status: Mapped[str] = mapped_column(String(12), default=SharingStatus.AANGEVRAAGD)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     host_tenant: Mapped[Tenant] = relationship(foreign_keys=[host_tenant_id], lazy="joined")
@@ -227,18 +296,44 @@ class StaffSharingApproval(TenantOwned, TimestampMixin, Base):
     ends_on: Mapped[date]
     host_cost_percent: Mapped[int] = mapped_column(default=100)
     note: Mapped[str] = mapped_column(Text, default="")
-    home_decision: Mapped[str] = mapped_column(String(12), default="open")
-    host_decision: Mapped[str] = mapped_column(String(12), default="open")
-    status: Mapped[str] = mapped_column(String(12), default="aangevraagd")
+    home_decision: Mapped[str] = mapped_column(String(12), default=Decision.OPEN)
+    host_decision: Mapped[str] = mapped_column(String(12), default=Decision.OPEN)
+    status: Mapped[str] = mapped_column(String(12), default=SharingStatus.AANGEVRAAGD)
 
     home_tenant: Mapped[Tenant] = relationship(foreign_keys=[home_tenant_id], lazy="joined")
 
 
 # -- trainings (vormingen) ------------------------------------------------------------------------
 
-TRAINING_STATUSES = ("gepland", "geannuleerd")
-ENROLMENT_STATUSES = ("aangevraagd", "geweigerd", "ingeschreven", "wachtlijst", "geannuleerd")
-SEAT_STATUSES = ("ingeschreven", "wachtlijst", "geannuleerd")
+
+class TrainingStatus(StrEnum):
+    """Whether a training takes place."""
+
+    GEPLAND = "gepland"
+    GEANNULEERD = "geannuleerd"
+
+
+class EnrolmentStatus(StrEnum):
+    """Where a staff member's enrolment stands, as their own municipality holds it."""
+
+    AANGEVRAAGD = "aangevraagd"
+    GEWEIGERD = "geweigerd"
+    INGESCHREVEN = "ingeschreven"
+    WACHTLIJST = "wachtlijst"
+    GEANNULEERD = "geannuleerd"
+
+
+class SeatStatus(StrEnum):
+    """A participant's place with the organiser: a seat, a waitlist place, or cancelled."""
+
+    INGESCHREVEN = "ingeschreven"
+    WACHTLIJST = "wachtlijst"
+    GEANNULEERD = "geannuleerd"
+
+
+TRAINING_STATUSES = tuple(TrainingStatus)
+ENROLMENT_STATUSES = tuple(EnrolmentStatus)
+SEAT_STATUSES = tuple(SeatStatus)
 
 
 class Training(Shareable, TimestampMixin, Base):
@@ -250,7 +345,7 @@ class Training(Shareable, TimestampMixin, Base):
     __extra_table_args__ = (
         CheckConstraint("seats BETWEEN 1 AND 1000", name="seats"),
         CheckConstraint("price_partner >= 0", name="price_partner"),
-        CheckConstraint(_in("status", TRAINING_STATUSES), name="status"),
+        check_in("status", TrainingStatus),
         CheckConstraint("ends_at > starts_at", name="period"),
     )
 
@@ -260,7 +355,7 @@ class Training(Shareable, TimestampMixin, Base):
     location: Mapped[str] = mapped_column(String(200))
     seats: Mapped[int]
     price_partner: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal(0))
-    status: Mapped[str] = mapped_column(String(12), default="gepland")
+    status: Mapped[str] = mapped_column(String(12), default=TrainingStatus.GEPLAND)
     attendance_saved_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
@@ -294,7 +389,7 @@ class TrainingSeat(TenantOwned, TimestampMixin, Base):
     __tablename__ = "training_seats"
     __audit_secret__ = ("participant_name", "participant_email")
     __table_args__ = (
-        CheckConstraint(_in("status", SEAT_STATUSES), name="status"),
+        check_in("status", SeatStatus),
         UniqueConstraint("tenant_id", "participant_tenant_id", "enrolment_id"),
         Index("ix_training_seats_training_status", "tenant_id", "training_id", "status"),
     )
@@ -316,7 +411,7 @@ class Enrolment(TenantOwned, TimestampMixin, Base):
 
     __tablename__ = "training_enrolments"
     __table_args__ = (
-        CheckConstraint(_in("status", ENROLMENT_STATUSES), name="status"),
+        check_in("status", EnrolmentStatus),
         Index("ix_training_enrolments_user", "tenant_id", "user_id", "training_id"),
     )
 
@@ -325,7 +420,7 @@ class Enrolment(TenantOwned, TimestampMixin, Base):
     training_id: Mapped[int] = mapped_column(ForeignKey("trainings.id", ondelete="CASCADE"))
     training_title: Mapped[str] = mapped_column(String(200))
     seat_id: Mapped[int | None]  # the organiser's TrainingSeat row, once approved
-    status: Mapped[str] = mapped_column(String(12), default="aangevraagd")
+    status: Mapped[str] = mapped_column(String(12), default=EnrolmentStatus.AANGEVRAAGD)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
@@ -344,7 +439,7 @@ class JobFunction(Shareable, TimestampMixin, Base):
     __share_type__ = "job_function"
     __share_domain__ = "hr"
     __extra_table_args__ = (
-        CheckConstraint(_in("level", LEVELS), name="level"),
+        check_in("level", LEVELS),
         UniqueConstraint("tenant_id", "title"),
     )
 
@@ -366,8 +461,8 @@ class FunctionGrade(Shareable, TimestampMixin, Base):
     __share_domain__ = "hr"
     __extra_table_args__ = (
         UniqueConstraint("tenant_id", "function_id"),
-        CheckConstraint(_in("grade_min", GRADES), name="grade_min"),
-        CheckConstraint(_in("grade_max", GRADES), name="grade_max"),
+        check_in("grade_min", GRADES),
+        check_in("grade_max", GRADES),
     )
 
     function_id: Mapped[int] = mapped_column(ForeignKey("job_functions.id", ondelete="CASCADE"), index=True)
@@ -380,8 +475,28 @@ class FunctionGrade(Shareable, TimestampMixin, Base):
 
 # -- recruitment reserve (werfreserve) ------------------------------------------------------------
 
-CANDIDATE_STATUSES = ("actief", "aangeworven", "uitgeschreven")
-REQUEST_STATUSES = ("aangevraagd", "goedgekeurd", "geweigerd", "ingetrokken")
+
+class CandidateStatus(StrEnum):
+    """Whether a laureate of a reserve is still offered."""
+
+    ACTIEF = "actief"
+    AANGEWORVEN = "aangeworven"
+    UITGESCHREVEN = "uitgeschreven"
+
+
+class RequestStatus(StrEnum):
+    """Where a partner's request for a reserve candidate stands."""
+
+    AANGEVRAAGD = "aangevraagd"
+    GOEDGEKEURD = "goedgekeurd"
+    GEWEIGERD = "geweigerd"
+    INGETROKKEN = "ingetrokken"
+
+
+CANDIDATE_STATUSES = tuple(CandidateStatus)
+REQUEST_STATUSES = tuple(RequestStatus)
+#: A request that still holds the candidate (asked or approved).
+LIVE_REQUEST_STATUSES = (RequestStatus.AANGEVRAAGD, RequestStatus.GOEDGEKEURD)
 
 
 class Reserve(Shareable, TimestampMixin, Base):
@@ -390,7 +505,7 @@ class Reserve(Shareable, TimestampMixin, Base):
     __tablename__ = "reserves"
     __share_type__ = "reserve"
     __share_domain__ = "hr"
-    __extra_table_args__ = (CheckConstraint(_in("grade", GRADES), name="grade"),)
+    __extra_table_args__ = (check_in("grade", GRADES),)
 
     title: Mapped[str] = mapped_column(String(200))
     function_name: Mapped[str] = mapped_column(String(120), default="")
@@ -414,7 +529,7 @@ class ReserveCandidate(TenantOwned, TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "reserve_id", "rank"),
         CheckConstraint("rank >= 1", name="rank"),
-        CheckConstraint(_in("status", CANDIDATE_STATUSES), name="status"),
+        check_in("status", CandidateStatus),
         CheckConstraint("NOT may_share OR consent_at IS NOT NULL", name="consent"),
     )
 
@@ -424,14 +539,14 @@ class ReserveCandidate(TenantOwned, TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(255))
     may_share: Mapped[bool] = mapped_column(default=False)
     consent_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(14), default="actief")
+    status: Mapped[str] = mapped_column(String(14), default=CandidateStatus.ACTIEF)
     anonymised_at: Mapped[datetime | None]
 
     reserve: Mapped[Reserve] = relationship(back_populates="candidates")
 
 
 def _request_checks() -> tuple[Any, ...]:
-    return (CheckConstraint(_in("status", REQUEST_STATUSES), name="status"),)
+    return (check_in("status", RequestStatus),)
 
 
 class ReserveRequest(TenantOwned, TimestampMixin, Base):
@@ -448,7 +563,7 @@ class ReserveRequest(TenantOwned, TimestampMixin, Base):
     reserve_title: Mapped[str] = mapped_column(String(200))
     rank: Mapped[int]
     motivation: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(12), default="aangevraagd")
+    status: Mapped[str] = mapped_column(String(12), default=RequestStatus.AANGEVRAAGD)
     # Filled in from the owner's reserve only once the owner approves.
     candidate_name: Mapped[str | None] = mapped_column(String(200))
     candidate_email: Mapped[str | None] = mapped_column(String(255))
@@ -468,7 +583,7 @@ class ReserveRequestDecision(TenantOwned, TimestampMixin, Base):
     reserve_id: Mapped[int] = mapped_column(ForeignKey("reserves.id", ondelete="CASCADE"), index=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("reserve_candidates.id", ondelete="CASCADE"))
     motivation: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(12), default="aangevraagd")
+    status: Mapped[str] = mapped_column(String(12), default=RequestStatus.AANGEVRAAGD)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     requester_tenant: Mapped[Tenant] = relationship(foreign_keys=[requester_tenant_id], lazy="joined")

@@ -18,26 +18,43 @@ from portal.core.richtext import sanitise
 from portal.core.roles import HR
 from portal.extensions import db
 from portal.hr.models import (
+    CANDIDATE_STATUSES,
+    CLOSED_VACANCY_STATUSES,
     GRADES,
+    LIVE_REQUEST_STATUSES,
+    LIVE_SHARING_STATUSES,
+    OPEN_VACANCY_STATUSES,
+    PUBLIC_KINDS,
     Application,
     ApplicationEvent,
     ApplicationReceipt,
+    ApplicationSource,
+    ApplicationStatus,
+    CandidateStatus,
+    Decision,
     Enrolment,
+    EnrolmentStatus,
     FunctionGrade,
     HrSettings,
     JobFunction,
+    RequestStatus,
     Reserve,
     ReserveCandidate,
     ReserveRequest,
     ReserveRequestDecision,
+    SeatStatus,
+    SharingStatus,
     StaffSharing,
     StaffSharingApproval,
     Training,
     TrainingSeat,
     TrainingSession,
+    TrainingStatus,
     Vacancy,
     VacancyInterest,
+    VacancyKind,
     VacancyShare,
+    VacancyStatus,
 )
 from tenants.context import acting_for, acting_tenant_id, current_tenant_id
 from tenants.models import Tenant
@@ -51,22 +68,22 @@ from tenants.sharing import (
 )
 
 #: Allowed status moves of a vacancy.
-VACANCY_FLOW = {
-    "concept": ("gepubliceerd", "geannuleerd"),
-    "gepubliceerd": ("afgesloten", "geannuleerd"),
-    "afgesloten": ("ingevuld", "geannuleerd", "gepubliceerd"),
-    "ingevuld": (),
-    "geannuleerd": (),
+VACANCY_FLOW: dict[str, tuple[str, ...]] = {
+    VacancyStatus.CONCEPT: (VacancyStatus.GEPUBLICEERD, VacancyStatus.GEANNULEERD),
+    VacancyStatus.GEPUBLICEERD: (VacancyStatus.AFGESLOTEN, VacancyStatus.GEANNULEERD),
+    VacancyStatus.AFGESLOTEN: (VacancyStatus.INGEVULD, VacancyStatus.GEANNULEERD, VacancyStatus.GEPUBLICEERD),
+    VacancyStatus.INGEVULD: (),
+    VacancyStatus.GEANNULEERD: (),
 }
 #: Allowed status moves of an application (forward, or rejection at any open step).
-APPLICATION_FLOW = {
-    "ontvangen": ("screening", "afgewezen"),
-    "screening": ("test", "gesprek", "afgewezen"),
-    "test": ("gesprek", "afgewezen"),
-    "gesprek": ("aanbod", "afgewezen"),
-    "aanbod": ("aangeworven", "afgewezen"),
-    "aangeworven": (),
-    "afgewezen": (),
+APPLICATION_FLOW: dict[str, tuple[str, ...]] = {
+    ApplicationStatus.ONTVANGEN: (ApplicationStatus.SCREENING, ApplicationStatus.AFGEWEZEN),
+    ApplicationStatus.SCREENING: (ApplicationStatus.TEST, ApplicationStatus.GESPREK, ApplicationStatus.AFGEWEZEN),
+    ApplicationStatus.TEST: (ApplicationStatus.GESPREK, ApplicationStatus.AFGEWEZEN),
+    ApplicationStatus.GESPREK: (ApplicationStatus.AANBOD, ApplicationStatus.AFGEWEZEN),
+    ApplicationStatus.AANBOD: (ApplicationStatus.AANGEWORVEN, ApplicationStatus.AFGEWEZEN),
+    ApplicationStatus.AANGEWORVEN: (),
+    ApplicationStatus.AFGEWEZEN: (),
 }
 CV_MAX_BYTES = 2 * 1024 * 1024
 DEFAULT_RETENTION_MONTHS = 12
@@ -81,7 +98,8 @@ def visible_vacancies(q: str | None = None, *, status: str | None = None) -> Sel
     tenant_id = current_tenant_id()
     # The prefilter lets PostgreSQL read only own and partners' rows, not every published vacancy of Flanders.
     stmt = select(Vacancy).where(
-        readable_prefilter(Vacancy, tenant_id), or_(Vacancy.tenant_id == tenant_id, Vacancy.status == "gepubliceerd")
+        readable_prefilter(Vacancy, tenant_id),
+        or_(Vacancy.tenant_id == tenant_id, Vacancy.status == VacancyStatus.GEPUBLICEERD),
     )
     if status:
         stmt = stmt.where(Vacancy.status == status)
@@ -97,8 +115,8 @@ def public_vacancies(tenant_id: int) -> Select[Any]:
         select(Vacancy)
         .where(
             Vacancy.tenant_id == tenant_id,
-            Vacancy.status == "gepubliceerd",
-            Vacancy.kind.in_(("extern", "gedeeld")),
+            Vacancy.status == VacancyStatus.GEPUBLICEERD,
+            Vacancy.kind.in_(PUBLIC_KINDS),
             Vacancy.deadline_on >= today(),
         )
         .order_by(Vacancy.deadline_on, Vacancy.id)
@@ -106,7 +124,7 @@ def public_vacancies(tenant_id: int) -> Select[Any]:
 
 
 def _set_shares(obj: Vacancy, shares: list[dict[str, int]]) -> None:
-    if obj.kind != "gedeeld":
+    if obj.kind != VacancyKind.GEDEELD:
         obj.shares.clear()
         return
     allowed = {t.id for t in partner_tenants(obj.tenant_id)} | {obj.tenant_id}
@@ -134,13 +152,13 @@ def _apply(obj: Vacancy, data: dict[str, Any]) -> None:
         obj.description_html = sanitise(data["description_html"])
     if "profile_html" in data:
         obj.profile_html = sanitise(data["profile_html"])
-    if "deadline_on" in data and obj.status in ("concept", "gepubliceerd") and data["deadline_on"] < today():
+    if "deadline_on" in data and obj.status in OPEN_VACANCY_STATUSES and data["deadline_on"] < today():
         raise DomainError(_("De uiterste datum mag niet in het verleden liggen."), field="deadline_on", status_code=422)
 
 
 def create_vacancy(data: dict[str, Any], *, author_id: int | None) -> Vacancy:
     """Create a concept vacancy for the acting tenant, with its audience and time shares."""
-    obj = Vacancy(status="concept", created_by_id=author_id)
+    obj = Vacancy(status=VacancyStatus.CONCEPT, created_by_id=author_id)
     _apply(obj, data)
     db.session.add(obj)
     db.session.flush()
@@ -154,7 +172,7 @@ def create_vacancy(data: dict[str, Any], *, author_id: int | None) -> Vacancy:
 
 def update_vacancy(obj: Vacancy, data: dict[str, Any]) -> Vacancy:
     """Change a vacancy that is still open (concept or published)."""
-    if obj.status not in ("concept", "gepubliceerd"):
+    if obj.status not in OPEN_VACANCY_STATUSES:
         raise DomainError(_("Een afgesloten vacature kan je niet meer wijzigen."))
     _apply(obj, data)
     if "kind" in data or "shares" in data:
@@ -169,16 +187,16 @@ def change_vacancy_status(obj: Vacancy, status: str) -> Vacancy:
     """Move a vacancy along concept -> gepubliceerd -> afgesloten -> ingevuld / geannuleerd."""
     if status not in VACANCY_FLOW.get(obj.status, ()):
         raise DomainError(_("Deze statuswijziging is niet toegelaten."), field="status")
-    if status == "gepubliceerd":
+    if status == VacancyStatus.GEPUBLICEERD:
         if obj.deadline_on < today():
             raise DomainError(_("De uiterste datum mag niet in het verleden liggen."), field="deadline_on")
-        if obj.kind == "intern" and obj.audience == "own":
+        if obj.kind == VacancyKind.INTERN and obj.audience == "own":
             raise DomainError(_("Deel een vacature voor interne mobiliteit met je samenwerkingsverband of partners."))
         obj.published_at = obj.published_at or utcnow()
-    if status in ("afgesloten", "ingevuld", "geannuleerd") and obj.closed_at is None:
+    if status in CLOSED_VACANCY_STATUSES and obj.closed_at is None:
         obj.closed_at = utcnow()
-    first_publication = status == "gepubliceerd" and obj.status == "concept"
-    if status == "gepubliceerd":
+    first_publication = status == VacancyStatus.GEPUBLICEERD and obj.status == VacancyStatus.CONCEPT
+    if status == VacancyStatus.GEPUBLICEERD:
         obj.closed_at = None
     obj.status = status
     db.session.flush()
@@ -261,7 +279,7 @@ def check_cv(filename: str | None, content: bytes | None) -> None:
 
 
 def _open_for_applications(vacancy: Vacancy) -> None:
-    if vacancy.status != "gepubliceerd" or vacancy.deadline_on < today():
+    if vacancy.status != VacancyStatus.GEPUBLICEERD or vacancy.deadline_on < today():
         raise DomainError(_("Voor deze vacature kan je niet (meer) solliciteren."))
 
 
@@ -272,14 +290,14 @@ def _received_mail(app: Application) -> None:
         template="hr_application",
         dedupe_key=f"hr-application:{app.id}:ontvangen",
         application=app,
-        status="ontvangen",
+        status=ApplicationStatus.ONTVANGEN,
     )
 
 
 def submit_public_application(vacancy: Vacancy, data: dict[str, Any], cv: tuple[str, bytes] | None) -> Application:
     """File an external candidate's application in the vacancy owner's tenant (public form)."""
     _open_for_applications(vacancy)
-    if vacancy.kind not in ("extern", "gedeeld"):
+    if vacancy.kind not in PUBLIC_KINDS:
         raise DomainError(_("Voor deze vacature kan je niet (meer) solliciteren."))
     if not data.get("consent"):
         raise DomainError(
@@ -289,14 +307,14 @@ def submit_public_application(vacancy: Vacancy, data: dict[str, Any], cv: tuple[
         check_cv(*cv)
     app = Application(
         vacancy_id=vacancy.id,
-        source="extern",
+        source=ApplicationSource.EXTERN,
         full_name=data["full_name"].strip(),
         email=data["email"].strip().lower(),
         motivation=data.get("motivation", "").strip(),
         cv_filename=cv[0][-200:] if cv else None,
         cv_data=cv[1] if cv else None,
         consent_at=utcnow(),
-        status="ontvangen",
+        status=ApplicationStatus.ONTVANGEN,
     )
     db.session.add(app)
     db.session.flush()
@@ -313,7 +331,7 @@ def submit_internal_application(vacancy: Vacancy, user: Any, data: dict[str, Any
     of this module, insert only, see ADR 0009); the receipt is the candidate tenant's own row.
     """
     _open_for_applications(vacancy)
-    if vacancy.kind != "intern" and vacancy.tenant_id != user.tenant_id:
+    if vacancy.kind != VacancyKind.INTERN and vacancy.tenant_id != user.tenant_id:
         raise DomainError(_("Voor deze vacature solliciteer je via de publieke vacaturepagina."))
     if not data.get("consent"):
         raise DomainError(
@@ -331,14 +349,14 @@ def submit_internal_application(vacancy: Vacancy, user: Any, data: dict[str, Any
             raise DomainError(_("Je solliciteerde al voor deze vacature."))
         app = Application(
             vacancy_id=vacancy.id,
-            source="intern",
+            source=ApplicationSource.INTERN,
             applicant_user_id=user.id,
             applicant_tenant_id=user.tenant_id,
             full_name=user.full_name,
             email=user.email,
             motivation=data.get("motivation", "").strip(),
             consent_at=utcnow(),
-            status="ontvangen",
+            status=ApplicationStatus.ONTVANGEN,
         )
         db.session.add(app)
         db.session.flush()
@@ -471,7 +489,7 @@ def anonymise_expired(tenant_id: int) -> int:
             Application.anonymised_at.is_(None),
             Vacancy.closed_at.is_not(None),
             Vacancy.closed_at < limit,
-            Vacancy.status.in_(("afgesloten", "ingevuld", "geannuleerd")),
+            Vacancy.status.in_(CLOSED_VACANCY_STATUSES),
         )
     )
     count = 0
@@ -543,7 +561,7 @@ def _overlapping_share(home_id: int, data: dict[str, Any]) -> int:
         select(StaffSharing.share_percent).where(
             StaffSharing.tenant_id == home_id,
             StaffSharing.employee_name == data["employee_name"],
-            StaffSharing.status.in_(("aangevraagd", "goedgekeurd")),
+            StaffSharing.status.in_(LIVE_SHARING_STATUSES),
             StaffSharing.starts_on <= data["ends_on"],
             StaffSharing.ends_on >= data["starts_on"],
         )
@@ -606,11 +624,11 @@ def create_staff_sharing(data: dict[str, Any], *, user: Any) -> StaffSharing:
 
 
 def _overall(home: str, host: str) -> str:
-    if "geweigerd" in (home, host):
-        return "geweigerd"
-    if home == host == "goedgekeurd":
-        return "goedgekeurd"
-    return "aangevraagd"
+    if Decision.GEWEIGERD in (home, host):
+        return SharingStatus.GEWEIGERD
+    if home == host == Decision.GOEDGEKEURD:
+        return SharingStatus.GOEDGEKEURD
+    return SharingStatus.AANGEVRAAGD
 
 
 def _mirror_sharing(row: SharingRow) -> None:
@@ -634,16 +652,16 @@ def _mirror_sharing(row: SharingRow) -> None:
 
 def decide_staff_sharing(row: SharingRow, decision: str, *, user: Any) -> SharingRow:
     """Record the acting municipality's AD decision (goedgekeurd / geweigerd) on its own row."""
-    if decision not in ("goedgekeurd", "geweigerd"):
+    if decision not in (Decision.GOEDGEKEURD, Decision.GEWEIGERD):
         raise DomainError(_("Kies goedkeuren of weigeren."), field="decision", status_code=422)
     side = "home_decision" if isinstance(row, StaffSharing) else "host_decision"
-    if row.status != "aangevraagd" or getattr(row, side) != "open":
+    if row.status != SharingStatus.AANGEVRAAGD or getattr(row, side) != Decision.OPEN:
         raise DomainError(_("Je bestuur heeft al beslist over deze terbeschikkingstelling."))
     setattr(row, side, decision)
     row.status = _overall(row.home_decision, row.host_decision)
     db.session.flush()
     _mirror_sharing(row)
-    if row.status != "aangevraagd":
+    if row.status != SharingStatus.AANGEVRAAGD:
         _tell_requester(row)
     return row
 
@@ -660,7 +678,7 @@ def _tell_requester(row: SharingRow) -> None:
             return
         title = (
             _("Terbeschikkingstelling goedgekeurd: %(name)s", name=row.employee_name)
-            if row.status == "goedgekeurd"
+            if row.status == SharingStatus.GOEDGEKEURD
             else _("Terbeschikkingstelling geweigerd: %(name)s", name=row.employee_name)
         )
         notify(
@@ -675,9 +693,9 @@ def _tell_requester(row: SharingRow) -> None:
 
 def withdraw_staff_sharing(row: StaffSharing) -> StaffSharing:
     """Withdraw the home municipality's request or end an approved sharing early (status ingetrokken)."""
-    if row.status not in ("aangevraagd", "goedgekeurd"):
+    if row.status not in LIVE_SHARING_STATUSES:
         raise DomainError(_("Deze terbeschikkingstelling is al afgesloten."))
-    row.status = "ingetrokken"
+    row.status = SharingStatus.INGETROKKEN
     db.session.flush()
     _mirror_sharing(row)
     return row
@@ -691,12 +709,16 @@ def staff_sharing_overview(tenant_id: int, day: Any = None) -> dict[str, Any]:
     def slot(tenant: Tenant) -> dict[str, Any]:
         return rows.setdefault(tenant.id, {"tenant": tenant, "given": Decimal(0), "received": Decimal(0)})
 
-    active = (StaffSharing.status == "goedgekeurd", StaffSharing.starts_on <= day, StaffSharing.ends_on >= day)
+    active = (
+        StaffSharing.status == SharingStatus.GOEDGEKEURD,
+        StaffSharing.starts_on <= day,
+        StaffSharing.ends_on >= day,
+    )
     for given in db.session.scalars(select(StaffSharing).where(StaffSharing.tenant_id == tenant_id, *active)):
         slot(given.host_tenant)["given"] += Decimal(given.share_percent) / 100
     received_q = select(StaffSharingApproval).where(
         StaffSharingApproval.tenant_id == tenant_id,
-        StaffSharingApproval.status == "goedgekeurd",
+        StaffSharingApproval.status == SharingStatus.GOEDGEKEURD,
         StaffSharingApproval.starts_on <= day,
         StaffSharingApproval.ends_on >= day,
     )
@@ -714,7 +736,7 @@ def staff_sharing_overview(tenant_id: int, day: Any = None) -> dict[str, Any]:
 # -- trainings (vormingen) ------------------------------------------------------------------------
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
-ACTIVE_ENROLMENTS = ("aangevraagd", "ingeschreven", "wachtlijst")
+ACTIVE_ENROLMENTS = (EnrolmentStatus.AANGEVRAAGD, EnrolmentStatus.INGESCHREVEN, EnrolmentStatus.WACHTLIJST)
 
 
 def brussels_moment(day: date, clock: time) -> datetime:
@@ -734,7 +756,7 @@ def upcoming_sessions(limit: int = 60) -> list[tuple[date, list[tuple[TrainingSe
     stmt = (
         select(Training)
         .where(readable_prefilter(Training, current_tenant_id()))
-        .where(Training.status == "gepland", Training.ends_at >= now)
+        .where(Training.status == TrainingStatus.GEPLAND, Training.ends_at >= now)
         .order_by(Training.starts_at, Training.id)
         .limit(limit)
     )
@@ -775,7 +797,7 @@ def create_training(data: dict[str, Any], *, author_id: int | None) -> Training:
         location=data["location"].strip(),
         seats=data["seats"],
         price_partner=data.get("price_partner") or Decimal(0),
-        status="gepland",
+        status=TrainingStatus.GEPLAND,
         created_by_id=author_id,
     )
     _set_sessions(obj, data.get("sessions") or [])
@@ -793,17 +815,17 @@ def seat_counts(training: Training) -> dict[str, int]:
     with acting_for(training.tenant_id):
         rows = db.session.execute(
             select(TrainingSeat.status, func.count())
-            .where(TrainingSeat.training_id == training.id, TrainingSeat.status != "geannuleerd")
+            .where(TrainingSeat.training_id == training.id, TrainingSeat.status != SeatStatus.GEANNULEERD)
             .group_by(TrainingSeat.status)
         ).all()
     counts = {str(status): int(n) for status, n in rows}
-    taken = counts.get("ingeschreven", 0)
-    return {"taken": taken, "waiting": counts.get("wachtlijst", 0), "free": max(training.seats - taken, 0)}
+    taken = counts.get(SeatStatus.INGESCHREVEN, 0)
+    return {"taken": taken, "waiting": counts.get(SeatStatus.WACHTLIJST, 0), "free": max(training.seats - taken, 0)}
 
 
 def is_open(training: Training) -> bool:
     """Tell whether a training still takes enrolments (planned, first session not begun)."""
-    return training.status == "gepland" and training.starts_at > utcnow()
+    return training.status == TrainingStatus.GEPLAND and training.starts_at > utcnow()
 
 
 def enrol(training: Training, user: Any) -> Enrolment:
@@ -824,7 +846,7 @@ def enrol(training: Training, user: Any) -> Enrolment:
         training_tenant_id=training.tenant_id,
         training_id=training.id,
         training_title=training.title,
-        status="aangevraagd",
+        status=EnrolmentStatus.AANGEVRAAGD,
     )
     db.session.add(row)
     db.session.flush()
@@ -847,12 +869,12 @@ def _tell_participant(row: Enrolment, status: str) -> None:
     user = db.session.get(User, row.user_id)
     if user is None:
         return
-    titles = {
-        "ingeschreven": _("Inschrijving bevestigd: %(title)s", title=row.training_title),
-        "wachtlijst": _("Op de wachtlijst: %(title)s", title=row.training_title),
-        "geweigerd": _("Inschrijving niet goedgekeurd: %(title)s", title=row.training_title),
+    titles: dict[str, str] = {
+        EnrolmentStatus.INGESCHREVEN: _("Inschrijving bevestigd: %(title)s", title=row.training_title),
+        EnrolmentStatus.WACHTLIJST: _("Op de wachtlijst: %(title)s", title=row.training_title),
+        EnrolmentStatus.GEWEIGERD: _("Inschrijving niet goedgekeurd: %(title)s", title=row.training_title),
         "opgeschoven": _("Van de wachtlijst naar ingeschreven: %(title)s", title=row.training_title),
-        "geannuleerd": _("Vorming geannuleerd: %(title)s", title=row.training_title),
+        EnrolmentStatus.GEANNULEERD: _("Vorming geannuleerd: %(title)s", title=row.training_title),
     }
     notify(
         user,
@@ -866,13 +888,13 @@ def _tell_participant(row: Enrolment, status: str) -> None:
 
 def decide_enrolment(row: Enrolment, approve: bool, *, user: Any) -> Enrolment:
     """Approve (take a place or a waitlist place with the organiser) or refuse an own staff member's enrolment."""
-    if row.status != "aangevraagd":
+    if row.status != EnrolmentStatus.AANGEVRAAGD:
         raise DomainError(_("Over deze inschrijving is al beslist."))
     row.decided_by_id = user.id
     if not approve:
-        row.status = "geweigerd"
+        row.status = EnrolmentStatus.GEWEIGERD
         db.session.flush()
-        _tell_participant(row, "geweigerd")
+        _tell_participant(row, EnrolmentStatus.GEWEIGERD)
         return row
     participant = row.user
     # Flush our own row now: what is dirty must not be flushed inside the organiser's context.
@@ -889,9 +911,9 @@ def decide_enrolment(row: Enrolment, approve: bool, *, user: Any) -> Enrolment:
         taken = db.session.scalar(
             select(func.count())
             .select_from(TrainingSeat)
-            .where(TrainingSeat.training_id == training.id, TrainingSeat.status == "ingeschreven")
+            .where(TrainingSeat.training_id == training.id, TrainingSeat.status == SeatStatus.INGESCHREVEN)
         )
-        status = "ingeschreven" if (taken or 0) < training.seats else "wachtlijst"
+        status = SeatStatus.INGESCHREVEN if (taken or 0) < training.seats else SeatStatus.WACHTLIJST
         seat = TrainingSeat(
             training_id=training.id,
             participant_tenant_id=participant_tenant,
@@ -913,7 +935,7 @@ def decide_enrolment(row: Enrolment, approve: bool, *, user: Any) -> Enrolment:
 
 def waitlist_position(row: Enrolment) -> int | None:
     """Return the participant's place on the waitlist (1 = next), read in the organiser's context."""
-    if row.status != "wachtlijst" or row.seat_id is None:
+    if row.status != EnrolmentStatus.WACHTLIJST or row.seat_id is None:
         return None
     with acting_for(row.training_tenant_id):
         return db.session.scalar(
@@ -921,7 +943,7 @@ def waitlist_position(row: Enrolment) -> int | None:
             .select_from(TrainingSeat)
             .where(
                 TrainingSeat.training_id == row.training_id,
-                TrainingSeat.status == "wachtlijst",
+                TrainingSeat.status == SeatStatus.WACHTLIJST,
                 TrainingSeat.id <= row.seat_id,
             )
         )
@@ -931,13 +953,13 @@ def _promote(training_id: int) -> tuple[int, int] | None:
     """Give a freed place to the first on the waitlist (organiser's context); return its enrolment."""
     first = db.session.scalar(
         select(TrainingSeat)
-        .where(TrainingSeat.training_id == training_id, TrainingSeat.status == "wachtlijst")
+        .where(TrainingSeat.training_id == training_id, TrainingSeat.status == SeatStatus.WACHTLIJST)
         .order_by(TrainingSeat.id)
         .limit(1)
     )
     if first is None:
         return None
-    first.status = "ingeschreven"
+    first.status = SeatStatus.INGESCHREVEN
     db.session.flush()
     return first.participant_tenant_id, first.enrolment_id
 
@@ -946,7 +968,7 @@ def cancel_enrolment(row: Enrolment) -> Enrolment:
     """Cancel an enrolment; a freed place goes automatically to the first on the waitlist."""
     if row.status not in ACTIVE_ENROLMENTS:
         raise DomainError(_("Deze inschrijving is al afgesloten."))
-    row.status = "geannuleerd"
+    row.status = EnrolmentStatus.GEANNULEERD
     db.session.flush()
     promoted = None
     if row.seat_id is not None:
@@ -955,16 +977,16 @@ def cancel_enrolment(row: Enrolment) -> Enrolment:
             seat = db.session.scalar(select(TrainingSeat).where(TrainingSeat.id == row.seat_id))
             if seat is not None:
                 was = seat.status
-                seat.status = "geannuleerd"
+                seat.status = SeatStatus.GEANNULEERD
                 db.session.flush()
-                if was == "ingeschreven":
+                if was == SeatStatus.INGESCHREVEN:
                     promoted = _promote(row.training_id)
     if promoted is not None:
         tenant_id, enrolment_id = promoted
         with acting_for(tenant_id):
             other = db.session.scalar(select(Enrolment).where(Enrolment.id == enrolment_id))
             if other is not None:
-                other.status = "ingeschreven"
+                other.status = EnrolmentStatus.INGESCHREVEN
                 db.session.flush()
                 _tell_participant(other, "opgeschoven")
     return row
@@ -972,23 +994,23 @@ def cancel_enrolment(row: Enrolment) -> Enrolment:
 
 def cancel_training(obj: Training) -> Training:
     """Cancel a planned training; every place and enrolment is cancelled with it."""
-    if obj.status != "gepland":
+    if obj.status != TrainingStatus.GEPLAND:
         raise DomainError(_("Deze vorming is al geannuleerd."))
-    obj.status = "geannuleerd"
+    obj.status = TrainingStatus.GEANNULEERD
     seats = list(db.session.scalars(select(TrainingSeat).where(TrainingSeat.training_id == obj.id)))
     for seat in seats:
-        seat.status = "geannuleerd"
+        seat.status = SeatStatus.GEANNULEERD
     db.session.flush()
     for seat in seats:
         with acting_for(seat.participant_tenant_id):
             db.session.execute(
                 update(Enrolment)
                 .where(Enrolment.id == seat.enrolment_id)
-                .values(status="geannuleerd", updated_at=utcnow())
+                .values(status=EnrolmentStatus.GEANNULEERD, updated_at=utcnow())
             )
             row = db.session.scalar(select(Enrolment).where(Enrolment.id == seat.enrolment_id))
             if row is not None:
-                _tell_participant(row, "geannuleerd")
+                _tell_participant(row, EnrolmentStatus.GEANNULEERD)
     return obj
 
 
@@ -997,7 +1019,7 @@ def attendance_list(training: Training) -> list[TrainingSeat]:
     return list(
         db.session.scalars(
             select(TrainingSeat)
-            .where(TrainingSeat.training_id == training.id, TrainingSeat.status != "geannuleerd")
+            .where(TrainingSeat.training_id == training.id, TrainingSeat.status != SeatStatus.GEANNULEERD)
             .order_by(TrainingSeat.status, TrainingSeat.participant_name, TrainingSeat.id)
         )
     )
@@ -1007,7 +1029,7 @@ def set_attendance(training: Training, present_ids: set[int]) -> int:
     """Mark who attended (only participants with a place); return how many were present."""
     count = 0
     for seat in attendance_list(training):
-        seat.is_present = seat.status == "ingeschreven" and seat.id in present_ids
+        seat.is_present = seat.status == SeatStatus.INGESCHREVEN and seat.id in present_ids
         count += seat.is_present
     training.attendance_saved_at = utcnow()
     db.session.flush()
@@ -1154,7 +1176,7 @@ def add_candidate(reserve: Reserve, data: dict[str, Any]) -> ReserveCandidate:
         email=data["email"].strip().lower(),
         may_share=bool(data.get("may_share")),
         consent_at=utcnow() if data.get("may_share") else None,
-        status="actief",
+        status=CandidateStatus.ACTIEF,
     )
     db.session.add(row)
     db.session.flush()
@@ -1163,7 +1185,7 @@ def add_candidate(reserve: Reserve, data: dict[str, Any]) -> ReserveCandidate:
 
 def set_candidate_status(candidate: ReserveCandidate, status: str) -> ReserveCandidate:
     """Mark an own laureate as hired or withdrawn (no longer offered), or active again."""
-    if status not in ("actief", "aangeworven", "uitgeschreven"):
+    if status not in CANDIDATE_STATUSES:
         raise DomainError(_("Onbekende status."), field="status", status_code=422)
     if candidate.anonymised_at is not None:
         raise DomainError(_("Deze kandidaat is geanonimiseerd."))
@@ -1187,7 +1209,7 @@ def offered_candidates(reserve: Reserve) -> list[dict[str, Any]]:
             .where(
                 ReserveCandidate.reserve_id == reserve.id,
                 ReserveCandidate.may_share.is_(True),
-                ReserveCandidate.status == "actief",
+                ReserveCandidate.status == CandidateStatus.ACTIEF,
             )
             .order_by(ReserveCandidate.rank)
         ).all()
@@ -1205,7 +1227,7 @@ def request_candidate(reserve: Reserve, candidate_id: int, *, user: Any, motivat
         select(ReserveRequest.id).where(
             ReserveRequest.candidate_id == candidate_id,
             ReserveRequest.reserve_id == reserve.id,
-            ReserveRequest.status.in_(("aangevraagd", "goedgekeurd")),
+            ReserveRequest.status.in_(LIVE_REQUEST_STATUSES),
         )
     )
     if existing is not None:
@@ -1217,7 +1239,7 @@ def request_candidate(reserve: Reserve, candidate_id: int, *, user: Any, motivat
         reserve_title=reserve.title,
         rank=offered[candidate_id],
         motivation=motivation.strip()[:2000],
-        status="aangevraagd",
+        status=RequestStatus.AANGEVRAAGD,
         requested_by_id=user.id,
     )
     db.session.add(row)
@@ -1231,7 +1253,7 @@ def request_candidate(reserve: Reserve, candidate_id: int, *, user: Any, motivat
             reserve_id=reserve.id,
             candidate_id=candidate_id,
             motivation=row.motivation,
-            status="aangevraagd",
+            status=RequestStatus.AANGEVRAAGD,
         )
         db.session.add(decision)
         db.session.flush()
@@ -1253,12 +1275,14 @@ def request_candidate(reserve: Reserve, candidate_id: int, *, user: Any, motivat
 
 def decide_reserve_request(decision: ReserveRequestDecision, approve: bool, *, user: Any) -> ReserveRequestDecision:
     """Approve or refuse a partner's request; on approval the partner receives the candidate's contact."""
-    if decision.status != "aangevraagd":
+    if decision.status != RequestStatus.AANGEVRAAGD:
         raise DomainError(_("Over deze aanvraag is al beslist."))
     candidate = decision.candidate
-    if approve and (candidate.status != "actief" or not candidate.may_share or not is_valid(decision.reserve)):
+    if approve and (
+        candidate.status != CandidateStatus.ACTIEF or not candidate.may_share or not is_valid(decision.reserve)
+    ):
         raise DomainError(_("Deze kandidaat wordt niet (meer) aangeboden."))
-    decision.status = "goedgekeurd" if approve else "geweigerd"
+    decision.status = RequestStatus.GOEDGEKEURD if approve else RequestStatus.GEWEIGERD
     decision.decided_by_id = user.id
     db.session.flush()
     values: dict[str, Any] = {"status": decision.status, "updated_at": utcnow()}
@@ -1290,16 +1314,16 @@ def decide_reserve_request(decision: ReserveRequestDecision, approve: bool, *, u
 
 def withdraw_reserve_request(row: ReserveRequest) -> ReserveRequest:
     """Withdraw an open request of the acting tenant."""
-    if row.status != "aangevraagd":
+    if row.status != RequestStatus.AANGEVRAAGD:
         raise DomainError(_("Over deze aanvraag is al beslist."))
-    row.status = "ingetrokken"
+    row.status = RequestStatus.INGETROKKEN
     db.session.flush()
     if row.decision_id is not None:
         with acting_for(row.reserve_tenant_id):
             db.session.execute(
                 update(ReserveRequestDecision)
                 .where(ReserveRequestDecision.id == row.decision_id)
-                .values(status="ingetrokken", updated_at=utcnow())
+                .values(status=RequestStatus.INGETROKKEN, updated_at=utcnow())
             )
     return row
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from portal.core.permissions import is_owner, is_staff
 from portal.core.roles import ALGEMEEN_DIRECTEUR, BEHEERDER, HR
+from portal.hr.models import TrainingStatus, VacancyKind, VacancyStatus
 
 
 def is_hr(user: Any) -> bool:
@@ -35,7 +36,7 @@ def can_manage_applications(user: Any, obj: Any) -> bool:
 
 def can_apply(user: Any, vacancy: Any) -> bool:
     """Staff apply to published internal-mobility vacancies they can see (own or a partner's)."""
-    return bool(is_staff(user) and vacancy.status == "gepubliceerd" and vacancy.kind == "intern")
+    return bool(is_staff(user) and vacancy.status == VacancyStatus.GEPUBLICEERD and vacancy.kind == VacancyKind.INTERN)
 
 
 def can_view_sharing(user: Any) -> bool:
@@ -60,7 +61,7 @@ def can_edit_training(user: Any, obj: Any) -> bool:
 
 def can_enrol(user: Any, training: Any) -> bool:
     """Staff enrol in a planned training they can see (own or a partner's shared one)."""
-    return bool(is_staff(user) and training.status == "gepland")
+    return bool(is_staff(user) and training.status == TrainingStatus.GEPLAND)
 
 
 def can_decide_enrolment(user: Any, enrolment: Any) -> bool:

@@ -9,12 +9,18 @@ from portal.core.report import ReportPeriod, Section, date_cell, figure, table
 from portal.extensions import db
 from portal.hr.models import (
     Enrolment,
+    EnrolmentStatus,
+    SeatStatus,
+    SharingStatus,
     StaffSharing,
     StaffSharingApproval,
     Training,
     TrainingSeat,
+    TrainingStatus,
     Vacancy,
+    VacancyKind,
     VacancyShare,
+    VacancyStatus,
 )
 
 
@@ -24,18 +30,27 @@ def section(period: ReportPeriod) -> Section:
     vacancies = list(db.session.scalars(select(Vacancy).order_by(Vacancy.published_at, Vacancy.id)))
     own = [v for v in vacancies if v.tenant_id == tenant_id]
     posted = [v for v in own if period.contains(v.published_at)]
-    filled = [v for v in own if v.status == "ingevuld" and period.contains(v.closed_at or v.updated_at)]
+    filled = [v for v in own if v.status == VacancyStatus.INGEVULD and period.contains(v.closed_at or v.updated_at)]
     partner_posted = [v for v in vacancies if v.tenant_id != tenant_id and period.contains(v.published_at)]
-    kinds = {"extern": _("externe werving"), "intern": _("interne mobiliteit"), "gedeeld": _("gedeelde functie")}
+    kinds: dict[str, str] = {
+        VacancyKind.EXTERN: _("externe werving"),
+        VacancyKind.INTERN: _("interne mobiliteit"),
+        VacancyKind.GEDEELD: _("gedeelde functie"),
+    }
     shares = list(db.session.scalars(select(VacancyShare)))
-    shared_fte = sum(s.share_percent * s.vacancy.percentage for s in shares if s.vacancy.status == "ingevuld") / 10000
+    shared_fte = (
+        sum(s.share_percent * s.vacancy.percentage for s in shares if s.vacancy.status == VacancyStatus.INGEVULD)
+        / 10000
+    )
 
     # Only counts and municipalities: the employees' names are personal data.
     per_partner: dict[str, list[float]] = {}
-    for row in db.session.scalars(select(StaffSharing).where(StaffSharing.status == "goedgekeurd")):
+    for row in db.session.scalars(select(StaffSharing).where(StaffSharing.status == SharingStatus.GOEDGEKEURD)):
         if period.overlaps(row.starts_on, row.ends_on):
             per_partner.setdefault(row.host_tenant.name, [0.0, 0.0])[0] += row.share_percent / 100
-    for hosted in db.session.scalars(select(StaffSharingApproval).where(StaffSharingApproval.status == "goedgekeurd")):
+    for hosted in db.session.scalars(
+        select(StaffSharingApproval).where(StaffSharingApproval.status == SharingStatus.GOEDGEKEURD)
+    ):
         if period.overlaps(hosted.starts_on, hosted.ends_on):
             per_partner.setdefault(hosted.home_tenant.name, [0.0, 0.0])[1] += hosted.share_percent / 100
 
@@ -43,12 +58,12 @@ def section(period: ReportPeriod) -> Section:
     own_trainings = list(
         db.session.scalars(
             select(Training)
-            .where(Training.tenant_id == tenant_id, Training.status != "geannuleerd")
+            .where(Training.tenant_id == tenant_id, Training.status != TrainingStatus.GEANNULEERD)
             .where(Training.starts_at >= since, Training.starts_at < until)
             .order_by(Training.starts_at)
         )
     )
-    seats = list(db.session.scalars(select(TrainingSeat).where(TrainingSeat.status == "ingeschreven")))
+    seats = list(db.session.scalars(select(TrainingSeat).where(TrainingSeat.status == SeatStatus.INGESCHREVEN)))
     training_rows = []
     for training in own_trainings:
         taken = [seat for seat in seats if seat.training_id == training.id]
@@ -57,7 +72,7 @@ def section(period: ReportPeriod) -> Section:
     abroad = db.session.scalar(
         select(func.count())
         .select_from(Enrolment)
-        .where(Enrolment.status == "ingeschreven", Enrolment.training_tenant_id != tenant_id)
+        .where(Enrolment.status == EnrolmentStatus.INGESCHREVEN, Enrolment.training_tenant_id != tenant_id)
     )
     return {
         "key": "hr",
@@ -66,9 +81,9 @@ def section(period: ReportPeriod) -> Section:
         "figures": [
             figure(_("Eigen vacatures gepubliceerd"), len(posted)),
             figure(_("Eigen vacatures ingevuld"), len(filled)),
-            figure(_("Interne mobiliteit (vacatures)"), sum(1 for v in posted if v.kind == "intern")),
-            figure(_("Interne mobiliteit ingevuld"), sum(1 for v in filled if v.kind == "intern")),
-            figure(_("Gedeelde functies (vacatures)"), sum(1 for v in posted if v.kind == "gedeeld")),
+            figure(_("Interne mobiliteit (vacatures)"), sum(1 for v in posted if v.kind == VacancyKind.INTERN)),
+            figure(_("Interne mobiliteit ingevuld"), sum(1 for v in filled if v.kind == VacancyKind.INTERN)),
+            figure(_("Gedeelde functies (vacatures)"), sum(1 for v in posted if v.kind == VacancyKind.GEDEELD)),
             figure(_("Vacatures van partners gedeeld met ons"), len(partner_posted)),
             figure(_("Gedeelde VTE in ingevulde gedeelde functies"), round(shared_fte, 2)),
             figure(_("VTE ter beschikking gesteld aan partners"), round(sum(v[0] for v in per_partner.values()), 2)),

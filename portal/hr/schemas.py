@@ -8,7 +8,18 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from portal.core.schemas import TenantRefSchema, check_audience
-from portal.hr.models import APPLICATION_STATUSES, EMPLOYMENTS, GRADES, KINDS, LEVELS, VACANCY_STATUSES
+from portal.hr.models import (
+    APPLICATION_STATUSES,
+    EMPLOYMENTS,
+    GRADES,
+    KINDS,
+    LEVELS,
+    VACANCY_STATUSES,
+    Employment,
+    RequestStatus,
+    SharingStatus,
+    VacancyKind,
+)
 
 
 class ShareSchema(Schema):
@@ -36,7 +47,7 @@ class CreateVacancySchema(Schema):
         error_messages={"required": str(_l("Kies een weddeschaal."))},
     )
     employment = fields.String(
-        load_default="contractueel",
+        load_default=Employment.CONTRACTUEEL,
         validate=validate.OneOf(EMPLOYMENTS, error=str(_l("Kies statutair of contractueel."))),
     )
     percentage = fields.Integer(
@@ -53,7 +64,7 @@ class CreateVacancySchema(Schema):
         error_messages={"required": str(_l("Kies een uiterste datum.")), "invalid": str(_l("Geef een geldige datum."))},
     )
     kind = fields.String(
-        load_default="extern", validate=validate.OneOf(KINDS, error=str(_l("Kies het soort vacature.")))
+        load_default=VacancyKind.EXTERN, validate=validate.OneOf(KINDS, error=str(_l("Kies het soort vacature.")))
     )
     shares = fields.List(fields.Nested(ShareSchema), load_default=list)
     audience = fields.String(
@@ -71,7 +82,7 @@ class CreateVacancySchema(Schema):
             raise ValidationError(str(_l("Het minimumloon mag niet hoger zijn dan het maximum.")), "salary_max")
         check_audience(data)
         shares = data.get("shares") or []
-        if data.get("kind") == "gedeeld" and sum(s["share_percent"] for s in shares) != 100:
+        if data.get("kind") == VacancyKind.GEDEELD and sum(s["share_percent"] for s in shares) != 100:
             raise ValidationError(str(_l("De tijdsaandelen moeten samen 100% zijn.")), "shares")
 
 
@@ -225,7 +236,8 @@ class SharingDecisionSchema(Schema):
     decision = fields.String(
         required=True,
         validate=validate.OneOf(
-            ["goedgekeurd", "geweigerd", "ingetrokken"], error=str(_l("Kies goedkeuren, weigeren of intrekken."))
+            (SharingStatus.GOEDGEKEURD, SharingStatus.GEWEIGERD, SharingStatus.INGETROKKEN),
+            error=str(_l("Kies goedkeuren, weigeren of intrekken.")),
         ),
     )
 
@@ -593,7 +605,8 @@ class ReserveDecisionSchema(Schema):
     decision = fields.String(
         required=True,
         validate=validate.OneOf(
-            ["goedgekeurd", "geweigerd", "ingetrokken"], error=str(_l("Kies goedkeuren, weigeren of intrekken."))
+            (RequestStatus.GOEDGEKEURD, RequestStatus.GEWEIGERD, RequestStatus.INGETROKKEN),
+            error=str(_l("Kies goedkeuren, weigeren of intrekken.")),
         ),
     )
 

@@ -27,19 +27,31 @@ from portal.hr import permissions
 from portal.hr.models import (
     GRADES,
     LEVELS,
+    LIVE_REQUEST_STATUSES,
+    LIVE_SHARING_STATUSES,
     Application,
     ApplicationReceipt,
+    ApplicationStatus,
+    CandidateStatus,
+    Decision,
+    Employment,
     Enrolment,
+    EnrolmentStatus,
     FunctionGrade,
     JobFunction,
+    RequestStatus,
     Reserve,
     ReserveCandidate,
     ReserveRequest,
     ReserveRequestDecision,
+    SharingStatus,
     StaffSharing,
     StaffSharingApproval,
     Training,
+    TrainingStatus,
     Vacancy,
+    VacancyKind,
+    VacancyStatus,
 )
 from portal.hr.public import public_bp, region_bp
 from portal.hr.schemas import (
@@ -64,50 +76,54 @@ bp = tenant_blueprint("hr", __name__, "/hr")
 bp.record_once(lambda state: state.app.register_blueprint(public_bp))
 bp.record_once(lambda state: state.app.register_blueprint(region_bp))
 
-KIND_LABELS = {"extern": _l("Externe werving"), "intern": _l("Interne mobiliteit"), "gedeeld": _l("Gedeelde functie")}
-STATUS_LABELS = {
-    "concept": _l("Concept"),
-    "gepubliceerd": _l("Gepubliceerd"),
-    "afgesloten": _l("Afgesloten"),
-    "ingevuld": _l("Ingevuld"),
-    "geannuleerd": _l("Geannuleerd"),
+KIND_LABELS: dict[str, Any] = {
+    VacancyKind.EXTERN: _l("Externe werving"),
+    VacancyKind.INTERN: _l("Interne mobiliteit"),
+    VacancyKind.GEDEELD: _l("Gedeelde functie"),
 }
-STATUS_ACTIONS = {
-    "gepubliceerd": _l("Publiceren"),
-    "afgesloten": _l("Afsluiten"),
-    "ingevuld": _l("Ingevuld"),
-    "geannuleerd": _l("Annuleren"),
+STATUS_LABELS: dict[str, Any] = {
+    VacancyStatus.CONCEPT: _l("Concept"),
+    VacancyStatus.GEPUBLICEERD: _l("Gepubliceerd"),
+    VacancyStatus.AFGESLOTEN: _l("Afgesloten"),
+    VacancyStatus.INGEVULD: _l("Ingevuld"),
+    VacancyStatus.GEANNULEERD: _l("Geannuleerd"),
 }
-APPLICATION_LABELS = {
-    "ontvangen": _l("Ontvangen"),
-    "screening": _l("Screening"),
-    "test": _l("Test"),
-    "gesprek": _l("Gesprek"),
-    "aanbod": _l("Aanbod"),
-    "aangeworven": _l("Aangeworven"),
-    "afgewezen": _l("Afgewezen"),
+STATUS_ACTIONS: dict[str, Any] = {
+    VacancyStatus.GEPUBLICEERD: _l("Publiceren"),
+    VacancyStatus.AFGESLOTEN: _l("Afsluiten"),
+    VacancyStatus.INGEVULD: _l("Ingevuld"),
+    VacancyStatus.GEANNULEERD: _l("Annuleren"),
+}
+APPLICATION_LABELS: dict[str, Any] = {
+    ApplicationStatus.ONTVANGEN: _l("Ontvangen"),
+    ApplicationStatus.SCREENING: _l("Screening"),
+    ApplicationStatus.TEST: _l("Test"),
+    ApplicationStatus.GESPREK: _l("Gesprek"),
+    ApplicationStatus.AANBOD: _l("Aanbod"),
+    ApplicationStatus.AANGEWORVEN: _l("Aangeworven"),
+    ApplicationStatus.AFGEWEZEN: _l("Afgewezen"),
 }
 
 
-SHARING_LABELS = {
-    "aangevraagd": _l("Aangevraagd"),
-    "goedgekeurd": _l("Goedgekeurd"),
-    "geweigerd": _l("Geweigerd"),
-    "ingetrokken": _l("Ingetrokken"),
-    "open": _l("Nog niet beslist"),
+SHARING_LABELS: dict[str, Any] = {
+    SharingStatus.AANGEVRAAGD: _l("Aangevraagd"),
+    SharingStatus.GOEDGEKEURD: _l("Goedgekeurd"),
+    SharingStatus.GEWEIGERD: _l("Geweigerd"),
+    SharingStatus.INGETROKKEN: _l("Ingetrokken"),
+    Decision.OPEN: _l("Nog niet beslist"),
 }
-CANDIDATE_LABELS = {
-    "actief": _l("Actief"),
-    "aangeworven": _l("Aangeworven"),
-    "uitgeschreven": _l("Uitgeschreven"),
+CANDIDATE_LABELS: dict[str, Any] = {
+    CandidateStatus.ACTIEF: _l("Actief"),
+    CandidateStatus.AANGEWORVEN: _l("Aangeworven"),
+    CandidateStatus.UITGESCHREVEN: _l("Uitgeschreven"),
 }
-ENROLMENT_LABELS = {
-    "aangevraagd": _l("Wacht op goedkeuring van je HR-dienst"),
-    "geweigerd": _l("Niet goedgekeurd"),
-    "ingeschreven": _l("Ingeschreven"),
-    "wachtlijst": _l("Op de wachtlijst"),
-    "geannuleerd": _l("Geannuleerd"),
-    "gepland": _l("Gepland"),
+ENROLMENT_LABELS: dict[str, Any] = {
+    EnrolmentStatus.AANGEVRAAGD: _l("Wacht op goedkeuring van je HR-dienst"),
+    EnrolmentStatus.GEWEIGERD: _l("Niet goedgekeurd"),
+    EnrolmentStatus.INGESCHREVEN: _l("Ingeschreven"),
+    EnrolmentStatus.WACHTLIJST: _l("Op de wachtlijst"),
+    EnrolmentStatus.GEANNULEERD: _l("Geannuleerd"),
+    TrainingStatus.GEPLAND: _l("Gepland"),
 }
 
 
@@ -205,7 +221,13 @@ def new_vacancy() -> Any:
         abort(403)
     if request.method == "POST":
         return _save(None)
-    values = {"audience": "own", "kind": "extern", "employment": "contractueel", "percentage": 100, "partner_ids": []}
+    values = {
+        "audience": "own",
+        "kind": VacancyKind.EXTERN,
+        "employment": Employment.CONTRACTUEEL,
+        "percentage": 100,
+        "partner_ids": [],
+    }
     return render_template("hr/vacancy_form.html", **_form_context(values, {}))
 
 
@@ -215,7 +237,7 @@ def vacancy(vacancy_id: int) -> Any:
     """Show one vacancy; the owner's HR also sees its applications."""
     obj = get_visible_or_404(Vacancy, vacancy_id)
     own = obj.tenant_id == current_user.tenant_id
-    if not own and obj.status != "gepubliceerd":
+    if not own and obj.status != VacancyStatus.GEPUBLICEERD:
         abort(404)
     applications: list[Application] = []
     if permissions.can_manage_applications(current_user, obj):
@@ -279,7 +301,7 @@ def vacancy_status(vacancy_id: int) -> Any:
 def apply(vacancy_id: int) -> Any:
     """Apply as a staff member of a partner municipality (internal mobility)."""
     obj = get_visible_or_404(Vacancy, vacancy_id)
-    if obj.tenant_id != current_user.tenant_id and obj.status != "gepubliceerd":
+    if obj.tenant_id != current_user.tenant_id and obj.status != VacancyStatus.GEPUBLICEERD:
         abort(404)
     if not permissions.can_apply(current_user, obj):
         abort(403)
@@ -528,7 +550,7 @@ def _decide(row: StaffSharing | StaffSharingApproval, target: str) -> Any:
     data, errors = load(SharingDecisionSchema(), form_to_dict(request.form, SharingDecisionSchema()))
     if data is None:
         raise DomainError(" ".join(" ".join(v) for v in errors.values()), status_code=422)
-    if data["decision"] == "ingetrokken":
+    if data["decision"] == SharingStatus.INGETROKKEN:
         if not isinstance(row, StaffSharing) or not permissions.can_request_sharing(current_user):
             abort(403)
         ops.withdraw_staff_sharing(row)
@@ -556,8 +578,8 @@ def sharing(sharing_id: int) -> Any:
         side="home",
         home=current_user.tenant,
         host=row.host_tenant,
-        can_decide=permissions.can_decide_sharing(current_user, row) and row.home_decision == "open",
-        can_withdraw=permissions.can_request_sharing(current_user) and row.status in ("aangevraagd", "goedgekeurd"),
+        can_decide=permissions.can_decide_sharing(current_user, row) and row.home_decision == Decision.OPEN,
+        can_withdraw=permissions.can_request_sharing(current_user) and row.status in LIVE_SHARING_STATUSES,
     )
 
 
@@ -575,7 +597,7 @@ def received_sharing(approval_id: int) -> Any:
         side="host",
         home=row.home_tenant,
         host=current_user.tenant,
-        can_decide=permissions.can_decide_sharing(current_user, row) and row.host_decision == "open",
+        can_decide=permissions.can_decide_sharing(current_user, row) and row.host_decision == Decision.OPEN,
         can_withdraw=False,
     )
 
@@ -628,7 +650,7 @@ def trainings() -> Any:
             db.session.scalars(
                 select(Enrolment)
                 .options(joinedload(Enrolment.user))
-                .where(Enrolment.tenant_id == current_user.tenant_id, Enrolment.status == "aangevraagd")
+                .where(Enrolment.tenant_id == current_user.tenant_id, Enrolment.status == EnrolmentStatus.AANGEVRAAGD)
                 .order_by(Enrolment.created_at, Enrolment.id)
                 .limit(TO_DECIDE_LIMIT + 1)
             )
@@ -648,7 +670,9 @@ def trainings() -> Any:
 @allow(MEMBERS)
 def trainings_ical() -> Any:
     """Download the sessions of every planned training the user may see, as an iCalendar file."""
-    items = list(db.session.scalars(ops.visible_trainings().where(Training.status == "gepland").limit(500)))
+    items = list(
+        db.session.scalars(ops.visible_trainings().where(Training.status == TrainingStatus.GEPLAND).limit(500))
+    )
     body = ops.trainings_ical(
         items, lambda t: url_for("hr.training", tenant=current_user.tenant.slug, training_id=t.id, _external=True)
     )
@@ -804,11 +828,14 @@ def enrolment(enrolment_id: int) -> Any:
             if not permissions.can_decide_enrolment(current_user, row):
                 abort(403)
             ops.decide_enrolment(row, data["action"] == "goedkeuren", user=current_user)
-            message = {
-                "ingeschreven": _("Goedgekeurd: de plaats is bevestigd."),
-                "wachtlijst": _("Goedgekeurd, maar de vorming is volzet: de medewerker staat op de wachtlijst."),
-                "geweigerd": _("De inschrijving is niet goedgekeurd."),
-            }[row.status]
+            messages: dict[str, str] = {
+                EnrolmentStatus.INGESCHREVEN: _("Goedgekeurd: de plaats is bevestigd."),
+                EnrolmentStatus.WACHTLIJST: _(
+                    "Goedgekeurd, maar de vorming is volzet: de medewerker staat op de wachtlijst."
+                ),
+                EnrolmentStatus.GEWEIGERD: _("De inschrijving is niet goedgekeurd."),
+            }
+            message = messages[row.status]
         flash(message, "success")
         return redirect(url_for("hr.enrolment", enrolment_id=row.id))
     return _enrolment_page(row)
@@ -819,7 +846,7 @@ def _enrolment_page(row: Enrolment) -> Any:
         "hr/enrolment.html",
         row=row,
         position=ops.waitlist_position(row),
-        can_decide=permissions.can_decide_enrolment(current_user, row) and row.status == "aangevraagd",
+        can_decide=permissions.can_decide_enrolment(current_user, row) and row.status == EnrolmentStatus.AANGEVRAAGD,
         can_cancel=row.status in ops.ACTIVE_ENROLMENTS,
     )
 
@@ -1040,7 +1067,7 @@ def _reserve_page(obj: Reserve, *, values: Any = None, errors: Any = None, statu
     asked = set(
         db.session.scalars(
             select(ReserveRequest.candidate_id).where(
-                ReserveRequest.reserve_id == obj.id, ReserveRequest.status.in_(("aangevraagd", "goedgekeurd"))
+                ReserveRequest.reserve_id == obj.id, ReserveRequest.status.in_(LIVE_REQUEST_STATUSES)
             )
         )
     )
@@ -1125,12 +1152,12 @@ def own_reserve_request(request_id: int) -> Any:
     row = get_owned_or_404(ReserveRequest, request_id, current_user.tenant_id)
     if request.method == "POST":
         data, _errors = load(ReserveDecisionSchema(), form_to_dict(request.form, ReserveDecisionSchema()))
-        if data is None or data["decision"] != "ingetrokken":
+        if data is None or data["decision"] != RequestStatus.INGETROKKEN:
             raise DomainError(_("Je kan je aanvraag enkel intrekken."), status_code=422)
         ops.withdraw_reserve_request(row)
         flash(_("Je aanvraag is ingetrokken."), "success")
         return redirect(url_for("hr.own_reserve_request", request_id=row.id))
-    return render_template("hr/reserve_request.html", row=row, can_withdraw=row.status == "aangevraagd")
+    return render_template("hr/reserve_request.html", row=row, can_withdraw=row.status == RequestStatus.AANGEVRAAGD)
 
 
 @bp.route("/werfreserve-beslissingen/<int:decision_id>", methods=["GET", "POST"])
@@ -1141,9 +1168,9 @@ def reserve_decision(decision_id: int) -> Any:
     row = get_owned_or_404(ReserveRequestDecision, decision_id, current_user.tenant_id)
     if request.method == "POST":
         data, _errors = load(ReserveDecisionSchema(), form_to_dict(request.form, ReserveDecisionSchema()))
-        if data is None or data["decision"] == "ingetrokken":
+        if data is None or data["decision"] == RequestStatus.INGETROKKEN:
             raise DomainError(_("Kies goedkeuren of weigeren."), status_code=422)
-        ops.decide_reserve_request(row, data["decision"] == "goedgekeurd", user=current_user)
+        ops.decide_reserve_request(row, data["decision"] == RequestStatus.GOEDGEKEURD, user=current_user)
         flash(_("De beslissing is geregistreerd."), "success")
         return redirect(url_for("hr.reserve_decision", decision_id=row.id))
     return render_template("hr/reserve_decision.html", row=row)
