@@ -11,8 +11,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from portal.api import PageArgsSchema, PaginationSchema, page_envelope
 from portal.core.access import MEMBERS, STAFF, allow
+from portal.core.api import PageArgsSchema, page_envelope, page_of
 from portal.core.loading import get_visible_or_404
 from portal.core.pagination import paginate
 from portal.policy_tables import operations as ops
@@ -44,18 +44,10 @@ from tenants.sharing import readable_prefilter
 blp = Blueprint("policy_tables_api", __name__, url_prefix="/api/v1/policy-tables", description="Beleidstafels")
 
 
-class TablePageSchema(Schema):
-    """A page of tables."""
-
-    items = fields.List(fields.Nested(TableSchema))
-    pagination = fields.Nested(PaginationSchema)
+TablePageSchema = page_of(TableSchema, "TablePageSchema")
 
 
-class ActionPageSchema(Schema):
-    """A page of action items."""
-
-    items = fields.List(fields.Nested(ActionSchema))
-    pagination = fields.Nested(PaginationSchema)
+ActionPageSchema = page_of(ActionSchema, "ActionPageSchema")
 
 
 @blp.route("")
@@ -223,11 +215,7 @@ class DecisionFollowUpItem(MethodView):
         return row
 
 
-class CooperationPageSchema(Schema):
-    """A page of inventory entries."""
-
-    items = fields.List(fields.Nested(CooperationSchema))
-    pagination = fields.Nested(PaginationSchema)
+CooperationPageSchema = page_of(CooperationSchema, "CooperationPageSchema")
 
 
 @blp.route("/cooperations")

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from portal.core.schemas import TenantRefSchema
+from portal.core.schemas import owner_ref
 from portal.policy_tables.models import (
     ACTION_STATUSES,
     CHALLENGE_STATUSES,
@@ -193,7 +193,7 @@ class TableSchema(Schema):
     secretary_email = fields.String()
     region_id = fields.Integer(allow_none=True)
     publish_days_before = fields.Integer()
-    chair = fields.Nested(TenantRefSchema, attribute="tenant")
+    chair = owner_ref()
 
 
 class AgendaItemSchema(Schema):
@@ -204,7 +204,7 @@ class AgendaItemSchema(Schema):
     kind = fields.String()
     title = fields.String()
     description_html = fields.String()
-    owner = fields.Nested(TenantRefSchema, attribute="owner_tenant")
+    owner = owner_ref("owner_tenant")
 
 
 class MeetingSchema(Schema):
@@ -231,7 +231,7 @@ class ActionSchema(Schema):
     table_id = fields.Integer()
     meeting_id = fields.Integer()
     title = fields.String()
-    owner = fields.Nested(TenantRefSchema, attribute="owner_tenant")
+    owner = owner_ref("owner_tenant")
     owner_person = fields.String()
     due_on = fields.Date(allow_none=True)
     status = fields.String()
@@ -310,7 +310,7 @@ class FollowUpDumpSchema(Schema):
     """Dump one municipality's follow-up of a decision."""
 
     id = fields.Integer()
-    municipality = fields.Nested(TenantRefSchema, attribute="tenant")
+    municipality = owner_ref()
     status = fields.String()
     done_on = fields.Date(allow_none=True)
     reference = fields.String()
@@ -440,7 +440,7 @@ class CooperationSchema(Schema):
     kbo_number = fields.String()
     started_on = fields.Date(allow_none=True)
     contact = fields.String()
-    registered_by = fields.Nested(TenantRefSchema, attribute="tenant")
+    registered_by = owner_ref()
 
 
 class CooperationEvaluationSchema(Schema):
@@ -536,7 +536,7 @@ class ChallengeSchema(Schema):
     result_kind = fields.String()
     result_link = fields.String()
     result_note = fields.String()
-    raised_by = fields.Nested(TenantRefSchema, attribute="tenant")
+    raised_by = owner_ref()
 
 
 class CreateDocumentSchema(Schema):
