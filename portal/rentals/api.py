@@ -14,12 +14,12 @@ from marshmallow import Schema, fields
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.api import PageArgsSchema, PaginationSchema, page_envelope
 from portal.core.access import MEMBERS, STAFF, allow
+from portal.core.api import PageArgsSchema, page_envelope, page_of
 from portal.core.errors import DomainError
 from portal.core.loading import get_owned_or_404, get_visible_or_404
 from portal.core.pagination import paginate
-from portal.core.schemas import TenantRefSchema
+from portal.core.schemas import owner_ref
 from portal.core.unitofwork import keep_on_error
 from portal.rentals import operations as ops
 from portal.rentals import permissions
@@ -51,25 +51,9 @@ from tenants.sharing import today
 blp = Blueprint("rentals_api", __name__, url_prefix="/api/v1/rentals", description="Materieel- en zaalverhuur")
 
 
-class ResourcePageSchema(Schema):
-    """A page of resources."""
-
-    items = fields.List(fields.Nested(ResourceSchema))
-    pagination = fields.Nested(PaginationSchema)
-
-
-class ReservationPageSchema(Schema):
-    """A page of reservations."""
-
-    items = fields.List(fields.Nested(ReservationSchema))
-    pagination = fields.Nested(PaginationSchema)
-
-
-class BookingPageSchema(Schema):
-    """A page of bookings."""
-
-    items = fields.List(fields.Nested(BookingSchema))
-    pagination = fields.Nested(PaginationSchema)
+ResourcePageSchema = page_of(ResourceSchema, "ResourcePageSchema")
+ReservationPageSchema = page_of(ReservationSchema, "ReservationPageSchema")
+BookingPageSchema = page_of(BookingSchema, "BookingPageSchema")
 
 
 @blp.route("/resources")
@@ -361,7 +345,7 @@ class BookingGroupSchema(Schema):
 
     group_key = fields.String()
     group_kind = fields.String()
-    requester = fields.Nested(TenantRefSchema)
+    requester = owner_ref("requester")
     bookings = fields.List(fields.Nested(BookingSchema))
 
 

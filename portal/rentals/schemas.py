@@ -9,7 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from portal.core.schemas import TenantRefSchema, check_audience
+from portal.core.schemas import check_audience, owner_ref
 from portal.rentals.models import (
     CATEGORIES,
     HANDOVER_MODES,
@@ -206,7 +206,7 @@ class RentalSettlementArgsSchema(Schema):
 class RentalSettlementRowSchema(Schema):
     """Dump one pair of municipalities in the settlement."""
 
-    partner = fields.Nested(TenantRefSchema)
+    partner = owner_ref("partner")
     lent_count = fields.Integer()
     lent_amount = fields.Decimal(as_string=True)
     borrowed_count = fields.Integer()
@@ -253,7 +253,7 @@ class ResourceSchema(Schema):
     insurance_notes = fields.String()
     required_certificate = fields.String()
     audience = fields.String()
-    owner = fields.Nested(TenantRefSchema, attribute="tenant")
+    owner = owner_ref()
     photos = fields.Method("dump_photos", metadata={"description": "Photos in order; the first is the main photo."})
 
     def dump_photos(self, obj: Any) -> list[dict[str, Any]]:
@@ -289,7 +289,7 @@ class ReservationSchema(Schema):
     id = fields.Integer()
     resource_id = fields.Integer()
     resource_name = fields.String()
-    owner = fields.Nested(TenantRefSchema)
+    owner = owner_ref("owner")
     starts_at = fields.DateTime()
     ends_at = fields.DateTime()
     quantity = fields.Integer()
@@ -320,7 +320,7 @@ class BookingSchema(Schema):
     id = fields.Integer()
     resource_id = fields.Integer()
     resource_name = fields.String(attribute="resource.name")
-    requester = fields.Nested(TenantRefSchema)
+    requester = owner_ref("requester")
     starts_at = fields.DateTime()
     ends_at = fields.DateTime()
     blocked_until = fields.DateTime()
@@ -359,7 +359,7 @@ class BasketLineSchema(Schema):
     number = fields.Integer()
     resource_id = fields.Integer(attribute="item.resource_id")
     resource_name = fields.String(attribute="item.resource_name")
-    owner = fields.Nested(TenantRefSchema)
+    owner = owner_ref("owner")
     starts_at = fields.DateTime(attribute="item.starts_at")
     ends_at = fields.DateTime(attribute="item.ends_at")
     quantity = fields.Integer(attribute="item.quantity")
@@ -387,7 +387,7 @@ class RequestGroupSchema(Schema):
 
     group_key = fields.String()
     group_kind = fields.String()
-    owner = fields.Nested(TenantRefSchema)
+    owner = owner_ref("owner")
     reservations = fields.List(fields.Nested(lambda: ReservationSchema()))
 
 
