@@ -13,8 +13,8 @@ from marshmallow import Schema, fields
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.api import PageArgsSchema, PaginationSchema, page_envelope
 from portal.core.access import MEMBERS, STAFF, allow
+from portal.core.api import PageArgsSchema, page_envelope, page_of
 from portal.core.loading import get_editable_or_404, get_owned_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.extensions import db
@@ -78,18 +78,10 @@ blp = Blueprint(
 )
 
 
-class VacancyPageSchema(Schema):
-    """A page of vacancies."""
-
-    items = fields.List(fields.Nested(VacancySchema))
-    pagination = fields.Nested(PaginationSchema)
+VacancyPageSchema = page_of(VacancySchema, "VacancyPageSchema")
 
 
-class ApplicationPageSchema(Schema):
-    """A page of applications."""
-
-    items = fields.List(fields.Nested(ApplicationSchema))
-    pagination = fields.Nested(PaginationSchema)
+ApplicationPageSchema = page_of(ApplicationSchema, "ApplicationPageSchema")
 
 
 def _visible(vacancy_id: int) -> Vacancy:
@@ -189,18 +181,10 @@ class ApplicationItem(MethodView):
 # -- staff sharing --------------------------------------------------------------------------------
 
 
-class StaffSharingPageSchema(Schema):
-    """A page of terbeschikkingstellingen (given)."""
-
-    items = fields.List(fields.Nested(StaffSharingSchema))
-    pagination = fields.Nested(PaginationSchema)
+StaffSharingPageSchema = page_of(StaffSharingSchema, "StaffSharingPageSchema")
 
 
-class StaffSharingApprovalPageSchema(Schema):
-    """A page of terbeschikkingstellingen (received)."""
-
-    items = fields.List(fields.Nested(StaffSharingApprovalSchema))
-    pagination = fields.Nested(PaginationSchema)
+StaffSharingApprovalPageSchema = page_of(StaffSharingApprovalSchema, "StaffSharingApprovalPageSchema")
 
 
 def _sharing_reader() -> None:
@@ -315,11 +299,7 @@ class StaffSharingApprovalDecision(MethodView):
 # -- trainings ------------------------------------------------------------------------------------
 
 
-class TrainingPageSchema(Schema):
-    """A page of trainings."""
-
-    items = fields.List(fields.Nested(TrainingSchema))
-    pagination = fields.Nested(PaginationSchema)
+TrainingPageSchema = page_of(TrainingSchema, "TrainingPageSchema")
 
 
 class AttendanceSchema(Schema):
@@ -335,11 +315,7 @@ class EnrolSchema(Schema):
     training_id = fields.Integer(required=True)
 
 
-class EnrolmentPageSchema(Schema):
-    """A page of enrolments."""
-
-    items = fields.List(fields.Nested(EnrolmentSchema))
-    pagination = fields.Nested(PaginationSchema)
+EnrolmentPageSchema = page_of(EnrolmentSchema, "EnrolmentPageSchema")
 
 
 def _enrolment(enrolment_id: int) -> Enrolment:
@@ -441,11 +417,7 @@ class EnrolmentDecision(MethodView):
 # -- function catalogue ---------------------------------------------------------------------------
 
 
-class FunctionPageSchema(Schema):
-    """A page of function descriptions."""
-
-    items = fields.List(fields.Nested(FunctionSchema))
-    pagination = fields.Nested(PaginationSchema)
+FunctionPageSchema = page_of(FunctionSchema, "FunctionPageSchema")
 
 
 class FunctionDetailSchema(FunctionSchema):
@@ -511,11 +483,7 @@ class FunctionGradeItem(MethodView):
 # -- recruitment reserve --------------------------------------------------------------------------
 
 
-class ReservePageSchema(Schema):
-    """A page of reserves."""
-
-    items = fields.List(fields.Nested(ReserveSchema))
-    pagination = fields.Nested(PaginationSchema)
+ReservePageSchema = page_of(ReserveSchema, "ReservePageSchema")
 
 
 class OfferedSchema(Schema):

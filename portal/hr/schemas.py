@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from portal.core.schemas import TenantRefSchema, check_audience
+from portal.core.schemas import OwnedSchema, check_audience, owner_ref
 from portal.hr.models import (
     APPLICATION_STATUSES,
     EMPLOYMENTS,
@@ -135,11 +135,11 @@ class InternalApplicationSchema(Schema):
 class VacancyShareDumpSchema(Schema):
     """Dump a time share."""
 
-    municipality = fields.Nested(TenantRefSchema)
+    municipality = owner_ref("municipality")
     share_percent = fields.Integer()
 
 
-class VacancySchema(Schema):
+class VacancySchema(OwnedSchema):
     """Dump a vacancy."""
 
     id = fields.Integer()
@@ -161,7 +161,6 @@ class VacancySchema(Schema):
     region_id = fields.Integer(allow_none=True)
     published_at = fields.DateTime(allow_none=True)
     shares = fields.List(fields.Nested(VacancyShareDumpSchema))
-    owner = fields.Nested(TenantRefSchema, attribute="tenant")
 
 
 class ApplicationSchema(Schema):
@@ -256,7 +255,7 @@ class StaffSharingSchema(Schema):
     home_decision = fields.String()
     host_decision = fields.String()
     status = fields.String()
-    host = fields.Nested(TenantRefSchema, attribute="host_tenant")
+    host = owner_ref("host_tenant")
 
 
 class StaffSharingApprovalSchema(Schema):
@@ -273,13 +272,13 @@ class StaffSharingApprovalSchema(Schema):
     home_decision = fields.String()
     host_decision = fields.String()
     status = fields.String()
-    home = fields.Nested(TenantRefSchema, attribute="home_tenant")
+    home = owner_ref("home_tenant")
 
 
 class FteRowSchema(Schema):
     """FTE given to and received from one partner."""
 
-    tenant = fields.Nested(TenantRefSchema)
+    tenant = owner_ref("tenant")
     given = fields.Decimal(as_string=True)
     received = fields.Decimal(as_string=True)
 
@@ -393,7 +392,7 @@ class TrainingSessionSchema(Schema):
     ends_at = fields.DateTime()
 
 
-class TrainingSchema(Schema):
+class TrainingSchema(OwnedSchema):
     """Dump a training."""
 
     id = fields.Integer()
@@ -407,7 +406,6 @@ class TrainingSchema(Schema):
     audience = fields.String()
     region_id = fields.Integer(allow_none=True)
     sessions = fields.List(fields.Nested(TrainingSessionSchema))
-    owner = fields.Nested(TenantRefSchema, attribute="tenant")
 
 
 class EnrolmentSchema(Schema):
@@ -418,7 +416,7 @@ class EnrolmentSchema(Schema):
     training_id = fields.Integer()
     training_title = fields.String()
     status = fields.String()
-    organiser = fields.Nested(TenantRefSchema, attribute="training_tenant")
+    organiser = owner_ref("training_tenant")
     created_at = fields.DateTime()
 
 
@@ -428,7 +426,7 @@ class SeatSchema(Schema):
     id = fields.Integer()
     participant_name = fields.String()
     participant_email = fields.String()
-    participant_tenant = fields.Nested(TenantRefSchema)
+    participant_tenant = owner_ref("participant_tenant")
     status = fields.String()
     is_present = fields.Boolean()
 
@@ -485,13 +483,13 @@ class SetGradeSchema(Schema):
 class FunctionGradeSchema(Schema):
     """Dump one municipality's grade for a function."""
 
-    municipality = fields.Nested(TenantRefSchema, attribute="tenant")
+    municipality = owner_ref("tenant")
     grade_min = fields.String()
     grade_max = fields.String()
     note = fields.String()
 
 
-class FunctionSchema(Schema):
+class FunctionSchema(OwnedSchema):
     """Dump a function description."""
 
     id = fields.Integer()
@@ -502,7 +500,6 @@ class FunctionSchema(Schema):
     tasks = fields.String()
     competences = fields.String()
     audience = fields.String()
-    owner = fields.Nested(TenantRefSchema, attribute="tenant")
 
 
 class ComparisonRowSchema(Schema):
@@ -622,7 +619,7 @@ class CandidateSchema(Schema):
     status = fields.String()
 
 
-class ReserveSchema(Schema):
+class ReserveSchema(OwnedSchema):
     """Dump a reserve."""
 
     id = fields.Integer()
@@ -632,7 +629,6 @@ class ReserveSchema(Schema):
     selected_on = fields.Date()
     valid_until = fields.Date()
     audience = fields.String()
-    owner = fields.Nested(TenantRefSchema, attribute="tenant")
 
 
 class ReserveRequestSchema(Schema):
@@ -645,7 +641,7 @@ class ReserveRequestSchema(Schema):
     status = fields.String()
     candidate_name = fields.String(allow_none=True)
     candidate_email = fields.String(allow_none=True)
-    owner = fields.Nested(TenantRefSchema, attribute="reserve_tenant")
+    owner = owner_ref("reserve_tenant")
 
 
 class ReserveDecisionDumpSchema(Schema):
@@ -656,4 +652,4 @@ class ReserveDecisionDumpSchema(Schema):
     candidate_id = fields.Integer()
     status = fields.String()
     motivation = fields.String()
-    requester = fields.Nested(TenantRefSchema, attribute="requester_tenant")
+    requester = owner_ref("requester_tenant")
