@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from celery import shared_task
 from celery.schedules import crontab
 
-from portal.policy_tables.operations import publish_all_due_agendas, remind_all_overdue
+from portal.core.models import utcnow
+from portal.extensions import db
+from portal.policy_tables import operations as ops
+from tenants.context import for_each_tenant
+from tenants.sharing import today
 
 SCHEDULE: dict[str, Any] = {
     "policy-tables-overdue-actions": {
@@ -19,6 +24,27 @@ SCHEDULE: dict[str, Any] = {
         "schedule": crontab(minute=5),
     },
 }
+
+
+def remind_all_overdue(day: date | None = None) -> int:
+    """Run the overdue reminders for every chair tenant, each in its own tenant context and transaction."""
+    day = day or today()
+    sent = 0
+    for tenant_id in for_each_tenant(ops.chair_tenant_ids()):
+        sent += ops.remind_overdue(tenant_id, day, "/beleidstafels")
+        # One transaction per chair: a later chair's failure keeps the reminders already sent.
+        db.session.commit()
+    return sent
+
+
+def publish_all_due_agendas(now: datetime | None = None) -> int:
+    """Run the automatic publication for every chair tenant, each in its own tenant context and transaction."""
+    now = now or utcnow()
+    published = 0
+    for tenant_id in for_each_tenant(ops.chair_tenant_ids()):
+        published += ops.publish_due_agendas(tenant_id, now)
+        db.session.commit()  # as above: each chair's agendas stay published whatever the next one does
+    return published
 
 
 @shared_task(name="portal.policy_tables.remind_overdue")

@@ -58,7 +58,7 @@ def test_agendas_publish_themselves_days_before(app, world, login_as):
                 {"kind": "informatie", "title": "Punt", "owner_tenant_id": world.tenants["owner"].id},
             )
         db.session.commit()
-    from tasks.policy_tables import publish_due_agendas
+    from tasks.policy_tables import publish_all_due_agendas, publish_due_agendas
 
     assert publish_due_agendas.delay().get() == 1  # 7 days ahead by default: only "soon" (empty is skipped)
     assert publish_due_agendas.delay().get() == 0
@@ -76,4 +76,4 @@ def test_agendas_publish_themselves_days_before(app, world, login_as):
         table = db.session.get(PolicyTable, table_id)
         ops.update_table(table, {"publish_days_before": 0})
         db.session.commit()
-    assert ops.publish_all_due_agendas(utcnow() + timedelta(days=19)) == 0
+    assert publish_all_due_agendas(utcnow() + timedelta(days=19)) == 0

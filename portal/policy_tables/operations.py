@@ -56,7 +56,7 @@ from portal.policy_tables.models import (
     TableMember,
 )
 from portal.procurement.validators import kbo_error, normalise_kbo
-from tenants.context import BRUSSELS, acting_for, current_tenant_id, for_each_tenant
+from tenants.context import BRUSSELS, acting_for, current_tenant_id
 from tenants.models import Tenant
 from tenants.sharing import is_member, object_grantees, readable_prefilter, region_members, set_audience
 
@@ -488,20 +488,6 @@ def remind_overdue(tenant_id: int, day: date, base_path: str) -> int:
                 source_tenant_id=action.tenant_id,
             )
             sent += note is not None
-    return sent
-
-
-def remind_all_overdue(day: date | None = None) -> int:
-    """Run the overdue reminders for every chair tenant, each inside its own tenant context."""
-    from tenants.sharing import today
-
-    day = day or today()
-    with acting_for(None, is_platform=True):
-        tenant_ids = list(db.session.scalars(select(Tenant.id).order_by(Tenant.id)))
-    sent = 0
-    for tenant_id in for_each_tenant(tenant_ids):
-        sent += remind_overdue(tenant_id, day, "/beleidstafels")
-        db.session.commit()
     return sent
 
 
@@ -1412,16 +1398,10 @@ def publish_due_agendas(tenant_id: int, now: datetime, base_path: str = "/beleid
     return published
 
 
-def publish_all_due_agendas(now: datetime | None = None) -> int:
-    """Run the automatic publication for every chair tenant, each inside its own tenant context."""
-    now = now or utcnow()
+def chair_tenant_ids() -> list[int]:
+    """Return the ids of every tenant, which the scheduled tasks visit in turn as possible chairs."""
     with acting_for(None, is_platform=True):
-        tenant_ids = list(db.session.scalars(select(Tenant.id).order_by(Tenant.id)))
-    published = 0
-    for tenant_id in for_each_tenant(tenant_ids):
-        published += publish_due_agendas(tenant_id, now)
-        db.session.commit()
-    return published
+        return list(db.session.scalars(select(Tenant.id).order_by(Tenant.id)))
 
 
 def attachments_of(meeting: Meeting) -> dict[int, list[TableDocument]]:
