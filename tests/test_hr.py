@@ -238,8 +238,10 @@ def test_public_application_is_stored_for_the_owner_and_mailed(client, world, ma
 def test_bad_cv_is_refused_in_dutch_and_nothing_stored(client, world, cv, status, message, monkeypatch):
     import io
 
-    # A small limit keeps the test body in memory (the real limit is 2 MB).
-    monkeypatch.setattr(ops, "CV_MAX_BYTES", 4096)
+    from portal.hr.operations import applications
+
+    # A small limit keeps the test body in memory (the real limit is 2 MB); patched where check_cv reads it.
+    monkeypatch.setattr(applications, "CV_MAX_BYTES", 4096)
     vacancy_id = make_vacancy(world, "Cv-test")
     response = _public_apply(client, vacancy_id, cv=(io.BytesIO(cv[0]), cv[1]))
     assert response.status_code == status
