@@ -23,9 +23,7 @@ from portal.hr.models import (
     VacancyStatus,
 )
 from tenants.context import acting_for
-from tenants.sharing import (
-    today,
-)
+from tenants.sharing import today
 
 #: Allowed status moves of an application (forward, or rejection at any open step).
 APPLICATION_FLOW: dict[str, tuple[str, ...]] = {

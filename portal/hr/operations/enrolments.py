@@ -13,14 +13,7 @@ from portal.core.models import utcnow
 from portal.core.outbox import notify
 from portal.core.roles import HR
 from portal.extensions import db
-from portal.hr.models import (
-    Enrolment,
-    EnrolmentStatus,
-    SeatStatus,
-    Training,
-    TrainingSeat,
-    TrainingStatus,
-)
+from portal.hr.models import Enrolment, EnrolmentStatus, SeatStatus, Training, TrainingSeat, TrainingStatus
 from portal.hr.operations._common import _slug, _users_with_role
 from portal.hr.operations.trainings import ACTIVE_ENROLMENTS, is_open
 from tenants.context import acting_for

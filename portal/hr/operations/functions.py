@@ -9,16 +9,9 @@ from sqlalchemy import select
 
 from portal.core.errors import DomainError
 from portal.extensions import db
-from portal.hr.models import (
-    GRADES,
-    FunctionGrade,
-    JobFunction,
-)
+from portal.hr.models import GRADES, FunctionGrade, JobFunction
 from tenants.context import acting_tenant_id
-from tenants.sharing import (
-    partner_tenants,
-    set_audience,
-)
+from tenants.sharing import partner_tenants, set_audience
 
 FUNCTION_FIELDS = ("title", "family", "level", "purpose", "tasks", "competences")
 

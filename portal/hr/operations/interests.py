@@ -11,16 +11,10 @@ from portal.auth.models import User
 from portal.core.errors import DomainError
 from portal.core.outbox import notify
 from portal.extensions import db
-from portal.hr.models import (
-    Vacancy,
-    VacancyInterest,
-)
+from portal.hr.models import Vacancy, VacancyInterest
 from portal.hr.operations._common import _slug
 from tenants.context import acting_for
-from tenants.sharing import (
-    object_grantees,
-    region_members,
-)
+from tenants.sharing import object_grantees, region_members
 
 
 def _readers(vacancy: Vacancy) -> list[int]:

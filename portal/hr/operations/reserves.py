@@ -26,10 +26,7 @@ from portal.hr.models import (
 )
 from portal.hr.operations._common import _slug, _users_with_role
 from tenants.context import acting_for, acting_tenant_id
-from tenants.sharing import (
-    set_audience,
-    today,
-)
+from tenants.sharing import set_audience, today
 
 
 def create_reserve(data: dict[str, Any], *, author_id: int | None) -> Reserve:

@@ -10,14 +10,7 @@ from sqlalchemy import select
 from portal.core.errors import DomainError
 from portal.core.models import utcnow
 from portal.extensions import db
-from portal.hr.models import (
-    CLOSED_VACANCY_STATUSES,
-    Application,
-    HrSettings,
-    Reserve,
-    ReserveCandidate,
-    Vacancy,
-)
+from portal.hr.models import CLOSED_VACANCY_STATUSES, Application, HrSettings, Reserve, ReserveCandidate, Vacancy
 
 DEFAULT_RETENTION_MONTHS = 12
 

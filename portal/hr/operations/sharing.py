@@ -14,24 +14,13 @@ from portal.core.models import utcnow
 from portal.core.outbox import notify
 from portal.core.roles import ALGEMEEN_DIRECTEUR
 from portal.extensions import db
-from portal.hr.models import (
-    LIVE_SHARING_STATUSES,
-    Decision,
-    SharingStatus,
-    StaffSharing,
-    StaffSharingApproval,
-)
+from portal.hr.models import LIVE_SHARING_STATUSES, Decision, SharingStatus, StaffSharing, StaffSharingApproval
 from portal.hr.operations._common import _slug, _users_with_role
 from tenants.context import acting_for
 from tenants.models import Tenant
-from tenants.sharing import (
-    partner_tenants,
-    today,
-)
+from tenants.sharing import partner_tenants, today
 
 SHARING_TERMS = ("employee_name", "job_title", "share_percent", "starts_on", "ends_on", "host_cost_percent", "note")
-
-
 SharingRow = StaffSharing | StaffSharingApproval
 
 

@@ -14,20 +14,9 @@ from portal.core import ical
 from portal.core.errors import DomainError
 from portal.core.models import utcnow
 from portal.extensions import db
-from portal.hr.models import (
-    EnrolmentStatus,
-    SeatStatus,
-    Training,
-    TrainingSeat,
-    TrainingSession,
-    TrainingStatus,
-)
+from portal.hr.models import EnrolmentStatus, SeatStatus, Training, TrainingSeat, TrainingSession, TrainingStatus
 from tenants.context import acting_for, current_tenant_id
-from tenants.sharing import (
-    readable_prefilter,
-    set_audience,
-    today,
-)
+from tenants.sharing import readable_prefilter, set_audience, today
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 

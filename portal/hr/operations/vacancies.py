@@ -22,12 +22,7 @@ from portal.hr.models import (
 )
 from portal.hr.operations.interests import _notify_interested
 from tenants.context import current_tenant_id
-from tenants.sharing import (
-    partner_tenants,
-    readable_prefilter,
-    set_audience,
-    today,
-)
+from tenants.sharing import partner_tenants, readable_prefilter, set_audience, today
 
 #: Allowed status moves of a vacancy.
 VACANCY_FLOW: dict[str, tuple[str, ...]] = {
