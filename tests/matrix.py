@@ -2843,3 +2843,9 @@ REGISTRY.update(
     }
 )
 # -- end reports --
+
+
+# -- alignment (entries in tests/matrix_alignment.py) --
+from tests.matrix_alignment import ENTRIES as _ALIGNMENT_ENTRIES  # noqa: E402
+
+REGISTRY.update(_ALIGNMENT_ENTRIES)

@@ -38,6 +38,7 @@ MODULES: tuple[Mapping[str, Any], ...] = (
     _entry("rentals", _l("Materieel en zalen"), "rentals.index"),
     _entry("procurement", _l("Gezamenlijke aankoop"), "procurement.index"),
     _entry("agreements", _l("Overeenkomsten"), "agreements.index"),
+    _entry("alignment", _l("Afstemming"), "alignment.index"),
     _entry("reports", _l("Rapporten"), "reports.index"),
 )
 

@@ -1,0 +1,1 @@
+"""Afstemming: registers per municipality, side-by-side comparison and harmonisation tracks."""
