@@ -23,6 +23,7 @@ from portal.core.schemas import owner_ref
 from portal.core.unitofwork import keep_on_error
 from portal.rentals import operations as ops
 from portal.rentals import permissions
+from portal.rentals.loading import booking_group_or_404, reservation_group_or_404
 from portal.rentals.models import BasketItem, Booking, GroupKind, Reservation, Resource
 from portal.rentals.schemas import (
     AcceptLoanAgreementSchema,
@@ -46,7 +47,6 @@ from portal.rentals.schemas import (
     SeriesResultSchema,
     SubmittedBasketSchema,
 )
-from tenants.sharing import today
 
 blp = Blueprint("rentals_api", __name__, url_prefix="/api/v1/rentals", description="Materieel- en zaalverhuur")
 
@@ -93,8 +93,6 @@ class Availability(MethodView):
     @blp.response(200, AvailableSchema(many=True))
     def get(self, args: dict[str, Any]) -> Any:
         """List visible resources with enough free units in the period."""
-        if args["ends_at"] <= args["starts_at"]:
-            abort(422, description="Het einde moet na het begin liggen.")
         hits = ops.search_available(
             args["starts_at"],
             args["ends_at"],
@@ -217,11 +215,7 @@ class Settlement(MethodView):
     @blp.response(200, RentalSettlementSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Return what the caller's tenant lent to and borrowed from each partner in a period."""
-        first = today().replace(month=1, day=1)
-        start = args.get("van") or first
-        end = args.get("tot") or start.replace(year=start.year + 1)
-        if end <= start:
-            raise DomainError(_("De einddatum moet na de begindatum liggen."), status_code=422)
+        start, end = args["van"], args["tot"]  # the schema fills in the default period
         return {"starts_on": start, "ends_on": end, "rows": ops.settlement(start, end)}
 
 
@@ -309,11 +303,8 @@ class Series(MethodView):
         return result
 
 
-def _own_group(group_key: str) -> list[Reservation]:
-    rows = ops.group_reservations(group_key) if ops.is_group_key(group_key) else []
-    if not rows:
-        abort(404)
-    return rows
+def _request_group(group_key: str, rows: list[Reservation]) -> dict[str, Any]:
+    return {"group_key": group_key, "group_kind": rows[0].group_kind, "owner": rows[0].owner, "reservations": rows}
 
 
 @blp.route("/reservation-groups/<group_key>")
@@ -322,8 +313,7 @@ class ReservationGroup(MethodView):
     @blp.response(200, RequestGroupSchema)
     def get(self, group_key: str) -> Any:
         """Return an own request group (basket lines for one owner, or a weekly series)."""
-        rows = _own_group(group_key)
-        return {"group_key": group_key, "group_kind": rows[0].group_kind, "owner": rows[0].owner, "reservations": rows}
+        return _request_group(group_key, reservation_group_or_404(group_key))
 
 
 @blp.route("/reservation-groups/<group_key>/cancel")
@@ -332,12 +322,11 @@ class ReservationGroupCancel(MethodView):
     @blp.response(200, RequestGroupSchema)
     def post(self, group_key: str) -> Any:
         """Cancel every open line of an own request group (the whole series)."""
-        _own_group(group_key)
+        reservation_group_or_404(group_key)
         if not permissions.can_reserve(current_user):
             abort(403)
         ops.cancel_group(group_key)
-        rows = ops.group_reservations(group_key)
-        return {"group_key": group_key, "group_kind": rows[0].group_kind, "owner": rows[0].owner, "reservations": rows}
+        return _request_group(group_key, ops.group_reservations(group_key))
 
 
 class BookingGroupSchema(Schema):
@@ -349,11 +338,8 @@ class BookingGroupSchema(Schema):
     bookings = fields.List(fields.Nested(BookingSchema))
 
 
-def _owned_group(group_key: str) -> list[Booking]:
-    rows = ops.group_bookings(group_key) if ops.is_group_key(group_key) else []
-    if not rows:
-        abort(404)
-    return rows
+def _booking_group(group_key: str, rows: list[Booking]) -> dict[str, Any]:
+    return {"group_key": group_key, "group_kind": rows[0].group_kind, "requester": rows[0].requester, "bookings": rows}
 
 
 @blp.route("/booking-groups/<group_key>")
@@ -362,13 +348,7 @@ class BookingGroup(MethodView):
     @blp.response(200, BookingGroupSchema)
     def get(self, group_key: str) -> Any:
         """Return a request group for the caller's own resources."""
-        rows = _owned_group(group_key)
-        return {
-            "group_key": group_key,
-            "group_kind": rows[0].group_kind,
-            "requester": rows[0].requester,
-            "bookings": rows,
-        }
+        return _booking_group(group_key, booking_group_or_404(group_key))
 
 
 @blp.route("/booking-groups/<group_key>/decision")
@@ -378,17 +358,11 @@ class BookingGroupDecision(MethodView):
     @blp.response(200, BookingGroupSchema)
     def post(self, data: dict[str, Any], group_key: str) -> Any:
         """Approve or refuse every open line of a request group (a series is decided as a whole)."""
-        rows = _owned_group(group_key)
+        rows = booking_group_or_404(group_key)
         if not permissions.can_edit(current_user, rows[0]):
             abort(403)
         ops.decide_group(group_key, data["action"], note=data["note"])
-        rows = ops.group_bookings(group_key)
-        return {
-            "group_key": group_key,
-            "group_kind": rows[0].group_kind,
-            "requester": rows[0].requester,
-            "bookings": rows,
-        }
+        return _booking_group(group_key, ops.group_bookings(group_key))
 
 
 @blp.route("/reservations/<int:reservation_id>/offer")

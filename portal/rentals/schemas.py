@@ -23,6 +23,7 @@ from portal.rentals.models import (
     Unit,
 )
 from portal.rentals.operations.availability import ends_after_start
+from portal.rentals.operations.settlement import settlement_period
 from tenants.context import BRUSSELS
 
 
@@ -101,7 +102,28 @@ def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=BRUSSELS) if value.tzinfo is None else value
 
 
-class CreateReservationSchema(Schema):
+class _PeriodSchema(Schema):
+    """Base of a schema with ``starts_at`` and ``ends_at``: Brussels time, the end after the start."""
+
+    @validates_schema
+    def check_period(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Refuse an end before the start."""
+        if (
+            "starts_at" in data
+            and "ends_at" in data
+            and not ends_after_start(_aware(data["starts_at"]), _aware(data["ends_at"]))
+        ):
+            raise ValidationError(_msg(_l("Het einde moet na het begin liggen.")), "ends_at")
+
+    @post_load
+    def localise(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """Make both moments timezone-aware."""
+        data["starts_at"] = _aware(data["starts_at"])
+        data["ends_at"] = _aware(data["ends_at"])
+        return data
+
+
+class CreateReservationSchema(_PeriodSchema):
     """Load a reservation request; naive times are Brussels time."""
 
     resource_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
@@ -118,25 +140,8 @@ class CreateReservationSchema(Schema):
         validate=validate.OneOf(HANDOVER_MODES, error=_msg(_l("Kies afhalen of levering."))),
     )
 
-    @post_load
-    def localise(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        """Make both moments timezone-aware."""
-        data["starts_at"] = _aware(data["starts_at"])
-        data["ends_at"] = _aware(data["ends_at"])
-        return data
 
-    @validates_schema
-    def check_period(self, data: dict[str, Any], **kwargs: Any) -> None:
-        """Refuse an end before the start."""
-        if (
-            "starts_at" in data
-            and "ends_at" in data
-            and not ends_after_start(_aware(data["starts_at"]), _aware(data["ends_at"]))
-        ):
-            raise ValidationError(_msg(_l("Het einde moet na het begin liggen.")), "ends_at")
-
-
-class AvailabilityArgsSchema(Schema):
+class AvailabilityArgsSchema(_PeriodSchema):
     """Query arguments of the availability search."""
 
     starts_at = fields.DateTime(required=True)
@@ -144,13 +149,6 @@ class AvailabilityArgsSchema(Schema):
     category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
     owner_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
     quantity = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
-
-    @post_load
-    def localise(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        """Make both moments timezone-aware."""
-        data["starts_at"] = _aware(data["starts_at"])
-        data["ends_at"] = _aware(data["ends_at"])
-        return data
 
 
 class DecisionSchema(Schema):
@@ -195,12 +193,18 @@ class RentalSettlementArgsSchema(Schema):
 
     @validates_schema
     def check_period(self, data: dict[str, Any], **kwargs: Any) -> None:
-        """Refuse an end before the start and periods longer than five years."""
-        start, end = data.get("van"), data.get("tot")
-        if start and end and not ends_after_start(start, end):
+        """Refuse an end before the start (a default included) and periods longer than five years."""
+        start, end = settlement_period(data.get("van"), data.get("tot"))
+        if not ends_after_start(start, end):
             raise ValidationError(_msg(_l("De einddatum moet na de begindatum liggen.")), "tot")
-        if start and end and (end - start).days > 366 * 5:
+        if data.get("van") and data.get("tot") and (end - start).days > 366 * 5:
             raise ValidationError(_msg(_l("Kies een periode van hoogstens vijf jaar.")), "tot")
+
+    @post_load
+    def fill_period(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """Fill in the default period: from 1 January for a year, or a year from the start."""
+        data["van"], data["tot"] = settlement_period(data.get("van"), data.get("tot"))
+        return data
 
 
 class RentalSettlementRowSchema(Schema):
@@ -283,66 +287,48 @@ class AvailableSchema(Schema):
     free = fields.Integer()
 
 
-class ReservationSchema(Schema):
+class _RentalRowSchema(Schema):
+    """The fields both rows of a reservation dump (the requester's and the owner's)."""
+
+    id = fields.Integer()
+    resource_id = fields.Integer()
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    quantity = fields.Integer()
+    purpose = fields.String()
+    status = fields.String()
+    tariff_class = fields.String()
+    price = fields.Decimal(as_string=True)
+    deposit = fields.Decimal(as_string=True)
+    decision_note = fields.String()
+    accepted_at = fields.DateTime(allow_none=True)
+    picked_up_at = fields.DateTime(allow_none=True)
+    pickup_report = fields.String()
+    returned_at = fields.DateTime(allow_none=True)
+    return_report = fields.String()
+    has_damage = fields.Boolean()
+    damage_report = fields.String()
+    group_key = fields.String(allow_none=True)
+    group_kind = fields.String(allow_none=True)
+    handover_mode = fields.String()
+    delivery_cost = fields.Decimal(as_string=True)
+    offer_expires_at = fields.DateTime(allow_none=True)
+
+
+class ReservationSchema(_RentalRowSchema):
     """Dump the requester's reservation."""
 
-    id = fields.Integer()
-    resource_id = fields.Integer()
     resource_name = fields.String()
     owner = owner_ref("owner")
-    starts_at = fields.DateTime()
-    ends_at = fields.DateTime()
-    quantity = fields.Integer()
-    purpose = fields.String()
-    status = fields.String()
-    tariff_class = fields.String()
     unit = fields.String()
-    price = fields.Decimal(as_string=True)
-    deposit = fields.Decimal(as_string=True)
-    decision_note = fields.String()
-    accepted_at = fields.DateTime(allow_none=True)
-    picked_up_at = fields.DateTime(allow_none=True)
-    pickup_report = fields.String()
-    returned_at = fields.DateTime(allow_none=True)
-    return_report = fields.String()
-    has_damage = fields.Boolean()
-    damage_report = fields.String()
-    group_key = fields.String(allow_none=True)
-    group_kind = fields.String(allow_none=True)
-    handover_mode = fields.String()
-    delivery_cost = fields.Decimal(as_string=True)
-    offer_expires_at = fields.DateTime(allow_none=True)
 
 
-class BookingSchema(Schema):
+class BookingSchema(_RentalRowSchema):
     """Dump the owner's booking."""
 
-    id = fields.Integer()
-    resource_id = fields.Integer()
     resource_name = fields.String(attribute="resource.name")
     requester = owner_ref("requester")
-    starts_at = fields.DateTime()
-    ends_at = fields.DateTime()
     blocked_until = fields.DateTime()
-    quantity = fields.Integer()
-    purpose = fields.String()
-    status = fields.String()
-    tariff_class = fields.String()
-    price = fields.Decimal(as_string=True)
-    deposit = fields.Decimal(as_string=True)
-    decision_note = fields.String()
-    accepted_at = fields.DateTime(allow_none=True)
-    picked_up_at = fields.DateTime(allow_none=True)
-    pickup_report = fields.String()
-    returned_at = fields.DateTime(allow_none=True)
-    return_report = fields.String()
-    has_damage = fields.Boolean()
-    damage_report = fields.String()
-    group_key = fields.String(allow_none=True)
-    group_kind = fields.String(allow_none=True)
-    handover_mode = fields.String()
-    delivery_cost = fields.Decimal(as_string=True)
-    offer_expires_at = fields.DateTime(allow_none=True)
 
 
 # -- basket, weekly series, request groups, waitlist offers ---------------------------------

@@ -38,6 +38,7 @@ from portal.core.web import PAGE_CSP, tenant_blueprint
 from portal.extensions import db
 from portal.rentals import operations as ops
 from portal.rentals import permissions
+from portal.rentals.loading import booking_group_or_404, reservation_group_or_404
 from portal.rentals.models import (
     CATEGORIES,
     BasketItem,
@@ -170,7 +171,7 @@ def resource_feed(resource_id: int) -> Any:
         )
     except ValueError:
         return jsonify({"title": _("Ongeldige datum."), "status": 400}), 400
-    if last <= first or (last - first).days > 366:
+    if not ops.ends_after_start(first, last) or (last - first).days > 366:
         return jsonify({"title": _("Kies een periode van hoogstens een jaar."), "status": 400}), 400
     events: list[dict[str, Any]] = [
         {
@@ -200,19 +201,16 @@ def availability() -> Any:
     if request.args.get("starts_at"):
         data, errors = load_form(AvailabilityArgsSchema(), request.args)
         if data is not None:
-            if data["ends_at"] <= data["starts_at"]:
-                errors = {"ends_at": [_("Het einde moet na het begin liggen.")]}
-            else:
-                # Free resources across every visible owner: at Flanders scale many, so one page at a time.
-                results = paginate_list(
-                    ops.search_available(
-                        data["starts_at"],
-                        data["ends_at"],
-                        category=data.get("category"),
-                        owner_id=data.get("owner_id"),
-                        quantity=data["quantity"],
-                    )
+            # Free resources across every visible owner: at Flanders scale many, so one page at a time.
+            results = paginate_list(
+                ops.search_available(
+                    data["starts_at"],
+                    data["ends_at"],
+                    category=data.get("category"),
+                    owner_id=data.get("owner_id"),
+                    quantity=data["quantity"],
                 )
+            )
     status = 422 if errors else 200
     return render_template(
         "rentals/availability.html",
@@ -500,14 +498,9 @@ def booking_agreement_pdf(booking_id: int) -> Any:
 
 def _settlement_period() -> tuple[date, date, dict[str, Any]]:
     data, errors = load_form(RentalSettlementArgsSchema(), request.args)
-    first = today().replace(month=1, day=1)
     if data is None:
-        return first, first.replace(year=first.year + 1), errors
-    start = data.get("van") or first
-    end = data.get("tot") or start.replace(year=start.year + 1)
-    if end <= start:
-        return first, first.replace(year=first.year + 1), {"tot": [_("De einddatum moet na de begindatum liggen.")]}
-    return start, end, {}
+        return *ops.settlement_period(None, None), errors
+    return data["van"], data["tot"], {}
 
 
 @bp.route("/afrekening")
@@ -867,7 +860,7 @@ def resource_calendar_events(resource_id: int) -> Any:
     last = _calendar_day(raw_end) if raw_end else (first + timedelta(weeks=6) if first else None)
     if first is None or last is None or not 2000 <= last.year <= 2200:
         return problem(400, _("Ongeldige datum: gebruik JJJJ-MM-DD of een ISO 8601-tijdstip."))
-    if last <= first:
+    if not ops.ends_after_start(first, last):
         return problem(422, _("Het einde van de periode moet na het begin liggen."))
     if (last - first).days > ops.CALENDAR_MAX_DAYS:
         return problem(422, _("Vraag hoogstens %(n)s dagen tegelijk op.", n=ops.CALENDAR_MAX_DAYS))
@@ -1042,16 +1035,8 @@ def new_series() -> Any:
 # -- request groups -------------------------------------------------------------------------
 
 
-def _group_key_or_404(group_key: str) -> str:
-    if not ops.is_group_key(group_key):
-        abort(404)
-    return group_key
-
-
 def _reservation_group_page(group_key: str, error: str | None = None, status: int = 200) -> Any:
-    rows = ops.group_reservations(_group_key_or_404(group_key))
-    if not rows:
-        abort(404)
+    rows = reservation_group_or_404(group_key)
     return render_template(
         "rentals/reservation_group.html",
         rows=rows,
@@ -1075,9 +1060,7 @@ def reservation_group(group_key: str) -> Any:
 @allow(MEMBERS, write=STAFF)
 def cancel_reservation_group(group_key: str) -> Any:
     """Cancel every open line of an own request group (the whole series)."""
-    rows = ops.group_reservations(_group_key_or_404(group_key))
-    if not rows:
-        abort(404)
+    reservation_group_or_404(group_key)  # 404 unless it is an own group
     if not permissions.can_reserve(current_user):
         abort(403)
     try:
@@ -1090,9 +1073,7 @@ def cancel_reservation_group(group_key: str) -> Any:
 
 
 def _booking_group_page(group_key: str, errors: dict[str, Any] | None = None, status: int = 200) -> Any:
-    rows = ops.group_bookings(_group_key_or_404(group_key))
-    if not rows:
-        abort(404)
+    rows = booking_group_or_404(group_key)
     return render_template(
         "rentals/booking_group.html",
         rows=rows,
@@ -1118,9 +1099,7 @@ def booking_group(group_key: str) -> Any:
 @allow(MEMBERS, write=STAFF)
 def decide_booking_group(group_key: str) -> Any:
     """Approve or refuse every open line of a request group for the own resources."""
-    rows = ops.group_bookings(_group_key_or_404(group_key))
-    if not rows:
-        abort(404)
+    rows = booking_group_or_404(group_key)
     if not permissions.can_edit(current_user, rows[0]):
         abort(403)
     data, errors = load_form(GroupDecisionSchema(), request.form)

@@ -84,7 +84,7 @@ from portal.rentals.operations.reservations import (
     decline_offer,
     request_reservation,
 )
-from portal.rentals.operations.settlement import SETTLED_STATUSES, settlement, settlement_table
+from portal.rentals.operations.settlement import SETTLED_STATUSES, settlement, settlement_period, settlement_table
 from portal.rentals.operations.waitlist import accept_offer, expire_offers, offer_hours, offer_waitlist
 
 __all__ = [
@@ -164,6 +164,7 @@ __all__ = [
     "send_reminders",
     "series_occurrences",
     "settlement",
+    "settlement_period",
     "settlement_table",
     "submit_basket",
     "tariff_class_for",

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from portal.auth.models import User
 from portal.core.errors import DomainError
 from portal.core.models import utcnow
+from portal.core.outbox import notify
 from portal.core.roles import ALGEMEEN_DIRECTEUR, DIENST
 from portal.extensions import db
 from portal.rentals.models import Booking, Reservation, Resource
@@ -61,6 +62,46 @@ def _staff_of(tenant_id: int) -> list[User]:
             .order_by(User.id)
         )
     )
+
+
+def _tell_staff(owner_id: int, *, title: str, body: str, path: str, dedupe_key: str, source_tenant_id: int) -> int:
+    """Notify each of the owner's rental staff once (``dedupe_key`` plus the staff id); return how many anew.
+
+    ``path`` is the request (or request group) below the owner's ``verhuur/aanvragen/``.
+    """
+    sent = 0
+    for staff in _staff_of(owner_id):
+        if notify(
+            staff,
+            category="rentals",
+            title=title,
+            body=body,
+            link=f"/{_slug(owner_id)}/verhuur/aanvragen/{path}",
+            dedupe_key=f"{dedupe_key}:{staff.id}",
+            source_tenant_id=source_tenant_id,
+        ):
+            sent += 1
+    return sent
+
+
+def _tell_requester(booking: Booking, *, title: str, body: str, dedupe_key: str, path: str | None = None) -> bool:
+    """Notify who asked for ``booking``; tell whether that was anew.
+
+    The link is the requester's reservation, or ``path`` below their ``verhuur/reservaties/``.
+    """
+    user = _requester_user(booking)
+    if user is None:
+        return False
+    note = notify(
+        user,
+        category="rentals",
+        title=title,
+        body=body,
+        link=f"/{_slug(booking.requester_tenant_id)}/verhuur/reservaties/{path or booking.reservation_id}",
+        dedupe_key=dedupe_key,
+        source_tenant_id=booking.tenant_id,
+    )
+    return note is not None
 
 
 def _fmt(moment: datetime) -> str:

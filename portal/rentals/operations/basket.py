@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.core.errors import DomainError
-from portal.core.outbox import notify
 from portal.extensions import db
 from portal.rentals.models import (
     BasketItem,
@@ -30,9 +29,7 @@ from portal.rentals.operations._common import (
     _conflict,
     _fmt,
     _lock_resource,
-    _requester_user,
-    _slug,
-    _staff_of,
+    _tell_staff,
     brussels,
 )
 from portal.rentals.operations.availability import (
@@ -51,6 +48,7 @@ from portal.rentals.operations.reservations import (
     cancel_reservation,
     decide_booking,
     request_reservation,
+    tell_decision,
 )
 from tenants.context import acting_for, current_tenant_id
 from tenants.models import Tenant
@@ -83,16 +81,14 @@ def _notify_group(owner_id: int, group_key: str, kind: str, rows: list[Reservati
         else:
             title = _("Nieuwe aanvraag van %(who)s (%(n)s regels)", who=requester_name, n=len(rows))
             body = _("%(who)s vraagt aan: %(names)s.", who=requester_name, names=names)
-        for staff in _staff_of(owner_id):
-            notify(
-                staff,
-                category="rentals",
-                title=title,
-                body=body,
-                link=f"/{_slug(owner_id)}/verhuur/aanvragen/groep/{group_key}",
-                dedupe_key=f"rentals:group:{group_key}:{staff.id}",
-                source_tenant_id=requester_id,
-            )
+        _tell_staff(
+            owner_id,
+            title=title,
+            body=body,
+            path=f"groep/{group_key}",
+            dedupe_key=f"rentals:group:{group_key}",
+            source_tenant_id=requester_id,
+        )
 
 
 def group_reservations(group_key: str) -> list[Reservation]:
@@ -149,34 +145,20 @@ def decide_group(group_key: str, action: str, *, note: str = "") -> int:
     for booking in rows:
         decide_booking(booking, action, note=note, in_group=True)
     first = rows[0]
-    user = _requester_user(first)
-    if user is not None:
-        names = ", ".join(dict.fromkeys(b.resource.name for b in rows))
-        title = (
+    names = ", ".join(dict.fromkeys(b.resource.name for b in rows))
+    tell_decision(
+        first,
+        approved=action == "goedkeuren",
+        title=(
             _("Aanvraag goedgekeurd: %(names)s", names=names)
             if action == "goedkeuren"
             else _("Aanvraag geweigerd: %(names)s", names=names)
-        )
-        body = " ".join(
-            part
-            for part in (
-                _("%(n)s regels.", n=len(rows)),
-                first.decision_note,
-                _("Aanvaard de uitleenovereenkomsten in het portaal vóór het afhalen.")
-                if action == "goedkeuren"
-                else "",
-            )
-            if part
-        )
-        notify(
-            user,
-            category="rentals",
-            title=title,
-            body=body,
-            link=f"/{_slug(first.requester_tenant_id)}/verhuur/reservaties/groep/{group_key}",
-            dedupe_key=f"rentals:group-decision:{group_key}:{action}",
-            source_tenant_id=first.tenant_id,
-        )
+        ),
+        parts=(_("%(n)s regels.", n=len(rows)), first.decision_note),
+        hint=_("Aanvaard de uitleenovereenkomsten in het portaal vóór het afhalen."),
+        path=f"groep/{group_key}",
+        dedupe_key=f"rentals:group-decision:{group_key}:{action}",
+    )
     return len(rows)
 
 

@@ -8,10 +8,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.core.models import utcnow
-from portal.core.outbox import notify
 from portal.extensions import db
 from portal.rentals.models import Booking, RentalStatus
-from portal.rentals.operations._common import _fmt, _party, _requester_user, _slug, _staff_of
+from portal.rentals.operations._common import _fmt, _party, _tell_requester, _tell_staff
 
 
 def send_reminders(now: datetime | None = None) -> dict[str, int]:
@@ -26,9 +25,6 @@ def send_reminders(now: datetime | None = None) -> dict[str, int]:
         )
     ).all()
     for booking in upcoming:
-        user = _requester_user(booking)
-        if user is None:
-            continue
         body = _(
             "Afhalen vanaf %(when)s bij %(owner)s.",
             when=_fmt(booking.starts_at),
@@ -36,14 +32,11 @@ def send_reminders(now: datetime | None = None) -> dict[str, int]:
         )
         if booking.accepted_at is None:
             body += " " + _("Aanvaard eerst de uitleenovereenkomst in het portaal.")
-        if notify(
-            user,
-            category="rentals",
+        if _tell_requester(
+            booking,
             title=_("Herinnering: %(name)s afhalen", name=booking.resource.name),
             body=body,
-            link=f"/{_slug(booking.requester_tenant_id)}/verhuur/reservaties/{booking.reservation_id}",
             dedupe_key=f"rentals:pickup:{booking.id}",
-            source_tenant_id=booking.tenant_id,
         ):
             sent["pickup"] += 1
     overdue = db.session.scalars(
@@ -51,30 +44,21 @@ def send_reminders(now: datetime | None = None) -> dict[str, int]:
     ).all()
     for booking in overdue:
         name = booking.resource.name
-        user = _requester_user(booking)
-        if user is not None and notify(
-            user,
-            category="rentals",
+        if _tell_requester(
+            booking,
             title=_("Te laat: breng %(name)s terug", name=name),
             body=_("De uitleentermijn liep af op %(when)s.", when=_fmt(booking.ends_at)),
-            link=f"/{_slug(booking.requester_tenant_id)}/verhuur/reservaties/{booking.reservation_id}",
             dedupe_key=f"rentals:overdue:{booking.id}",
-            source_tenant_id=booking.tenant_id,
         ):
             sent["overdue"] += 1
-        for staff in _staff_of(booking.tenant_id):
-            if notify(
-                staff,
-                category="rentals",
-                title=_("Nog niet teruggebracht: %(name)s", name=name),
-                body=_(
-                    "%(who)s moest het terugbrengen op %(when)s.",
-                    who=booking.requester.name,
-                    when=_fmt(booking.ends_at),
-                ),
-                link=f"/{_slug(booking.tenant_id)}/verhuur/aanvragen/{booking.id}",
-                dedupe_key=f"rentals:overdue:{booking.id}:{staff.id}",
-                source_tenant_id=booking.tenant_id,
-            ):
-                sent["overdue"] += 1
+        sent["overdue"] += _tell_staff(
+            booking.tenant_id,
+            title=_("Nog niet teruggebracht: %(name)s", name=name),
+            body=_(
+                "%(who)s moest het terugbrengen op %(when)s.", who=booking.requester.name, when=_fmt(booking.ends_at)
+            ),
+            path=str(booking.id),
+            dedupe_key=f"rentals:overdue:{booking.id}",
+            source_tenant_id=booking.tenant_id,
+        )
     return sent

@@ -7,6 +7,7 @@ that tenant for exactly that write (``tenants.context.acting_for``), as ``tenant
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,10 +15,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.auth.models import User
 from portal.core.errors import DomainError
 from portal.core.models import utcnow
-from portal.core.outbox import notify
 from portal.extensions import db
 from portal.rentals.models import Booking, GroupKind, RentalStatus, Reservation, Resource
 from portal.rentals.operations._common import (
@@ -27,8 +26,8 @@ from portal.rentals.operations._common import (
     _fmt,
     _lock_resource,
     _mirror,
-    _slug,
-    _staff_of,
+    _tell_requester,
+    _tell_staff,
 )
 from portal.rentals.operations.agreement import agreement_terms
 from portal.rentals.operations.availability import _active_bookings, _peak, rule_problem
@@ -146,12 +145,10 @@ def request_reservation(
             # The exclusion constraint caught a concurrent booking of the same single unit.
             raise _conflict() from None
         booking_id = booking.id
-        wanted = status == RentalStatus.AANGEVRAAGD and notify_owner
-        requester_name = db.session.scalar(select(Tenant.name).where(Tenant.id == requester)) if wanted else None
-        for staff in _staff_of(resource.tenant_id) if wanted else []:
-            notify(
-                staff,
-                category="rentals",
+        if status == RentalStatus.AANGEVRAAGD and notify_owner:
+            requester_name = db.session.scalar(select(Tenant.name).where(Tenant.id == requester))
+            _tell_staff(
+                resource.tenant_id,
                 title=_("Nieuwe reservatieaanvraag: %(name)s", name=resource.name),
                 body=_(
                     "%(who)s vraagt %(name)s aan van %(a)s tot %(b)s.",
@@ -160,8 +157,8 @@ def request_reservation(
                     a=_fmt(starts_at),
                     b=_fmt(ends_at),
                 ),
-                link=f"/{_slug(resource.tenant_id)}/verhuur/aanvragen/{booking_id}",
-                dedupe_key=f"rentals:request:{booking_id}:{staff.id}",
+                path=str(booking_id),
+                dedupe_key=f"rentals:request:{booking_id}",
                 source_tenant_id=requester,
             )
     reservation.booking_id = booking_id
@@ -211,6 +208,29 @@ def _handover(booking: Booking, action: str, report: dict[str, Any]) -> dict[str
     return {}
 
 
+def tell_decision(
+    booking: Booking,
+    *,
+    approved: bool,
+    title: str,
+    parts: Iterable[str],
+    hint: str,
+    path: str,
+    dedupe_key: str,
+) -> None:
+    """Tell the requester of ``booking`` the owner's decision; an approval adds ``hint`` (accept the agreement).
+
+    ``path`` is the reservation (or request group) below the requester's ``verhuur/reservaties/``.
+    """
+    _tell_requester(
+        booking,
+        title=title,
+        body=" ".join(part for part in (*parts, hint if approved else "") if part),
+        dedupe_key=dedupe_key,
+        path=path,
+    )
+
+
 def decide_booking(
     booking: Booking,
     action: str,
@@ -248,33 +268,20 @@ def decide_booking(
     if new_status in (RentalStatus.GEWEIGERD, RentalStatus.TERUGGEBRACHT):
         offer_waitlist(booking.resource)
     if new_status in (RentalStatus.GOEDGEKEURD, RentalStatus.GEWEIGERD) and not in_group:
-        with acting_for(booking.requester_tenant_id):
-            requester = db.session.scalar(
-                select(Reservation.requested_by_id).where(Reservation.id == booking.reservation_id)
-            )
-            user = db.session.get(User, requester) if requester else None
-            if user is not None:
-                title = (
-                    _("Reservatie goedgekeurd: %(name)s", name=resource_name)
-                    if new_status == RentalStatus.GOEDGEKEURD
-                    else _("Reservatie geweigerd: %(name)s", name=resource_name)
-                )
-                body = booking.decision_note
-                if new_status == RentalStatus.GOEDGEKEURD:
-                    body = " ".join(
-                        part
-                        for part in (body, _("Aanvaard de uitleenovereenkomst in het portaal vóór het afhalen."))
-                        if part
-                    )
-                notify(
-                    user,
-                    category="rentals",
-                    title=title,
-                    body=body,
-                    link=f"/{_slug(booking.requester_tenant_id)}/verhuur/reservaties/{booking.reservation_id}",
-                    dedupe_key=f"rentals:decision:{booking.id}:{new_status}",
-                    source_tenant_id=booking.tenant_id,
-                )
+        approved = new_status == RentalStatus.GOEDGEKEURD
+        tell_decision(
+            booking,
+            approved=approved,
+            title=(
+                _("Reservatie goedgekeurd: %(name)s", name=resource_name)
+                if approved
+                else _("Reservatie geweigerd: %(name)s", name=resource_name)
+            ),
+            parts=(booking.decision_note,),
+            hint=_("Aanvaard de uitleenovereenkomst in het portaal vóór het afhalen."),
+            path=str(booking.reservation_id),
+            dedupe_key=f"rentals:decision:{booking.id}:{new_status}",
+        )
     return booking
 
 

@@ -14,9 +14,16 @@ from portal.rentals.models import Booking, RentalStatus, Reservation
 from portal.rentals.operations._common import CENT, brussels
 from tenants.context import current_tenant_id
 from tenants.models import Tenant
+from tenants.sharing import today
 
 #: Statuses whose amounts are due between the municipalities (the material went out).
 SETTLED_STATUSES = (RentalStatus.AFGEHAALD, RentalStatus.TERUGGEBRACHT, RentalStatus.AFGEREKEND)
+
+
+def settlement_period(starts_on: date | None, ends_on: date | None) -> tuple[date, date]:
+    """Return the period a settlement covers: the dates given, by default from 1 January for a year."""
+    start = starts_on or today().replace(month=1, day=1)
+    return start, ends_on or start.replace(year=start.year + 1)
 
 
 def settlement(starts_on: date, ends_on: date) -> list[dict[str, Any]]:
@@ -43,34 +50,26 @@ def settlement(starts_on: date, ends_on: date) -> list[dict[str, Any]]:
 
     viewer = current_tenant_id()
     # Summed per partner in the database: a year of a busy owner's bookings is thousands of rows.
-    lent = db.session.execute(
-        select(Booking.requester_tenant_id, func.count(), func.sum(Booking.price + Booking.delivery_cost))
-        .where(
-            Booking.status.in_(SETTLED_STATUSES),
-            Booking.requester_tenant_id != viewer,
-            Booking.starts_at >= start,
-            Booking.starts_at < end,
-        )
-        .group_by(Booking.requester_tenant_id)
+    # What the viewer lent are its bookings (the partner requested), what it borrowed its reservations.
+    sides: tuple[tuple[type[Booking] | type[Reservation], Any, str], ...] = (
+        (Booking, Booking.requester_tenant_id, "lent"),
+        (Reservation, Reservation.owner_tenant_id, "borrowed"),
     )
-    for tenant_id, count, amount in lent:
-        item = row(tenant_id)
-        item["lent_count"] += int(count)
-        item["lent_amount"] += Decimal(amount or 0)
-    borrowed = db.session.execute(
-        select(Reservation.owner_tenant_id, func.count(), func.sum(Reservation.price + Reservation.delivery_cost))
-        .where(
-            Reservation.status.in_(SETTLED_STATUSES),
-            Reservation.owner_tenant_id != viewer,
-            Reservation.starts_at >= start,
-            Reservation.starts_at < end,
+    for model, partner, side in sides:
+        totals = db.session.execute(
+            select(partner, func.count(), func.sum(model.price + model.delivery_cost))
+            .where(
+                model.status.in_(SETTLED_STATUSES),
+                partner != viewer,
+                model.starts_at >= start,
+                model.starts_at < end,
+            )
+            .group_by(partner)
         )
-        .group_by(Reservation.owner_tenant_id)
-    )
-    for tenant_id, count, amount in borrowed:
-        item = row(tenant_id)
-        item["borrowed_count"] += int(count)
-        item["borrowed_amount"] += Decimal(amount or 0)
+        for tenant_id, count, amount in totals:
+            item = row(tenant_id)
+            item[f"{side}_count"] += int(count)
+            item[f"{side}_amount"] += Decimal(amount or 0)
     names = {t.id: t for t in db.session.scalars(select(Tenant).where(Tenant.id.in_(list(pairs))))}
     out = []
     for tenant_id, item in pairs.items():

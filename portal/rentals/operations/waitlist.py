@@ -14,7 +14,16 @@ from portal.core.models import utcnow
 from portal.core.outbox import notify
 from portal.extensions import db
 from portal.rentals.models import Booking, RentalStatus, Reservation, Resource
-from portal.rentals.operations._common import _acting_as, _copy, _fmt, _lock_resource, _requester_user, _slug, _staff_of
+from portal.rentals.operations._common import (
+    _acting_as,
+    _copy,
+    _fmt,
+    _lock_resource,
+    _requester_user,
+    _slug,
+    _tell_requester,
+    _tell_staff,
+)
 from portal.rentals.operations.availability import _active_bookings, _peak
 
 
@@ -55,25 +64,20 @@ def offer_waitlist(resource: Resource) -> list[int]:
             booking.reservation_id,
             {"status": RentalStatus.AANGEBODEN, "offer_expires_at": expires},
         )
-        user = _requester_user(booking)
-        if user is not None:
-            notify(
-                user,
-                category="rentals",
-                title=_("Plaats vrijgekomen: %(name)s", name=resource.name),
-                body=_(
-                    "Bij %(owner)s kwam een plaats vrij van %(a)s tot %(b)s. We houden ze voor jullie vast "
-                    "tot %(until)s: aanvaard of weiger het aanbod in het portaal.",
-                    owner=resource.tenant.name,
-                    a=_fmt(booking.starts_at),
-                    b=_fmt(booking.ends_at),
-                    until=_fmt(expires),
-                ),
-                link=f"/{_slug(booking.requester_tenant_id)}/verhuur/reservaties/{booking.reservation_id}",
-                # One offer per booking: a booking is offered at most once (decline and expiry end it).
-                dedupe_key=f"rentals:offer:{booking.id}",
-                source_tenant_id=resource.tenant_id,
-            )
+        _tell_requester(
+            booking,
+            title=_("Plaats vrijgekomen: %(name)s", name=resource.name),
+            body=_(
+                "Bij %(owner)s kwam een plaats vrij van %(a)s tot %(b)s. We houden ze voor jullie vast "
+                "tot %(until)s: aanvaard of weiger het aanbod in het portaal.",
+                owner=resource.tenant.name,
+                a=_fmt(booking.starts_at),
+                b=_fmt(booking.ends_at),
+                until=_fmt(expires),
+            ),
+            # One offer per booking: a booking is offered at most once (decline and expiry end it).
+            dedupe_key=f"rentals:offer:{booking.id}",
+        )
     return offered
 
 
@@ -102,21 +106,19 @@ def accept_offer(reservation: Reservation, *, user: Any) -> Reservation:
         booking.offer_expires_at = None
         db.session.flush()
         booking_id, resource_name = booking.id, booking.resource.name
-        for staff in _staff_of(reservation.owner_tenant_id):
-            notify(
-                staff,
-                category="rentals",
-                title=_("Nieuwe reservatieaanvraag: %(name)s", name=resource_name),
-                body=_(
-                    "%(who)s stond op de wachtlijst en aanvaardde de vrijgekomen plaats (%(a)s tot %(b)s).",
-                    who=booking.requester.name,
-                    a=_fmt(booking.starts_at),
-                    b=_fmt(booking.ends_at),
-                ),
-                link=f"/{_slug(reservation.owner_tenant_id)}/verhuur/aanvragen/{booking_id}",
-                dedupe_key=f"rentals:request:{booking_id}:{staff.id}",
-                source_tenant_id=reservation.tenant_id,
-            )
+        _tell_staff(
+            reservation.owner_tenant_id,
+            title=_("Nieuwe reservatieaanvraag: %(name)s", name=resource_name),
+            body=_(
+                "%(who)s stond op de wachtlijst en aanvaardde de vrijgekomen plaats (%(a)s tot %(b)s).",
+                who=booking.requester.name,
+                a=_fmt(booking.starts_at),
+                b=_fmt(booking.ends_at),
+            ),
+            path=str(booking_id),
+            dedupe_key=f"rentals:request:{booking_id}",
+            source_tenant_id=reservation.tenant_id,
+        )
     reservation.status = RentalStatus.AANGEVRAAGD
     reservation.offer_expires_at = None
     db.session.flush()
