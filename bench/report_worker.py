@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.reports import operations as ops
 from portal.reports.models import CouncilReport
 from portal.reports.rendering import render_pdf
+from tasks.reports import generate as generate_report
 from tasks.worker import app, celery
 from tenants.context import tenant_context
 
@@ -28,7 +28,7 @@ def generate_with_pdf(tenant_id: int, report_id: int) -> dict[str, Any]:
     """Generate one draft as the worker does, render its PDF; return the timings."""
     started = time.perf_counter()
     cpu = time.process_time()
-    status = ops.generate(tenant_id, report_id)
+    status = generate_report(tenant_id, report_id)
     gathered = time.perf_counter() - started
     pdf_bytes = 0
     with tenant_context(tenant_id):

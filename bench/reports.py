@@ -100,6 +100,7 @@ def run(scale: int) -> dict[str, Any]:
     from portal.reports import operations as ops
     from portal.reports import rendering
     from portal.reports.models import CouncilReport
+    from tasks.reports import generate as generate_report
     from tenants.context import tenant_context
     from tenants.models import Tenant
 
@@ -117,7 +118,7 @@ def run(scale: int) -> dict[str, Any]:
             assert warm is not None
             db.session.commit()
             warm_id = warm.id
-        ops.generate(tenant_id, warm_id)
+        generate_report(tenant_id, warm_id)
         with tenant_context(tenant_id):
             found = db.session.scalar(select(CouncilReport).where(CouncilReport.id == warm_id))
             assert found is not None
@@ -130,7 +131,7 @@ def run(scale: int) -> dict[str, Any]:
             assert report is not None
             db.session.commit()
             report_id = report.id
-        ops.generate(tenant_id, report_id)
+        generate_report(tenant_id, report_id)
         with tenant_context(tenant_id):
             report = db.session.scalar(select(CouncilReport).where(CouncilReport.id == report_id))
             assert report is not None

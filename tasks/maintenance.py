@@ -12,7 +12,9 @@ from portal.extensions import db
 @shared_task(name="portal.maintenance.cleanup_tokens")
 def cleanup_tokens() -> int:
     """Delete expired or used e-mail tokens; safe to run any number of times."""
-    return delete_expired_tokens()
+    deleted = delete_expired_tokens()
+    db.session.commit()
+    return deleted
 
 
 @shared_task(name="portal.maintenance.cleanup_sessions")

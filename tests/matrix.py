@@ -2764,6 +2764,7 @@ def _council_report(world: Any, shared: bool, route: str, state: str = "concept"
     """A council report of "owner" (never shared): a draft, a failed version or an approved one."""
     from portal.reports import operations as report_ops
     from portal.reports.models import CouncilReport
+    from tasks.reports import generate as generate_report
 
     text = secret("Matrixrapport")
     ad = world.user("owner", "ad")
@@ -2780,7 +2781,7 @@ def _council_report(world: Any, shared: bool, route: str, state: str = "concept"
             report.status, report.error = "mislukt", f"RuntimeError: {text}"
             db.session.commit()
     else:
-        report_ops.generate(tenant_id, report_id)
+        generate_report(tenant_id, report_id)
         with tenant_context(tenant_id, user_id=ad.id):
             report = db.session.scalar(select(CouncilReport).where(CouncilReport.id == report_id))
             assert report is not None

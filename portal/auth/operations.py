@@ -432,12 +432,11 @@ def send_invitation(user: User, *, invited_by: User) -> None:
 
 
 def delete_expired_tokens() -> int:
-    """Remove e-mail tokens that are used or expired; return how many."""
+    """Remove e-mail tokens that are used or expired; return how many (the caller commits)."""
     now = utcnow()
     result = db.session.execute(
         delete(EmailToken).where(or_(EmailToken.used_at.is_not(None), EmailToken.expires_at <= now))
     )
-    db.session.commit()
     return int(getattr(result, "rowcount", 0) or 0)
 
 

@@ -36,7 +36,7 @@ from portal.procurement.models import (
     Stage,
 )
 from portal.procurement.validators import cpv_error, format_kbo, kbo_error
-from tenants.context import current_tenant_id, for_each_tenant
+from tenants.context import acting_tenant_id, current_tenant_id
 from tenants.models import Tenant
 from tenants.sharing import current_regions, partner_tenants, readable_prefilter, set_audience, today
 
@@ -873,16 +873,14 @@ def per_lot_needs(dossier: Dossier) -> dict[int, LotNeeds]:
     return {entry.lot.id: entry for entry in consolidated_needs(dossier)}
 
 
-def run_reminders(day: date | None = None) -> int:
-    """Run the expiry and deadline reminders inside each tenant's context; commit per tenant."""
+def send_reminders(day: date | None = None) -> int:
+    """Send the acting tenant's contract-expiry and joining-deadline reminders; flush, never commit.
+
+    The daily task calls it once per municipality and commits after each one.
+    """
     from flask import current_app
 
     months = int(current_app.config.get("PORTAL_PROCUREMENT_EXPIRY_MONTHS", 3))
     days = int(current_app.config.get("PORTAL_PROCUREMENT_DEADLINE_DAYS", 7))
-    tenant_ids = list(db.session.scalars(select(Tenant.id).order_by(Tenant.id)))
-    sent = 0
-    for tenant_id in for_each_tenant(tenant_ids):
-        sent += remind_expiring(tenant_id, months, day)
-        sent += deadline_reminders(tenant_id, days, day)
-        db.session.commit()
-    return sent
+    tenant_id = acting_tenant_id()
+    return remind_expiring(tenant_id, months, day) + deadline_reminders(tenant_id, days, day)

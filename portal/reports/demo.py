@@ -20,6 +20,6 @@ def load() -> int:
             continue
         report_id = ops.due_report(tenant_id)
         db.session.commit()
-        if report_id is not None and ops.generate(tenant_id, report_id, commit_progress=False) == "concept":
+        if report_id is not None and ops.generate_now(tenant_id, report_id, commit_progress=False) == "concept":
             made += 1
     return made

@@ -254,15 +254,29 @@ STUCK_AFTER = timedelta(minutes=10)
 
 
 def start_generation(tenant_id: int, report_id: int) -> None:
-    """Hand a committed version to the worker (in-process when eager); a broker outage is logged."""
+    """Hand a committed version to the worker (in-process when eager); a broker outage is logged.
+
+    Call it once the version is committed and nothing more was read (``after_commit`` or right
+    after ``commit_now``): an eager task commits on another connection, which an open read
+    transaction would block on SQLite.
+    """
     from portal.core.taskqueue import enqueue
 
-    # End the request's read transaction first: an eager task commits on another connection.
-    db.session.rollback()
     try:
         enqueue(TASK, tenant_id, report_id)
     except Exception as exc:  # noqa: BLE001 - broker down: the version stays retryable
         log.warning("reports.enqueue_failed", report_id=report_id, error=str(exc))
+
+
+def generate_now(tenant_id: int, report_id: int, *, commit_progress: bool = True) -> str:
+    """Run the generation task in this process (command line, demo) and return the version's status.
+
+    The task owns the transactions (the progress, the draft, a failure each commit on their
+    own); as with :func:`start_generation`, the version must be committed first.
+    """
+    task = current_app.extensions["celery"].tasks[TASK]
+    result = task.apply(args=(tenant_id, report_id), kwargs={"commit_progress": commit_progress}, throw=True)
+    return str(result.get())
 
 
 def is_stuck(report: CouncilReport) -> bool:
@@ -281,45 +295,41 @@ def stored_pdf(report: CouncilReport) -> bytes:
 # -- generating -------------------------------------------------------------------------------
 
 
-def generate(tenant_id: int, report_id: int, *, commit_progress: bool = True) -> str:
-    """Gather the content of a version in wordt_gemaakt and make it a draft; return the status.
+def report_by_id(report_id: int) -> CouncilReport | None:
+    """Return the version ``report_id`` of the acting municipality (None if it is not there)."""
+    return db.session.scalar(select(CouncilReport).where(CouncilReport.id == report_id))
 
-    Runs inside the municipality's tenant context, so the report holds only what it may see.
-    Safe to run twice: a version that is no longer being generated is left alone. Commits (the
-    progress shows while it runs); on an error the version becomes mislukt with the message.
+
+def fill_draft(report: CouncilReport, progress: Callable[[int], None] | None = None) -> None:
+    """Gather the content of a version in wordt_gemaakt and make it a draft; flush, never commit.
+
+    Runs in the municipality's tenant context (the report holds only what it may see);
+    ``progress`` receives the percentage after each section.
     """
-    with acting_for(tenant_id):
-        report = db.session.scalar(select(CouncilReport).where(CouncilReport.id == report_id))
-        if report is None or report.status != ReportStatus.WORDT_GEMAAKT:
-            return report.status if report is not None else "missing"
-        try:
+    content = gather(report, progress)
+    report.content = content
+    report.content_sha256 = content_checksum(content)
+    report.generated_at = utcnow()
+    report.progress = 100
+    report.status = ReportStatus.CONCEPT
+    report.error = ""
+    if report.requested_by_id is None:
+        _notify_directors(report)
+    db.session.flush()
 
-            def progress(value: int) -> None:
-                report.progress = value
-                if commit_progress:
-                    db.session.commit()
 
-            content = gather(report, progress)
-            report.content = content
-            report.content_sha256 = content_checksum(content)
-            report.generated_at = utcnow()
-            report.progress = 100
-            report.status = ReportStatus.CONCEPT
-            report.error = ""
-            if report.requested_by_id is None:
-                _notify_directors(report)
-            db.session.commit()
-        except Exception as exc:
-            db.session.rollback()
-            log.exception("reports.generation_failed", report_id=report_id)
-            failed = db.session.scalar(select(CouncilReport).where(CouncilReport.id == report_id))
-            if failed is None or failed.is_frozen:
-                return "missing" if failed is None else failed.status
-            failed.status = ReportStatus.MISLUKT
-            failed.error = f"{type(exc).__name__}: {exc}"[:2000]
-            db.session.commit()
-            return ReportStatus.MISLUKT
-        return ReportStatus.CONCEPT
+def mark_failed(report_id: int, exc: BaseException) -> str:
+    """Record why the generation of ``report_id`` failed (it becomes mislukt); return its status.
+
+    Call it after the failed attempt was rolled back. An approved version is left alone.
+    """
+    failed = report_by_id(report_id)
+    if failed is None or failed.is_frozen:
+        return "missing" if failed is None else failed.status
+    failed.status = ReportStatus.MISLUKT
+    failed.error = f"{type(exc).__name__}: {exc}"[:2000]
+    db.session.flush()
+    return ReportStatus.MISLUKT
 
 
 def _notify_directors(report: CouncilReport) -> None:

@@ -245,7 +245,7 @@ def generate_command(slug: str, period: str | None) -> None:
             report_id = report.id
     except DomainError as err:
         raise click.ClickException(err.message) from err
-    status = ops.generate(tenant.id, report_id)
+    status = ops.generate_now(tenant.id, report_id)
     with acting_for(tenant.id):
         found = db.session.scalar(select(CouncilReport).where(CouncilReport.id == report_id))
         assert found is not None
