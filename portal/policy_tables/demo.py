@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, time, timedelta
+from functools import partial
 
 from flask import current_app
 from sqlalchemy import select
@@ -176,7 +177,7 @@ def load() -> int:
                     "email": f"expert.{chair}@demo.samenwerkingsportaal.be",
                     "organisation": "VVSG",
                 },
-                link=lambda raw, slug=tenant.slug, base=base: f"{base}/gast/{slug}/{raw}",
+                link=partial(_guest_link, f"{base}/gast/{tenant.slug}"),
             )
             minutes = ops.create_minutes(
                 past,
@@ -211,6 +212,10 @@ def load() -> int:
                 db.session.commit()
         count += 1
     return count
+
+
+def _guest_link(prefix: str, raw: str) -> str:
+    return f"{prefix}/{raw}"
 
 
 _DEMO_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -19,6 +19,9 @@ from portal.policy_tables.models import (
     RESULT_KINDS,
     RSVP_ANSWERS,
     THEMES,
+    Decision,
+    Meeting,
+    Minutes,
 )
 
 
@@ -219,7 +222,7 @@ class MeetingSchema(Schema):
     agenda_published_at = fields.DateTime(allow_none=True)
     agenda = fields.Method("get_agenda")
 
-    def get_agenda(self, obj: Any) -> Any:
+    def get_agenda(self, obj: Meeting) -> Any:
         """Return the ordered agenda items (preloaded for lists: ``meetings_of(with_agenda=True)``)."""
         return AgendaItemSchema(many=True).dump(obj.agenda_items)
 
@@ -299,7 +302,7 @@ class MinutesSchema(Schema):
     published_at = fields.DateTime(allow_none=True)
     versions = fields.Method("get_versions")
 
-    def get_versions(self, obj: Any) -> Any:
+    def get_versions(self, obj: Minutes) -> Any:
         """Return every version, newest first."""
         from portal.policy_tables.operations import versions_of
 
@@ -326,7 +329,7 @@ class TableDecisionSchema(Schema):
     text_html = fields.String()
     follow_ups = fields.Method("get_follow_ups")
 
-    def get_follow_ups(self, obj: Any) -> Any:
+    def get_follow_ups(self, obj: Decision) -> Any:
         """Return the follow-ups per municipality."""
         from sqlalchemy import select
 

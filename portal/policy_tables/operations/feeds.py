@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -80,7 +80,7 @@ def user_for_calendar_token(raw: str) -> User | None:
     return user
 
 
-def ical(meetings: list[Meeting], link: Any) -> bytes:
+def ical(meetings: list[Meeting], link: Callable[[Meeting], str]) -> bytes:
     """Return an iCalendar document with one event per meeting; ``link(meeting)`` gives its URL."""
     events, summaries = [], {}
     for meeting in meetings:

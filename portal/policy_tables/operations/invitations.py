@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -33,7 +34,7 @@ def guests_of(meeting: Meeting) -> list[MeetingGuest]:
     )
 
 
-def invite_guest(meeting: Meeting, data: dict[str, Any], *, link: Any) -> tuple[MeetingGuest, str]:
+def invite_guest(meeting: Meeting, data: dict[str, Any], *, link: Callable[[str], str]) -> tuple[MeetingGuest, str]:
     """Invite an external expert by e-mail to this meeting only; return the row and the raw token.
 
     ``link(raw)`` builds the absolute URL of the guest page; the mail goes through the outbox.
@@ -212,7 +213,7 @@ def invitees_of(meeting: Meeting) -> list[User]:
     return sorted(users, key=lambda u: (u.tenant.name, u.full_name))
 
 
-def invite_members(meetings: list[Meeting], *, path: Any) -> int:
+def invite_members(meetings: list[Meeting], *, path: Callable[[Meeting], str]) -> int:
     """Tell the members' policy staff about newly planned meetings (one message for a series)."""
     if not meetings:
         return 0

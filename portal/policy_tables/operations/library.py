@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from portal.core.errors import DomainError
 from portal.core.files import LIBRARY_TYPES, store_document
@@ -49,7 +50,7 @@ def documents_of(table: PolicyTable, q: str | None = None) -> list[TableDocument
 def add_document(
     table: PolicyTable,
     data: dict[str, Any],
-    upload: Any,
+    upload: FileStorage | None,
     *,
     tenant_id: int,
     user_id: int | None,

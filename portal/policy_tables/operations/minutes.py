@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
 from portal.core.errors import DomainError
-from portal.core.models import utcnow
+from portal.core.models import Shareable, utcnow
 from portal.core.outbox import notify
 from portal.core.richtext import sanitise
 from portal.extensions import db
@@ -46,7 +46,7 @@ def attendees_of(minutes: Minutes) -> list[int]:
 
 def _share_minutes(minutes: Minutes, audience: str, *, partner_ids: list[int] | None = None) -> None:
     """Give the notulen and all their versions the same readers."""
-    rows: list[Any] = [minutes, *versions_of(minutes)]
+    rows: list[Shareable] = [minutes, *versions_of(minutes)]
     for row in rows:
         if audience == "partners" and partner_ids:
             set_audience(row, "partners", partner_ids=partner_ids)

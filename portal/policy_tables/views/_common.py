@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -112,7 +113,7 @@ def _chaired_meeting(meeting_id: int) -> Meeting:
     return obj
 
 
-def _run(meeting: Meeting, action: Any, message: str) -> Any:
+def _run(meeting: Meeting, action: Callable[[], object], message: str) -> Any:
     _done, errors, status = attempt(action)
     if errors:
         return _meeting_page(meeting, errors, status)

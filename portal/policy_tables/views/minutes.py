@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -65,7 +66,7 @@ def _chaired_minutes(minutes_id: int) -> Minutes:
     return obj
 
 
-def _run_minutes(minutes: Minutes, action: Any, message: str) -> Any:
+def _run_minutes(minutes: Minutes, action: Callable[[], object], message: str) -> Any:
     _done, errors, status = attempt(action)
     if errors:
         return _minutes_page(minutes, errors, status)
