@@ -120,7 +120,7 @@ def test_pdf_is_a_real_pdf_built_from_the_agreement_html(world, login_as, app):
     assert response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
     assert b"%%EOF" in response.data[-64:]
-    from portal.rentals.views import agreement_html
+    from portal.rentals.views.agreement import agreement_html
 
     with app.test_request_context(), _as(world, "partner"):
         html = agreement_html(db.session.get(Reservation, res_id))
