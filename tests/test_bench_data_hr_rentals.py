@@ -284,7 +284,7 @@ def test_pages_of_the_benchmark_answer_within_the_statement_budget(
 def test_long_lists_are_cut_into_pages(
     bench_app: Flask, bench_urls: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from portal.hr import views as hr_views
+    from portal.hr.views import trainings as hr_training_views
     from portal.rentals import operations as ops
 
     client = _login(bench_app)
@@ -303,7 +303,7 @@ def test_long_lists_are_cut_into_pages(
         " WHERE t.slug = 'ranst' AND e.status = 'aangevraagd'",
     )
     assert pending > 3
-    monkeypatch.setattr(hr_views, "TO_DECIDE_LIMIT", 3)
+    monkeypatch.setattr(hr_training_views, "TO_DECIDE_LIMIT", 3)
     html = client.get("/ranst/hr/vormingen").get_data(as_text=True)
     listed = html[html.index('id="te-beslissen"') : html.index("</ul>", html.index('id="te-beslissen"'))]
     assert listed.count("/hr/inschrijvingen/") == 3

@@ -35,8 +35,6 @@ APPLICATION_FLOW: dict[str, tuple[str, ...]] = {
     ApplicationStatus.AANGEWORVEN: (),
     ApplicationStatus.AFGEWEZEN: (),
 }
-
-
 CV_MAX_BYTES = 2 * 1024 * 1024
 
 

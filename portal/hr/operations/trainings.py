@@ -19,8 +19,6 @@ from tenants.context import acting_for, current_tenant_id
 from tenants.sharing import readable_prefilter, set_audience, today
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
-
-
 ACTIVE_ENROLMENTS = (EnrolmentStatus.AANGEVRAAGD, EnrolmentStatus.INGESCHREVEN, EnrolmentStatus.WACHTLIJST)
 
 

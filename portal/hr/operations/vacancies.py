@@ -32,8 +32,6 @@ VACANCY_FLOW: dict[str, tuple[str, ...]] = {
     VacancyStatus.INGEVULD: (),
     VacancyStatus.GEANNULEERD: (),
 }
-
-
 FIELDS = (
     "title", "department", "function_name", "grade", "employment", "percentage", "salary_min", "salary_max",
     "selection_steps", "deadline_on", "kind",
