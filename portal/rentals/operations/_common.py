@@ -26,7 +26,7 @@ CENT = Decimal("0.01")
 
 
 @contextmanager
-def _acting_as(tenant_id: int, user: Any) -> Iterator[None]:
+def _acting_as(tenant_id: int, user: User) -> Iterator[None]:
     """Act for ``tenant_id`` as ``user``, keeping the request's metadata (``acting_for`` keeps the user)."""
     # The operation names who asks (basket, series, acceptance): the owner's row records that
     # user even where the caller's context carries none, as the demo loader's does.

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from portal.auth.models import User
 from portal.core.errors import DomainError
 from portal.core.models import utcnow
 from portal.core.outbox import notify
@@ -53,7 +54,7 @@ def agreement_terms(booking: Booking) -> dict[str, Any]:
     }
 
 
-def accept_agreement(reservation: Reservation, data: dict[str, Any], *, user: Any) -> Reservation:
+def accept_agreement(reservation: Reservation, data: dict[str, Any], *, user: User) -> Reservation:
     """Record that ``user`` accepts the loan agreement of an approved own reservation."""
     terms = reservation.agreement_terms
     if reservation.status != RentalStatus.GOEDGEKEURD or not terms:

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from portal.auth.models import User
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.rentals.models import (
@@ -166,7 +167,7 @@ def decide_group(group_key: str, action: str, *, note: str = "") -> int:
 MAX_BASKET_ITEMS = 30
 
 
-def basket_items(user: Any) -> list[BasketItem]:
+def basket_items(user: User) -> list[BasketItem]:
     """Return the lines of ``user``'s basket, oldest first."""
     return list(
         db.session.scalars(
@@ -177,7 +178,7 @@ def basket_items(user: Any) -> list[BasketItem]:
     )
 
 
-def add_to_basket(resource: Resource, data: dict[str, Any], *, user: Any) -> BasketItem:
+def add_to_basket(resource: Resource, data: dict[str, Any], *, user: User) -> BasketItem:
     """Put a visible resource for a period in ``user``'s basket (the rules are checked now and at submission)."""
     starts_at, ends_at, quantity = data["starts_at"], data["ends_at"], int(data.get("quantity", 1))
     problem = rule_problem(resource, starts_at, ends_at, quantity)
@@ -206,7 +207,7 @@ def remove_from_basket(item: BasketItem) -> None:
     db.session.flush()
 
 
-def prune_basket(user: Any) -> list[str]:
+def prune_basket(user: User) -> list[str]:
     """Drop the lines whose resource the tenant may no longer see (e.g. an agreement ended); return their names."""
     items = basket_items(user)
     visible = set(db.session.scalars(select(Resource.id).where(Resource.id.in_({i.resource_id for i in items}))))
@@ -217,7 +218,7 @@ def prune_basket(user: Any) -> list[str]:
     return [i.resource_name for i in dropped]
 
 
-def basket_lines(user: Any) -> list[dict[str, Any]]:
+def basket_lines(user: User) -> list[dict[str, Any]]:
     """Return the visible lines of the basket with their price, free units and any problem, per owner."""
     items = basket_items(user)
     resources = {
@@ -261,7 +262,7 @@ def _line_label(number: int, name: str, starts_at: datetime, ends_at: datetime) 
     return _("Regel %(n)s (%(name)s, %(a)s – %(b)s)", n=number, name=name, a=_fmt(starts_at), b=_fmt(ends_at))
 
 
-def submit_basket(user: Any) -> list[tuple[Tenant, str, list[Reservation]]]:
+def submit_basket(user: User) -> list[tuple[Tenant, str, list[Reservation]]]:
     """Turn ``user``'s basket into one request group per owner, all or nothing; return (owner, key, rows).
 
     Every line goes through ``request_reservation`` (same rules, frozen price, same locks and
@@ -386,7 +387,7 @@ def _reserve_checked(
     occurrences: list[dict[str, Any]],
     data: dict[str, Any],
     *,
-    user: Any,
+    user: User,
     requester: int,
     group_key: str,
 ) -> list[Reservation]:
@@ -426,7 +427,7 @@ def _reserve_checked(
     return rows
 
 
-def request_series(resource: Resource, data: dict[str, Any], *, user: Any) -> dict[str, Any]:
+def request_series(resource: Resource, data: dict[str, Any], *, user: User) -> dict[str, Any]:
     """Reserve a hall every week on the same day and hours; one request group the owner decides on at once.
 
     ``mode`` "alles": one taken occurrence and nothing is reserved (409); "vrije": the free ones

@@ -35,7 +35,7 @@ def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def issue_calendar_token(user: Any) -> str:
+def issue_calendar_token(user: User) -> str:
     """Give ``user`` a new secret feed address (the previous one stops working); return the raw token."""
     revoke_calendar_tokens(user)
     raw = secrets.token_urlsafe(32)
@@ -44,7 +44,7 @@ def issue_calendar_token(user: Any) -> str:
     return raw
 
 
-def revoke_calendar_tokens(user: Any) -> int:
+def revoke_calendar_tokens(user: User) -> int:
     """Revoke every active feed address of ``user``; return how many."""
     result = db.session.execute(
         update(CalendarToken)
@@ -54,7 +54,7 @@ def revoke_calendar_tokens(user: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def has_calendar_token(user: Any) -> bool:
+def has_calendar_token(user: User) -> bool:
     """Tell whether ``user`` has an active feed address."""
     stmt = select(CalendarToken.id).where(CalendarToken.user_id == user.id, CalendarToken.revoked_at.is_(None))
     return db.session.scalar(stmt) is not None

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from portal.auth.models import User
 from portal.core.errors import DomainError
 from portal.core.models import utcnow
 from portal.extensions import db
@@ -45,7 +46,7 @@ def _new_reservation(
     quantity: int,
     purpose: str,
     tariff: str,
-    user: Any,
+    user: User,
     group: dict[str, Any],
 ) -> Reservation:
     """Return the requester's row of a reservation with its price frozen (not yet added)."""
@@ -68,7 +69,7 @@ def _new_reservation(
 
 
 def _new_booking(
-    reservation: Reservation, resource: Resource, requester: int, status: str, buffer: timedelta, user: Any
+    reservation: Reservation, resource: Resource, requester: int, status: str, buffer: timedelta, user: User
 ) -> Booking:
     """Return the owner's row mirroring ``reservation`` (add it in the owner's context)."""
     return Booking(
@@ -97,7 +98,7 @@ def request_reservation(
     resource: Resource,
     data: dict[str, Any],
     *,
-    user: Any,
+    user: User,
     group_key: str | None = None,
     group_kind: str | None = None,
     notify_owner: bool = True,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from portal.auth.models import User
 from portal.core.errors import DomainError
 from portal.core.models import utcnow
 from portal.core.outbox import notify
@@ -89,7 +89,7 @@ def _locked_booking(reservation: Reservation) -> Booking | None:
     )
 
 
-def accept_offer(reservation: Reservation, *, user: Any) -> Reservation:
+def accept_offer(reservation: Reservation, *, user: User) -> Reservation:
     """Accept the held slot of an own waitlist offer: it becomes a normal request for the owner."""
     with _acting_as(reservation.owner_tenant_id, user):
         # Under the resource lock: the expiry task cannot end the offer halfway.

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal.auth.models import User
 from portal.core.access import MEMBERS, PUBLIC, STAFF, allow, refuse_role
 from portal.core.errors import problem
 from portal.core.loading import get_visible_or_404
@@ -72,7 +73,7 @@ def _token_tenant() -> Tenant:
     return tenant
 
 
-def _token_user(tenant: Tenant, token: str) -> Any:
+def _token_user(tenant: Tenant, token: str) -> User:
     with acting_for(tenant.id):
         user = ops.user_for_calendar_token(token)
     # A feed answers with its owner's rights: an expert's token opens no reservations.
