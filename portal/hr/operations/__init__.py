@@ -36,6 +36,7 @@ from portal.hr.operations.functions import (
 )
 from portal.hr.operations.interests import interest_of, set_interest
 from portal.hr.operations.reserves import (
+    OfferedCandidate,
     add_candidate,
     create_reserve,
     decide_reserve_request,
@@ -95,6 +96,7 @@ __all__ = [
     "SHARING_TERMS",
     "VACANCY_FLOW",
     "DomainError",
+    "OfferedCandidate",
     "SharingRow",
     "add_candidate",
     "add_note",

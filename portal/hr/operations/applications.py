@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from portal.auth.models import User
 from portal.core.errors import DomainError
 from portal.core.models import utcnow
 from portal.core.outbox import queue_mail
@@ -93,7 +94,7 @@ def submit_public_application(vacancy: Vacancy, data: dict[str, Any], cv: tuple[
     return app
 
 
-def submit_internal_application(vacancy: Vacancy, user: Any, data: dict[str, Any]) -> ApplicationReceipt:
+def submit_internal_application(vacancy: Vacancy, user: User, data: dict[str, Any]) -> ApplicationReceipt:
     """File a logged-in staff member's application with the vacancy owner; keep a receipt at home.
 
     The caller has loaded ``vacancy`` through the scoped session, so the candidate's tenant may

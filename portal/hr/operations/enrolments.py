@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
@@ -19,7 +17,7 @@ from portal.hr.operations.trainings import ACTIVE_ENROLMENTS, is_open
 from tenants.context import acting_for
 
 
-def enrol(training: Training, user: Any) -> Enrolment:
+def enrol(training: Training, user: User) -> Enrolment:
     """Ask to take part in a training; the participant's own HR approves (the row is the participant's)."""
     if not is_open(training):
         raise DomainError(_("Voor deze vorming kan je je niet (meer) inschrijven."))
@@ -75,7 +73,7 @@ def _tell_participant(row: Enrolment, status: str) -> None:
     )
 
 
-def decide_enrolment(row: Enrolment, approve: bool, *, user: Any) -> Enrolment:
+def decide_enrolment(row: Enrolment, approve: bool, *, user: User) -> Enrolment:
     """Approve (take a place or a waitlist place with the organiser) or refuse an own staff member's enrolment."""
     if row.status != EnrolmentStatus.AANGEVRAAGD:
         raise DomainError(_("Over deze inschrijving is al beslist."))

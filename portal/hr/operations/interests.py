@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -52,12 +50,12 @@ def _notify_interested(vacancy: Vacancy) -> None:
                 )
 
 
-def interest_of(user: Any) -> VacancyInterest | None:
+def interest_of(user: User) -> VacancyInterest | None:
     """Return the user's vacancy keywords (their own tenant's row)."""
     return db.session.scalar(select(VacancyInterest).where(VacancyInterest.user_id == user.id))
 
 
-def set_interest(user: Any, keywords: str) -> VacancyInterest | None:
+def set_interest(user: User, keywords: str) -> VacancyInterest | None:
     """Store the user's keywords (comma-separated); empty keywords switch the alerts off."""
     cleaned = ", ".join(k.strip() for k in keywords.split(",") if k.strip())
     if len(cleaned) > 300:

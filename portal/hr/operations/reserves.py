@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -101,7 +101,14 @@ def is_valid(reserve: Reserve) -> bool:
     return reserve.valid_until >= today()
 
 
-def offered_candidates(reserve: Reserve) -> list[dict[str, Any]]:
+class OfferedCandidate(TypedDict):
+    """A candidate a partner may ask for: the owner's row id and the rank, never the name."""
+
+    id: int
+    rank: int
+
+
+def offered_candidates(reserve: Reserve) -> list[OfferedCandidate]:
     """Return the ranks of the consenting, active candidates a partner may ask for (no names leave)."""
     if not is_valid(reserve):
         return []
@@ -118,7 +125,7 @@ def offered_candidates(reserve: Reserve) -> list[dict[str, Any]]:
     return [{"id": candidate_id, "rank": rank} for candidate_id, rank in rows]
 
 
-def request_candidate(reserve: Reserve, candidate_id: int, *, user: Any, motivation: str = "") -> ReserveRequest:
+def request_candidate(reserve: Reserve, candidate_id: int, *, user: User, motivation: str = "") -> ReserveRequest:
     """Ask the reserve's owner for a consenting candidate; the owner's HR approves on its own row."""
     if reserve.tenant_id == user.tenant_id:
         raise DomainError(_("Een kandidaat uit je eigen werfreserve hoef je niet aan te vragen."))
@@ -175,7 +182,7 @@ def request_candidate(reserve: Reserve, candidate_id: int, *, user: Any, motivat
     return row
 
 
-def decide_reserve_request(decision: ReserveRequestDecision, approve: bool, *, user: Any) -> ReserveRequestDecision:
+def decide_reserve_request(decision: ReserveRequestDecision, approve: bool, *, user: User) -> ReserveRequestDecision:
     """Approve or refuse a partner's request; on approval the partner receives the candidate's contact."""
     if decision.status != RequestStatus.AANGEVRAAGD:
         raise DomainError(_("Over deze aanvraag is al beslist."))

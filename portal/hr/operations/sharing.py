@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -56,7 +57,7 @@ def _overlapping_share(home_id: int, data: dict[str, Any]) -> int:
     return sum(rows)
 
 
-def create_staff_sharing(data: dict[str, Any], *, user: Any) -> StaffSharing:
+def create_staff_sharing(data: dict[str, Any], *, user: User) -> StaffSharing:
     """Record a terbeschikkingstelling of the acting tenant's employee and ask both ADs to approve it.
 
     The home municipality owns the request; the host gets its own approval row, inserted in the
@@ -137,7 +138,7 @@ def _mirror_sharing(row: SharingRow) -> None:
         )
 
 
-def decide_staff_sharing(row: SharingRow, decision: str, *, user: Any) -> SharingRow:
+def decide_staff_sharing(row: SharingRow, decision: str, *, user: User) -> SharingRow:
     """Record the acting municipality's AD decision (goedgekeurd / geweigerd) on its own row."""
     if decision not in (Decision.GOEDGEKEURD, Decision.GEWEIGERD):
         raise DomainError(_("Kies goedkeuren of weigeren."), field="decision", status_code=422)
@@ -186,7 +187,7 @@ def withdraw_staff_sharing(row: StaffSharing) -> StaffSharing:
     return row
 
 
-def staff_sharing_overview(tenant_id: int, day: Any = None) -> dict[str, Any]:
+def staff_sharing_overview(tenant_id: int, day: date | None = None) -> dict[str, Any]:
     """Return the FTE the tenant gives to and receives from each partner on ``day`` (approved sharings)."""
     day = day or today()
     rows: dict[int, dict[str, Any]] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -54,7 +54,15 @@ def upcoming_sessions(limit: int = 60) -> list[tuple[date, list[tuple[TrainingSe
     return list(months.items())
 
 
-def _set_sessions(obj: Training, sessions: list[dict[str, Any]]) -> None:
+class SessionInput(TypedDict):
+    """One session as TrainingSessionInputSchema loads it: a day and its hours in Brussels time."""
+
+    day: date
+    starts: time
+    ends: time
+
+
+def _set_sessions(obj: Training, sessions: list[SessionInput]) -> None:
     if not sessions:
         raise DomainError(_("Plan minstens één sessie."), field="sessions", status_code=422)
     moments = []

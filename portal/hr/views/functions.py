@@ -22,10 +22,11 @@ from portal.hr.models import GRADES, LEVELS, FunctionGrade, JobFunction
 from portal.hr.schemas import CreateFunctionSchema, SetGradeSchema
 from portal.hr.views._blueprint import bp
 from portal.hr.views._common import load
+from tenants.models import Tenant
 from tenants.sharing import current_regions, object_grantees, partner_tenants, readable_prefilter
 
 
-def _catalogue_partners() -> list[Any]:
+def _catalogue_partners() -> list[Tenant]:
     return [current_user.tenant, *partner_tenants(current_user.tenant_id)]
 
 
