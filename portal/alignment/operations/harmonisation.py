@@ -63,7 +63,9 @@ def _meeting(meeting_id: int | None) -> Meeting | None:
         return None
     meeting = db.session.scalar(select(Meeting).where(Meeting.id == meeting_id))
     if meeting is None:
-        raise DomainError(_("Kies een vergadering van een beleidstafel die je bestuur ziet."), field="meeting_id")
+        raise DomainError(
+            _("Kies een vergadering van een beleidstafel die je bestuur ziet."), field="meeting_id", status_code=422
+        )
     return meeting
 
 
@@ -80,9 +82,13 @@ def create_proposal(data: dict[str, Any]) -> Proposal:
     wanted = set(data.get("partner_ids") or []) - {owner_id}
     allowed = {t.id for t in partner_tenants(owner_id)}
     if not wanted:
-        raise DomainError(_("Kies minstens één partnerbestuur."), field="partner_ids")
+        raise DomainError(_("Kies minstens één partnerbestuur."), field="partner_ids", status_code=422)
     if not wanted <= allowed:
-        raise DomainError(_("Partijen moeten partnerbesturen uit je samenwerkingsverbanden zijn."), field="partner_ids")
+        raise DomainError(
+            _("Partijen moeten partnerbesturen uit je samenwerkingsverbanden zijn."),
+            field="partner_ids",
+            status_code=422,
+        )
     meeting = _meeting(data.get("meeting_id"))
     # Keep only the compared items the proposer can read: the ids say nothing about the others.
     item_ids = sorted(set(data.get("item_ids") or []))
@@ -168,7 +174,7 @@ def record_decision(proposal: Proposal, data: dict[str, Any]) -> ProposalParty:
     if party.decision in (Decision.GOEDGEKEURD, Decision.AFGEKEURD):
         raise DomainError(_("Je bestuur heeft al beslist over dit voorstel."), status_code=409)
     if data["decided_on"] > today():
-        raise DomainError(_("De beslissingsdatum ligt in de toekomst."), field="decided_on")
+        raise DomainError(_("De beslissingsdatum ligt in de toekomst."), field="decided_on", status_code=422)
     party.decision = data["decision"]
     party.body = data["body"]
     party.decided_on = data["decided_on"]

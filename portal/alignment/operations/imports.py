@@ -79,26 +79,26 @@ def template_header(kind: str) -> list[str]:
 def _read(upload: Any) -> list[dict[str, str]]:
     """Return the rows of a CSV (; or ,) or XLSX file as dicts keyed by lower-case heading."""
     if upload is None or not getattr(upload, "filename", ""):
-        raise DomainError(_("Kies een CSV- of XLSX-bestand."), field="file")
+        raise DomainError(_("Kies een CSV- of XLSX-bestand."), field="file", status_code=422)
     data = upload.stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise DomainError(_("Het bestand is groter dan 2 MB."), field="file")
+        raise DomainError(_("Het bestand is groter dan 2 MB."), field="file", status_code=422)
     name = upload.filename.lower()
     if name.endswith(".xlsx") or data.startswith(b"PK\x03\x04"):
         table = _xlsx_rows(data)
     elif name.endswith((".csv", ".txt")):
         table = _csv_rows(data)
     else:
-        raise DomainError(_("Kies een CSV- of XLSX-bestand."), field="file")
+        raise DomainError(_("Kies een CSV- of XLSX-bestand."), field="file", status_code=422)
     if not table or not any(table[0]):
-        raise DomainError(_("Het bestand is leeg."), field="file")
+        raise DomainError(_("Het bestand is leeg."), field="file", status_code=422)
     header = [str(h or "").strip().lower().replace(" ", "_") for h in table[0]]
     rows = [
         dict(zip(header, (str(v).strip() if v is not None else "" for v in row), strict=False)) for row in table[1:]
     ]
     rows = [r for r in rows if any(r.values())]
     if len(rows) > MAX_ROWS:
-        raise DomainError(_("Een bestand telt hoogstens %(max)s rijen.", max=MAX_ROWS), field="file")
+        raise DomainError(_("Een bestand telt hoogstens %(max)s rijen.", max=MAX_ROWS), field="file", status_code=422)
     return rows
 
 
@@ -106,7 +106,7 @@ def _csv_rows(data: bytes) -> list[list[str]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DomainError(_("Bewaar het CSV-bestand als UTF-8."), field="file") from None
+        raise DomainError(_("Bewaar het CSV-bestand als UTF-8."), field="file", status_code=422) from None
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
     return list(csv.reader(io.StringIO(text), delimiter=delimiter))
@@ -118,7 +118,7 @@ def _xlsx_rows(data: bytes) -> list[list[Any]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - any unreadable file gets the same Dutch answer
-        raise DomainError(_("Dit XLSX-bestand kan niet gelezen worden."), field="file") from None
+        raise DomainError(_("Dit XLSX-bestand kan niet gelezen worden."), field="file", status_code=422) from None
     sheet = workbook.worksheets[0]
     rows = []
     for row in sheet.iter_rows(values_only=True):
@@ -195,10 +195,10 @@ def _heading(field_name: str) -> str:
 def import_items(kind: str, upload: Any, share: dict[str, Any]) -> tuple[list[AlignmentItem], list[str]]:
     """Check every row of the file, then create all items, or none: returns (items, errors)."""
     if kind not in COLUMNS:
-        raise DomainError(_("Kies een soort uit de lijst."), field="kind")
+        raise DomainError(_("Kies een soort uit de lijst."), field="kind", status_code=422)
     rows = _read(upload)
     if not rows:
-        raise DomainError(_("Het bestand bevat geen rijen."), field="file")
+        raise DomainError(_("Het bestand bevat geen rijen."), field="file", status_code=422)
     schema = CreateAlignmentItemSchema()
     loaded: list[dict[str, Any]] = []
     errors: list[str] = []

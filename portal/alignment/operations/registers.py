@@ -89,7 +89,9 @@ def _lot(lot_id: int | None) -> Lot | None:
         return None
     lot = db.session.scalar(select(Lot).where(Lot.id == lot_id))
     if lot is None:
-        raise DomainError(_("Dit contract staat niet in het contractenregister."), field="procurement_lot_id")
+        raise DomainError(
+            _("Dit contract staat niet in het contractenregister."), field="procurement_lot_id", status_code=422
+        )
     return lot
 
 
@@ -238,7 +240,8 @@ def _published(item: AlignmentItem, *, changed: bool) -> int:
         title = _("%(tenant)s wijzigde %(title)s", tenant=item.tenant.name, title=item.title)
     else:
         title = _("%(tenant)s deelt %(title)s", tenant=item.tenant.name, title=item.title)
-    stamp = int((item.updated_at or utcnow()).timestamp())
+    # One notice per publication or change: the moment (to the microsecond) tells changes apart.
+    stamp = utcnow().isoformat()
     return notify_users(
         directors(comparing),
         title=title,
