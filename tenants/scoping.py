@@ -180,6 +180,28 @@ def _refuse_implicit_froms(statement: Any) -> None:
         )
 
 
+#: Statement shapes (SQLAlchemy cache keys, which leave out the bound values) that passed
+#: ``_refuse_implicit_froms``: the check depends on the shape only, walking the whole statement
+#: costs more than computing its key, and a process runs the same few hundred shapes again and
+#: again. Bounded: emptied when full.
+_CHECKED_SHAPES: dict[Any, None] = {}
+_CHECKED_SHAPES_MAX = 4096
+
+
+def _check_implicit_froms(statement: Any) -> None:
+    """Run ``_refuse_implicit_froms`` once per statement shape."""
+    key = statement._generate_cache_key()
+    if key is None:  # not cacheable (e.g. a custom construct): check every time
+        _refuse_implicit_froms(statement)
+        return
+    if key.key in _CHECKED_SHAPES:
+        return
+    _refuse_implicit_froms(statement)
+    if len(_CHECKED_SHAPES) >= _CHECKED_SHAPES_MAX:
+        _CHECKED_SHAPES.clear()
+    _CHECKED_SHAPES[key.key] = None
+
+
 def _scope_statement(state: ORMExecuteState) -> None:
     if state.is_column_load or state.is_relationship_load:
         # Options on the originating statement propagate to these loads already.
@@ -187,7 +209,7 @@ def _scope_statement(state: ORMExecuteState) -> None:
     ctx = current_context()
     tenant_id = ctx.tenant_id if ctx else None
     if state.is_select:
-        _refuse_implicit_froms(state.statement)
+        _check_implicit_froms(state.statement)
         now = ctx.started_at if ctx else datetime.min.replace(tzinfo=UTC)
         today = ctx.today if ctx else date.min
         state.statement = state.statement.options(
@@ -237,6 +259,9 @@ def _check_writes(session: Session, flush_context: Any, instances: Any) -> None:
 
 def install(session_class: Any = Session) -> None:
     """Attach the scoping hooks to every session of ``session_class``."""
+    from tenants import request_cache
+
+    request_cache.install(session_class)
     if not event.contains(session_class, "do_orm_execute", _scope_statement):
         event.listen(session_class, "do_orm_execute", _scope_statement)
         event.listen(session_class, "before_flush", _check_writes)

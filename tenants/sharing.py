@@ -12,8 +12,9 @@ from sqlalchemy.orm import aliased
 from portal.core.errors import DomainError
 from portal.core.models import Shareable, utcnow
 from portal.extensions import db
-from tenants.context import BRUSSELS
+from tenants.context import BRUSSELS, current_tenant_id
 from tenants.models import Region, RegionMembership, ShareGrant, Tenant
+from tenants.request_cache import cached
 
 
 def today() -> date:
@@ -21,42 +22,61 @@ def today() -> date:
     return utcnow().astimezone(BRUSSELS).date()
 
 
+#: The two sides of a shared membership, aliased once (building aliases per call costs more
+#: than the query).
+_MINE = aliased(RegionMembership)
+_THEIRS = aliased(RegionMembership)
+
+
+def _neighbourhood(tenant_id: int, day: date) -> tuple[list[Region], list[Tenant]]:
+    """Return the tenant's current regions and its current partners, with one query, per request."""
+
+    def compute() -> tuple[list[Region], list[Tenant]]:
+        rows = db.session.execute(
+            select(Region, Tenant)
+            .select_from(_MINE)
+            .join(_THEIRS, _THEIRS.region_id == _MINE.region_id)
+            .join(Region, Region.id == _MINE.region_id)
+            .join(Tenant, Tenant.id == _THEIRS.tenant_id)
+            .where(
+                _MINE.tenant_id == tenant_id,
+                _MINE.joined_on <= day,
+                (_MINE.left_on.is_(None)) | (_MINE.left_on > day),
+                _THEIRS.joined_on <= day,
+                (_THEIRS.left_on.is_(None)) | (_THEIRS.left_on > day),
+            )
+        ).all()
+        regions = {region.id: region for region, _ in rows}
+        partners = {tenant.id: tenant for _, tenant in rows if tenant.id != tenant_id}
+        return (
+            sorted(regions.values(), key=lambda r: (r.name, r.id)),
+            sorted(partners.values(), key=lambda t: (t.name, t.id)),
+        )
+
+    return cached(("neighbourhood", tenant_id, day), compute)
+
+
 def current_regions(tenant_id: int, day: date | None = None) -> list[Region]:
     """Return the regions ``tenant_id`` is a member of on ``day``."""
-    day = day or today()
-    ids = select(RegionMembership.region_id).where(
-        RegionMembership.tenant_id == tenant_id, RegionMembership.current_on(day)
-    )
-    return list(db.session.scalars(select(Region).where(Region.id.in_(ids)).order_by(Region.name)))
+    return list(_neighbourhood(tenant_id, day or today())[0])
 
 
 def region_members(region_id: int, day: date | None = None) -> list[Tenant]:
     """Return the current members of a region."""
     day = day or today()
-    ids = select(RegionMembership.tenant_id).where(
-        RegionMembership.region_id == region_id, RegionMembership.current_on(day)
-    )
-    return list(db.session.scalars(select(Tenant).where(Tenant.id.in_(ids)).order_by(Tenant.name)))
+
+    def compute() -> list[Tenant]:
+        ids = select(RegionMembership.tenant_id).where(
+            RegionMembership.region_id == region_id, RegionMembership.current_on(day)
+        )
+        return list(db.session.scalars(select(Tenant).where(Tenant.id.in_(ids)).order_by(Tenant.name, Tenant.id)))
+
+    return list(cached(("region_members", region_id, day), compute))
 
 
 def partner_tenants(tenant_id: int, day: date | None = None) -> list[Tenant]:
     """Return tenants sharing at least one current region with ``tenant_id`` (not itself)."""
-    day = day or today()
-    mine = aliased(RegionMembership)
-    theirs = aliased(RegionMembership)
-    ids = (
-        select(theirs.tenant_id)
-        .join(mine, mine.region_id == theirs.region_id)
-        .where(
-            mine.tenant_id == tenant_id,
-            mine.joined_on <= day,
-            (mine.left_on.is_(None)) | (mine.left_on > day),
-            theirs.joined_on <= day,
-            (theirs.left_on.is_(None)) | (theirs.left_on > day),
-        )
-    )
-    stmt = select(Tenant).where(Tenant.id.in_(ids), Tenant.id != tenant_id).order_by(Tenant.name)
-    return list(db.session.scalars(stmt))
+    return list(_neighbourhood(tenant_id, day or today())[1])
 
 
 def readable_prefilter(cls: type[Shareable], tenant_id: int | None) -> ColumnElement[bool]:
@@ -72,20 +92,33 @@ def readable_prefilter(cls: type[Shareable], tenant_id: int | None) -> ColumnEle
     """
     if tenant_id is None:
         return true()
-    regions = select(literal("r"), RegionMembership.region_id).where(RegionMembership.tenant_id == tenant_id)
-    grantors = select(literal("g"), ShareGrant.tenant_id).where(
-        ShareGrant.grantee_tenant_id == tenant_id, ShareGrant.revoked_at.is_(None)
-    )
-    region_ids: set[int] = set()
-    owner_ids = {tenant_id}
-    for kind, value in db.session.execute(union(regions, grantors)):
-        (region_ids if kind == "r" else owner_ids).add(value)
-    return or_(cls.tenant_id.in_(sorted(owner_ids)), cls.region_id.in_(sorted(region_ids)))
+    owner_ids, region_ids = _prefilter_ids(tenant_id)
+    return or_(cls.tenant_id.in_(owner_ids), cls.region_id.in_(region_ids))
+
+
+def _prefilter_ids(tenant_id: int) -> tuple[list[int], list[int]]:
+    """Return (own + grantor tenant ids, every region ever joined) of ``tenant_id``, per request."""
+
+    def compute() -> tuple[list[int], list[int]]:
+        regions = select(literal("r"), RegionMembership.region_id).where(RegionMembership.tenant_id == tenant_id)
+        grantors = select(literal("g"), ShareGrant.tenant_id).where(
+            ShareGrant.grantee_tenant_id == tenant_id, ShareGrant.revoked_at.is_(None)
+        )
+        region_ids: set[int] = set()
+        owner_ids = {tenant_id}
+        for kind, value in db.session.execute(union(regions, grantors)):
+            (region_ids if kind == "r" else owner_ids).add(value)
+        return sorted(owner_ids), sorted(region_ids)
+
+    return cached(("prefilter", tenant_id), compute)
 
 
 def is_member(tenant_id: int, region_id: int, day: date | None = None) -> bool:
     """Tell whether the tenant is a current member of the region."""
     day = day or today()
+    if tenant_id == current_tenant_id():
+        # The acting tenant's own regions are usually read already in this request.
+        return any(region.id == region_id for region in _neighbourhood(tenant_id, day)[0])
     return (
         db.session.scalar(
             select(RegionMembership.id).where(

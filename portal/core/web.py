@@ -58,11 +58,23 @@ def _pull_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
     g.url_tenant = slug
 
 
+def _expects_tenant(endpoint: str) -> bool:
+    """Tell whether ``endpoint``'s URL has a tenant slug (asked once per endpoint and app)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    known: dict[str, bool] = app.extensions.setdefault("portal_tenant_endpoints", {})
+    expects = known.get(endpoint)
+    if expects is None:
+        expects = known[endpoint] = app.url_map.is_endpoint_expecting(endpoint, "tenant")
+    return expects
+
+
 def _add_tenant(endpoint: str, values: dict[str, Any]) -> None:
-    if "tenant" in values or not current_user or not current_user.is_authenticated:
+    # The endpoint first: most links of a page (static files, the API) have no tenant slug.
+    if "tenant" in values or not _expects_tenant(endpoint):
         return
-    if current_app.url_map.is_endpoint_expecting(endpoint, "tenant"):
-        values["tenant"] = current_user.tenant.slug
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    if user is not None and user.is_authenticated:
+        values["tenant"] = user.tenant.slug
 
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
