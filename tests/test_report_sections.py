@@ -91,15 +91,15 @@ def test_rentals_saldo_per_partner_is_the_settlement(world):
     assert [_money(c) for c in mirror[3:]] == [Decimal("0.00"), Decimal("135.50"), Decimal("-135.50")]
 
 
-def test_procurement_savings_are_the_dossiers_savings(world):
+def _awarded_procurement(world: Any, needs: tuple[tuple[str, str, str], ...]) -> Decimal:
+    """Join the matrix dossier (lot estimate 50000) with ``needs``, award 40000; return its savings."""
     from portal.procurement import operations as proc
     from portal.procurement.models import Dossier, Lot
     from tests.matrix import _proc_dossier_id
 
     dossier_id = _proc_dossier_id(world, title="Stroom voor de raad")
     today = ops.today()
-    # Needs that add up to the lot's estimate (50000): then both ways of counting agree.
-    for tenant, quantity, amount in (("partner", "300", "30000"), ("owner", "200", "20000")):
+    for tenant, quantity, amount in needs:
         with _as(world, tenant, "aankoper"):
             dossier = db.session.scalar(select(Dossier).where(Dossier.id == dossier_id))
             lot_id = db.session.scalar(select(Lot.id).where(Lot.dossier_id == dossier_id))
@@ -115,6 +115,7 @@ def test_procurement_savings_are_the_dossiers_savings(world):
             db.session.commit()
     with _as(world, "owner", "aankoper"):
         lot = db.session.scalar(select(Lot).where(Lot.dossier_id == dossier_id))
+        assert lot is not None and lot.estimated_value == Decimal("50000")
         proc.award_lot(
             lot,
             {
@@ -126,12 +127,36 @@ def test_procurement_savings_are_the_dossiers_savings(world):
         )
         db.session.commit()
         dossier = db.session.scalar(select(Dossier).where(Dossier.id == dossier_id))
-        saved = sum((s.saving for s in proc.savings(dossier)), Decimal(0))
-    section = _section(world, make_report(world), "procurement")
+        return sum((s.saving for s in proc.savings(dossier)), Decimal(0))
+
+
+def _procurement_savings(section: dict[str, Any]) -> tuple[Decimal, Decimal]:
     figures = {f["label"]: f["value"] for f in section["figures"]}
-    assert Decimal(str(figures["Geraamde besparing (raming min gunning)"])) == saved == Decimal("10000")
+    keys = {f["label"]: f["value"] for f in section["key_figures"]}
+    return (
+        Decimal(str(figures["Geraamde besparing (raming min gunning)"])),
+        Decimal(str(keys["Geraamde besparing"])),
+    )
+
+
+def test_procurement_savings_are_the_dossiers_savings(world):
+    # Needs that add up to the lot's estimate (50000): then both ways of counting agree.
+    saved = _awarded_procurement(world, (("partner", "300", "30000"), ("owner", "200", "20000")))
+    section = _section(world, make_report(world), "procurement")
+    assert _procurement_savings(section) == (saved, saved) == (Decimal("10000"), Decimal("10000"))
+    figures = {f["label"]: f["value"] for f in section["figures"]}
     assert figures["Percelen gegund in de periode"] == 1
     assert [r[1] for r in section["tables"][0]["rows"]] == ["Perceel groene stroom"]
+
+
+def test_procurement_savings_follow_the_needs_not_the_lot_estimate(world):
+    # Needs of 45000 on a lot estimated at 50000, awarded at 40000 (split 300:200 by quantity):
+    # the partner saves 30000 - 24000, the owner 15000 - 16000. The old report took the lot's
+    # estimate minus the award (10000), a figure the dossier's savings page never shows.
+    saved = _awarded_procurement(world, (("partner", "300", "30000"), ("owner", "200", "15000")))
+    assert saved == Decimal("5000")
+    section = _section(world, make_report(world), "procurement")
+    assert _procurement_savings(section) == (saved, saved)
 
 
 def test_every_section_in_the_report_is_what_its_module_gives(world):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -598,16 +599,16 @@ class Saving:
         return self.estimated - self.awarded
 
 
-def savings(dossier: Dossier) -> list[Saving]:
+def savings(dossier: Dossier, lot_ids: Collection[int] | None = None) -> list[Saving]:
     """Return per participant the estimate vs its share of the awarded value of awarded lots.
 
     The awarded value of a lot is split over the participants by quantity (by amount when the
-    lot has no quantities).
+    lot has no quantities). ``lot_ids`` limits it to those lots (the council report's period).
     """
     per: dict[int, Saving] = {}
     for entry in consolidated_needs(dossier):
         lot = entry.lot
-        if lot.awarded_value is None or not entry.rows:
+        if lot.awarded_value is None or not entry.rows or (lot_ids is not None and lot.id not in lot_ids):
             continue
         by_quantity = entry.total_quantity > 0
         base = entry.total_quantity if by_quantity else entry.total_amount

@@ -9,12 +9,8 @@ from sqlalchemy import select
 
 from portal.core.report import ReportPeriod, Section, date_cell, figure, table
 from portal.extensions import db
+from portal.procurement import operations as ops
 from portal.procurement.models import Dossier, DossierStatus, Lot, Participation, ParticipationStatus
-
-
-def lot_saving(lot: Lot) -> Decimal:
-    """Return the estimated saving of an awarded lot: its estimate minus the award, never below zero."""
-    return max(Decimal(lot.estimated_value) - Decimal(lot.awarded_value or 0), Decimal(0))
 
 
 def section(period: ReportPeriod) -> Section:
@@ -32,7 +28,16 @@ def section(period: ReportPeriod) -> Section:
     involved = {d.id: d for d in dossiers if d.id in joined_ids or d in led}
     lots = list(db.session.scalars(select(Lot).where(Lot.dossier_id.in_(list(involved))))) if involved else []
     awarded = [lot for lot in lots if lot.awarded_value is not None and period.contains(lot.awarded_at)]
-    savings = sum((lot_saving(lot) for lot in awarded), Decimal(0))
+    # The dossier's own savings (each participant's estimate minus its share of the award), as the
+    # lead sees them on the dossier; a participant sees its own share only.
+    savings = sum(
+        (
+            saving.saving
+            for dossier_id, dossier in involved.items()
+            for saving in ops.savings(dossier, {lot.id for lot in awarded if lot.dossier_id == dossier_id})
+        ),
+        Decimal(0),
+    )
     return {
         "key": "procurement",
         "title": _("Gezamenlijke aankoop"),
