@@ -122,7 +122,7 @@ class Quadrant(StrEnum):
 QUADRANT_LABELS: dict[str, Any] = {
     Quadrant.STERKTE: _l("Sterkte"),
     Quadrant.ZWAKTE: _l("Zwakte"),
-    Quadrant.KANS: _l("Kans"),
+    Quadrant.KANS: _l("Opportuniteit"),
     Quadrant.BEDREIGING: _l("Bedreiging"),
 }
 
