@@ -83,10 +83,10 @@ class TenantOwned(TenantScoped):
     """A row only its owner tenant can read and write."""
 
 
-def in_sql(column: str, values: Iterable[str]) -> str:
-    """Return ``column IN ('a', 'b')`` for a CHECK constraint; takes a StrEnum or a tuple."""
+def in_sql(column: str, values: Iterable[str], *, negate: bool = False) -> str:
+    """Return ``column IN ('a', 'b')`` (or ``NOT IN``) for a CHECK; takes a StrEnum or a tuple."""
     quoted = ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
-    return f"{column} IN ({quoted})"
+    return f"{column} {'NOT IN' if negate else 'IN'} ({quoted})"
 
 
 def check_in(column: str, values: Iterable[str], name: str | None = None) -> CheckConstraint:

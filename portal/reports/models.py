@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from portal.core.models import Base, JSONType, TenantOwned, TimestampMixin, check_in
+from portal.core.models import Base, JSONType, TenantOwned, TimestampMixin, check_in, in_sql
 from tenants.models import Tenant
 
 
@@ -83,7 +83,7 @@ class CouncilReport(TenantOwned, TimestampMixin, Base):
         CheckConstraint("ends_on >= starts_on", name="period_dates"),
         CheckConstraint("progress BETWEEN 0 AND 100", name="progress"),
         CheckConstraint(
-            "status NOT IN ('goedgekeurd', 'verzonden') OR (content IS NOT NULL AND pdf_data IS NOT NULL"
+            f"{in_sql('status', FROZEN, negate=True)} OR (content IS NOT NULL AND pdf_data IS NOT NULL"
             " AND pdf_sha256 IS NOT NULL AND content_sha256 IS NOT NULL AND approved_at IS NOT NULL)",
             name="approved_complete",
         ),
