@@ -15,6 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, func, or_, select
+from werkzeug.datastructures import FileStorage
 
 from portal.agreements.models import (
     DOMAINS,
@@ -265,7 +266,9 @@ def attachments(agreement: Agreement) -> list[AgreementAttachment]:
     return list(db.session.scalars(stmt.order_by(AgreementAttachment.version, AgreementAttachment.id)))
 
 
-def add_attachment(agreement: Agreement, upload: Any, version_number: int | None = None) -> AgreementAttachment:
+def add_attachment(
+    agreement: Agreement, upload: FileStorage | None, version_number: int | None = None
+) -> AgreementAttachment:
     """Attach a checked document to a version (default: the one awaiting approval, else the one in force)."""
     tenant_id, user_id = _require_tenant(), acting_user_id()
     number = version_number or agreement.proposed_version or agreement.current_version

@@ -11,6 +11,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import FileStorage
 
 from portal.auth.models import User, UserRole
 from portal.core.errors import DomainError
@@ -796,7 +797,7 @@ def may_share_documents(dossier: Dossier, tenant_id: int | None) -> bool:
     return part is not None and part.status != ParticipationStatus.INGETROKKEN
 
 
-def add_document(dossier: Dossier, upload: Any, data: dict[str, Any], author_name: str) -> Document:
+def add_document(dossier: Dossier, upload: FileStorage | None, data: dict[str, Any], author_name: str) -> Document:
     """Store a checked document (PDF, DOCX, ODT) in the dossier, readable by exactly its readers."""
     tenant_id = current_tenant_id()
     is_lead = dossier.tenant_id == tenant_id

@@ -13,7 +13,7 @@ import structlog
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.admin.operations import logo_data_uri
@@ -121,7 +121,7 @@ def _require_tenant() -> int:
         raise DomainError(_("Geen bestuur actief."), status_code=400) from None
 
 
-def visible_reports(*, approved_only: bool) -> Any:
+def visible_reports(*, approved_only: bool) -> Select[tuple[CouncilReport]]:
     """Return a query of the acting tenant's reports (only approved ones if asked), newest first."""
     stmt = select(CouncilReport)
     if approved_only:
