@@ -26,7 +26,8 @@ def generate(conn: Connection, ctx: Context) -> None:
     members = current_members(conn)
     region_of = {t: r for r, ts in members.items() for t in ts}
     items: list[dict[str, Any]] = []
-    details: list[tuple[str, dict[str, Any]]] = []  # (kind of detail, row without item_id), aligned by index
+    #: Per item its detail rows as (kind of detail, row without item_id), aligned by index.
+    details: list[list[tuple[str, dict[str, Any]]]] = []
     for tenant in ctx.tenants:
         region_id = region_of.get(tenant["id"])
         shared = {"audience": "region" if region_id else "own", "region_id": region_id}
@@ -48,7 +49,7 @@ def generate(conn: Connection, ctx: Context) -> None:
                 **shared,
             }
             app = APPLICATIONS[rng.randrange(len(APPLICATIONS))]
-            rows = [
+            rows: list[tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]] = [
                 (
                     {
                         **base,
@@ -143,15 +144,15 @@ def generate(conn: Connection, ctx: Context) -> None:
             ]
             for item, children in rows:
                 items.append(item)
-                details.append(children)  # type: ignore[arg-type]
+                details.append(children)
     ids = _insert(conn, "alignment_items", items, returning=True)
     tables = {"tariff": "alignment_tariff_lines", "risk": "alignment_risks", "swot": "alignment_swot_entries"}
     rows_by_table: dict[str, list[dict[str, Any]]] = {t: [] for t in tables.values()}
     for item_id, children in zip(ids, details, strict=True):
-        for kind, row in children:  # type: ignore[attr-defined]
+        for kind, row in children:
             rows_by_table[tables[kind]].append({**row, "item_id": item_id})
-    for table, rows in rows_by_table.items():
-        _insert(conn, table, rows)
+    for table, table_rows in rows_by_table.items():
+        _insert(conn, table, table_rows)
 
 
 def pages(conn: Connection, tenant: str) -> list[tuple[str, str]]:
