@@ -17,7 +17,7 @@ from flask import Flask
 #:   portal/<name>/demo.py   ``load() -> int``: idempotent demo content (runs after the core demo)
 #:   portal/<name>/report.py ``section(period) -> Section``: its part of the council report
 #:   tasks/<name>.py         Celery tasks; an optional ``SCHEDULE`` dict joins the beat schedule
-FEATURES = ("policy_tables", "hr", "rentals", "procurement", "agreements", "alignment", "reports")
+FEATURES = ("policy_tables", "hr", "rentals", "procurement", "agreements", "alignment", "plans", "reports")
 
 
 def _exists(name: str) -> bool:

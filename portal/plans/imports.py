@@ -1,0 +1,318 @@
+"""Import a meerjarenplan from CSV or XLSX in the flat layout of the BBC digital reporting.
+
+One row is one action in one boekjaar; the domain, goal and action plan repeat on every row.
+Every row is checked first, with a Dutch message per line number: one bad row keeps the whole
+file out. A good file becomes a new plan version (an aanpassing when a plan exists); the links
+of the previous version are carried to the actions with the same code, and stay on the old one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.core.errors import DomainError
+from portal.extensions import db
+from portal.plans.models import ACTION_STATUSES, Level, PlanLink, PlanNode, PlanVersion
+from portal.plans.operations import create_node, create_version, current_version, set_budgets
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 5000
+
+#: The columns, in BBC order: code and title per level, then the action's details and one budget year.
+HEADER = [
+    "beleidsdomein_code",
+    "beleidsdomein",
+    "beleidsdoelstelling_code",
+    "beleidsdoelstelling",
+    "actieplan_code",
+    "actieplan",
+    "actie_code",
+    "actie",
+    "verantwoordelijke",
+    "boekjaar",
+    "uitgaven",
+    "ontvangsten",
+    "einddatum",
+    "status",
+]
+REQUIRED = HEADER[:10]
+_LEVELS = (
+    (Level.DOMEIN, "beleidsdomein"),
+    (Level.DOELSTELLING, "beleidsdoelstelling"),
+    (Level.ACTIEPLAN, "actieplan"),
+    (Level.ACTIE, "actie"),
+)
+
+
+def read_table(upload: Any) -> list[dict[str, str]]:
+    """Return the rows of a CSV (; or ,) or XLSX file as dicts keyed by lower-case heading."""
+    if upload is None or not getattr(upload, "filename", ""):
+        raise DomainError(_("Kies een CSV- of XLSX-bestand."), field="file", status_code=422)
+    data = upload.stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise DomainError(_("Het bestand is groter dan 2 MB."), field="file", status_code=422)
+    name = upload.filename.lower()
+    if name.endswith(".xlsx") or data.startswith(b"PK\x03\x04"):
+        table = _xlsx_rows(data)
+    elif name.endswith((".csv", ".txt")):
+        table = _csv_rows(data)
+    else:
+        raise DomainError(_("Kies een CSV- of XLSX-bestand."), field="file", status_code=422)
+    if not table or not any(table[0]):
+        raise DomainError(_("Het bestand is leeg."), field="file", status_code=422)
+    header = [str(h or "").strip().lower().replace(" ", "_") for h in table[0]]
+    missing = [h for h in REQUIRED if h not in header]
+    if missing:
+        raise DomainError(
+            _("Deze kolommen ontbreken: %(columns)s.", columns=", ".join(missing)), field="file", status_code=422
+        )
+    rows = [
+        dict(zip(header, (str(v).strip() if v is not None else "" for v in row), strict=False)) for row in table[1:]
+    ]
+    if len(rows) > MAX_ROWS:
+        raise DomainError(_("Een bestand telt hoogstens %(max)s rijen.", max=MAX_ROWS), field="file", status_code=422)
+    return rows
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DomainError(_("Bewaar het CSV-bestand als UTF-8."), field="file", status_code=422) from None
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
+def _xlsx_rows(data: bytes) -> list[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - any unreadable file gets the same Dutch answer
+        raise DomainError(_("Dit XLSX-bestand kan niet gelezen worden."), field="file", status_code=422) from None
+    rows = []
+    for row in workbook.worksheets[0].iter_rows(values_only=True):
+        rows.append([_xlsx_value(v) for v in row])
+        if len(rows) > MAX_ROWS + 1:
+            break
+    workbook.close()
+    return rows
+
+
+def _xlsx_value(value: Any) -> Any:
+    if hasattr(value, "date") and callable(value.date):
+        return value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value
+
+
+def _amount(text: str) -> Decimal:
+    cleaned = text.replace("€", "").replace(" ", "")
+    if "," in cleaned:
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    value = Decimal(cleaned or "0")
+    if value < 0 or value.is_nan() or value > Decimal("999999999999"):
+        raise InvalidOperation
+    return value.quantize(Decimal("0.01"))
+
+
+def _check_row(line: int, row: dict[str, str]) -> tuple[dict[str, Any] | None, list[str]]:
+    errors: list[str] = []
+
+    def fail(column: str, message: str) -> None:
+        errors.append(_("Regel %(line)s, %(column)s: %(message)s", line=line, column=column, message=message))
+
+    out: dict[str, Any] = {}
+    for _level, name in _LEVELS:
+        code, title = row.get(f"{name}_code", ""), row.get(name, "")
+        if not code:
+            fail(f"{name}_code", _("vul de code in."))
+        elif len(code) > 40:
+            fail(f"{name}_code", _("hoogstens 40 tekens."))
+        if not title:
+            fail(name, _("vul de omschrijving in."))
+        elif len(title) > 300:
+            fail(name, _("hoogstens 300 tekens."))
+        out[name] = (code, title)
+    if len(row.get("verantwoordelijke", "")) > 200:
+        fail("verantwoordelijke", _("hoogstens 200 tekens."))
+    try:
+        year = int(row.get("boekjaar", ""))
+        if not 2000 <= year <= 2100:
+            raise ValueError
+        out["year"] = year
+    except ValueError:
+        fail("boekjaar", _("geef een jaar tussen 2000 en 2100."))
+    for column in ("uitgaven", "ontvangsten"):
+        try:
+            out[column] = _amount(row.get(column, ""))
+        except (InvalidOperation, ValueError):
+            fail(column, _("geef een positief bedrag, bv. 12500,00."))
+    due = row.get("einddatum", "")
+    if due:
+        from datetime import date
+
+        try:
+            out["due_on"] = date.fromisoformat(due)
+        except ValueError:
+            fail("einddatum", _("geef een datum als JJJJ-MM-DD."))
+    status = row.get("status", "")
+    if status and status not in ACTION_STATUSES:
+        fail("status", _("kies niet_gestart, lopend, vertraagd, afgerond of stopgezet."))
+    out["status"] = status or None
+    out["responsible"] = row.get("verantwoordelijke", "")
+    return (None if errors else out), errors
+
+
+def import_plan(upload: Any, data: dict[str, Any]) -> tuple[PlanVersion | None, list[str]]:
+    """Check every row, then create the new version with its tree and budgets, or nothing."""
+    rows = read_table(upload)
+    checked: list[dict[str, Any]] = []
+    errors: list[str] = []
+    titles: dict[tuple[str, str], tuple[str, int]] = {}
+    seen_years: set[tuple[str, int]] = set()
+    for line, row in enumerate(rows, start=2):
+        if not any(row.values()):
+            continue
+        out, row_errors = _check_row(line, row)
+        errors.extend(row_errors)
+        if out is None:
+            continue
+        # A code names one thing: the same code with another title, or another parent, is a mistake.
+        parent = ""
+        for level, name in _LEVELS:
+            code, title = out[name]
+            known = titles.get((level, code))
+            if known is not None and known[0] != f"{parent}|{title}":
+                errors.append(
+                    _(
+                        "Regel %(line)s, %(column)s: de code %(code)s heeft op regel %(first)s een andere "
+                        "omschrijving of een ander bovenliggend niveau.",
+                        line=line,
+                        column=f"{name}_code",
+                        code=code,
+                        first=known[1],
+                    )
+                )
+            titles.setdefault((level, code), (f"{parent}|{title}", line))
+            parent = code
+        key = (out["actie"][0], out.get("year", 0))
+        if key in seen_years:
+            errors.append(
+                _("Regel %(line)s, boekjaar: de actie %(code)s staat al met dit boekjaar.", line=line, code=key[0])
+            )
+        seen_years.add(key)
+        checked.append(out)
+    if not checked and not errors:
+        errors.append(_("Het bestand bevat geen rijen."))
+    codes = {}
+    for (level, code), (_text, line) in titles.items():
+        if code in codes and codes[code] != level:
+            errors.append(_("Regel %(line)s: de code %(code)s wordt voor twee niveaus gebruikt.", line=line, code=code))
+        codes[code] = level
+    if errors:
+        return None, errors
+    years = [r["year"] for r in checked]
+    previous = current_version()
+    version = create_version(
+        {
+            "title": data.get("title") or _("Meerjarenplan %(first)s-%(last)s", first=min(years), last=max(years)),
+            "first_year": data.get("first_year") or min(years),
+            "last_year": data.get("last_year") or max(years),
+            "adopted_on": data.get("adopted_on"),
+            "reason": data.get("reason") or "",
+        }
+    )
+    if not version.first_year <= min(years) <= max(years) <= version.last_year:
+        raise DomainError(_("De boekjaren vallen buiten de jaren van het plan."), status_code=422)
+    made: dict[str, PlanNode] = {}
+    budgets: dict[str, list[dict[str, Any]]] = {}
+    for position, out in enumerate(checked):
+        parent: PlanNode | None = None
+        for level, name in _LEVELS:
+            code, title = out[name]
+            node = made.get(code)
+            if node is None:
+                extra: dict[str, Any] = {}
+                if level == Level.ACTIE:
+                    extra = {"responsible": out["responsible"], "due_on": out.get("due_on"), "status": out["status"]}
+                node = create_node(
+                    version,
+                    {
+                        "level": level,
+                        "code": code,
+                        "title": title,
+                        "parent_id": parent.id if parent else None,
+                        "position": position,
+                        **extra,
+                    },
+                )
+                made[code] = node
+            parent = node
+        budgets.setdefault(out["actie"][0], []).append(
+            {"year": out["year"], "expense": out["uitgaven"], "income": out["ontvangsten"]}
+        )
+    for code, rows_of_action in budgets.items():
+        set_budgets(made[code], rows_of_action)
+    if previous is not None:
+        _carry_links(previous, version, made)
+    return version, []
+
+
+def _carry_links(previous: PlanVersion, version: PlanVersion, made: dict[str, PlanNode]) -> None:
+    """Copy the previous version's links to the nodes with the same code (the old links stay too)."""
+    old = db.session.execute(
+        select(PlanNode.code, PlanLink)
+        .join(PlanLink, PlanLink.node_id == PlanNode.id)
+        .where(PlanNode.version_id == previous.id)
+    ).all()
+    for code, link in old:
+        node = made.get(code)
+        if node is not None:
+            db.session.add(
+                PlanLink(
+                    node_id=node.id,
+                    object_type=link.object_type,
+                    object_id=link.object_id,
+                    note=link.note,
+                    created_by_id=link.created_by_id,
+                )
+            )
+    db.session.flush()
+
+
+def export_rows(version: PlanVersion) -> tuple[list[str], list[list[Any]]]:
+    """Return the version as rows in the import layout (one row per action and year)."""
+    nodes = {n.id: n for n in db.session.scalars(select(PlanNode).where(PlanNode.version_id == version.id))}
+    rows = []
+    for node in sorted(nodes.values(), key=lambda n: (n.position, n.code)):
+        if node.level != Level.ACTIE:
+            continue
+        chain = [node]
+        while chain[-1].parent_id in nodes:
+            chain.append(nodes[chain[-1].parent_id])  # type: ignore[index]
+        chain.reverse()
+        if len(chain) != 4:
+            continue
+        prefix = [v for n in chain for v in (n.code, n.title)]
+        for budget in node.budgets or [None]:
+            rows.append(
+                [
+                    *prefix,
+                    node.responsible,
+                    budget.year if budget else "",
+                    budget.expense if budget else "",
+                    budget.income if budget else "",
+                    node.due_on or "",
+                    node.status,
+                ]
+            )
+    return list(HEADER), rows

@@ -1,0 +1,101 @@
+"""Mijn meerjarenplan: the own plan's tree with money and deviations, the import and the exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from portal.core.access import MEMBERS, allow, roles
+from portal.core.errors import DomainError
+from portal.core.exports import table_response
+from portal.core.roles import ALGEMEEN_DIRECTEUR, BEHEERDER, BELEIDSVERANTWOORDELIJKE
+from portal.core.unitofwork import fail
+from portal.core.web import tenant_blueprint
+from portal.plans import imports, links
+from portal.plans import operations as ops
+from portal.plans.models import LEVEL_LABELS, LINK_LABELS, STATUS_LABELS, Level
+
+bp = tenant_blueprint("plans", __name__, "/meerjarenplan")
+
+#: Who keeps the plan: the AD, the beheerder and the college member responsible.
+PLAN_KEEPERS = roles(ALGEMEEN_DIRECTEUR, BEHEERDER, BELEIDSVERANTWOORDELIJKE)
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {"level_labels": LEVEL_LABELS, "status_labels": STATUS_LABELS, "link_labels": LINK_LABELS}
+
+
+@bp.route("")
+@allow(MEMBERS)
+def index() -> Any:
+    """Show the own plan: actions touched by the cooperation, what is late, what needs a decision."""
+    version = ops.current_version()
+    if version is None:
+        return render_template("plans/index.html", version=None, versions=[])
+    nodes = ops.nodes_of(version)
+    link_map = links.links_of(nodes)
+    reader = links.MoneyReader()
+    money = {n.id: reader.of_nodes([n], link_map) for n in nodes if link_map.get(n.id)}
+    actions = links.action_nodes(nodes)
+    touched = [n for n in actions if link_map.get(n.id)]
+    return render_template(
+        "plans/index.html",
+        version=version,
+        versions=ops.versions(),
+        roots=ops.tree(version),
+        link_map=link_map,
+        resolved={link.id: links.resolve(link) for ls in link_map.values() for link in ls},
+        money=money,
+        total=reader.of_nodes(nodes, link_map),
+        touched=touched,
+        late=[n for n in actions if ops.is_late(n)],
+        decide=[n for n in actions if ops.needs_decision(n)],
+        deviations={n.id: ops.deviations(n) for n in nodes},
+        budgets={n.id: ops.budget_totals([n]) for n in nodes},
+        actions_count=len(actions),
+        Level=Level,
+    )
+
+
+@bp.route("/importeren", methods=["GET", "POST"])
+@allow(MEMBERS, write=PLAN_KEEPERS)
+def import_plan() -> Any:
+    """Import the plan (or an aanpassing) from CSV or XLSX; a bad file changes nothing."""
+    errors: list[str] = []
+    if request.method == "POST":
+        data = {"title": request.form.get("title", "").strip()[:200], "reason": request.form.get("reason", "")}
+        try:
+            version, errors = imports.import_plan(request.files.get("file"), data)
+        except DomainError as exc:
+            fail()
+            errors = [exc.message]
+            version = None
+        if version is not None:
+            flash(_("Het meerjarenplan is ingelezen als versie %(n)s.", n=version.number), "success")
+            return redirect(url_for("plans.index"))
+        fail()
+        return render_template("plans/import.html", errors=errors, header=imports.HEADER), 422
+    return render_template("plans/import.html", errors=errors, header=imports.HEADER)
+
+
+@bp.route("/export.csv")
+@allow(MEMBERS)
+def export_csv() -> Any:
+    """Download the plan in force in the import layout as CSV."""
+    return _export("csv")
+
+
+@bp.route("/export.xlsx")
+@allow(MEMBERS)
+def export_xlsx() -> Any:
+    """Download the plan in force in the import layout as XLSX."""
+    return _export("xlsx")
+
+
+def _export(fmt: str) -> Any:
+    version = ops.current_version()
+    header, rows = imports.export_rows(version) if version else (list(imports.HEADER), [])
+    return table_response(fmt, "meerjarenplan", header, rows, _("Meerjarenplan"))
