@@ -36,7 +36,7 @@ def _money(cell: dict[str, Any]) -> Decimal:
 
 def test_sections_are_found_by_convention_in_navigation_order():
     keys = [key for key, _build in report_sections()]
-    assert keys == ["policy_tables", "hr", "rentals", "procurement", "agreements", "matrix"]
+    assert keys == ["policy_tables", "hr", "rentals", "procurement", "agreements", "matrix", "plans"]
 
 
 # The loans are requested ahead and reported in the semester they fall in, which must have begun:
@@ -188,6 +188,6 @@ def test_a_failing_module_section_is_marked_and_the_others_appear(world, monkeyp
     report = load(world, make_report(world))
     assert report is not None and report.content is not None
     sections = {s["key"]: s for s in report.content["sections"]}
-    assert list(sections) == ["agreements", "policy_tables", "hr", "rentals", "procurement", "matrix"]
+    assert list(sections) == ["agreements", "policy_tables", "hr", "rentals", "procurement", "plans", "matrix"]
     assert sections["hr"] == {"key": "hr", "title": "Gedeelde HR", "unavailable": ops.SECTION_UNAVAILABLE}
     assert "unavailable" not in sections["agreements"] and "tables" in sections["matrix"]

@@ -446,7 +446,7 @@ def test_content_has_key_figures_and_every_module_section(app, world):
     content = report.content
     assert content["tenant"]["slug"] == "owner" and content["period"]["code"] == PERIOD
     sections = {s["key"]: s for s in content["sections"]}
-    assert list(sections) == ["agreements", "policy_tables", "hr", "rentals", "procurement", "matrix"]
+    assert list(sections) == ["agreements", "policy_tables", "hr", "rentals", "procurement", "plans", "matrix"]
     assert [k for k, s in sections.items() if "unavailable" in s] == []
     labels = {f["label"] for f in content["key_figures"]}
     assert {"Actieve samenwerkingsovereenkomsten", "Geraamde besparing", "Vacatures gepubliceerd"} <= labels

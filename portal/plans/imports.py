@@ -187,11 +187,11 @@ def import_plan(upload: Any, data: dict[str, Any]) -> tuple[PlanVersion | None, 
         if out is None:
             continue
         # A code names one thing: the same code with another title, or another parent, is a mistake.
-        parent = ""
+        parent_code = ""
         for level, name in _LEVELS:
             code, title = out[name]
             known = titles.get((level, code))
-            if known is not None and known[0] != f"{parent}|{title}":
+            if known is not None and known[0] != f"{parent_code}|{title}":
                 errors.append(
                     _(
                         "Regel %(line)s, %(column)s: de code %(code)s heeft op regel %(first)s een andere "
@@ -202,8 +202,8 @@ def import_plan(upload: Any, data: dict[str, Any]) -> tuple[PlanVersion | None, 
                         first=known[1],
                     )
                 )
-            titles.setdefault((level, code), (f"{parent}|{title}", line))
-            parent = code
+            titles.setdefault((level, code), (f"{parent_code}|{title}", line))
+            parent_code = code
         key = (out["actie"][0], out.get("year", 0))
         if key in seen_years:
             errors.append(
@@ -213,11 +213,11 @@ def import_plan(upload: Any, data: dict[str, Any]) -> tuple[PlanVersion | None, 
         checked.append(out)
     if not checked and not errors:
         errors.append(_("Het bestand bevat geen rijen."))
-    codes = {}
-    for (level, code), (_text, line) in titles.items():
-        if code in codes and codes[code] != level:
+    codes: dict[str, str] = {}
+    for (code_level, code), (_text, line) in titles.items():
+        if code in codes and codes[code] != code_level:
             errors.append(_("Regel %(line)s: de code %(code)s wordt voor twee niveaus gebruikt.", line=line, code=code))
-        codes[code] = level
+        codes[code] = code_level
     if errors:
         return None, errors
     years = [r["year"] for r in checked]
@@ -303,7 +303,8 @@ def export_rows(version: PlanVersion) -> tuple[list[str], list[list[Any]]]:
         if len(chain) != 4:
             continue
         prefix = [v for n in chain for v in (n.code, n.title)]
-        for budget in node.budgets or [None]:
+        budget_rows: list[Any] = list(node.budgets) or [None]
+        for budget in budget_rows:
             rows.append(
                 [
                     *prefix,

@@ -312,10 +312,10 @@ class MoneyReader:
                 if row.tenant.id == tenant_id:
                     money.procurement_saving += max(row.saving, Decimal(0))
         elif link.object_type == LinkType.RENTAL_PARTNER:
-            row = self._settlement_rows().get(obj.id)
-            if row:
-                money.rental_income += Decimal(row["lent_amount"])
-                money.rental_cost += Decimal(row["borrowed_amount"])
+            pair = self._settlement_rows().get(obj.id)
+            if pair:
+                money.rental_income += Decimal(pair["lent_amount"])
+                money.rental_cost += Decimal(pair["borrowed_amount"])
         elif link.object_type == LinkType.TRAINING:
             money.training_cost += self._training_cost(obj)
         elif link.object_type in (LinkType.STAFF_SHARING, LinkType.STAFF_HOSTING):

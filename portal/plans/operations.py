@@ -168,7 +168,7 @@ def nodes_of(version: PlanVersion, level: str | None = None) -> list[PlanNode]:
     if level:
         query = query.where(PlanNode.level == level)
     rows = list(db.session.scalars(query.order_by(PlanNode.position, PlanNode.code)))
-    order = {lvl: i for i, lvl in enumerate(Level)}
+    order: dict[str, int] = {str(lvl): i for i, lvl in enumerate(Level)}
     return sorted(rows, key=lambda n: order[n.level]) if level is None else rows
 
 
@@ -325,13 +325,13 @@ def set_budgets(node: PlanNode, rows: list[dict[str, Any]]) -> None:
         if year not in seen:
             node.budgets.remove(budget)
     for row in rows:
-        budget = existing.get(row["year"])
-        if budget is None:
-            budget = PlanBudget(year=row["year"])
-            node.budgets.append(budget)
-        budget.expense = row.get("expense") or Decimal(0)
-        budget.income = row.get("income") or Decimal(0)
-        budget.actual_expense = row.get("actual_expense")
+        kept = existing.get(row["year"])
+        if kept is None:
+            kept = PlanBudget(year=row["year"])
+            node.budgets.append(kept)
+        kept.expense = row.get("expense") or Decimal(0)
+        kept.income = row.get("income") or Decimal(0)
+        kept.actual_expense = row.get("actual_expense")
     db.session.flush()
 
 
