@@ -205,7 +205,7 @@ def test_partners_see_only_what_is_shared(app, world):
         assert "Intern reglement" not in listing
         assert client.get(f"/{viewer}/afstemming/items/{shared}").status_code == (200 if sees_shared else 404)
         assert client.get(f"/{viewer}/afstemming/items/{private}").status_code == 404
-        export = client.get(f"/{viewer}/afstemming/export?formaat=csv").get_data(as_text=True)
+        export = client.get(f"/{viewer}/afstemming/export.csv").get_data(as_text=True)
         assert "Intern reglement" not in export
         assert ("Gedeeld reglement" in export) is sees_shared
         api = client.get("/api/v1/alignment/items").get_json()
@@ -614,7 +614,7 @@ def test_a_private_item_tells_nobody(world):
 
 def test_the_register_export_in_xlsx(app, world):
     tariff(world, "owner", "2.00")
-    response = _client(app, world).get("/owner/afstemming/export?formaat=xlsx&kind=reglement")
+    response = _client(app, world).get("/owner/afstemming/export.xlsx?kind=reglement")
     sheet = load_workbook(io.BytesIO(response.data)).active
     assert sheet.cell(row=2, column=4).value == "nadarhekken"
     assert "Nadarhek: 2.00 EUR per hek per dag" in sheet.cell(row=2, column=10).value

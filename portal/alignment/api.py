@@ -26,7 +26,7 @@ from portal.core.access import MEMBERS, STAFF, allow
 from portal.core.api import PageArgsSchema, page_envelope, page_of
 from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
-from portal.core.schemas import TenantRefSchema
+from portal.core.schemas import owner_ref, tenant_refs
 
 blp = Blueprint("alignment_api", __name__, url_prefix="/api/v1/alignment", description="Afstemming")
 
@@ -56,14 +56,14 @@ class TariffComparisonSchema(Schema):
     """The tariffs of one subject side by side."""
 
     subject = fields.String()
-    tenants = fields.List(fields.Nested(TenantRefSchema))
+    tenants = tenant_refs()
     units = fields.List(fields.Nested(TariffUnitStatsSchema))
 
 
 class AlignmentApplicationRowSchema(Schema):
     """One municipality running an application."""
 
-    tenant = fields.Nested(TenantRefSchema)
+    tenant = owner_ref()
     item_id = fields.Integer()
     supplier = fields.String()
     contract_end_on = fields.Date(allow_none=True)
@@ -81,7 +81,7 @@ class AlignmentApplicationGroupSchema(Schema):
 class RiskHeatmapSchema(Schema):
     """A municipality's risk counts per likelihood and impact, with the level words."""
 
-    tenant = fields.Nested(TenantRefSchema)
+    tenant = owner_ref()
     cells = fields.List(fields.Dict(), metadata={"description": "likelihood, impact, count, level"})
 
 

@@ -18,7 +18,7 @@ from portal.alignment.models import (
     LevyType,
     Quadrant,
 )
-from portal.core.schemas import OwnedSchema, TenantRefSchema, check_audience
+from portal.core.schemas import OwnedSchema, check_audience, owner_ref
 
 _MONEY_ERROR = _l("Geef een bedrag van 0 of meer, met hoogstens twee decimalen.")
 
@@ -300,7 +300,7 @@ class AlignmentDecisionSchema(Schema):
 class ProposalPartySchema(Schema):
     """One municipality's status on a proposal."""
 
-    tenant = fields.Nested(TenantRefSchema)
+    tenant = owner_ref()
     decision = fields.String()
     body = fields.String(allow_none=True)
     decided_on = fields.Date(allow_none=True)

@@ -338,10 +338,10 @@ def process_map(item_id: int) -> Any:
     )
 
 
-@bp.route("/export")
+@bp.route("/export.<any(csv, xlsx):formaat>")
 @allow(MEMBERS)
-def export() -> Any:
-    """Download the readable items (optionally of one kind or register) as CSV or XLSX (?formaat=)."""
+def export(formaat: str) -> Any:
+    """Download the readable items (optionally of one kind or register) as CSV or XLSX."""
     kind = request.args.get("kind", "")
     register = request.args.get("register", "")
     stmt = ops.visible_items(
@@ -351,7 +351,7 @@ def export() -> Any:
     )
     items = list(db.session.scalars(stmt.limit(EXPORT_LIMIT)))
     return table_response(
-        request.args.get("formaat", "csv"),
+        formaat,
         f"afstemming-{kind or register or 'register'}",
         ops.register_header(),
         ops.register_rows(items),

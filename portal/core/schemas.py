@@ -22,6 +22,11 @@ def owner_ref(attribute: str = "tenant", **kwargs: Any) -> fields.Nested:
     return fields.Nested(TenantRefSchema, attribute=attribute, **kwargs)
 
 
+def tenant_refs(**kwargs: Any) -> fields.List:
+    """Return the field that lists municipalities as tenant references."""
+    return fields.List(fields.Nested(TenantRefSchema), **kwargs)
+
+
 class OwnedSchema(Schema):
     """Base of an object's schema that names its owning municipality as ``owner``."""
 

@@ -48,6 +48,7 @@ MODULES: tuple[Mapping[str, Any], ...] = (
     _entry("procurement", _l("Gezamenlijke aankoop"), "procurement.index"),
     _entry("agreements", _l("Overeenkomsten"), "agreements.index"),
     _entry("alignment", _l("Afstemming"), "alignment.index"),
+    _entry("plans", _l("Mijn meerjarenplan"), "plans.index"),
     _entry("reports", _l("Rapporten"), "reports.index"),
 )
 
