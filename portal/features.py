@@ -12,7 +12,8 @@ from flask import Flask
 
 #: Feature packages under ``portal/`` in navigation order. A package that exists is plugged in
 #: by convention, so a new module touches no shared file to register itself:
-#:   portal/<name>/views.py  ``bp``: Blueprint named <name> with an ``index`` endpoint (navigation)
+#:   portal/<name>/views.py  ``bp``: Blueprint named <name> with an ``index`` endpoint (navigation);
+#:                           a large module's views/ package re-exports it (ADR 0024)
 #:   portal/<name>/api.py    ``blp``: flask-smorest Blueprint under /api/v1
 #:   portal/<name>/demo.py   ``load() -> int``: idempotent demo content (runs after the core demo)
 #:   portal/<name>/report.py ``section(period) -> Section``: its part of the council report
