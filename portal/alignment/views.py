@@ -338,10 +338,21 @@ def process_map(item_id: int) -> Any:
     )
 
 
-@bp.route("/export.<any(csv, xlsx):formaat>")
+@bp.route("/export.csv")
 @allow(MEMBERS)
-def export(formaat: str) -> Any:
-    """Download the readable items (optionally of one kind or register) as CSV or XLSX."""
+def export_csv() -> Any:
+    """Download the readable items (optionally of one kind or register) as CSV."""
+    return _export("csv")
+
+
+@bp.route("/export.xlsx")
+@allow(MEMBERS)
+def export_xlsx() -> Any:
+    """Download the readable items (optionally of one kind or register) as XLSX."""
+    return _export("xlsx")
+
+
+def _export(formaat: str) -> Any:
     kind = request.args.get("kind", "")
     register = request.args.get("register", "")
     stmt = ops.visible_items(
