@@ -186,3 +186,34 @@ def test_deviations_flag_late_over_budget_and_stopped(app, world):
         action.status = "stopgezet"
         assert ops.deviations(action, date(2026, 6, 1))[0] == "stopgezet"
         db.session.rollback()
+
+
+def test_demo_builds_linked_plans_for_ranst_zandhoven_and_lier(app, monkeypatch):
+    from portal import features
+    from portal.agreements import demo as agreements_demo
+    from portal.demo import load_demo
+    from portal.hr import demo as hr_demo
+    from portal.plans import demo
+    from portal.procurement import demo as procurement_demo
+    from tenants.models import Tenant
+
+    loaders = [
+        ("hr", hr_demo.load),
+        ("procurement", procurement_demo.load),
+        ("agreements", agreements_demo.load),
+        ("plans", demo.load),
+    ]
+    monkeypatch.setattr(features, "demo_loaders", lambda: loaders)
+    assert load_demo()["plans"] > 0
+    for slug in ("ranst", "zandhoven", "lier"):
+        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+        with tenant_context(tenant.id):
+            version = ops.current_version()
+            assert version is not None and (version.first_year, version.last_year) == (2026, 2031)
+            nodes = ops.nodes_of(version)
+            assert {n.title for n in nodes if n.level == Level.DOMEIN} >= {"Personeelsbeleid", "Aankoop"}
+            actions = [n for n in nodes if n.level == Level.ACTIE]
+            assert actions and all(len(n.budgets) == 6 and n.responsible for n in actions)
+            found = [link for ls in links.links_of(nodes).values() for link in ls]
+            assert found and all(links.resolve(link).visible for link in found)
+    assert demo.load() == 0
