@@ -2850,3 +2850,11 @@ REGISTRY.update(
 from tests.matrix_alignment import ENTRIES as _ALIGNMENT_ENTRIES  # noqa: E402
 
 REGISTRY.update(_ALIGNMENT_ENTRIES)
+
+
+# -- plans (entries in tests/matrix_plans_edit.py and tests/matrix_plans_links.py) --
+from tests.matrix_plans_edit import ENTRIES as _PLANS_EDIT_ENTRIES  # noqa: E402
+from tests.matrix_plans_links import ENTRIES as _PLANS_LINKS_ENTRIES  # noqa: E402
+
+REGISTRY.update(_PLANS_EDIT_ENTRIES)
+REGISTRY.update(_PLANS_LINKS_ENTRIES)

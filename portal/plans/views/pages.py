@@ -7,20 +7,14 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from portal.core.access import MEMBERS, allow, roles
+from portal.core.access import MEMBERS, allow
 from portal.core.errors import DomainError
 from portal.core.exports import table_response
-from portal.core.roles import ALGEMEEN_DIRECTEUR, BEHEERDER, BELEIDSVERANTWOORDELIJKE
 from portal.core.unitofwork import fail
-from portal.core.web import tenant_blueprint
 from portal.plans import imports, links
 from portal.plans import operations as ops
 from portal.plans.models import LEVEL_LABELS, LINK_LABELS, STATUS_LABELS, Level
-
-bp = tenant_blueprint("plans", __name__, "/meerjarenplan")
-
-#: Who keeps the plan: the AD, the beheerder and the college member responsible.
-PLAN_KEEPERS = roles(ALGEMEEN_DIRECTEUR, BEHEERDER, BELEIDSVERANTWOORDELIJKE)
+from portal.plans.views._blueprint import PLAN_KEEPERS, bp
 
 
 @bp.context_processor

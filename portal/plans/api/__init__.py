@@ -1,0 +1,10 @@
+"""REST endpoints of the own meerjarenplan: versions, nodes, budgets, indicators and links.
+
+One module per concern registers its endpoints on ``blp`` (from ``_blueprint``).
+"""
+
+from __future__ import annotations
+
+from portal.plans.api._blueprint import blp
+
+__all__ = ["blp"]

@@ -1,0 +1,12 @@
+"""Mijn meerjarenplan pages: the plan and its import/export, editing, and links to cooperation.
+
+One module per concern registers its routes on ``bp`` (from ``_blueprint``); importing them here
+registers every route, so ``portal.plans.views.bp`` is the whole blueprint.
+"""
+
+from __future__ import annotations
+
+from portal.plans.views import pages  # noqa: F401  (imported for its routes)
+from portal.plans.views._blueprint import bp
+
+__all__ = ["bp"]
