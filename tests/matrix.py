@@ -2852,9 +2852,11 @@ from tests.matrix_alignment import ENTRIES as _ALIGNMENT_ENTRIES  # noqa: E402
 REGISTRY.update(_ALIGNMENT_ENTRIES)
 
 
-# -- plans (entries in tests/matrix_plans_edit.py and tests/matrix_plans_links.py) --
+# -- plans (entries in tests/matrix_plans_edit.py, _links.py and _reports.py) --
 from tests.matrix_plans_edit import ENTRIES as _PLANS_EDIT_ENTRIES  # noqa: E402
 from tests.matrix_plans_links import ENTRIES as _PLANS_LINKS_ENTRIES  # noqa: E402
+from tests.matrix_plans_reports import ENTRIES as _PLANS_REPORTS_ENTRIES  # noqa: E402
 
 REGISTRY.update(_PLANS_EDIT_ENTRIES)
 REGISTRY.update(_PLANS_LINKS_ENTRIES)
+REGISTRY.update(_PLANS_REPORTS_ENTRIES)

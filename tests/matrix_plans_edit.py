@@ -1,4 +1,4 @@
-"""The plans edit routes of the cross-tenant matrix (imported by tests/matrix.py at its end)."""
+"""The plan editing routes of the cross-tenant matrix (imported by tests/matrix.py at its end)."""
 
 from __future__ import annotations
 

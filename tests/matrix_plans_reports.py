@@ -1,0 +1,7 @@
+"""The plan report routes of the cross-tenant matrix (imported by tests/matrix.py at its end)."""
+
+from __future__ import annotations
+
+from tests.matrix import Entry
+
+ENTRIES: dict[str, Entry] = {}
