@@ -168,13 +168,18 @@ def report_document(report: CouncilReport) -> str:
 
 def render_pdf(report: CouncilReport) -> bytes:
     """Render the report to PDF; WeasyPrint may fetch nothing but the embedded data: URIs."""
+    return html_to_pdf(report_document(report))
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Render a standalone HTML document to PDF/UA; WeasyPrint may fetch nothing but data: URIs."""
     try:
         from weasyprint import HTML
         from weasyprint.urls import URLFetcher
     except (ImportError, OSError) as exc:  # a bare machine without Pango/cairo libraries
         raise PdfUnavailableError(str(exc)) from exc
     fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
-    document = HTML(string=report_document(report), base_url="data:,", url_fetcher=fetcher)
+    document = HTML(string=html, base_url="data:,", url_fetcher=fetcher)
     return bytes(
         document.write_pdf(
             pdf_variant="pdf/ua-1",
