@@ -202,17 +202,20 @@ def _check_implicit_froms(statement: Any) -> None:
     _CHECKED_SHAPES[key.key] = None
 
 
-def _scope_statement(state: ORMExecuteState) -> None:
-    if state.is_column_load or state.is_relationship_load:
-        # Options on the originating statement propagate to these loads already.
-        return
-    ctx = current_context()
-    tenant_id = ctx.tenant_id if ctx else None
-    if state.is_select:
-        _check_implicit_froms(state.statement)
-        now = ctx.started_at if ctx else datetime.min.replace(tzinfo=UTC)
-        today = ctx.today if ctx else date.min
-        state.statement = state.statement.options(
+#: The read criteria of one context, by (tenant, now, today): the options are a pure function of
+#: these values (they hold them as bound parameters), so statements of the same context share one
+#: tuple instead of building three ``with_loader_criteria`` per statement. Only the key's own
+#: tenant is ever in its options; bounded: emptied when full.
+_READ_OPTIONS: dict[tuple[int | None, datetime, date], tuple[Any, ...]] = {}
+_READ_OPTIONS_MAX = 256
+
+
+def _read_options(tenant_id: int | None, now: datetime, today: date) -> tuple[Any, ...]:
+    """Return the loader criteria that scope a SELECT to what ``tenant_id`` may read."""
+    key = (tenant_id, now, today)
+    options = _READ_OPTIONS.get(key)
+    if options is None:
+        options = (
             with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True),
             with_loader_criteria(
                 Shareable,
@@ -225,6 +228,23 @@ def _scope_statement(state: ORMExecuteState) -> None:
                 include_aliases=True,
             ),
         )
+        if len(_READ_OPTIONS) >= _READ_OPTIONS_MAX:
+            _READ_OPTIONS.clear()
+        _READ_OPTIONS[key] = options
+    return options
+
+
+def _scope_statement(state: ORMExecuteState) -> None:
+    if state.is_column_load or state.is_relationship_load:
+        # Options on the originating statement propagate to these loads already.
+        return
+    ctx = current_context()
+    tenant_id = ctx.tenant_id if ctx else None
+    if state.is_select:
+        _check_implicit_froms(state.statement)
+        now = ctx.started_at if ctx else datetime.min.replace(tzinfo=UTC)
+        today = ctx.today if ctx else date.min
+        state.statement = state.statement.options(*_read_options(tenant_id, now, today))
     elif state.is_update or state.is_delete:
         state.statement = state.statement.options(
             with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True),
