@@ -105,10 +105,21 @@ def test_generators_fill_every_module(bench_urls: dict[str, Any]) -> None:
         "policy_minutes",
         "policy_decisions",
         "policy_action_items",
+        "plan_versions",
+        "plan_nodes",
+        "plan_budgets",
+        "plan_indicators",
+        "plan_links",
     ):
         assert rows[table] > 0, table
     assert rows["agreements"] == 26 * 18
     assert rows["policy_meetings"] == 2 * 6 * 66
+    # A meerjarenplan per municipality: 6 domains, 15 goals, 35 action plans, 120 actions.
+    assert rows["plan_versions"] == 26
+    assert rows["plan_nodes"] == 26 * (6 + 15 + 35 + 120)
+    assert rows["plan_budgets"] == 26 * 120 * 6
+    assert rows["plan_indicators"] == 26 * 40
+    assert 26 * 15 <= rows["plan_links"] <= 26 * 20
     engine = create_engine(bench_urls["admin"])
     with engine.connect() as conn:
         # Every party of an agreement and every participant is a current member of the lead's region.
@@ -127,6 +138,48 @@ def test_generators_fill_every_module(bench_urls: dict[str, Any]) -> None:
             " AND g.object_id = p.id AND g.tenant_id = p.tenant_id AND g.grantee_tenant_id = d.tenant_id)",
         )
         assert unlinked == []
+        # Every action has a budget for each year of the plan, and each node's parent one level up.
+        short = _ids(
+            conn,
+            "SELECT n.id FROM plan_nodes n LEFT JOIN plan_budgets b ON b.node_id = n.id AND b.tenant_id = n.tenant_id"
+            " WHERE n.level = 'actie' GROUP BY n.id HAVING count(DISTINCT b.year) FILTER"
+            " (WHERE b.year BETWEEN 2026 AND 2031) <> 6",
+        )
+        assert short == []
+        misplaced = _ids(
+            conn,
+            "SELECT c.id FROM plan_nodes c JOIN plan_nodes p ON p.id = c.parent_id WHERE p.tenant_id <> c.tenant_id"
+            " OR p.version_id <> c.version_id OR (c.level, p.level) NOT IN (('beleidsdoelstelling', 'beleidsdomein'),"
+            " ('actieplan', 'beleidsdoelstelling'), ('actie', 'actieplan'))",
+        )
+        assert misplaced == []
+        # Every link is to an action of the owner's plan and to an object the owner may see.
+        kinds = set(_ids(conn, "SELECT DISTINCT object_type FROM plan_links"))
+        assert {"agreement", "procurement_dossier", "training", "rental_partner"} <= kinds
+        current = (
+            "EXISTS (SELECT 1 FROM region_memberships m1 JOIN region_memberships m2 ON m2.region_id = m1.region_id"
+            " WHERE m1.tenant_id = l.tenant_id AND m2.tenant_id = {owner} AND m1.region_id = {region}"
+            " AND m1.left_on IS NULL AND m2.left_on IS NULL)"
+        )
+        invisible = _ids(
+            conn,
+            "SELECT l.id FROM plan_links l JOIN plan_nodes n ON n.id = l.node_id"
+            " LEFT JOIN agreements a ON l.object_type = 'agreement' AND a.id = l.object_id"
+            " LEFT JOIN procurement_dossiers d ON l.object_type = 'procurement_dossier' AND d.id = l.object_id"
+            " LEFT JOIN trainings t ON l.object_type = 'training' AND t.id = l.object_id"
+            " WHERE n.tenant_id <> l.tenant_id OR n.level <> 'actie' OR NOT CASE l.object_type"
+            f" WHEN 'agreement' THEN a.tenant_id = l.tenant_id OR (a.audience = 'region'"
+            f" AND {current.format(owner='a.tenant_id', region='a.region_id')})"
+            f" WHEN 'procurement_dossier' THEN d.tenant_id = l.tenant_id OR (d.audience = 'region'"
+            f" AND {current.format(owner='d.tenant_id', region='d.region_id')})"
+            f" WHEN 'training' THEN t.tenant_id = l.tenant_id OR (t.audience = 'region'"
+            f" AND {current.format(owner='t.tenant_id', region='t.region_id')})"
+            " WHEN 'rental_partner' THEN l.object_id <> l.tenant_id AND EXISTS (SELECT 1 FROM region_memberships m1"
+            " JOIN region_memberships m2 ON m2.region_id = m1.region_id WHERE m1.tenant_id = l.tenant_id"
+            " AND m2.tenant_id = l.object_id AND m1.left_on IS NULL AND m2.left_on IS NULL)"
+            " ELSE false END",
+        )
+        assert invisible == []
     engine.dispose()
 
 
@@ -150,9 +203,14 @@ def test_ranst_director_sees_own_rows_and_no_other_region(bench_app: Flask, benc
             "SELECT d.title FROM procurement_dossiers d JOIN tenants t ON t.id = d.tenant_id WHERE t.slug = 'lier'",
         )
     engine.dispose()
-    assert {"overeenkomst (trekker)", "dossier (deelnemer)", "vergadering (detail)", "iCal-feed (persoonlijk)"} <= {
-        n for n, _ in targets
-    }
+    assert {
+        "overeenkomst (trekker)",
+        "dossier (deelnemer)",
+        "vergadering (detail)",
+        "iCal-feed (persoonlijk)",
+        "Mijn meerjarenplan",
+        "meerjarenplan export.csv",
+    } <= {n for n, _ in targets}
     client = bench_app.test_client()
     login = client.post("/login", data={"email": AD, "password": "Bench-wachtwoord-2026"})
     assert login.status_code == 302
@@ -165,5 +223,13 @@ def test_ranst_director_sees_own_rows_and_no_other_region(bench_app: Flask, benc
     search = client.get("/ranst/overeenkomsten", query_string={"q": own_title})
     assert own_title in search.get_data(as_text=True)
     assert "BEGIN:VEVENT" in bodies["iCal-feed (persoonlijk)"]
+    # The plan in force of Ranst: its tree on the page, every action in the export.
+    assert "Meerjarenplan 2026-2031" in bodies["Mijn meerjarenplan"]
+    assert "Gezamenlijke aankoop energie" in bodies["Mijn meerjarenplan"]
+    # Every linked object is one Ranst may see (the generator links only those).
+    assert "Uitleen met " in bodies["Mijn meerjarenplan"]
+    assert "niet meer zichtbaar voor ons bestuur" not in bodies["Mijn meerjarenplan"]
+    export = bodies["meerjarenplan export.csv"]
+    assert "A1.1.1" in export and "BDS15" in export
     for title in foreign:
         assert all(title not in body for body in bodies.values()), title
