@@ -246,4 +246,41 @@ ENTRIES: dict[str, Entry] = {
         data={"POST": {**_DECISION_FORM}},
         owner_status={"POST": 200},
     ),
+    "/api/v1/alignment/items/<int:item_id>/sharing": Entry(
+        build=lambda w, s: _item(w, s, "/api/v1/alignment/items/{id}/sharing"),
+        methods=("PUT",),
+        shareable=True,
+        data={"PUT": {"audience": "own"}},
+    ),
+    "/api/v1/alignment/items/<int:item_id>/map": Entry(
+        build=lambda w, s: _item(w, s, "/api/v1/alignment/items/{id}/map", with_map=True),
+        methods=("GET", "PUT"),
+        shareable=True,
+        shared_reads=("GET",),
+        data={"PUT": _Upload()},
+    ),
+    "/api/v1/alignment/proposals/<int:proposal_id>/meeting": Entry(
+        build=lambda w, s: _proposal_with_meeting(w, s, "/api/v1/alignment/proposals/{id}/meeting"),
+        methods=("PUT",),
+        shareable=True,
+        data={"PUT": _Meeting()},
+    ),
+    "/api/v1/alignment/proposals/<int:proposal_id>/withdrawal": Entry(
+        build=lambda w, s: _proposal(w, s, "/api/v1/alignment/proposals/{id}/withdrawal"),
+        methods=("POST",),
+        shareable=True,
+        owner_status={"POST": 200},
+    ),
+    # As on the page: only a third member of region A approved, so the partner is never a party.
+    "/api/v1/alignment/proposals/<int:proposal_id>/agreement": Entry(
+        build=lambda w, s: _proposal(w, False, "/api/v1/alignment/proposals/{id}/agreement", approved=True),
+        methods=("POST",),
+        owner_status={"POST": 201},
+    ),
+    "/api/v1/alignment/proposals/<int:proposal_id>/dossier": Entry(
+        build=lambda w, s: _proposal(w, s, "/api/v1/alignment/proposals/{id}/dossier"),
+        methods=("POST",),
+        shareable=True,
+        owner_status={"POST": 201},
+    ),
 }

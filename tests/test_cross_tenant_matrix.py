@@ -74,6 +74,8 @@ def _request(app: Flask, user: Any, case: Case, url: str) -> Any:
     client = app.test_client()
     body = dict(case.entry.data.get(case.method, {}))
     if url.startswith("/api/"):
+        if any(isinstance(v, tuple) for v in body.values()):  # a file upload: multipart, not JSON
+            return client.open(url, method=case.method, headers=token_headers(user), data=body)
         return client.open(url, method=case.method, headers=token_headers(user), json=body or None)
     login(client, user)
     return client.open(url, method=case.method, data=body)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from flask import abort
+from flask import abort, send_file, url_for
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -15,15 +17,25 @@ from portal.alignment import permissions
 from portal.alignment.models import KINDS, AlignmentItem, Proposal
 from portal.alignment.schemas import (
     AlignmentCompareArgsSchema,
+    AlignmentCreatedSchema,
     AlignmentDecisionSchema,
+    AlignmentImportArgsSchema,
+    AlignmentImportFileSchema,
+    AlignmentImportResultSchema,
     AlignmentItemSchema,
+    AlignmentMapUploadSchema,
+    AlignmentMeetingLinkSchema,
     AlignmentProposalSchema,
+    AlignmentShareSchema,
+    AlignmentSubjectArgsSchema,
+    AlignmentSubjectsSchema,
     CreateAlignmentItemSchema,
     CreateAlignmentProposalSchema,
     ProposalPartySchema,
 )
 from portal.core.access import MEMBERS, STAFF, allow
 from portal.core.api import PageArgsSchema, page_envelope, page_of
+from portal.core.errors import problem
 from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.core.schemas import owner_ref, tenant_refs
@@ -123,6 +135,72 @@ class ItemResource(MethodView):
     def delete(self, item_id: int) -> None:
         """Delete an own item."""
         ops.delete_item(get_editable_or_404(AlignmentItem, item_id, permissions.can_edit))
+
+
+@blp.route("/items/import")
+@allow(MEMBERS, write=STAFF)
+class ItemImport(MethodView):
+    @blp.arguments(AlignmentImportArgsSchema, location="query")
+    @blp.arguments(AlignmentImportFileSchema, location="files")
+    @blp.response(201, AlignmentImportResultSchema)
+    def post(self, args: dict[str, Any], files: dict[str, Any]) -> Any:
+        """Import items of one kind from a CSV or XLSX file (multipart): every row, or none (422 per row)."""
+        if not permissions.can_edit_items(current_user):
+            abort(403)
+        created, row_errors = ops.import_items(args["kind"], files["file"], ops.import_share(args.get("region_id")))
+        if row_errors:
+            # Nothing was created: the rows' Dutch messages say what to correct.
+            return problem(
+                422,
+                _("Er is niets ingelezen: verbeter de rijen en lees het bestand opnieuw in."),
+                errors={"rows": row_errors},
+            )
+        return {"count": len(created), "item_ids": [item.id for item in created]}
+
+
+@blp.route("/items/<int:item_id>/sharing")
+@allow(MEMBERS, write=STAFF)
+class ItemSharing(MethodView):
+    @blp.arguments(AlignmentShareSchema)
+    @blp.response(200, AlignmentItemSchema)
+    def put(self, data: dict[str, Any], item_id: int) -> Any:
+        """Share an own item with nobody (own), a region or chosen partners."""
+        item = get_editable_or_404(AlignmentItem, item_id, permissions.can_edit)
+        return ops.share_item(item, data)
+
+
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+@blp.route("/items/<int:item_id>/map")
+@allow(MEMBERS, write=STAFF)
+class ItemMap(MethodView):
+    @blp.response(200, description="The process map file", content_type="application/pdf")
+    @blp.doc(responses={"200": {"content": {"application/pdf": _BINARY, "application/octet-stream": _BINARY}}})
+    def get(self, item_id: int) -> Any:
+        """Download the process map of a readable item (PDF, or BPMN as a plain file); 404 when it has none."""
+        stored = ops.read_map(get_visible_or_404(AlignmentItem, item_id))
+        if stored is None:
+            abort(404)
+        content, mimetype, filename = stored
+        return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename)
+
+    @blp.arguments(AlignmentMapUploadSchema, location="files")
+    @blp.response(200, AlignmentItemSchema)
+    def put(self, files: dict[str, Any], item_id: int) -> Any:
+        """Upload (replace) the process map of an own item: a BPMN or PDF file (multipart)."""
+        item = get_editable_or_404(AlignmentItem, item_id, permissions.can_edit)
+        return ops.attach_map(item, files["file"])
+
+
+@blp.route("/subjects")
+@allow(MEMBERS)
+class SubjectSuggestions(MethodView):
+    @blp.arguments(AlignmentSubjectArgsSchema, location="query")
+    @blp.response(200, AlignmentSubjectsSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List the subjects used for a kind in the caller's regions (own and current partners' readable items)."""
+        return {"kind": args["kind"], "subjects": ops.subject_suggestions(args["kind"])}
 
 
 @blp.route("/comparisons/tariffs")
@@ -247,3 +325,54 @@ class ProposalDecision(MethodView):
         if not permissions.can_decide(current_user, proposal):
             abort(403)
         return ops.record_decision(proposal, data)
+
+
+@blp.route("/proposals/<int:proposal_id>/meeting")
+@allow(MEMBERS, write=STAFF)
+class ProposalMeeting(MethodView):
+    @blp.arguments(AlignmentMeetingLinkSchema)
+    @blp.response(200, AlignmentProposalSchema)
+    def put(self, data: dict[str, Any], proposal_id: int) -> Any:
+        """Link the caller's proposal to the beleidstafel meeting where it is discussed."""
+        proposal = get_editable_or_404(Proposal, proposal_id, permissions.can_manage)
+        return ops.link_meeting(proposal, data["meeting_id"])
+
+
+@blp.route("/proposals/<int:proposal_id>/withdrawal")
+@allow(MEMBERS, write=STAFF)
+class ProposalWithdrawal(MethodView):
+    @blp.response(200, AlignmentProposalSchema)
+    def post(self, proposal_id: int) -> Any:
+        """Withdraw the caller's proposal (not once it is decided or withdrawn)."""
+        proposal = get_editable_or_404(Proposal, proposal_id, permissions.can_manage)
+        return ops.withdraw(proposal)
+
+
+@blp.route("/proposals/<int:proposal_id>/agreement")
+@allow(MEMBERS, write=STAFF)
+class ProposalAgreement(MethodView):
+    @blp.response(201, AlignmentCreatedSchema)
+    def post(self, proposal_id: int) -> Any:
+        """Turn the caller's proposal into a draft cooperation agreement with the partners that approved it."""
+        proposal = get_editable_or_404(Proposal, proposal_id, permissions.can_make_agreement)
+        agreement = ops.to_agreement(proposal)
+        return {
+            "id": agreement.id,
+            "url": url_for("agreements_api.AgreementItem", agreement_id=agreement.id),
+            "page_url": url_for("agreements.detail", agreement_id=agreement.id),
+        }
+
+
+@blp.route("/proposals/<int:proposal_id>/dossier")
+@allow(MEMBERS, write=STAFF)
+class ProposalDossier(MethodView):
+    @blp.response(201, AlignmentCreatedSchema)
+    def post(self, proposal_id: int) -> Any:
+        """Turn the caller's proposal into a joint procurement dossier (concept) with one lot."""
+        proposal = get_editable_or_404(Proposal, proposal_id, permissions.can_make_dossier)
+        dossier = ops.to_dossier(proposal)
+        return {
+            "id": dossier.id,
+            "url": url_for("procurement_api.DossierItem", dossier_id=dossier.id),
+            "page_url": url_for("procurement.dossier", dossier_id=dossier.id),
+        }

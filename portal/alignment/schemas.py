@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from portal.alignment.models import (
@@ -323,3 +324,52 @@ class AlignmentProposalSchema(OwnedSchema):
     agreement_id = fields.Integer(allow_none=True)
     dossier_id = fields.Integer(allow_none=True)
     parties = fields.List(fields.Nested(ProposalPartySchema))
+
+
+class AlignmentMapUploadSchema(Schema):
+    """Load the process map file (multipart): a BPMN or a PDF of at most 10 MB."""
+
+    file = Upload(required=True, metadata={"description": "BPMN (.bpmn, .xml) or PDF (.pdf), at most 10 MB"})
+
+
+class AlignmentImportArgsSchema(Schema):
+    """Query arguments of an import: the kind of every row, and the region to share the items with."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS, error=_l("Kies een soort uit de lijst.")))
+    region_id = fields.Integer(
+        load_default=None, allow_none=True, metadata={"description": "Share the items with this region (else nobody)"}
+    )
+
+
+class AlignmentImportFileSchema(Schema):
+    """Load the import file (multipart): CSV (; or ,) or XLSX with Dutch column headings."""
+
+    file = Upload(required=True, metadata={"description": "CSV or XLSX; the headings of the kind's template"})
+
+
+class AlignmentImportResultSchema(Schema):
+    """What an import created: every row, or nothing."""
+
+    count = fields.Integer()
+    item_ids = fields.List(fields.Integer())
+
+
+class AlignmentCreatedSchema(Schema):
+    """The object a proposal became: its id, its API address and its page."""
+
+    id = fields.Integer()
+    url = fields.String(metadata={"description": "API address of the new object"})
+    page_url = fields.String(metadata={"description": "Page of the new object in the portal"})
+
+
+class AlignmentSubjectArgsSchema(Schema):
+    """Query arguments of the subject suggestions: the kind of item."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS, error=_l("Kies een soort uit de lijst.")))
+
+
+class AlignmentSubjectsSchema(Schema):
+    """The subjects used in the caller's regions for one kind (normalised comparison keys)."""
+
+    kind = fields.String()
+    subjects = fields.List(fields.String())

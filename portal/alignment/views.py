@@ -37,7 +37,6 @@ from portal.alignment.schemas import (
 )
 from portal.core.access import MEMBERS, STAFF, allow
 from portal.core.exports import table_response
-from portal.core.files import path_of
 from portal.core.forms import load_data, load_form
 from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
@@ -225,6 +224,7 @@ def _render_item_form(
         item=item,
         regions=current_regions(current_user.tenant_id),
         partners=partner_tenants(current_user.tenant_id),
+        subjects=ops.subject_suggestions(kind),
     ), status
 
 
@@ -325,17 +325,11 @@ def process_map(item_id: int) -> Any:
             flash(_("De proceskaart is opgeladen."), "success")
         return redirect(url_for("alignment.item", item_id=found.id)), 303
     found = get_visible_or_404(AlignmentItem, item_id)
-    if found.map_storage_key is None:
+    stored = ops.read_map(found)
+    if stored is None:
         abort(404)
-    path = path_of(found.map_storage_key)
-    if not path.exists():
-        abort(404)
-    return send_file(
-        io.BytesIO(path.read_bytes()),
-        mimetype="application/octet-stream" if found.map_content_type != "application/pdf" else "application/pdf",
-        as_attachment=True,
-        download_name=found.map_filename or "proceskaart",
-    )
+    content, mimetype, filename = stored
+    return send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename)
 
 
 @bp.route("/export.csv")
@@ -383,9 +377,7 @@ def import_items() -> Any:
     errors: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
-        share: dict[str, Any] = {"audience": "own"}
-        if request.form.get("region_id"):
-            share = {"audience": "region", "region_id": request.form.get("region_id")}
+        share = ops.import_share(request.form.get("region_id"))
         result, errors, status = attempt(lambda: ops.import_items(kind, request.files.get("file"), share))
         if result is not None:
             created, row_errors = result

@@ -3,7 +3,7 @@
 Every function validates, changes state and flushes; the caller commits once.
 """
 
-from portal.alignment.operations.common import chosen_tenants, normalise_subject
+from portal.alignment.operations.common import chosen_tenants, normalise_subject, subject_key
 from portal.alignment.operations.comparison import (
     application_table,
     compare_applications,
@@ -12,6 +12,7 @@ from portal.alignment.operations.comparison import (
     risk_heatmaps,
     risk_level,
     risk_table,
+    subject_suggestions,
     subjects,
     swot_overview,
     swot_table,
@@ -36,6 +37,8 @@ from portal.alignment.operations.registers import (
     count_by_kind,
     create_item,
     delete_item,
+    import_share,
+    read_map,
     register_header,
     register_rows,
     share_item,
@@ -56,9 +59,11 @@ __all__ = [
     "create_proposal",
     "delete_item",
     "import_items",
+    "import_share",
     "link_meeting",
     "linked_meeting",
     "normalise_subject",
+    "read_map",
     "record_decision",
     "register_header",
     "register_rows",
@@ -66,6 +71,8 @@ __all__ = [
     "risk_level",
     "risk_table",
     "share_item",
+    "subject_key",
+    "subject_suggestions",
     "subjects",
     "submit",
     "swot_overview",

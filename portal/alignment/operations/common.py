@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,9 +27,41 @@ def require_tenant() -> int:
         raise DomainError(_("Geen bestuur actief."), status_code=400) from None
 
 
+#: Characters inside a word ("nadar-hekken", "e-loket", "St.-Job"): dropped, so the parts join.
+_JOINERS = frozenset("-\u2010\u2011\u2012\u2013\u00ad'\u2019`.\u00b7_")
+#: The longest key the column holds.
+SUBJECT_MAX = 120
+
+
 def normalise_subject(subject: str) -> str:
-    """Return the comparison key: trimmed, lower case, single spaces."""
-    return " ".join(subject.split()).lower()
+    """Return the comparison key: lower case, without accents or punctuation, single spaces.
+
+    "Nadarhekken", " nadarhekken ", "nadar-hekken" and "Nádarhekken!" all give "nadarhekken":
+    the one function used when an item or proposal is saved and when a comparison looks it up.
+    Hyphens, apostrophes, dots and underscores join the parts of a word; any other punctuation
+    or symbol separates words.
+    """
+    decomposed = unicodedata.normalize("NFKD", subject)
+    chars: list[str] = []
+    for char in decomposed:
+        if unicodedata.combining(char):
+            continue  # the accent of a decomposed letter (é = e + ´)
+        if char in _JOINERS:
+            continue
+        chars.append(char if char.isalnum() else " ")
+    return " ".join("".join(chars).casefold().split())[:SUBJECT_MAX].strip()
+
+
+def subject_key(subject: str) -> str:
+    """Return the normalised key of a subject being saved; refuse one without two letters or digits."""
+    key = normalise_subject(subject)
+    if len(key) < 2:
+        raise DomainError(
+            _("Geef het onderwerp met minstens twee letters of cijfers, bv. nadarhekken."),
+            field="subject",
+            status_code=422,
+        )
+    return key
 
 
 def chosen_tenants(partner_ids: Iterable[int]) -> list[Tenant]:

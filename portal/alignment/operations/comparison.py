@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.alignment.models import QUADRANT_LABELS, AlignmentItem, ItemKind, ItemStatus, Quadrant
-from portal.alignment.operations.common import normalise_subject
+from portal.alignment.operations.common import chosen_tenants, normalise_subject
 from portal.extensions import db
 from tenants.context import current_tenant_id
 from tenants.models import Tenant
@@ -58,6 +58,30 @@ def subjects(kind: str, tenants: Iterable[Tenant]) -> list[str]:
         )
         .distinct()
         .order_by(AlignmentItem.subject)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def subject_suggestions(kind: str, limit: int = 500) -> list[str]:
+    """Return the subjects of ``kind`` used in the acting tenant's regions: its own and its current partners'.
+
+    Only items the tenant may read count (a partner's unshared item says nothing), and never
+    those of a former partner or of another region's municipality, even one that shares by grant.
+    """
+    own_id = current_tenant_id()
+    ids = [t.id for t in chosen_tenants([])]
+    stmt = (
+        select(AlignmentItem.subject)
+        .where(
+            readable_prefilter(AlignmentItem, own_id),
+            AlignmentItem.kind == kind,
+            AlignmentItem.tenant_id.in_(ids),
+            # The own drafts are suggestions too; a partner's draft is not published yet.
+            (AlignmentItem.tenant_id == own_id) | (AlignmentItem.status != ItemStatus.ONTWERP),
+        )
+        .distinct()
+        .order_by(AlignmentItem.subject)
+        .limit(limit)
     )
     return list(db.session.scalars(stmt))
 

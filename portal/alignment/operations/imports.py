@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from portal.alignment.models import AlignmentItem, ItemKind
+from portal.alignment.operations.common import normalise_subject
 from portal.alignment.operations.registers import create_item
 from portal.alignment.schemas import CreateAlignmentItemSchema
 from portal.core.errors import DomainError
@@ -155,7 +156,7 @@ def _group(kind: str, rows: list[dict[str, str]]) -> list[tuple[int, dict[str, A
                 data[target] = [v.strip() for v in value.split("|") if v.strip()]
             else:
                 data[target] = value
-        key = (data.get("title", "").lower(), data.get("subject", "").lower())
+        key = (data.get("title", "").strip().lower(), normalise_subject(data.get("subject", "")))
         if key not in items:
             items[key] = (number, data)
         target_data = items[key][1]

@@ -22,9 +22,15 @@ from portal.alignment.models import (
     SwotEntry,
     TariffLine,
 )
-from portal.alignment.operations.common import directors, normalise_subject, notify_users, require_tenant
+from portal.alignment.operations.common import (
+    directors,
+    normalise_subject,
+    notify_users,
+    require_tenant,
+    subject_key,
+)
 from portal.core.errors import DomainError
-from portal.core.files import store_document
+from portal.core.files import path_of, store_document
 from portal.core.models import utcnow
 from portal.extensions import db
 from portal.procurement.models import Lot
@@ -68,7 +74,12 @@ def visible_items(
         stmt = stmt.where(AlignmentItem.kind.in_(REGISTERS[register]["kinds"]))
     if q:
         pattern = f"%{q.strip()[:100]}%"
-        stmt = stmt.where(AlignmentItem.title.ilike(pattern) | AlignmentItem.subject.ilike(pattern))
+        # The subject is stored normalised: "Nadar-hekken" finds "nadarhekken".
+        match = AlignmentItem.title.ilike(pattern) | AlignmentItem.subject.ilike(pattern)
+        key = normalise_subject(q[:100])
+        if key:
+            match = match | AlignmentItem.subject.like(f"%{key}%")
+        stmt = stmt.where(match)
     if own_only:
         stmt = stmt.where(AlignmentItem.tenant_id == tenant_id)
     return stmt.order_by((AlignmentItem.tenant_id != tenant_id), AlignmentItem.subject, AlignmentItem.id)
@@ -100,7 +111,7 @@ def _apply(item: AlignmentItem, data: dict[str, Any]) -> None:
         if name in data:
             value = data[name]
             setattr(item, name, value.strip() if isinstance(value, str) else value)
-    item.subject = normalise_subject(data["subject"])
+    item.subject = subject_key(data["subject"])
     item.decision_url = (data.get("decision_url") or "").strip()
     item.steps = [s.strip() for s in data.get("steps") or [] if s.strip()]
     item.channels = list(dict.fromkeys(c.strip() for c in data.get("channels") or [] if c.strip()))
@@ -185,6 +196,25 @@ def attach_map(item: AlignmentItem, upload: Any) -> AlignmentItem:
     db.session.flush()
     _published(item, changed=True)
     return item
+
+
+def read_map(item: AlignmentItem) -> tuple[bytes, str, str] | None:
+    """Return the process map of a readable item as (content, mimetype, filename); None when it has none."""
+    if item.map_storage_key is None:
+        return None
+    path = path_of(item.map_storage_key)
+    if not path.exists():
+        return None
+    # Only a PDF is offered as such; a BPMN (XML) downloads as a plain file, never rendered inline.
+    mimetype = "application/pdf" if item.map_content_type == "application/pdf" else "application/octet-stream"
+    return path.read_bytes(), mimetype, item.map_filename or "proceskaart"
+
+
+def import_share(region_id: Any) -> dict[str, Any]:
+    """Return the audience of imported items: the chosen region, or nobody."""
+    if region_id in (None, ""):
+        return {"audience": "own"}
+    return {"audience": "region", "region_id": region_id}
 
 
 # -- notifications ---------------------------------------------------------------------------
