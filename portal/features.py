@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -17,6 +18,7 @@ from flask import Flask
 #:   portal/<name>/api.py    ``blp``: flask-smorest Blueprint under /api/v1
 #:   portal/<name>/demo.py   ``load() -> int``: idempotent demo content (runs after the core demo)
 #:   portal/<name>/report.py ``section(period) -> Section``: its part of the council report
+#:   portal/<name>/dashboard.py ``card() -> Card | None``: its card on the dashboard (for the signed-in user)
 #:   tasks/<name>.py         Celery tasks; an optional ``SCHEDULE`` dict joins the beat schedule
 FEATURES = ("policy_tables", "hr", "rentals", "procurement", "agreements", "alignment", "plans", "reports")
 
@@ -90,3 +92,53 @@ def report_sections() -> list[tuple[str, Callable[[Any], Any]]]:
         found.append((name, report.section))
         found.extend(getattr(report, "MORE_SECTIONS", {}).items())
     return found
+
+
+@dataclass(frozen=True)
+class CardFigure:
+    """One counted thing on a dashboard card, optionally a link."""
+
+    label: str
+    value: Any
+    url: str | None = None
+    #: Bootstrap colour of the number's badge: secondary (neutral), warning, danger, success.
+    tone: str = "secondary"
+
+
+@dataclass(frozen=True)
+class CardItem:
+    """One line of a dashboard card's list, optionally a link, with a short note."""
+
+    text: str
+    url: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a feature shows on the dashboard: a title with a link, a few figures, a short list."""
+
+    key: str
+    title: str
+    url: str
+    link_label: str
+    figures: list[CardFigure] = field(default_factory=list)
+    items: list[CardItem] = field(default_factory=list)
+    empty: str = ""
+
+
+def dashboard_cards() -> list[Card]:
+    """Return the cards the installed features offer the signed-in user, in navigation order.
+
+    ``portal/<name>/dashboard.py`` offers ``card() -> Card | None``; it answers None for a user
+    who may not read the feature, and must stay cheap: the dashboard is every user's first page.
+    """
+    cards = []
+    for name in installed():
+        module = _optional(f"portal.{name}.dashboard")
+        if module is None:
+            continue
+        card = module.card()
+        if card is not None:
+            cards.append(card)
+    return cards

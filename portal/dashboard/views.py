@@ -20,6 +20,7 @@ from portal.dashboard import permissions
 from portal.dashboard.models import Announcement
 from portal.dashboard.schemas import CreateAnnouncementSchema
 from portal.extensions import db
+from portal.features import dashboard_cards
 from tenants.sharing import current_regions, object_grantees, partner_tenants
 
 bp = tenant_blueprint("dashboard", __name__)
@@ -42,6 +43,7 @@ def index() -> Any:
         partners=partners,
         latest=latest,
         reads_modules=reads_modules,
+        cards=dashboard_cards(),
     )
 
 

@@ -6,7 +6,10 @@ registers every route, so ``portal.plans.views.bp`` is the whole blueprint.
 
 from __future__ import annotations
 
-from portal.plans.views import pages  # noqa: F401  (imported for its routes)
+from portal.plans.views import (
+    pages,  # noqa: F401  (imported for its routes)
+    reports,  # noqa: F401  (imported for its routes)
+)
 from portal.plans.views._blueprint import bp
 
 __all__ = ["bp"]
