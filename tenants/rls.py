@@ -101,6 +101,37 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
         _apply(session, session.connection())
 
 
+def preset_columns(tenant_id: Any, today: str) -> list[Any]:
+    """Return SELECT columns that set the RLS settings to ``tenant_id`` (a SQL column) and ``today``.
+
+    For the first statement of a request that reads the acting tenant anyway (the user loader):
+    it then needs no ``set_config`` round trip of its own. The statement must read no table with
+    row-level security (the settings change while it runs); call :func:`mark_preset` after it.
+    """
+    from sqlalchemy import String, cast, func, literal
+
+    return [
+        func.set_config("app.tenant_id", cast(tenant_id, String), True),
+        func.set_config("app.today", literal(today), True),
+    ]
+
+
+def mark_preset(session: Session, tenant_id: int | None, today: str) -> None:
+    """Record what a statement with :func:`preset_columns` set on the session's connection.
+
+    Only a record: ``_apply`` compares it with the tenant context before the next statement and
+    sends ``set_config`` when they differ (another tenant, no tenant, another day).
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql" and not session.info.get("portal_rls_stale"):
+        connection.info["portal_rls"] = ("" if tenant_id is None else str(tenant_id), today)
+
+
+def enabled(session: Session) -> bool:
+    """Tell whether ``session``'s PostgreSQL connections keep the RLS settings (see :func:`install`)."""
+    return session.get_bind().dialect.name == "postgresql" and event.contains(Session, "after_begin", _after_begin)
+
+
 def install(engine: Engine) -> None:
     """Keep ``app.tenant_id`` in step with the tenant context on every PostgreSQL session."""
     if engine.dialect.name != "postgresql":

@@ -56,11 +56,7 @@ def init_login(app: Flask) -> None:
             user_id, epoch = (int(part) for part in value.split(":", 1))
         except ValueError:
             return None
-        # One statement: the user with tenant and roles joined (the session row was the other).
-        user = db.session.get(User, user_id, options=[joinedload(User.role_rows)])
-        if user is None or user.session_epoch != epoch or not user.is_active or not user.tenant.is_active:
-            return None
-        return user
+        return _load_session_user(user_id, epoch)
 
     @login_manager.request_loader
     def load_from_token(req: Any) -> User | None:
@@ -80,6 +76,37 @@ def init_login(app: Flask) -> None:
             return problem(401)
         flash(str(login_manager.login_message), "info")
         return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+
+
+def _load_session_user(user_id: int, epoch: int) -> User | None:
+    """Load the session's user in one statement (the session row was the other).
+
+    The same statement joins tenant and roles, counts the unread notifications for the layout's
+    badge (``notifications.preload_unread``) and, on PostgreSQL, sets the row-level security
+    settings to the user's tenant, so the request's first tenant query needs no ``set_config``
+    of its own (``tenants.rls.preset_columns``; none of these tables has row-level security).
+    """
+    from portal.core.notifications import preload_unread, unread_count_column
+    from tenants import rls
+    from tenants.context import BRUSSELS
+
+    today = utcnow().astimezone(BRUSSELS).date().isoformat()
+    preset = rls.enabled(db.session())
+    columns = [User, unread_count_column(User.id), *(rls.preset_columns(User.tenant_id, today) if preset else [])]
+    row = (
+        db.session.execute(select(*columns).where(User.id == user_id).options(joinedload(User.role_rows)))
+        .unique()
+        .first()
+    )
+    if row is None:
+        return None
+    user: User = row[0]
+    if preset:
+        rls.mark_preset(db.session(), user.tenant_id, today)
+    if user.session_epoch != epoch or not user.is_active or not user.tenant.is_active:
+        return None
+    preload_unread(user.id, int(row[1] or 0))
+    return user
 
 
 def _safe_next(target: str | None) -> str | None:

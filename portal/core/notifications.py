@@ -156,6 +156,69 @@ def unread_count(session: Session, user_id: int) -> int:
     )
 
 
+def unread_count_column(user_id: Any) -> Any:
+    """Return ``unread_count`` as a scalar subquery for the user in column ``user_id`` (the user loader)."""
+    return (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+# The layout's unread badge: counted by the user loader's statement at the start of the request
+# and kept on the request context (never longer, never for another user); any write to
+# notifications in the request (a flush of Notification rows, any bulk or Core write) and any
+# rollback forget it, so the page then counts again.
+_UNREAD = "_portal_unread_count"
+
+
+def _request_ctx() -> Any:
+    from flask import has_request_context
+    from flask.globals import request_ctx
+
+    return request_ctx._get_current_object() if has_request_context() else None  # type: ignore[attr-defined]
+
+
+def preload_unread(user_id: int, count: int) -> None:
+    """Remember the unread count the user loader read for ``user_id`` in this request."""
+    ctx = _request_ctx()
+    if ctx is not None:
+        setattr(ctx, _UNREAD, (user_id, count))
+
+
+def request_unread_count(session: Session, user_id: int) -> int:
+    """Return ``unread_count`` once per request (the preloaded count while nothing changed it)."""
+    ctx = _request_ctx()
+    held = getattr(ctx, _UNREAD, None) if ctx is not None else None
+    if held is not None and held[0] == user_id:
+        return int(held[1])
+    count = unread_count(session, user_id)
+    if ctx is not None:
+        setattr(ctx, _UNREAD, (user_id, count))
+    return count
+
+
+def _forget_unread() -> None:
+    ctx = _request_ctx()
+    if ctx is not None and hasattr(ctx, _UNREAD):
+        delattr(ctx, _UNREAD)
+
+
+def _unread_after_flush(session: Session, flush_context: Any) -> None:
+    if any(isinstance(obj, Notification) for obj in (*session.new, *session.dirty, *session.deleted)):
+        _forget_unread()
+
+
+def _unread_on_execute(state: Any) -> None:
+    if not state.is_select:
+        _forget_unread()
+
+
+def _unread_after_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    _forget_unread()
+
+
 #: Sent with ``ids=`` (the outbox rows a transaction committed) once it commits. The outbox,
 #: the only writer of such rows, receives it: so this module needs no import of the outbox.
 outbox_committed = Namespace().signal("outbox-committed")
@@ -182,3 +245,6 @@ def install(session_class: Any = Session) -> None:
     if not event.contains(session_class, "after_commit", _after_commit):
         event.listen(session_class, "after_commit", _after_commit)
         event.listen(session_class, "after_soft_rollback", _after_soft_rollback)
+        event.listen(session_class, "after_flush", _unread_after_flush)
+        event.listen(session_class, "do_orm_execute", _unread_on_execute)
+        event.listen(session_class, "after_soft_rollback", _unread_after_rollback)

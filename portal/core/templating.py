@@ -8,7 +8,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import (
     format_currency,
     format_date,
@@ -163,12 +163,10 @@ def _context() -> dict[str, Any]:
     unread = 0
     user = current_user._get_current_object() if has_request_context() else None  # type: ignore[attr-defined]
     if user is not None and user.is_authenticated:
-        from portal.core.notifications import unread_count
+        from portal.core.notifications import request_unread_count
         from portal.extensions import db
 
-        if "unread_count" not in g:
-            g.unread_count = unread_count(db.session(), user.id)
-        unread = g.unread_count
+        unread = request_unread_count(db.session(), user.id)
     locale = str(get_locale() or "nl_BE")
     return {
         "modules": _modules(),
