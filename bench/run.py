@@ -221,44 +221,9 @@ def pages(conn: Any, tenant: str) -> list[tuple[str, str]]:
     return found
 
 
-def busiest_in_window(conn: Any, tenant: str) -> int | None:
-    """Return the partner's shared resource with the most active bookings in the coming six weeks.
-
-    The rental detail page shows eight weeks from today and its ``bezetting.json`` six: a
-    resource busiest over all time may have nothing there, and the page would measure an empty
-    calendar.
-    """
-    from portal.rentals.models import ACTIVE_STATUSES
-
-    return conn.execute(
-        text(
-            "SELECT r.id FROM rental_resources r JOIN tenants t ON t.slug = :slug "
-            "JOIN region_memberships m ON m.region_id = r.region_id AND m.tenant_id = t.id "
-            "JOIN rental_bookings b ON b.resource_id = r.id "
-            "WHERE m.left_on IS NULL AND r.tenant_id <> t.id AND r.audience = 'region' "
-            "AND b.status = ANY(:active) AND b.starts_at < now() + interval '6 weeks' "
-            "AND b.blocked_until > now() "
-            "GROUP BY r.id ORDER BY count(b.id) DESC, r.id LIMIT 1"
-        ),
-        {"slug": tenant, "active": list(ACTIVE_STATUSES)},
-    ).scalar()
-
-
-def fix_targets(conn: Any, tenant: str, targets: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Point the rental resource pages at a resource with bookings in the window they show."""
-    detail = next((p for n, p in targets if n == "verhuur materieel (detail)"), None)
-    match = re.search(r"/verhuur/materieel/(\d+)$", detail or "")
-    busiest = busiest_in_window(conn, tenant) if match else None
-    if match is None or busiest is None:
-        return targets
-    old, new = f"/verhuur/materieel/{match.group(1)}", f"/verhuur/materieel/{busiest}"
-    assert detail is not None
-    return [(n, new.join(p.split(old, 1)) if p == detail or p.startswith(detail + "/") else p) for n, p in targets]
-
-
 def targets_for(conn: Any, tenant: str) -> list[tuple[str, str]]:
-    """Return the measured pages (``pages``) with the rental resource fixed; the ceilings apart."""
-    return fix_targets(conn, tenant, [t for t in pages(conn, tenant) if t[1] != "/livez"])
+    """Return the measured pages (``pages``; each module names its own targets), the ceilings apart."""
+    return [t for t in pages(conn, tenant) if t[1] != "/livez"]
 
 
 def _ticks(pid: int) -> int | None:

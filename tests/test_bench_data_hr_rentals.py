@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -279,6 +279,38 @@ def test_pages_of_the_benchmark_answer_within_the_statement_budget(
             expected |= {(member.slug, str(v.id)) for v in db.session.scalars(hr_ops.public_vacancies(member.id))}
     assert len(expected) > 50 and number > 2  # more than one page
     assert listed == expected
+
+
+def test_rental_pages_name_the_partner_resource_busiest_in_the_weeks_they_show(bench_urls: dict[str, Any]) -> None:
+    from portal.rentals.bench import busiest_in_window, pages
+    from portal.rentals.models import ACTIVE_STATUSES
+
+    engine = create_engine(bench_urls["admin"])
+    with engine.connect() as conn:
+        targets = dict(pages(conn, "ranst"))
+        tid = conn.execute(text("SELECT id FROM tenants WHERE slug = 'ranst'")).scalar_one()
+        chosen = busiest_in_window(conn, tid)
+        assert chosen is not None
+        # Every resource-based page (detail, occupancy feed, iCal) points at that one resource.
+        for name in ("verhuur materieel (detail)", "verhuur bezetting.json", "verhuur iCal materieel"):
+            assert f"/verhuur/materieel/{chosen}" in targets[name], name
+        # It is a current partner's shared resource, and no other one has more active bookings
+        # in the coming six weeks (of the suite's clock, as the generator and the pages use).
+        now = datetime.now(UTC)
+        rows = conn.execute(
+            text(
+                "SELECT r.id, count(b.id) FROM rental_resources r JOIN region_memberships m"
+                " ON m.region_id = r.region_id AND m.tenant_id = :t AND m.left_on IS NULL"
+                " JOIN rental_bookings b ON b.resource_id = r.id"
+                " WHERE r.tenant_id <> :t AND r.audience = 'region'"
+                " AND b.status = ANY(:active)"
+                " AND b.starts_at < :until AND b.blocked_until > :now GROUP BY r.id"
+            ),
+            {"t": tid, "active": list(ACTIVE_STATUSES), "now": now, "until": now + timedelta(weeks=6)},
+        ).all()
+        in_window = {int(row[0]): int(row[1]) for row in rows}
+    engine.dispose()
+    assert in_window[chosen] == max(in_window.values()) > 0
 
 
 def test_long_lists_are_cut_into_pages(

@@ -1,33 +1,10 @@
-"""The benchmark harness's own logic (no server, no database): target fixing, CPU sums, tables."""
+"""The benchmark harness's own logic (no server, no database): CPU sums, tables."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bench import run
-
-
-def test_rental_resource_pages_follow_the_busiest_resource_in_the_window(monkeypatch: Any) -> None:
-    monkeypatch.setattr(run, "busiest_in_window", lambda conn, tenant: 42)
-    targets = [
-        ("verhuur materieel (detail)", "/ranst/verhuur/materieel/7"),
-        ("verhuur bezetting.json", "/ranst/verhuur/materieel/7/bezetting.json"),
-        ("verhuur iCal materieel", "/ranst/verhuur/materieel/7/agenda.ics"),
-        ("other", "/ranst/verhuur/materieel/70"),
-        ("dashboard", "/ranst/"),
-    ]
-    fixed = dict(run.fix_targets(None, "ranst", targets))
-    assert fixed["verhuur materieel (detail)"] == "/ranst/verhuur/materieel/42"
-    assert fixed["verhuur bezetting.json"] == "/ranst/verhuur/materieel/42/bezetting.json"
-    assert fixed["verhuur iCal materieel"] == "/ranst/verhuur/materieel/42/agenda.ics"
-    assert fixed["other"] == "/ranst/verhuur/materieel/70"
-    assert fixed["dashboard"] == "/ranst/"
-
-
-def test_targets_stay_when_no_resource_has_bookings_in_the_window(monkeypatch: Any) -> None:
-    monkeypatch.setattr(run, "busiest_in_window", lambda conn, tenant: None)
-    targets = [("verhuur materieel (detail)", "/ranst/verhuur/materieel/7")]
-    assert run.fix_targets(None, "ranst", targets) == targets
 
 
 def test_cpu_seconds_count_new_backends_from_zero() -> None:

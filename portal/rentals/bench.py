@@ -200,19 +200,51 @@ def generate(conn: Connection, ctx: Any) -> None:
     copy_rows(conn, "rental_calendar_tokens", [{"id": i, **t} for i, t in zip(token_ids, tokens, strict=True)])
 
 
+def busiest_in_window(conn: Connection, tenant_id: int) -> int | None:
+    """Return the partner's shared resource with the most active bookings in the coming six weeks.
+
+    The rental detail page shows eight weeks from today and its ``bezetting.json`` six: a
+    resource busiest over all time may have nothing there, and the page would measure an empty
+    calendar.
+    """
+    from portal.rentals.models import ACTIVE_STATUSES
+
+    now = datetime.now(UTC)
+    return conn.execute(
+        text(
+            "SELECT r.id FROM rental_resources r "
+            "JOIN region_memberships m ON m.region_id = r.region_id AND m.tenant_id = :t "
+            "JOIN rental_bookings b ON b.resource_id = r.id "
+            "WHERE m.left_on IS NULL AND r.tenant_id <> :t AND r.audience = 'region' "
+            "AND b.status = ANY(:active) AND b.starts_at < :until AND b.blocked_until > :now "
+            "GROUP BY r.id ORDER BY count(b.id) DESC, r.id LIMIT 1"
+        ),
+        # The application's clock (as the pages see it), not the database's.
+        {"t": tenant_id, "active": list(ACTIVE_STATUSES), "now": now, "until": now + timedelta(weeks=6)},
+    ).scalar()
+
+
+def busiest_overall(conn: Connection, tenant_id: int) -> int:
+    """Return the partner's shared resource with the most bookings of all time."""
+    return int(
+        conn.execute(
+            text(
+                "SELECT r.id FROM rental_resources r JOIN region_memberships m ON m.region_id = r.region_id "
+                "JOIN rental_bookings b ON b.resource_id = r.id "
+                "WHERE m.tenant_id = :t AND m.left_on IS NULL AND r.tenant_id <> :t AND r.audience = 'region' "
+                "GROUP BY r.id ORDER BY count(b.id) DESC, r.id LIMIT 1"
+            ),
+            {"t": tenant_id},
+        ).scalar_one()
+    )
+
+
 def pages(conn: Connection, tenant: str) -> list[tuple[str, str]]:
     """Return the key rental pages and API calls for the algemeen directeur of ``tenant``."""
     tid = conn.execute(text("SELECT id FROM tenants WHERE slug = :s"), {"s": tenant}).scalar_one()
-    # A partner's shared resource with the most bookings: the busiest detail page and feed.
-    resource = conn.execute(
-        text(
-            "SELECT r.id FROM rental_resources r JOIN region_memberships m ON m.region_id = r.region_id "
-            "JOIN rental_bookings b ON b.resource_id = r.id "
-            "WHERE m.tenant_id = :t AND m.left_on IS NULL AND r.tenant_id <> :t AND r.audience = 'region' "
-            "GROUP BY r.id ORDER BY count(b.id) DESC, r.id LIMIT 1"
-        ),
-        {"t": tid},
-    ).scalar_one()
+    # A partner's shared resource busiest in the weeks the detail page and its feeds show (the
+    # busiest of all time if none has bookings there): the heaviest calendar to time.
+    resource = busiest_in_window(conn, tid) or busiest_overall(conn, tid)
     reservation = conn.execute(
         text("SELECT id FROM rental_reservations WHERE tenant_id = :t ORDER BY starts_at DESC, id LIMIT 1"),
         {"t": tid},
