@@ -54,6 +54,30 @@ def current_version() -> PlanVersion | None:
     return db.session.scalar(select(PlanVersion).order_by(PlanVersion.number.desc()).limit(1))
 
 
+def is_in_force(version: PlanVersion) -> bool:
+    """Tell whether the version is the one in force (the newest): only that one can be changed."""
+    newest = db.session.scalar(select(func.max(PlanVersion.number)).where(PlanVersion.tenant_id == version.tenant_id))
+    return newest is None or version.number >= newest
+
+
+def ensure_in_force(version: PlanVersion) -> None:
+    """Refuse a change to an older version: it stays readable as it was (409)."""
+    if not is_in_force(version):
+        raise DomainError(
+            _(
+                "Versie %(n)s is niet meer van kracht en kan niet meer gewijzigd worden. "
+                "Werk in de versie die van kracht is.",
+                n=version.number,
+            ),
+            status_code=409,
+        )
+
+
+def node_version_in_force(node: PlanNode) -> None:
+    """Refuse a change to a node of an older version."""
+    ensure_in_force(node.version)
+
+
 def _next_number() -> int:
     return int(db.session.scalar(select(func.coalesce(func.max(PlanVersion.number), 0))) or 0) + 1
 
@@ -78,7 +102,8 @@ def create_version(data: dict[str, Any]) -> PlanVersion:
 
 
 def update_version(version: PlanVersion, data: dict[str, Any]) -> PlanVersion:
-    """Change a version's title, years, adoption date or reason."""
+    """Change a version's title, years, adoption date or reason (only the version in force)."""
+    ensure_in_force(version)
     first, last = data.get("first_year", version.first_year), data.get("last_year", version.last_year)
     if last < first:
         raise DomainError(_("Het laatste jaar ligt voor het eerste jaar."), field="last_year", status_code=422)
@@ -93,7 +118,9 @@ def copy_version(source: PlanVersion, data: dict[str, Any]) -> PlanVersion:
     """Make an aanpassing: a new version with a copy of the tree, budgets, indicators and links.
 
     The old version keeps its own nodes and links, so what was linked then stays visible there.
+    Only the version in force is the base of an aanpassing.
     """
+    ensure_in_force(source)
     version = create_version(
         {
             "title": data.get("title") or source.title,
@@ -245,7 +272,8 @@ def _check_code(version: PlanVersion, code: str, node: PlanNode | None = None) -
 
 
 def create_node(version: PlanVersion, data: dict[str, Any]) -> PlanNode:
-    """Add a domain, goal, action plan or action to a version."""
+    """Add a domain, goal, action plan or action to a version (only the version in force)."""
+    ensure_in_force(version)
     parent = None
     if data.get("parent_id"):
         parent = db.session.scalar(select(PlanNode).where(PlanNode.id == data["parent_id"]))
@@ -280,6 +308,7 @@ def _check_dates(node: PlanNode) -> None:
 
 def update_node(node: PlanNode, data: dict[str, Any]) -> PlanNode:
     """Change a node's texts, status, progress and dates (its level and place stay)."""
+    node_version_in_force(node)
     if "code" in data and data["code"] != node.code:
         _check_code(node.version, data["code"], node)
     for name in ("code", "title", "responsible", "description", "status", "progress_percent", "starts_on", "due_on"):
@@ -297,6 +326,7 @@ def update_node(node: PlanNode, data: dict[str, Any]) -> PlanNode:
 
 def delete_node(node: PlanNode) -> None:
     """Remove a node with its descendants, budgets, indicators and links."""
+    node_version_in_force(node)
     db.session.delete(node)
     db.session.flush()
 
@@ -304,11 +334,14 @@ def delete_node(node: PlanNode) -> None:
 def set_budgets(node: PlanNode, rows: list[dict[str, Any]]) -> None:
     """Replace the node's budget per year (one row per year)."""
     version = node.version
+    ensure_in_force(version)
     seen: set[int] = set()
     for row in rows:
         year = row["year"]
         if year in seen:
-            raise DomainError(_("Het jaar %(year)s staat twee keer in het budget.", year=year), status_code=422)
+            raise DomainError(
+                _("Het jaar %(year)s staat twee keer in het budget.", year=year), field="budgets", status_code=422
+            )
         if not version.first_year <= year <= version.last_year:
             raise DomainError(
                 _(
@@ -317,6 +350,7 @@ def set_budgets(node: PlanNode, rows: list[dict[str, Any]]) -> None:
                     first=version.first_year,
                     last=version.last_year,
                 ),
+                field="budgets",
                 status_code=422,
             )
         seen.add(year)
@@ -337,6 +371,7 @@ def set_budgets(node: PlanNode, rows: list[dict[str, Any]]) -> None:
 
 def add_indicator(node: PlanNode, data: dict[str, Any]) -> PlanIndicator:
     """Add an indicator with its target to a node."""
+    node_version_in_force(node)
     if any(i.name.lower() == data["name"].lower() for i in node.indicators):
         raise DomainError(_("Deze indicator bestaat al bij dit item."), field="name", status_code=422)
     indicator = PlanIndicator(
@@ -352,8 +387,36 @@ def add_indicator(node: PlanNode, data: dict[str, Any]) -> PlanIndicator:
     return indicator
 
 
+def indicator_node(indicator: PlanIndicator) -> PlanNode:
+    """Return the node an indicator belongs to."""
+    node = db.session.get(PlanNode, indicator.node_id)
+    assert node is not None  # the foreign key cascades: an indicator always has its node
+    return node
+
+
+def update_indicator(indicator: PlanIndicator, data: dict[str, Any]) -> PlanIndicator:
+    """Change an indicator's name, unit, target and measurement."""
+    node = indicator_node(indicator)
+    node_version_in_force(node)
+    name = data.get("name", indicator.name)
+    if any(i.id != indicator.id and i.name.lower() == name.lower() for i in node.indicators):
+        raise DomainError(_("Deze indicator bestaat al bij dit item."), field="name", status_code=422)
+    indicator.name = name
+    for key in ("unit", "target_value", "measured_value", "measured_on"):
+        if key in data:
+            value = data[key]
+            if key == "unit":
+                value = value or ""
+            elif key == "target_value" and value is None:
+                continue
+            setattr(indicator, key, value)
+    db.session.flush()
+    return indicator
+
+
 def measure(indicator: PlanIndicator, data: dict[str, Any]) -> PlanIndicator:
     """Record the measured value of an indicator (and optionally a new target)."""
+    node_version_in_force(indicator_node(indicator))
     indicator.measured_value = data.get("measured_value")
     indicator.measured_on = data.get("measured_on") or today()
     if data.get("target_value") is not None:
@@ -364,6 +427,7 @@ def measure(indicator: PlanIndicator, data: dict[str, Any]) -> PlanIndicator:
 
 def delete_indicator(indicator: PlanIndicator) -> None:
     """Remove an indicator."""
+    node_version_in_force(indicator_node(indicator))
     db.session.delete(indicator)
     db.session.flush()
 

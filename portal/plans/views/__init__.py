@@ -7,6 +7,7 @@ registers every route, so ``portal.plans.views.bp`` is the whole blueprint.
 from __future__ import annotations
 
 from portal.plans.views import (
+    edit,  # noqa: F401  (imported for its routes)
     pages,  # noqa: F401  (imported for its routes)
     reports,  # noqa: F401  (imported for its routes)
 )
