@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from portal.core.errors import DomainError
 from portal.extensions import db
-from portal.plans.models import LINK_LABELS, LINK_TYPES, Level, LinkType, PlanLink, PlanNode
+from portal.plans.models import LINK_LABELS, LINK_TYPES, Level, LinkType, PlanLink, PlanNode, PlanVersion
 from portal.plans.operations import _strip_html, node_words, words
 from tenants.context import acting_user_id, current_tenant_id
 from tenants.sharing import partner_tenants, today
@@ -38,6 +38,7 @@ class Linked:
     owner: str = ""
     url: str | None = None
     detail: str = ""
+    owner_tenant: Any = None  # the municipality behind the object, for the API's owner reference
 
 
 @dataclass
@@ -175,13 +176,23 @@ def _find(object_type: str, object_id: int) -> Any:
     return db.session.scalar(query.where(model.id == object_id).limit(1))
 
 
-def candidates(object_type: str) -> list[tuple[int, str]]:
-    """Return ``(id, title)`` of the objects of this type the acting municipality may link."""
+def candidates(object_type: str, q: str | None = None) -> list[tuple[int, str]]:
+    """Return ``(id, title)`` of the objects of this type the acting municipality may link.
+
+    ``q`` keeps only the titles that contain every word of it (case-insensitive).
+    """
+    if object_type not in LINK_TYPES:
+        return []
     if object_type == LinkType.RENTAL_PARTNER:
         tenant_id = current_tenant_id()
-        return [(t.id, t.name) for t in partner_tenants(tenant_id)] if tenant_id else []
-    kind = _kinds()[object_type]
-    return [(obj.id, kind.title(obj)) for obj in db.session.scalars(kind.query().limit(CANDIDATE_LIMIT))]
+        found = [(t.id, t.name) for t in partner_tenants(tenant_id)] if tenant_id else []
+    else:
+        kind = _kinds()[object_type]
+        found = [(obj.id, kind.title(obj)) for obj in db.session.scalars(kind.query().limit(CANDIDATE_LIMIT))]
+    wanted = (q or "").lower().split()
+    if wanted:
+        found = [(i, title) for i, title in found if all(w in title.lower() for w in wanted)]
+    return found
 
 
 def resolve(link: PlanLink) -> Linked:
@@ -192,9 +203,31 @@ def resolve(link: PlanLink) -> Linked:
     page = has_request_context()  # a report or a task has no page to link to
     if link.object_type == LinkType.RENTAL_PARTNER:
         url = url_for("rentals.settlement") if page else None
-        return Linked(link, True, _("Uitleen met %(name)s", name=obj.name), obj.name, url)
+        return Linked(link, True, _("Uitleen met %(name)s", name=obj.name), obj.name, url, owner_tenant=obj)
     kind = _kinds()[link.object_type]
-    return Linked(link, True, kind.title(obj), kind.owner(obj), kind.url(obj) if page else None)
+    return Linked(
+        link,
+        True,
+        kind.title(obj),
+        kind.owner(obj),
+        kind.url(obj) if page else None,
+        owner_tenant=_owner_tenant(link.object_type, obj),
+    )
+
+
+def _owner_tenant(object_type: str, obj: Any) -> Any:
+    if object_type == LinkType.STAFF_HOSTING:
+        return obj.home_tenant
+    return getattr(obj, "tenant", None)
+
+
+def describe(object_type: str, object_id: int) -> Linked | None:
+    """Return what the acting municipality may see of one object, or None when it may not see it."""
+    if object_type not in LINK_TYPES:
+        return None
+    probe = PlanLink(object_type=object_type, object_id=object_id)
+    linked = resolve(probe)
+    return linked if linked.visible else None
 
 
 def links_of(nodes: Iterable[PlanNode]) -> dict[int, list[PlanLink]]:
@@ -208,15 +241,34 @@ def links_of(nodes: Iterable[PlanNode]) -> dict[int, list[PlanLink]]:
     return found
 
 
+def in_force(node: PlanNode) -> bool:
+    """Tell whether the node belongs to the plan version in force (the only one that takes changes)."""
+    newest = db.session.scalar(select(PlanVersion.id).order_by(PlanVersion.number.desc()).limit(1))
+    return newest == node.version_id
+
+
+def _ensure_in_force(node: PlanNode) -> None:
+    if not in_force(node):
+        raise DomainError(
+            _(
+                "Dit item hoort bij een oudere versie van het meerjarenplan: koppelingen veranderen alleen "
+                "in de versie die van kracht is."
+            ),
+            status_code=409,
+        )
+
+
 def link_object(node: PlanNode, data: dict[str, Any]) -> PlanLink:
-    """Link one of the own plan's nodes to an object the municipality may see."""
+    """Link one of the own plan's nodes (of the version in force) to an object the municipality may see."""
     object_type, object_id = data["object_type"], data["object_id"]
     if object_type not in LINK_TYPES:
         raise DomainError(_("Kies een soort uit de lijst."), field="object_type", status_code=422)
     if _find(object_type, object_id) is None:
+        # 404 like any object the municipality may not see: the answer never tells that it exists.
         raise DomainError(
-            _("Dit object bestaat niet of je bestuur mag het niet zien."), field="object_id", status_code=422
+            _("Dit object bestaat niet of je bestuur mag het niet zien."), field="object_id", status_code=404
         )
+    _ensure_in_force(node)
     exists = db.session.scalar(
         select(PlanLink.id).where(
             PlanLink.node_id == node.id, PlanLink.object_type == object_type, PlanLink.object_id == object_id
@@ -237,9 +289,40 @@ def link_object(node: PlanNode, data: dict[str, Any]) -> PlanLink:
 
 
 def unlink(link: PlanLink) -> None:
-    """Remove a link (the object itself does not change)."""
+    """Remove a link of the version in force (the object itself does not change)."""
+    _ensure_in_force(link.node)
     db.session.delete(link)
     db.session.flush()
+
+
+def link_rows(found: Iterable[PlanLink], reader: MoneyReader | None = None) -> list[dict[str, Any]]:
+    """Return each link with what the owner may see of its object and the money it brings.
+
+    A link whose object is no longer visible keeps only its own fields: no title, no owner, no money.
+    """
+    reader = reader or MoneyReader()
+    rows = []
+    for link in found:
+        linked = resolve(link)
+        rows.append(
+            {
+                "id": link.id,
+                "node_id": link.node_id,
+                "object_type": link.object_type,
+                "object_label": str(LINK_LABELS[link.object_type]),
+                "object_id": link.object_id,
+                "note": link.note,
+                "created_at": link.created_at,
+                "visible": linked.visible,
+                "title": linked.title if linked.visible else None,
+                "url": linked.url if linked.visible else None,
+                "owner_name": linked.owner if linked.visible else None,
+                "owner_tenant": linked.owner_tenant if linked.visible else None,
+                "money": reader.of_link(link) if linked.visible else None,
+                "link": link,
+            }
+        )
+    return rows
 
 
 def links_to(object_type: str, object_id: int) -> list[PlanLink]:
