@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from portal.plans.views import (
     edit,  # noqa: F401  (imported for its routes)
+    links,  # noqa: F401  (imported for its routes)
     pages,  # noqa: F401  (imported for its routes)
     reports,  # noqa: F401  (imported for its routes)
 )
