@@ -80,6 +80,7 @@ from portal.policy_tables.operations.invitations import (
 from portal.policy_tables.operations.library import (
     DOCUMENT_MAX_BYTES,
     add_document,
+    agenda_and_attachments,
     attachments_of,
     documents_of,
 )
@@ -97,6 +98,7 @@ from portal.policy_tables.operations.minutes import (
     attendees_of,
     create_minutes,
     meeting_minutes,
+    meeting_with_minutes,
     minutes_of,
     minutes_to_approve,
     publish_minutes,
@@ -129,6 +131,7 @@ __all__ = [
     "add_challenge",
     "add_document",
     "add_remark",
+    "agenda_and_attachments",
     "agenda_of",
     "answer_as_guest",
     "approve_minutes",
@@ -163,6 +166,7 @@ __all__ = [
     "issue_calendar_token",
     "meeting_actions",
     "meeting_minutes",
+    "meeting_with_minutes",
     "meetings_of",
     "member_users",
     "members_of",

@@ -97,6 +97,27 @@ def add_document(
     return doc
 
 
+def agenda_and_attachments(meeting: Meeting) -> tuple[list[AgendaItem], dict[int, list[TableDocument]]]:
+    """Return ``agenda_of`` and ``attachments_of`` of the meeting page in one query.
+
+    The documents are outer-joined: the scope criteria (and row-level security) of documents
+    apply to the join, so an item whose attachments the acting tenant may not read still shows.
+    """
+    rows = db.session.execute(
+        select(AgendaItem, TableDocument)
+        .outerjoin(TableDocument, TableDocument.agenda_item_id == AgendaItem.id)
+        .where(AgendaItem.meeting_id == meeting.id)
+        .order_by(AgendaItem.position, AgendaItem.id, TableDocument.id)
+    )
+    agenda: dict[int, AgendaItem] = {}
+    found: dict[int, list[TableDocument]] = {}
+    for item, doc in rows:
+        agenda.setdefault(item.id, item)
+        if doc is not None:
+            found.setdefault(item.id, []).append(doc)
+    return list(agenda.values()), found
+
+
 def attachments_of(meeting: Meeting) -> dict[int, list[TableDocument]]:
     """Return the readable attachments of the meeting's agenda items, by item id."""
     items = select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id)
