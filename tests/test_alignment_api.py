@@ -270,9 +270,10 @@ def test_the_api_imports_every_row_and_shares_with_the_chosen_region(app, world)
         assert fences.subject == "nadarhekken"
         assert [t.unit for t in fences.tariff_lines] == ["per hek per dag", "per levering"]
         assert fences.audience == "region"
-    assert _client(app, world, "partner").get(f"{API}/items/{fences.id}").status_code == 200
+        fences_id = fences.id
+    assert _client(app, world, "partner").get(f"{API}/items/{fences_id}").status_code == 200
     for foreign in FOREIGN:
-        assert _client(app, world, foreign).get(f"{API}/items/{fences.id}").status_code == 404
+        assert _client(app, world, foreign).get(f"{API}/items/{fences_id}").status_code == 404
 
 
 @pytest.mark.parametrize("viewer", ["partner", *FOREIGN])
