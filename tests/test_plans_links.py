@@ -288,6 +288,10 @@ def test_link_an_object_to_an_action_from_the_objects_side(app, world):
         .json
     )
     assert [(r["node_id"], r["title"]) for r in rows] == [(node_id, title)]
+    # After an aanpassing the object's side names the action of the version in force once.
+    _new_version(world, "partner")
+    text = client.get(url).get_data(as_text=True)
+    assert text.count("Gekoppeld aan actie A1 Leiderschap versterken") == 1
 
 
 def test_the_objects_side_answers_404_for_what_may_not_be_seen(app, world):

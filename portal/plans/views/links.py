@@ -123,8 +123,13 @@ def _render_object(
 ) -> Any:
     version = ops.current_version()
     actions = ops.nodes_of(version, Level.ACTIE) if version is not None else []
-    existing = links.links_to(object_type, object_id)
-    nodes = {link.node_id: _node(link.node_id) for link in existing}
+    # Only the version in force: an aanpassing copies the links, so older versions would repeat them.
+    nodes = {link.node_id: _node(link.node_id) for link in links.links_to(object_type, object_id)}
+    existing = [
+        link
+        for link in links.links_to(object_type, object_id)
+        if version and nodes[link.node_id].version_id == version.id
+    ]
     return (
         render_template(
             "plans/link_object.html",
