@@ -141,6 +141,7 @@ def test_staff_create_a_reglement_with_tariff_lines_through_the_form(app, world)
         ({"decision_url": "javascript:alert(1)"}, "Geef een geldige URL."),
         ({"title": "x"}, "De titel moet tussen 3 en 200 tekens lang zijn."),
         ({"audience": "partners"}, "Kies minstens één partnerbestuur."),
+        ({"subject": "- !"}, "Geef het onderwerp met minstens twee letters of cijfers"),
     ],
 )
 def test_bad_input_gives_a_dutch_message_and_changes_nothing(app, world, form, message):
@@ -161,6 +162,29 @@ def test_bad_input_gives_a_dutch_message_and_changes_nothing(app, world, form, m
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert _count(AlignmentItem, world.tenants["owner"]) == 0
+
+
+def test_the_form_suggests_the_regions_subjects_and_keeps_what_was_typed(app, world):
+    tariff(world, "partner", "3.00", subject="Nadar-hekken")
+    tariff(world, "outsider", "3.00", subject="buitenhekken", shared=False)
+    client = _client(app, world)
+    page = client.get("/owner/afstemming/items/nieuw?kind=reglement").get_data(as_text=True)
+    assert '<datalist id="subject-suggesties"><option value="nadarhekken">' in page
+    assert "buitenhekken" not in page
+    refused = client.post(
+        "/owner/afstemming/items/nieuw?kind=reglement",
+        data={"kind": "reglement", "title": "Reglement podia", "subject": "?!", "category": "retributie"},
+    )
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert 'value="Reglement podia"' in html and 'value="?!"' in html
+    assert "minstens twee letters of cijfers" in html
+
+
+def test_the_register_search_finds_a_subject_however_typed(app, world):
+    tariff(world, "owner", "2.00", subject="nadarhekken")
+    page = _client(app, world).get("/owner/afstemming?q=Nadar-Hekken").get_data(as_text=True)
+    assert "Retributie nadarhekken owner" in page
 
 
 def test_the_raadslid_reads_but_does_not_write(app, world):
