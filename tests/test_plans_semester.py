@@ -180,6 +180,7 @@ def test_a_report_never_changes_after_generation(app, world):
     report_id = make_report(world)
     before = load(world, report_id)
     content, content_sha, pdf, pdf_sha = before.content, before.content_sha256, before.pdf_data, before.pdf_sha256
+    period, number = before.period, before.number
     ad = world.user("owner", "ad")
     with tenant_context(ad.tenant_id, user_id=ad.id):
         goal = db.session.get(PlanNode, ids["BDS1"])
@@ -208,9 +209,9 @@ def test_a_report_never_changes_after_generation(app, world):
             db.session.flush()
         db.session.rollback()
     # A new generation of the same period gets the next number and the plan as it is now.
-    second_id = make_report(world, period=before.period)
+    second_id = make_report(world, period=period)
     second = load(world, second_id)
-    assert (second.period, second.number) == (before.period, before.number + 1)
+    assert (second.period, second.number) == (period, number + 1)
     assert second.content["goals"][0]["title"] == "Doel achteraf"
     assert load(world, report_id).content["goals"][0]["title"] == "Doel vooraf"
 
@@ -233,12 +234,13 @@ def test_a_failed_generation_is_marked_and_a_new_request_makes_a_new_number(app,
     failed = load(world, report_id)
     assert semester.state_of(failed) == "mislukt" and "kapotte sectie" in semester.error_of(failed)
     assert failed.pdf_data is None
+    failed_number = failed.number
     monkeypatch.undo()
     page = client_for(app, world).get(f"/owner/meerjarenplan/rapporten/{report_id}")
     assert page.status_code == 200 and "kon niet gemaakt worden" in page.get_data(as_text=True)
     assert client_for(app, world).get(f"/owner/meerjarenplan/rapporten/{report_id}/pdf").status_code == 409
     new_id = make_report(world, period=period)
-    assert load(world, new_id).number == failed.number + 1
+    assert load(world, new_id).number == failed_number + 1
 
 
 # -- who sees and makes it ----------------------------------------------------------------------------
