@@ -156,3 +156,60 @@ ENTRIES: dict[str, Entry] = {
         build=_target("indicator", _I + "/verwijderen"), methods=("POST",), owner_status=_POST
     ),
 }
+
+_API = "/api/v1/plans"
+_NODE_JSON = {"code": "A9.9.9", "title": "Gewijzigd door de matrix", "status": "lopend", "progress_percent": 50}
+
+ENTRIES.update(
+    {
+        "/api/v1/plans/versions/<int:version_id>": Entry(
+            build=_target("version", _API + "/versions/{id}"),
+            methods=("GET", "PUT"),
+            data={"PUT": {"title": "Gewijzigd door de matrix", "reason": "Matrix"}},
+        ),
+        "/api/v1/plans/versions/<int:version_id>/adjustment": Entry(
+            build=_target("version", _API + "/versions/{id}/adjustment"),
+            methods=("POST",),
+            data={"POST": {"reason": "Aanpassing door de matrix"}},
+            owner_status={"POST": 201},
+        ),
+        "/api/v1/plans/versions/<int:version_id>/nodes": Entry(
+            build=_target("version", _API + "/versions/{id}/nodes"),
+            methods=("GET", "POST"),
+            data={"POST": {**_NODE_JSON, "level": "beleidsdomein", "code": "BD9"}},
+            owner_status={"GET": 200, "POST": 201},
+        ),
+        "/api/v1/plans/nodes/<int:node_id>": Entry(
+            build=_target("action", _API + "/nodes/{id}"),
+            methods=("GET", "PUT", "DELETE"),
+            data={"PUT": _NODE_JSON},
+        ),
+        "/api/v1/plans/nodes/<int:node_id>/status": Entry(
+            build=_target("action", _API + "/nodes/{id}/status"),
+            methods=("PUT",),
+            data={"PUT": {"status": "afgerond"}},
+        ),
+        "/api/v1/plans/nodes/<int:node_id>/budgets": Entry(
+            build=_target("action", _API + "/nodes/{id}/budgets"),
+            methods=("PUT",),
+            data={"PUT": {"budgets": [{"year": 2027, "expense": "5.00"}]}},
+        ),
+        "/api/v1/plans/nodes/<int:node_id>/indicators": Entry(
+            build=_target("action", _API + "/nodes/{id}/indicators"),
+            methods=("POST",),
+            data={"POST": {"name": "Matrixindicator", "target_value": "10"}},
+            owner_status={"POST": 201},
+        ),
+        "/api/v1/plans/indicators/<int:indicator_id>": Entry(
+            build=_target("indicator", _API + "/indicators/{id}"),
+            methods=("GET", "PUT", "DELETE"),
+            data={"PUT": {"name": "Gewijzigd door de matrix", "target_value": "90"}},
+        ),
+        "/api/v1/plans/indicators/<int:indicator_id>/measurement": Entry(
+            build=_target("indicator", _API + "/indicators/{id}/measurement"),
+            methods=("POST",),
+            data={"POST": {"measured_value": "55"}},
+            owner_status={"POST": 200},
+        ),
+    }
+)

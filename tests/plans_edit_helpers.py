@@ -64,7 +64,9 @@ def build_plan(
                 "budgets": [{"year": 2026, "expense": Decimal("12500"), "income": Decimal(0)}],
             },
         )
-        indicator = ops.add_indicator(node, {"name": "Vacatures ingevuld", "unit": "%", "target_value": Decimal(80)})
+        indicator = ops.add_indicator(
+            node, {"name": "Vacatures ingevuld" + end, "unit": "%", "target_value": Decimal(80)}
+        )
         db.session.commit()
         return Plan(version.id, domain.id, goal.id, plan.id, node.id, indicator.id)
 
