@@ -182,3 +182,26 @@ def test_a_preset_for_another_tenant_is_corrected_before_the_next_statement(app:
     with acting_for(outsider.id), Statements() as seen:
         assert db.session.scalars(select(Announcement.title).where(Announcement.title == "Van owner")).all() == []
     assert any("set_config" in s for s in seen.sql)
+
+
+def test_the_meeting_page_runs_at_most_ten_statements(app: Flask, world: Any) -> None:
+    from tests.test_policy_tables_core import make_meeting, make_table
+
+    table_id = make_table(world)
+    meeting_id = make_meeting(world, table_id)
+    # A member's view (the chair's adds its forms' guests, invitees and municipalities).
+    for viewer, most in (("partner", 10), ("owner", 13)):
+        client = app.test_client()
+        login(client, world.user(viewer))
+        url = f"/{viewer}/beleidstafels/vergaderingen/{meeting_id}"
+        client.get(url)
+        with Statements() as seen:
+            page = client.get(url)
+        assert page.status_code == 200
+        assert "Zaal 1" in page.text
+        # The test harness wraps each request in a SAVEPOINT of its own.
+        reads = [s for s in seen.sql if s.lstrip().upper().startswith("SELECT")]
+        assert len(reads) <= most, (viewer, [r[:60] for r in reads])
+    client = app.test_client()
+    login(client, world.user("outsider"))
+    assert client.get(f"/outsider/beleidstafels/vergaderingen/{meeting_id}").status_code == 404

@@ -676,7 +676,8 @@ def matrix(region_id: int) -> dict[str, Any]:
             for i, a in enumerate(parties):
                 for b in parties[i + 1 :]:
                     raise_level(a, b, domain, 2)
-    for informal in db.session.scalars(select(InformalCooperation)):
+    readable_informal = list(db.session.scalars(select(InformalCooperation).order_by(InformalCooperation.id)))
+    for informal in readable_informal:
         if informal.tenant_id in ids and informal.partner_tenant_id in ids:
             raise_level(informal.tenant_id, informal.partner_tenant_id, informal.domain, 1)
     levels = {t.id: dict.fromkeys(MATRIX_DOMAINS, 0) for t in members}
@@ -684,7 +685,9 @@ def matrix(region_id: int) -> dict[str, Any]:
         for domain, level in cell.items():
             for tenant_id in (a, b):
                 levels[tenant_id][domain] = max(levels[tenant_id][domain], level)
-    return {"members": members, "levels": levels, "pairs": pairs}
+    # The acting tenant's own records (the page lists them to delete): already read above.
+    own = [i for i in readable_informal if i.tenant_id == current_tenant_id()]
+    return {"members": members, "levels": levels, "pairs": pairs, "own_informal": own}
 
 
 def period_of(day: date) -> str:

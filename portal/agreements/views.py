@@ -43,7 +43,6 @@ from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.core.unitofwork import attempt
 from portal.core.web import tenant_blueprint
-from portal.extensions import db
 from tenants.sharing import current_regions, partner_tenants
 
 bp = tenant_blueprint("agreements", __name__, "/overeenkomsten")
@@ -390,8 +389,7 @@ def matrix() -> Any:
 def _matrix_context(region_id: int) -> dict[str, Any]:
     data = ops.matrix(region_id)
     previous = ops.previous_snapshot(region_id)
-    own = db.select(InformalCooperation).where(InformalCooperation.tenant_id == current_user.tenant_id)
-    informal = list(db.session.scalars(own))
+    informal = data["own_informal"]
     return {
         "members": data["members"],
         "levels": data["levels"],
