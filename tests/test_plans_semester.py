@@ -96,12 +96,30 @@ def link_rental(world: Any) -> None:
     approve(world, booking_id)
 
 
+def link_sharing(app: Any, world: Any, node_id: int) -> None:
+    """Link an approved sharing of an "owner" employee with "partner" (40 %, partner bears 75 %) to a node."""
+    from tests.test_hr_sharing import make_sharing
+
+    sharing_id, approval_id = make_sharing(world)
+    home = client_for(app, world, "owner", "ad")
+    host = client_for(app, world, "partner", "ad")
+    decided = {"decision": "goedgekeurd"}
+    assert home.post(f"/owner/hr/terbeschikkingstellingen/{sharing_id}", data=decided).status_code == 302
+    assert host.post(f"/partner/hr/terbeschikkingstellingen/ontvangen/{approval_id}", data=decided).status_code == 302
+    ad = world.user("owner", "ad")
+    with tenant_context(ad.tenant_id, user_id=ad.id):
+        node = db.session.get(PlanNode, node_id)
+        links.link_object(node, {"object_type": LinkType.STAFF_SHARING, "object_id": sharing_id})
+        db.session.commit()
+
+
 # -- the content ----------------------------------------------------------------------------------
 
 
 def test_the_content_figures_equal_the_money_reader(app, world):
     ids = make_plan(world, title="Doel geld")
     link_training(world, ids["A1.1.2"])
+    link_sharing(app, world, ids["A1.1.2"])
     link_rental(world)
     report_id = make_report(world)
     report = load(world, report_id)
@@ -130,6 +148,8 @@ def test_the_content_figures_equal_the_money_reader(app, world):
             assert goal["money"][name] == float(getattr(total, name))
     # The partner's training costs its partner price per enrolled employee; the same in the report.
     assert rows["A1.1.2"]["money"]["training_cost"] == 45.0
+    staff = rows["A1.1.2"]["money"]
+    assert (staff["staff_fte_given"], staff["staff_cost_recovered_fte"]) == (0.4, 0.3)
     late = rows["A1.1.1"]
     assert late["status_label"] == "Lopend" and late["progress_percent"] == 40
     assert late["budget"] == {"expense": 1000.0, "income": 0.0, "actual_expense": 1500.0}  # this year's only
