@@ -121,7 +121,9 @@ def build_config(mode: str | None = None, **overrides: Any) -> dict[str, Any]:
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
             "worker_prefetch_multiplier": 1,
-            "task_default_queue": "portal",
+            # One Redis may serve several deployments (or a test run beside a benchmark): each
+            # consumes and sends on its own queue.
+            "task_default_queue": _env("PORTAL_CELERY_QUEUE", "portal"),
             "broker_connection_retry_on_startup": True,
             # Redis down: a request that enqueues gives up within a few seconds and leaves the
             # message to the outbox relay, instead of hanging on kombu's default retries.

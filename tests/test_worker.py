@@ -40,6 +40,10 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# This run's own queue: another process's worker that happens to share the Redis database (a
+# benchmark, a second checkout's suite) cannot take the tasks sent here, nor this worker theirs.
+QUEUE = f"portal-test-{RUN_ID}"
+
 # Celery's and kombu's keys on the broker; only these are removed afterwards.
 BROKER_KEYS = ("portal*", "_kombu.*", "unacked*", "celery-task-meta-*")
 
@@ -85,6 +89,7 @@ def worker(app: Flask, smtp_sink: Any, worker_redis_url: str, tmp_path: Path) ->
             "PORTAL_MAIL_SERVER": "127.0.0.1",
             "PORTAL_MAIL_PORT": str(smtp_sink[1]),
             "PORTAL_BASE_URL": "http://portal.test",
+            "PORTAL_CELERY_QUEUE": QUEUE,
         }
     )
     log_path = tmp_path / "worker.log"
@@ -136,7 +141,7 @@ def producer(app: Flask, smtp_sink: Any, worker_redis_url: str, tmp_path: Path) 
         "broker_url": worker_redis_url,
         "result_backend": worker_redis_url,
         "task_always_eager": False,
-        "task_default_queue": "portal",  # as in production: what the worker consumes
+        "task_default_queue": QUEUE,  # what the worker consumes
     }
     with second_app(app, smtp_sink[1], str(tmp_path), CELERY=celery) as other:
         yield other
