@@ -433,3 +433,26 @@ def test_the_card_reads_the_plan_in_force_only(app, world):
         assert len([n for n in ops.nodes_of(ops.current_version()) if n.level == Level.ACTIE]) == 3
     page = client_for(app, world).get("/owner/").get_data(as_text=True)
     assert "2 / 3" in page and ids
+
+
+def test_a_pending_report_polls_a_double_request_reuses_it_and_a_lost_one_is_replaced(app, world, frozen_clock):
+    from datetime import timedelta
+
+    make_plan(world)
+    ad = world.user("owner", "ad")
+    period = semester.semester_of(clock.today())
+    with tenant_context(ad.tenant_id, user_id=ad.id):
+        first = semester.request_report(period)
+        db.session.commit()
+        first_id = first.id
+        assert semester.request_report(period).id == first_id  # a double click makes one report
+        db.session.commit()
+    page = client_for(app, world).get(f"/owner/meerjarenplan/rapporten/{first_id}").get_data(as_text=True)
+    assert "Het rapport wordt gemaakt." in page and 'hx-trigger="every 3s"' in page
+    frozen_clock.shift(semester.STUCK_AFTER + timedelta(minutes=1))
+    with tenant_context(ad.tenant_id, user_id=ad.id):
+        second = semester.request_report(period)
+        db.session.commit()
+        assert second.id != first_id and second.number == 2
+        lost = db.session.get(PlanReport, first_id)
+        assert semester.state_of(lost) == semester.ReportState.MISLUKT

@@ -15,6 +15,7 @@ from portal.core.roles import ALGEMEEN_DIRECTEUR, BEHEERDER
 from portal.core.unitofwork import after_commit, attempt
 from portal.plans import operations as ops
 from portal.plans import semester
+from portal.plans.models import PlanReport
 from portal.plans.schemas.reports import CreateSemesterReportSchema
 from portal.plans.views._blueprint import bp
 
@@ -62,11 +63,7 @@ def request_report() -> Any:
     return redirect(url_for("plans.report", report_id=report_id), code=303)
 
 
-@bp.route("/rapporten/<int:report_id>")
-@allow(MEMBERS)
-def report(report_id: int) -> Any:
-    """Show one semester report: its snapshot, or that it is being made or failed."""
-    found = semester.report_or_404(report_id)
+def _render_report(found: PlanReport, errors: dict[str, Any] | None = None, status: int = 200) -> Any:
     return render_template(
         "plans/report.html",
         report=found,
@@ -76,8 +73,16 @@ def report(report_id: int) -> Any:
         body=semester.report_body(found),
         generations=semester.generations_of(found),
         can_request=semester.can_request(current_user),
-        errors={},
-    )
+        stuck=semester.is_stuck(found),
+        errors=errors or {},
+    ), status
+
+
+@bp.route("/rapporten/<int:report_id>")
+@allow(MEMBERS)
+def report(report_id: int) -> Any:
+    """Show one semester report: its snapshot, or that it is being made or failed."""
+    return _render_report(semester.report_or_404(report_id))
 
 
 @bp.route("/rapporten/<int:report_id>/pdf")
@@ -88,17 +93,7 @@ def report_pdf(report_id: int) -> Any:
     try:
         data = semester.stored_pdf(found)
     except DomainError as err:
-        return render_template(
-            "plans/report.html",
-            report=found,
-            state=semester.state_of(found),
-            state_label=semester.state_label(found),
-            error=semester.error_of(found),
-            body=semester.report_body(found),
-            generations=semester.generations_of(found),
-            can_request=semester.can_request(current_user),
-            errors={"_schema": [err.message]},
-        ), err.status_code or 409
+        return _render_report(found, {"_schema": [err.message]}, err.status_code or 409)
     return Response(
         data,
         mimetype="application/pdf",
