@@ -25,7 +25,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from sqlalchemy import Connection, create_engine, text
 
-from bench.bulk import copy_rows, reserve_ids
+from bench.bulk import copy_rows, defer_indexes, reserve_ids, restore_indexes
 from portal.core.models import Base
 from tenants.catalogue import flemish_municipalities
 
@@ -111,6 +111,7 @@ def generate(
     a foreign key fails there.
     """
     conn.info["bench_check_foreign_keys"] = check_foreign_keys  # read by bench.bulk.copy_rows
+    deferred = defer_indexes(conn)  # built once at the end, as pg_restore does
     ctx = Context(scale=scale, rng=random.Random(seed))
     now = datetime.now(UTC)
     municipalities = flemish_municipalities()
@@ -216,6 +217,9 @@ def generate(
             started = time.monotonic()
             importlib.import_module(f"portal.{name}.bench").generate(conn, ctx)
             print(f"  {name}: {time.monotonic() - started:.1f} s", flush=True)
+    started = time.monotonic()
+    restore_indexes(conn, deferred)
+    print(f"  indexes and exclusion constraints: {time.monotonic() - started:.1f} s", flush=True)
     return ctx
 
 

@@ -31,6 +31,24 @@ ROOT = Path(__file__).resolve().parents[1]
 AD = "algemeen_directeur.ranst@bench.samenwerkingsportaal.be"
 
 
+def _schema(conn: Any) -> list[str]:
+    """Return the definitions of every index and constraint of the schema.
+
+    A partial index's predicate is reduced to "WHERE ...": PostgreSQL prints the predicate it
+    parsed again with the casts placed differently (the same condition).
+    """
+    return list(
+        conn.execute(
+            text(
+                "SELECT regexp_replace(d, ' WHERE .*$', ' WHERE ...') FROM ("
+                " SELECT indexdef AS d FROM pg_indexes WHERE schemaname = current_schema()"
+                " UNION ALL SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)"
+                " FROM pg_constraint WHERE connamespace = current_schema()::regnamespace) AS defs ORDER BY 1"
+            )
+        ).scalars()
+    )
+
+
 @pytest.fixture(scope="module")
 def bench_urls() -> Iterator[dict[str, str]]:
     """A fresh database with the benchmark data of two regions; its admin, owner and app URLs."""
@@ -53,10 +71,13 @@ def bench_urls() -> Iterator[dict[str, str]]:
         capture_output=True,
     )
     engine = create_engine(urls["admin"])
+    with engine.connect() as conn:
+        urls["schema_before"] = _schema(conn)  # type: ignore[assignment]
     with engine.begin() as conn:
         generate(conn, 1, regions_of=("ranst", "lier"))
     with engine.connect() as conn:
         urls["counts"] = counts(conn)  # type: ignore[assignment]
+        urls["schema_after"] = _schema(conn)  # type: ignore[assignment]
     engine.dispose()
     yield urls
     admin_engine = run._admin_engine()
@@ -86,6 +107,12 @@ def bench_app(bench_urls: dict[str, str], tmp_path: Path, monkeypatch: pytest.Mo
 
 def _ids(conn: Any, sql: str, **params: Any) -> list[Any]:
     return list(conn.execute(text(sql), params).scalars())
+
+
+def test_the_load_builds_again_every_index_and_constraint_it_deferred(bench_urls: dict[str, Any]) -> None:
+    before, after = bench_urls["schema_before"], bench_urls["schema_after"]
+    assert any("EXCLUDE USING gist" in d for d in before)
+    assert after == before
 
 
 def test_generators_fill_every_module(bench_urls: dict[str, Any]) -> None:
