@@ -166,12 +166,13 @@ def pages(conn: Connection, tenant: str) -> list[tuple[str, str]]:
     ).scalar_one()
     base = f"/{tenant}/afstemming"
     return [
+        # Every name holds "afstemming": BENCH_PAGES=afstemming runs the module's pages alone.
         ("afstemming (registers)", base),
         ("afstemming item", f"{base}/items/{item}"),
-        ("tarieven vergelijken", f"{base}/vergelijken/tarieven?subject=nadarhekken"),
-        ("toepassingen en contracten", f"{base}/vergelijken/toepassingen"),
-        ("risicoheatmap", f"{base}/vergelijken/risicos"),
-        ("SWOT", f"{base}/vergelijken/swot"),
-        ("API tarieven", "/api/v1/alignment/comparisons/tariffs?subject=nadarhekken"),
-        ("API items", "/api/v1/alignment/items"),
+        ("afstemming tarieven vergelijken", f"{base}/vergelijken/tarieven?subject=nadarhekken"),
+        ("afstemming toepassingen", f"{base}/vergelijken/toepassingen"),
+        ("afstemming risicoheatmap", f"{base}/vergelijken/risicos"),
+        ("afstemming SWOT", f"{base}/vergelijken/swot"),
+        ("API afstemming tarieven", "/api/v1/alignment/comparisons/tariffs?subject=nadarhekken"),
+        ("API afstemming items", "/api/v1/alignment/items"),
     ]
