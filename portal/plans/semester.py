@@ -379,7 +379,9 @@ def _year_budget(nodes: list[PlanNode], year: int) -> dict[str, Decimal]:
     return totals
 
 
-def _action(node: PlanNode, reader: links.MoneyReader, link_map: dict[int, Any], year: int, day: date) -> dict:
+def _action(
+    node: PlanNode, reader: links.MoneyReader, link_map: dict[int, Any], year: int, day: date
+) -> dict[str, Any]:
     deviations = ops.deviations(node, day)
     return {
         "id": node.id,
