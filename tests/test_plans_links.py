@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.plans import operations as ops
-from portal.plans.models import LinkType, PlanLink, PlanVersion
+from portal.plans.models import LinkType, PlanLink, PlanNode, PlanVersion
 from tenants.context import tenant_context
 from tenants.operations import remove_member
 from tests import clock
@@ -378,3 +378,24 @@ def test_versions_of_the_plan_stay_the_owners(app, world):
     make_plan(world)
     with tenant_context(world.tenants["partner"].id):
         assert db.session.scalar(select(PlanVersion.id)) is None
+
+
+def test_a_concurrent_second_link_of_the_same_object_is_a_409_not_a_server_error(app, world):
+    from portal.core.errors import DomainError
+    from portal.plans import links
+
+    _version, node_id = make_plan(world)
+    partner_id = world.tenants["partner"].id
+    ad = world.user("owner", "ad")
+    with tenant_context(ad.tenant_id, user_id=ad.id):
+        node = db.session.get(PlanNode, node_id)
+        with db.session.no_autoflush:
+            # Another request's row, not yet flushed: the duplicate check cannot see it, the constraint can.
+            db.session.add(PlanLink(node_id=node_id, object_type=LinkType.RENTAL_PARTNER, object_id=partner_id))
+            try:
+                links.link_object(node, {"object_type": LinkType.RENTAL_PARTNER, "object_id": partner_id})
+            except DomainError as exc:
+                assert exc.status_code == 409 and exc.message == DUPLICATE
+            else:
+                raise AssertionError("the second link was kept")
+        db.session.rollback()

@@ -17,6 +17,7 @@ from typing import Any
 from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.core.errors import DomainError
 from portal.extensions import db
@@ -275,7 +276,7 @@ def link_object(node: PlanNode, data: dict[str, Any]) -> PlanLink:
         )
     )
     if exists is not None:
-        raise DomainError(_("Dit object is al aan dit item gekoppeld."), status_code=409)
+        raise _duplicate()
     link = PlanLink(
         node_id=node.id,
         object_type=object_type,
@@ -283,9 +284,17 @@ def link_object(node: PlanNode, data: dict[str, Any]) -> PlanLink:
         note=data.get("note") or "",
         created_by_id=acting_user_id(),
     )
-    db.session.add(link)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(link)
+    except IntegrityError:
+        # A concurrent request linked the same object first: the unique constraint caught it.
+        raise _duplicate() from None
     return link
+
+
+def _duplicate() -> DomainError:
+    return DomainError(_("Dit object is al aan dit item gekoppeld."), status_code=409)
 
 
 def unlink(link: PlanLink) -> None:
