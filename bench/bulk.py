@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, text
@@ -91,12 +92,22 @@ def copy_rows(conn: Connection, table: str, rows: Iterable[dict[str, Any]]) -> i
         conn.execute(text("SET LOCAL session_replication_role = replica"))
     # Only JSON columns need converting; doing it per cell instead doubles the time at scale 10.
     json_at = [i for i, c in enumerate(columns) if c in t.columns and isinstance(t.columns[c].type, JSON)]
-    tail = list(defaults.values())
+    tail = tuple(defaults.values())
+    # itemgetter picks a row's values in C: a quarter of the client's time at scale 10 was this loop.
+    pick = itemgetter(*given)
+    single = len(given) == 1
     with raw.cursor() as cur, cur.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:  # type: ignore[attr-defined]
         for row in rows:
-            values = [row.get(c) for c in given] + tail
-            for i in json_at:
-                values[i] = _cell(values[i])
+            try:
+                picked = pick(row)
+            except KeyError:  # a row without some of the columns: those are NULL
+                picked = tuple(row.get(c) for c in given) if not single else row.get(given[0])
+            values: tuple[Any, ...] = ((picked,) if single else picked) + tail
+            if json_at:
+                cells = list(values)
+                for i in json_at:
+                    cells[i] = _cell(cells[i])
+                values = tuple(cells)
             copy.write_row(values)
     if skip_fk:
         conn.execute(text("SET LOCAL session_replication_role = DEFAULT"))
