@@ -26,6 +26,9 @@ PAGES = [
     "/ranst/overeenkomsten",
     "/ranst/overeenkomsten/nieuw",
     "/ranst/overeenkomsten/matrix",
+    "/ranst/meerjarenplan",
+    "/ranst/meerjarenplan/importeren",
+    "/ranst/meerjarenplan/rapporten",
     "/ranst/bestaat-niet",
 ]
 

@@ -189,11 +189,22 @@ def test_ad_imports_links_reports_and_sees_the_saving_per_action(page, awarded_d
     page.get_by_role("link", name=re.compile("importeren")).first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Meerjarenplan importeren")
     assert _serious(page) == []
+    # A first file with a typo in a year: nothing is read in, the line is named, the typed texts stay.
+    bad = _plan_csv(tag).replace(b";2027;", b";twintig;", 1)
+    page.get_by_label("Bestand").set_input_files({"name": "meerjarenplan.csv", "mimeType": "text/csv", "buffer": bad})
+    page.get_by_label("Titel van de versie").fill(f"Meerjarenplan 2026-2027 {tag}")
+    page.get_by_label("Reden (bv. aanpassing meerjarenplan 2026)").fill("Aanpassing na de begrotingswijziging")
+    page.get_by_role("button", name="Importeren").click()
+    expect(page.locator("#importfouten")).to_contain_text("Er is niets ingelezen.")
+    expect(page.locator("#importfouten")).to_contain_text("Regel 3, boekjaar")
+    expect(page.get_by_label("Titel van de versie")).to_have_value(f"Meerjarenplan 2026-2027 {tag}")
+    expect(page.get_by_label("Reden (bv. aanpassing meerjarenplan 2026)")).to_have_value(
+        "Aanpassing na de begrotingswijziging"
+    )
+    assert _serious(page) == []
     page.get_by_label("Bestand").set_input_files(
         {"name": "meerjarenplan.csv", "mimeType": "text/csv", "buffer": _plan_csv(tag)}
     )
-    page.get_by_label("Titel van de versie").fill(f"Meerjarenplan 2026-2027 {tag}")
-    page.get_by_label("Reden (bv. aanpassing meerjarenplan 2026)").fill("Aanpassing na de begrotingswijziging")
     page.get_by_role("button", name="Importeren").click()
     expect(page.locator(".alert-success")).to_contain_text("Het meerjarenplan is ingelezen als versie")
     expect(page.locator(".lead")).to_contain_text(f"Meerjarenplan 2026-2027 {tag}")

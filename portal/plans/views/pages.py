@@ -71,8 +71,8 @@ def import_plan() -> Any:
             flash(_("Het meerjarenplan is ingelezen als versie %(n)s.", n=version.number), "success")
             return redirect(url_for("plans.index"))
         fail()
-        return render_template("plans/import.html", errors=errors, header=imports.HEADER), 422
-    return render_template("plans/import.html", errors=errors, header=imports.HEADER)
+        return render_template("plans/import.html", errors=errors, header=imports.HEADER, values=data), 422
+    return render_template("plans/import.html", errors=errors, header=imports.HEADER, values={})
 
 
 @bp.route("/export.csv")
