@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -76,6 +77,12 @@ def test_create_change_and_delete_nodes(app, world):
     assert wrong_parent.status_code == 422 and "Kies als bovenliggend niveau een actieplan" in wrong_parent.get_data(
         as_text=True
     )
+    on_top = client.post(
+        f"{API}/versions/{plan.version_id}/nodes",
+        headers=headers,
+        json={"level": "beleidsdomein", "parent_id": plan.domain_id, "code": "BD8", "title": "Te hoog"},
+    )
+    assert on_top.status_code == 422 and "Een beleidsdomein staat bovenaan" in on_top.get_data(as_text=True)
     put = client.put(
         f"{API}/nodes/{node_id}",
         headers=headers,
@@ -180,6 +187,12 @@ def test_indicators_and_a_measurement(app, world):
     measured = client.post(f"{API}/indicators/{indicator_id}/measurement", headers=headers, json={"measured_value": 41})
     assert measured.status_code == 200
     assert (measured.json["measured_value"], measured.json["measured_on"]) == ("41.00", clock.today().isoformat())
+    future = client.post(
+        f"{API}/indicators/{indicator_id}/measurement",
+        headers=headers,
+        json={"measured_value": 1, "measured_on": (clock.today() + timedelta(days=1)).isoformat()},
+    )
+    assert future.status_code == 422 and "De meting ligt in de toekomst" in future.get_data(as_text=True)
     bad = client.post(f"{API}/indicators/{indicator_id}/measurement", headers=headers, json={"measured_value": "veel"})
     assert bad.status_code == 422 and "Geef een getal" in bad.get_data(as_text=True)
     assert client.get(f"{API}/indicators/{indicator_id}", headers=headers).json["measured_value"] == "41.00"

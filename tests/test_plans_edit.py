@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -223,6 +223,11 @@ def test_indicators_add_edit_measure_delete(app, world):
     assert response.status_code == 303
     measured = _read(world, PlanIndicator, made_id)
     assert (measured.measured_value, measured.measured_on) == (Decimal("62.50"), clock.today())
+    later = (clock.today() + timedelta(days=3)).isoformat()
+    response = client.post(f"{BASE}/indicatoren/{made_id}/meting", data={"measured_value": "70", "measured_on": later})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "De meting ligt in de toekomst" in page and f'value="{later}"' in page
+    assert _read(world, PlanIndicator, made_id).measured_value == Decimal("62.50")
     response = client.post(f"{BASE}/indicatoren/{made_id}/meting", data={"measured_value": "zestig", "measured_on": ""})
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "Geef een getal" in page and 'value="zestig"' in page

@@ -248,7 +248,11 @@ def _items(item: TreeNode) -> Iterable[TreeNode]:
 def _check_parent(version: PlanVersion, level: str, parent: PlanNode | None) -> None:
     wanted = PARENT_LEVEL[level]
     if wanted is None and parent is not None:
-        raise DomainError(_("Een beleidsdomein staat bovenaan: het heeft geen bovenliggend niveau."), field="parent")
+        raise DomainError(
+            _("Een beleidsdomein staat bovenaan: het heeft geen bovenliggend niveau."),
+            field="parent_id",
+            status_code=422,
+        )
     if wanted is not None and (parent is None or parent.level != wanted or parent.version_id != version.id):
         raise DomainError(
             _("Kies als bovenliggend niveau een %(level)s van deze versie.", level=_level_name(wanted)),
@@ -374,6 +378,7 @@ def add_indicator(node: PlanNode, data: dict[str, Any]) -> PlanIndicator:
     node_version_in_force(node)
     if any(i.name.lower() == data["name"].lower() for i in node.indicators):
         raise DomainError(_("Deze indicator bestaat al bij dit item."), field="name", status_code=422)
+    _check_measured_on(data.get("measured_on"))
     indicator = PlanIndicator(
         node_id=node.id,
         name=data["name"],
@@ -385,6 +390,13 @@ def add_indicator(node: PlanNode, data: dict[str, Any]) -> PlanIndicator:
     db.session.add(indicator)
     db.session.flush()
     return indicator
+
+
+def _check_measured_on(day: date | None) -> None:
+    if day is not None and day > today():
+        raise DomainError(
+            _("De meting ligt in de toekomst: geef de dag van de meting."), field="measured_on", status_code=422
+        )
 
 
 def indicator_node(indicator: PlanIndicator) -> PlanNode:
@@ -401,6 +413,7 @@ def update_indicator(indicator: PlanIndicator, data: dict[str, Any]) -> PlanIndi
     name = data.get("name", indicator.name)
     if any(i.id != indicator.id and i.name.lower() == name.lower() for i in node.indicators):
         raise DomainError(_("Deze indicator bestaat al bij dit item."), field="name", status_code=422)
+    _check_measured_on(data.get("measured_on"))
     indicator.name = name
     for key in ("unit", "target_value", "measured_value", "measured_on"):
         if key in data:
@@ -417,6 +430,7 @@ def update_indicator(indicator: PlanIndicator, data: dict[str, Any]) -> PlanIndi
 def measure(indicator: PlanIndicator, data: dict[str, Any]) -> PlanIndicator:
     """Record the measured value of an indicator (and optionally a new target)."""
     node_version_in_force(indicator_node(indicator))
+    _check_measured_on(data.get("measured_on"))
     indicator.measured_value = data.get("measured_value")
     indicator.measured_on = data.get("measured_on") or today()
     if data.get("target_value") is not None:
