@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.plans.imports import HEADER
+from tests import clock
 from tests.e2e.conftest import ROOT
 from tests.e2e.test_accessibility import _serious
 from tests.e2e.test_foundation_journeys import account, log_in
@@ -129,7 +130,7 @@ def awarded_dossier(live_server: str, tmp_path_factory: pytest.TempPathFactory) 
     return found
 
 
-def _plan_csv(tag: str) -> bytes:
+def _plan_csv(tag: str, first_year: int) -> bytes:
     """A small plan in the BBC layout: one domain, goal and action plan, two actions over two years."""
     rows: list[dict[str, Any]] = []
     tree = ("Organisatiebeheersing", "We werken efficiënt samen met de buurgemeenten", "Samen aankopen en delen")
@@ -138,7 +139,7 @@ def _plan_csv(tag: str) -> bytes:
         (f"{tag}.2", f"Hoogtewerker delen met de regio {tag}", "Logistiek", (8000, 8000), "niet_gestart"),
     ]
     for code, title, responsible, budgets, status in actions:
-        for year, expense in zip((2026, 2027), budgets, strict=True):
+        for year, expense in zip((first_year, first_year + 1), budgets, strict=True):
             rows.append(
                 {
                     "beleidsdomein_code": f"BD-{tag}",
@@ -153,7 +154,7 @@ def _plan_csv(tag: str) -> bytes:
                     "boekjaar": year,
                     "uitgaven": f"{expense},00",
                     "ontvangsten": "0,00",
-                    "einddatum": "2027-12-31",
+                    "einddatum": f"{first_year + 1}-12-31",
                     "status": status,
                 }
             )
@@ -167,7 +168,8 @@ def _plan_csv(tag: str) -> bytes:
 def _pdf_text(data: bytes) -> str:
     tool = shutil.which("pdftotext")
     assert tool, "pdftotext (poppler-utils) is needed to read the report back"
-    result = subprocess.run([tool, "-layout", "-", "-"], input=data, capture_output=True, check=True, timeout=60)
+    # Reading order (no -layout): a table cell wrapped over two lines reads as one text.
+    result = subprocess.run([tool, "-", "-"], input=data, capture_output=True, check=True, timeout=60)
     return " ".join(result.stdout.decode("utf-8").split())
 
 
@@ -179,6 +181,8 @@ def _digits(money: str) -> str:
 def test_ad_imports_links_reports_and_sees_the_saving_per_action(page, awarded_dossier, tmp_path: Path):
     tag = f"J{uuid.uuid4().hex[:4].upper()}"
     action = f"Winterdienst samen aankopen {tag}"
+    year = clock.today().year
+    version_title = f"Meerjarenplan {year}-{year + 1} {tag}"
     saving = awarded_dossier["money"]
     assert awarded_dossier["saving"] not in ("0", "0.00")
 
@@ -190,24 +194,24 @@ def test_ad_imports_links_reports_and_sees_the_saving_per_action(page, awarded_d
     expect(page.get_by_role("heading", level=1)).to_contain_text("Meerjarenplan importeren")
     assert _serious(page) == []
     # A first file with a typo in a year: nothing is read in, the line is named, the typed texts stay.
-    bad = _plan_csv(tag).replace(b";2027;", b";twintig;", 1)
+    bad = _plan_csv(tag, year).replace(f";{year + 1};".encode(), b";twintig;", 1)
     page.get_by_label("Bestand").set_input_files({"name": "meerjarenplan.csv", "mimeType": "text/csv", "buffer": bad})
-    page.get_by_label("Titel van de versie").fill(f"Meerjarenplan 2026-2027 {tag}")
+    page.get_by_label("Titel van de versie").fill(version_title)
     page.get_by_label("Reden (bv. aanpassing meerjarenplan 2026)").fill("Aanpassing na de begrotingswijziging")
     page.get_by_role("button", name="Importeren").click()
     expect(page.locator("#importfouten")).to_contain_text("Er is niets ingelezen.")
     expect(page.locator("#importfouten")).to_contain_text("Regel 3, boekjaar")
-    expect(page.get_by_label("Titel van de versie")).to_have_value(f"Meerjarenplan 2026-2027 {tag}")
+    expect(page.get_by_label("Titel van de versie")).to_have_value(version_title)
     expect(page.get_by_label("Reden (bv. aanpassing meerjarenplan 2026)")).to_have_value(
         "Aanpassing na de begrotingswijziging"
     )
     assert _serious(page) == []
     page.get_by_label("Bestand").set_input_files(
-        {"name": "meerjarenplan.csv", "mimeType": "text/csv", "buffer": _plan_csv(tag)}
+        {"name": "meerjarenplan.csv", "mimeType": "text/csv", "buffer": _plan_csv(tag, year)}
     )
     page.get_by_role("button", name="Importeren").click()
     expect(page.locator(".alert-success")).to_contain_text("Het meerjarenplan is ingelezen als versie")
-    expect(page.locator(".lead")).to_contain_text(f"Meerjarenplan 2026-2027 {tag}")
+    expect(page.locator(".lead")).to_contain_text(version_title)
     plan = page.get_by_role("table", name=re.compile("Het plan met koppelingen"))
     expect(plan.get_by_role("rowheader", name=re.compile(f"BD-{tag} Organisatiebeheersing"))).to_be_visible()
     expect(plan.get_by_role("rowheader", name=re.compile(f"AP-{tag} Samen aankopen en delen"))).to_be_visible()
@@ -278,5 +282,5 @@ def test_ad_imports_links_reports_and_sees_the_saving_per_action(page, awarded_d
     data = saved.read_bytes()
     assert data.startswith(b"%PDF")
     text = _pdf_text(data)
-    assert action in text
-    assert _digits(saving) in text
+    assert action in text, text
+    assert _digits(saving) in text, text
