@@ -7,13 +7,13 @@ import zipfile
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from werkzeug.datastructures import FileStorage
 
 from portal.core.errors import DomainError
 from portal.core.files import LIBRARY_TYPES, store_document
 from portal.extensions import db
-from portal.policy_tables.models import AgendaItem, Meeting, PolicyTable, TableDocument
+from portal.policy_tables.models import AgendaItem, Decision, DecisionFollowUp, Meeting, PolicyTable, TableDocument
 from portal.policy_tables.operations._common import _check_open
 from tenants.sharing import is_member, set_audience
 
@@ -97,25 +97,43 @@ def add_document(
     return doc
 
 
-def agenda_and_attachments(meeting: Meeting) -> tuple[list[AgendaItem], dict[int, list[TableDocument]]]:
-    """Return ``agenda_of`` and ``attachments_of`` of the meeting page in one query.
+def agenda_page_rows(
+    meeting: Meeting,
+) -> tuple[list[AgendaItem], dict[int, list[TableDocument]], dict[int, Decision], dict[int, list[DecisionFollowUp]]]:
+    """Return ``agenda_of``, ``attachments_of`` and ``decisions_and_follow_ups`` of the meeting page in one query.
 
-    The documents are outer-joined: the scope criteria (and row-level security) of documents
-    apply to the join, so an item whose attachments the acting tenant may not read still shows.
+    Attachments, decisions and their follow-ups are outer-joined to the items: their scope
+    criteria (and row-level security) apply to the joins, so an item shows whatever of them the
+    acting tenant may not read. A decision belongs to an item of this meeting (both columns).
     """
     rows = db.session.execute(
-        select(AgendaItem, TableDocument)
+        select(AgendaItem, Decision, DecisionFollowUp, TableDocument)
+        .outerjoin(
+            Decision, and_(Decision.agenda_item_id == AgendaItem.id, Decision.meeting_id == AgendaItem.meeting_id)
+        )
+        .outerjoin(DecisionFollowUp, DecisionFollowUp.decision_id == Decision.id)
         .outerjoin(TableDocument, TableDocument.agenda_item_id == AgendaItem.id)
         .where(AgendaItem.meeting_id == meeting.id)
-        .order_by(AgendaItem.position, AgendaItem.id, TableDocument.id)
+        .order_by(AgendaItem.position, AgendaItem.id, Decision.id, DecisionFollowUp.id, TableDocument.id)
     )
     agenda: dict[int, AgendaItem] = {}
-    found: dict[int, list[TableDocument]] = {}
-    for item, doc in rows:
+    documents: dict[int, dict[int, TableDocument]] = {}
+    decisions: dict[int, Decision] = {}
+    follow_ups: dict[int, dict[int, DecisionFollowUp]] = {}
+    for item, decision, follow_up, doc in rows:
         agenda.setdefault(item.id, item)
         if doc is not None:
-            found.setdefault(item.id, []).append(doc)
-    return list(agenda.values()), found
+            documents.setdefault(item.id, {}).setdefault(doc.id, doc)
+        if decision is not None:
+            decisions[item.id] = decision  # the last by id, as ``decisions_and_follow_ups``
+        if follow_up is not None:
+            follow_ups.setdefault(follow_up.decision_id, {}).setdefault(follow_up.id, follow_up)
+    return (
+        list(agenda.values()),
+        {item_id: list(docs.values()) for item_id, docs in documents.items()},
+        decisions,
+        {decision_id: list(found.values()) for decision_id, found in follow_ups.items()},
+    )
 
 
 def attachments_of(meeting: Meeting) -> dict[int, list[TableDocument]]:

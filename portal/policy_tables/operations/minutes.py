@@ -6,7 +6,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased
 
 from portal.core.errors import DomainError
 from portal.core.models import Shareable, utcnow
@@ -192,34 +191,6 @@ def publish_minutes(minutes: Minutes) -> Minutes:
     _share_minutes(minutes, "region")
     db.session.flush()
     return minutes
-
-
-def meeting_with_minutes(meeting_id: int) -> tuple[Meeting, Minutes | None, list[Minutes]] | None:
-    """Return the readable meeting with ``meeting_minutes`` in one query, or None.
-
-    The minutes are outer-joined (own, or an earlier meeting's of the same table still open for
-    remarks): their scope criteria and row-level security apply to the join.
-    """
-    earlier = aliased(Meeting)
-    earlier_ids = select(earlier.id).where(earlier.table_id == Meeting.table_id, earlier.starts_at < Meeting.starts_at)
-    rows = db.session.execute(
-        select(Meeting, Minutes)
-        .outerjoin(
-            Minutes,
-            or_(
-                Minutes.meeting_id == Meeting.id,
-                and_(Minutes.meeting_id.in_(earlier_ids), Minutes.status == MinutesStatus.TER_OPMERKING),
-            ),
-        )
-        .where(Meeting.id == meeting_id)
-        .order_by(Minutes.id)
-    ).all()
-    if not rows:
-        return None
-    meeting = rows[0][0]
-    found = [m for _meeting, m in rows if m is not None]
-    own = next((m for m in found if m.meeting_id == meeting.id), None)
-    return meeting, own, [m for m in found if m.meeting_id != meeting.id]
 
 
 def meeting_minutes(meeting: Meeting) -> tuple[Minutes | None, list[Minutes]]:

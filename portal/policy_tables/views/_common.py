@@ -22,7 +22,6 @@ from portal.policy_tables.models import (
     RESULT_KINDS,
     RSVP_ANSWERS,
     Meeting,
-    Minutes,
     PolicyTable,
 )
 from tenants.sharing import region_members
@@ -63,21 +62,14 @@ def _chaired_table(table_id: int) -> PolicyTable:
     return obj
 
 
-def _meeting_page(
-    meeting: Meeting,
-    errors: dict[str, Any] | None = None,
-    status: int = 200,
-    *,
-    minutes_read: tuple[Minutes | None, list[Minutes]] | None = None,
-) -> Any:
+def _meeting_page(meeting: Meeting, errors: dict[str, Any] | None = None, status: int = 200) -> Any:
     table = meeting.table
     chair = permissions.can_chair(current_user, meeting)
-    # The page reads a dozen kinds of rows: paired reads keep it to one query per kind (the
-    # minutes come with the meeting when the caller read them so: ``minutes_read``).
-    agenda, attachments = ops.agenda_and_attachments(meeting)
+    # The page reads a dozen kinds of rows: paired reads keep it to one query per kind, the
+    # agenda's attachments, decisions and follow-ups come with the items.
+    agenda, attachments, decisions, follow_ups = ops.agenda_page_rows(meeting)
     follow_up, actions = ops.meeting_actions(meeting)
-    decisions, follow_ups = ops.decisions_and_follow_ups(meeting)
-    minutes, to_approve = minutes_read if minutes_read is not None else ops.meeting_minutes(meeting)
+    minutes, to_approve = ops.meeting_minutes(meeting)
     present = ops.attendance_of(meeting)
     return render_template(
         "policy_tables/meeting.html",

@@ -55,11 +55,7 @@ def new_meeting(table_id: int) -> Any:
 @allow(MEMBERS)
 def meeting(meeting_id: int) -> Any:
     """Show a meeting: agenda, follow-up of open actions, proposals and actions."""
-    found = ops.meeting_with_minutes(meeting_id)
-    if found is None:
-        abort(404)
-    meeting, minutes, to_approve = found
-    return _meeting_page(meeting, minutes_read=(minutes, to_approve))
+    return _meeting_page(get_visible_or_404(Meeting, meeting_id))
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/punten", methods=["POST"])
