@@ -9,6 +9,7 @@ from __future__ import annotations
 from portal.plans.views import (
     edit,  # noqa: F401  (imported for its routes)
     links,  # noqa: F401  (imported for its routes)
+    objects,  # noqa: F401  (imported for its template function)
     pages,  # noqa: F401  (imported for its routes)
     reports,  # noqa: F401  (imported for its routes)
 )
