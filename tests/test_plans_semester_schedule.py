@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.plans import semester
 from portal.plans.models import PlanReport
 from tenants.context import tenant_context
-from tests.conftest import body_of
+from tests.conftest import body_of, login
 from tests.plans_semester_helpers import make_plan, make_report
 
 TITLE = "Het semesterrapport van het meerjarenplan"
@@ -82,7 +82,6 @@ def test_the_ad_is_told_once_in_app_and_by_mail(app, world, mailbox):
     assert _notes(world.user("partner", "ad")) == [] and _notes(world.user("outsider", "ad")) == []
     # The AD reads it on the plan's report page.
     client = app.test_client()
-    from tests.conftest import login
 
     login(client, ad)
     page = client.get(notes[0].link)
