@@ -8,6 +8,8 @@ non-partner keeps.
 
 from __future__ import annotations
 
+import ast
+import inspect
 import io
 import json
 from typing import Any
@@ -354,12 +356,57 @@ def test_the_raadslid_imports_nothing(app, world):
         ("  nadarhekken ", "nadarhekken"),
         ("nadar-hekken", "nadarhekken"),
         ("NÁDARHEKKEN!", "nadarhekken"),
-        ("Tweede   Verblijven", "tweede verblijven"),
-        ("Financiële dienst/ICT", "financiele dienst ict"),
+        ("Tweede   Verblijven", "tweedeverblijven"),
+        ("tweede-verblijven", "tweedeverblijven"),
+        ("tweedeverblijven", "tweedeverblijven"),
+        ("Financiële dienst/ICT", "financieledienstict"),
+        ("'s-Gravenwezel", "sgravenwezel"),
+        ("e_loket", "eloket"),
+        ("🚧 nadar 🚧", "nadar"),
+        ("", ""),
     ],
 )
 def test_the_subject_key_ignores_case_whitespace_accents_and_punctuation(typed, key):
     assert ops.normalise_subject(typed) == key
+
+
+def _literal_subjects(module: Any) -> set[str]:
+    """Return the string literals a module writes as the "subject" of a dict (its demo or bench rows)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(inspect.getsource(module))):
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value == "subject" and isinstance(value, ast.Constant):
+                    found.add(value.value)
+    return found
+
+
+def test_the_demo_and_bench_subjects_keep_distinct_keys():
+    """Dropping spaces and hyphens joins no two different subjects of the demo or bench data."""
+    from portal.alignment import bench, demo
+
+    subjects = (
+        _literal_subjects(demo)
+        | _literal_subjects(bench)
+        | {subject for subject, _supplier in demo.APPLICATIONS}
+        | set(bench.APPLICATIONS)
+    )
+    assert {"nadarhekken", "tweede verblijven", "mercurius", "e-loket"} <= subjects
+    keys = {ops.normalise_subject(s) for s in subjects}
+    assert len(keys) == len(subjects)
+    assert all(len(key) >= 2 for key in keys)
+
+
+def test_a_hyphenated_or_spaced_compound_meets_the_joined_one(app, world):
+    """ "tweede-verblijven", "Tweede verblijven" and "tweedeverblijven" are one subject in a comparison."""
+    tariff(world, "owner", "400.00", subject="Tweede verblijven", unit="per jaar")
+    tariff(world, "partner", "450.00", subject="tweede-verblijven", unit="per jaar")
+    body = _client(app, world).get(f"{API}/comparisons/tariffs?subject=tweedeverblijven").get_json()
+    assert body["subject"] == "tweedeverblijven"
+    (unit,) = body["units"]
+    assert unit["amounts"] == {str(world.tenants["owner"].id): "400.00", str(world.tenants["partner"].id): "450.00"}
+    suggested = _client(app, world).get(f"{API}/subjects?kind=reglement").get_json()["subjects"]
+    assert suggested == ["tweedeverblijven"]
 
 
 def test_two_municipalities_typing_a_subject_differently_compare_together(app, world):

@@ -198,3 +198,175 @@ def test_audit_log_is_append_only_in_the_database(app, world):
             message = str(caught.value.orig)
             assert "append-only" in message or "permission denied" in message
         assert connection.scalar(text("SELECT count(*) FROM audit_entries WHERE action = 'x'")) == 0
+
+
+# -- 0022: the alignment subject keys ---------------------------------------------------------------
+
+#: Inputs the frozen rules of migration 0022 and ``normalise_subject`` must agree on.
+TRICKY_SUBJECTS = (
+    "Nadarhekken",
+    "  nadarhekken ",
+    "nadar-hekken",
+    "Nadar hekken",
+    "NÁDARHEKKEN!",
+    "Tweede   Verblijven",
+    "tweede-verblijven",
+    "tweede\u2011verblijven",
+    "Tweede\u00a0verblijven",
+    "Financiële dienst/ICT",
+    "crèche ’t Kapoentje",
+    "'s-Gravenwezel",
+    "St.-Job-in-'t-Goor",
+    "e_loket",
+    "E-LOKET",
+    "3P",
+    "Ĳzer",
+    "straße",
+    "ﬁetsenstalling",
+    "½ tarief",
+    "🚧 nadar 🚧",
+    "🚧",
+    "- !",
+    "",
+    "   ",
+    "x" * 300,
+)
+
+
+def _migration_0022() -> Any:
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "migrations" / "versions" / "0022_alignment_subject_keys.py"
+    spec = importlib.util.spec_from_file_location("migration_0022", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_migration_normalises_subjects_as_the_app_does():
+    from portal.alignment.operations import normalise_subject
+
+    frozen = _migration_0022().subject_key
+    assert [frozen(s) for s in TRICKY_SUBJECTS] == [normalise_subject(s) for s in TRICKY_SUBJECTS]
+    assert frozen("tweede-verblijven") == frozen("Tweede verblijven") == "tweedeverblijven"
+    assert frozen("Nádar-hekken") == frozen("nadar hekken") == "nadarhekken"
+
+
+#: Stored before 0022 (item subjects of one tenant, then a proposal's) -> stored after it.
+ITEMS_BEFORE_AFTER = (
+    ("Tweede verblijven", "tweedeverblijven"),
+    ("tweede-verblijven", "tweedeverblijven"),  # the same municipality: both rows stay, now one key
+    ("Nadar-hekken", "nadarhekken"),
+    ("nadarhekken", "nadarhekken"),
+    ("?!", "?!"),  # no letter or digit: kept as it was, not emptied
+)
+PROPOSAL_BEFORE_AFTER = ("Tweede  Verblijven", "tweedeverblijven")
+
+
+def _seed_subjects(conn: Any, slug: str = "migratie") -> int:
+    """Insert a tenant with items and a proposal whose subjects predate 0022; return the tenant id."""
+    from sqlalchemy import insert
+
+    from portal.alignment.models import AlignmentItem, Proposal
+    from tenants.models import Tenant
+
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT set_config('app.tenant_id', '', true)"))
+    tenant_id = conn.execute(
+        insert(Tenant.__table__).values(name=f"Gemeente {slug}", slug=slug).returning(Tenant.__table__.c.id)
+    ).scalar_one()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant_id)})
+    for n, (before, _after) in enumerate(ITEMS_BEFORE_AFTER):
+        conn.execute(
+            insert(AlignmentItem.__table__).values(
+                tenant_id=tenant_id,
+                kind="reglement",
+                category="belasting",
+                status="actief",
+                title=f"Reglement {n}",
+                subject=before,
+                audience="own",
+            )
+        )
+    conn.execute(
+        insert(Proposal.__table__).values(
+            tenant_id=tenant_id, kind="reglement", title="Voorstel", subject=PROPOSAL_BEFORE_AFTER[0], audience="own"
+        )
+    )
+    return tenant_id
+
+
+def _stored_subjects(conn: Any, tenant_id: int) -> tuple[list[str], list[str]]:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant_id)})
+    params = {"t": tenant_id}
+    items = conn.scalars(text("SELECT subject FROM alignment_items WHERE tenant_id = :t ORDER BY id"), params).all()
+    proposals = conn.scalars(text("SELECT subject FROM alignment_proposals WHERE tenant_id = :t"), params).all()
+    return list(items), list(proposals)
+
+
+EXPECTED_AFTER_0022 = ([after for _before, after in ITEMS_BEFORE_AFTER], [PROPOSAL_BEFORE_AFTER[1]])
+
+
+def test_0022_normalises_stored_subjects_on_sqlite(app, tmp_path):
+    url = f"sqlite:///{tmp_path / 'subjects.sqlite3'}"
+    overrides = {"SQLALCHEMY_DATABASE_URI": url, "PORTAL_MIGRATION_DATABASE_URL": None, "PORTAL_RLS": False}
+    with other_app(app, tmp_path, **overrides) as other, other.app_context():
+        upgrade(revision="0021")
+        with db.engine.begin() as conn:
+            tenant_id = _seed_subjects(conn)
+        upgrade(revision="0022")
+        with db.engine.connect() as conn:
+            assert _stored_subjects(conn, tenant_id) == EXPECTED_AFTER_0022
+        # Down and up again: the keys stay, and normalising them twice changes nothing.
+        downgrade(revision="0021")
+        upgrade()
+        with db.engine.connect() as conn:
+            assert _stored_subjects(conn, tenant_id) == EXPECTED_AFTER_0022
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not (conftest.PG_URL and conftest.PG_OWNER_URL), reason="needs PostgreSQL with an owner role")
+def test_0022_normalises_stored_subjects_of_every_tenant_on_postgresql(app, tmp_path):
+    """Under the owner role, through FORCE row-level security, which is back on afterwards."""
+    schema = f"migrations_{uuid.uuid4().hex[:8]}"
+    owner_url = make_url(conftest.PG_OWNER_URL or "")
+    scoped_url = owner_url.update_query_dict({"options": f"-csearch_path={schema}"})
+    owner = create_engine(owner_url)
+    scoped = create_engine(scoped_url)
+    runtime = make_url(conftest.PG_URL or "").username
+    with owner.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        overrides = {
+            "SQLALCHEMY_DATABASE_URI": conftest.PG_URL,
+            "PORTAL_MIGRATION_DATABASE_URL": scoped_url.render_as_string(hide_password=False),
+        }
+        with other_app(app, tmp_path, **overrides) as other, other.app_context():
+            x_arg = [f"app_role={runtime}"]
+            upgrade(revision="0021", x_arg=x_arg)
+            with scoped.begin() as conn:
+                tenant_ids = [_seed_subjects(conn, "migratie"), _seed_subjects(conn, "andere")]
+            with scoped.connect() as conn:
+                # Without a tenant the owner sees nothing: FORCE binds it as well.
+                assert conn.scalar(text("SELECT count(*) FROM alignment_items")) == 0
+            upgrade(revision="0022", x_arg=x_arg)
+            with scoped.begin() as conn:
+                for tenant_id in tenant_ids:
+                    assert _stored_subjects(conn, tenant_id) == EXPECTED_AFTER_0022
+                forced = conn.execute(
+                    text(
+                        "SELECT relname, relrowsecurity AND relforcerowsecurity FROM pg_class"
+                        " WHERE relnamespace = CAST(:schema AS regnamespace)"
+                        " AND relname IN ('alignment_items', 'alignment_proposals')"
+                    ),
+                    {"schema": schema},
+                ).all()
+            assert sorted(forced) == [("alignment_items", True), ("alignment_proposals", True)]
+    finally:
+        scoped.dispose()
+        with owner.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        owner.dispose()
