@@ -181,6 +181,34 @@ def test_the_form_suggests_the_regions_subjects_and_keeps_what_was_typed(app, wo
     assert "minstens twee letters of cijfers" in html
 
 
+def test_the_proposal_form_suggests_the_subjects_of_every_kind_with_their_kind(app, world):
+    """The kind can change on the page, so the list holds every kind's subjects, each labelled with its kinds."""
+    tariff(world, "partner", "3.00", subject="Nadar-hekken")
+    item_of(world, "owner", {"kind": "toepassing", "title": "Mercurius", "subject": "Mercurius"})
+    item_of(world, "owner", {"kind": "financieel_proces", "title": "Proces", "subject": "mercurius"})
+    tariff(world, "outsider", "3.00", subject="buitenhekken", shared=False)
+    item_of(world, "partner", {"kind": "beheersing", "title": "Eigen", "subject": "eigen proces"}, shared=False)
+    client = _client(app, world, role="ad")
+    page = client.get("/owner/afstemming/voorstellen/nieuw?kind=beheersing").get_data(as_text=True)
+    assert 'list="subject-suggesties"' in page
+    assert (
+        '<datalist id="subject-suggesties">'
+        '<option value="mercurius" label="mercurius (Financieel proces, Toepassing en ICT-contract)">'
+        '<option value="nadarhekken" label="nadarhekken (Belasting- of retributiereglement)">'
+        "</datalist>"
+    ) in page
+    assert "buitenhekken" not in page and "eigenproces" not in page
+    # A refused proposal keeps what was typed and the suggestions.
+    refused = client.post(
+        "/owner/afstemming/voorstellen/nieuw",
+        data={"title": "Voorstel hekken", "kind": "toepassing", "subject": "?!", "partner_ids": []},
+    )
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert 'value="Voorstel hekken"' in html and 'value="?!"' in html
+    assert '<option value="nadarhekken"' in html
+
+
 def test_the_register_search_finds_a_subject_however_typed(app, world):
     tariff(world, "owner", "2.00", subject="nadarhekken")
     page = _client(app, world).get("/owner/afstemming?q=Nadar-Hekken").get_data(as_text=True)

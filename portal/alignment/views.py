@@ -533,12 +533,23 @@ def new_proposal() -> Any:
             "item_ids": request.args.getlist("item_ids"),
         }
         status = 200
+    suggested = ops.subject_suggestions_by_kind()
     return render_template(
         "alignment/proposal_form.html",
         values=values,
         errors=errors,
         partners=partner_tenants(current_user.tenant_id),
         meetings=ops.visible_meetings(),
+        subjects=list(suggested),
+        # The kind can still change on the page: one list for every kind, each subject with its kinds.
+        subject_labels={
+            subject: _(
+                "%(subject)s (%(kinds)s)",
+                subject=subject,
+                kinds=", ".join(str(KIND_LABELS.get(k, k)) for k in kinds),
+            )
+            for subject, kinds in suggested.items()
+        },
     ), status
 
 

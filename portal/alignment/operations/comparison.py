@@ -62,28 +62,42 @@ def subjects(kind: str, tenants: Iterable[Tenant]) -> list[str]:
     return list(db.session.scalars(stmt))
 
 
+def _suggested(kind: str | None, limit: int) -> list[tuple[str, str]]:
+    own_id = current_tenant_id()
+    ids = [t.id for t in chosen_tenants([])]
+    stmt = select(AlignmentItem.subject, AlignmentItem.kind).where(
+        readable_prefilter(AlignmentItem, own_id),
+        AlignmentItem.tenant_id.in_(ids),
+        # The own drafts are suggestions too; a partner's draft is not published yet.
+        (AlignmentItem.tenant_id == own_id) | (AlignmentItem.status != ItemStatus.ONTWERP),
+    )
+    if kind is not None:
+        stmt = stmt.where(AlignmentItem.kind == kind)
+    stmt = stmt.distinct().order_by(AlignmentItem.subject, AlignmentItem.kind).limit(limit)
+    return [(subject, item_kind) for subject, item_kind in db.session.execute(stmt)]
+
+
 def subject_suggestions(kind: str, limit: int = 500) -> list[str]:
     """Return the subjects of ``kind`` used in the acting tenant's regions: its own and its current partners'.
 
     Only items the tenant may read count (a partner's unshared item says nothing), and never
     those of a former partner or of another region's municipality, even one that shares by grant.
     """
-    own_id = current_tenant_id()
-    ids = [t.id for t in chosen_tenants([])]
-    stmt = (
-        select(AlignmentItem.subject)
-        .where(
-            readable_prefilter(AlignmentItem, own_id),
-            AlignmentItem.kind == kind,
-            AlignmentItem.tenant_id.in_(ids),
-            # The own drafts are suggestions too; a partner's draft is not published yet.
-            (AlignmentItem.tenant_id == own_id) | (AlignmentItem.status != ItemStatus.ONTWERP),
-        )
-        .distinct()
-        .order_by(AlignmentItem.subject)
-        .limit(limit)
-    )
-    return list(db.session.scalars(stmt))
+    return [subject for subject, _kind in _suggested(kind, limit)]
+
+
+def subject_suggestions_by_kind(limit: int = 500) -> dict[str, list[str]]:
+    """Return the subjects of every kind used in the acting tenant's regions, each with its kinds.
+
+    The same items count as for ``subject_suggestions``; for a form whose kind can still
+    change (a proposal), so one list serves every kind. Subjects alphabetically, kinds in
+    register order.
+    """
+    order = {kind: n for n, kind in enumerate(ItemKind)}
+    found: dict[str, list[str]] = {}
+    for subject, kind in _suggested(None, limit):
+        found.setdefault(subject, []).append(kind)
+    return {subject: sorted(kinds, key=lambda k: order.get(k, len(order))) for subject, kinds in found.items()}
 
 
 @dataclass
