@@ -93,7 +93,7 @@ def subject_suggestions_by_kind(limit: int = 500) -> dict[str, list[str]]:
     change (a proposal), so one list serves every kind. Subjects alphabetically, kinds in
     register order.
     """
-    order = {kind: n for n, kind in enumerate(ItemKind)}
+    order: dict[str, int] = {str(kind): n for n, kind in enumerate(ItemKind)}
     found: dict[str, list[str]] = {}
     for subject, kind in _suggested(None, limit):
         found.setdefault(subject, []).append(kind)
