@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from portal.extensions import db
-from portal.plans.models import LinkType
+from portal.plans import operations as ops
+from portal.plans.models import LinkType, PlanNode
+from tenants.context import tenant_context
 from tests.conftest import login
 from tests.matrix import _policy_world, _proc_dossier_id, make_agreement, secret
 from tests.matrix_plans_links import add_link, make_plan
@@ -185,7 +187,21 @@ def test_no_block_without_a_plan_in_force(app, world):
     training_id = make_training(world, secret("Vorming zonder plan"))
     text = _page(_client(app, world), f"/owner/hr/vormingen/{training_id}")
     assert "data-plan-links" not in text and BUTTON not in text
-    # An older version's links do not count: only the version in force is shown.
+
+
+def test_only_the_version_in_force_is_shown(app, world):
+    title = secret("Versieactie")
+    _version, old_node = make_plan(world, title=title)
+    training_id = make_training(world, secret("Vorming met versies"))
+    add_link(world, old_node, "training", training_id)
+    ad = world.user("owner", "ad")
+    with tenant_context(ad.tenant_id, user_id=ad.id):
+        ops.copy_version(ops.current_version(), {"reason": "Aanpassing"})  # copies the links too
+        db.session.commit()
+        new_node = db.session.scalar(select(PlanNode.id).where(PlanNode.code == "A1", PlanNode.id != old_node))
+    block = _block(_page(_client(app, world), f"/owner/hr/vormingen/{training_id}"), "training", training_id)
+    assert block.count(title) == 1
+    assert f"/meerjarenplan/acties/{new_node}" in block and f"/meerjarenplan/acties/{old_node}" not in block
 
 
 def test_the_include_renders_nothing_without_the_plans_module(app):
@@ -220,7 +236,8 @@ def test_the_block_costs_one_statement_per_page(app, world):
     with Statements() as without_plan:
         text = _page(client, url)
     assert "data-plan-links" not in text
-    assert without_plan.count <= 1
+    # The one statement that reads the plan in force with its links is also the one that finds none.
+    assert without_plan.count == 1
     _version, node_id = make_plan(world)
     add_link(world, node_id, "policy_decision", policy["decision"])
     with Statements() as with_plan:
