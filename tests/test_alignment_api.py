@@ -269,7 +269,8 @@ def test_the_api_imports_every_row_and_shares_with_the_chosen_region(app, world)
     with tenant_context(world.tenants["owner"].id):
         items = {i.title: i for i in db.session.scalars(select(AlignmentItem))}
         fences = items["Retributie nadarhekken"]
-        assert fences.subject == "nadarhekken"
+        # The first row's spelling is kept; both rows were one item by their key.
+        assert (fences.subject, fences.subject_key) == ("Nadar-hekken", "nadarhekken")
         assert [t.unit for t in fences.tariff_lines] == ["per hek per dag", "per levering"]
         assert fences.audience == "region"
         fences_id = fences.id
@@ -402,11 +403,12 @@ def test_a_hyphenated_or_spaced_compound_meets_the_joined_one(app, world):
     tariff(world, "owner", "400.00", subject="Tweede verblijven", unit="per jaar")
     tariff(world, "partner", "450.00", subject="tweede-verblijven", unit="per jaar")
     body = _client(app, world).get(f"{API}/comparisons/tariffs?subject=tweedeverblijven").get_json()
-    assert body["subject"] == "tweedeverblijven"
+    # Shown as the own municipality typed it, matched by the key.
+    assert (body["subject"], body["subject_key"]) == ("Tweede verblijven", "tweedeverblijven")
     (unit,) = body["units"]
     assert unit["amounts"] == {str(world.tenants["owner"].id): "400.00", str(world.tenants["partner"].id): "450.00"}
     suggested = _client(app, world).get(f"{API}/subjects?kind=reglement").get_json()["subjects"]
-    assert suggested == ["tweedeverblijven"]
+    assert suggested == ["Tweede verblijven"]
 
 
 def test_two_municipalities_typing_a_subject_differently_compare_together(app, world):
@@ -415,7 +417,7 @@ def test_two_municipalities_typing_a_subject_differently_compare_together(app, w
     response = _client(app, world).get(f"{API}/comparisons/tariffs?subject=NADAR-hekken")
     assert response.status_code == 200
     body = response.get_json()
-    assert body["subject"] == "nadarhekken"
+    assert (body["subject"], body["subject_key"]) == ("Nadarhekken", "nadarhekken")
     (unit,) = body["units"]
     assert unit["amounts"] == {str(world.tenants["owner"].id): "2.00", str(world.tenants["partner"].id): "3.00"}
     # The page compares them too.
@@ -459,17 +461,17 @@ def test_the_suggestions_are_the_regions_subjects_and_never_a_non_partners(app, 
     _region_item(world, "former", "Oudlid", "a")
     response = _client(app, world).get(f"{API}/subjects?kind=toepassing")
     assert response.status_code == 200
-    assert response.get_json() == {"kind": "toepassing", "subjects": ["mercurius", "remmicom"]}
+    assert response.get_json() == {"kind": "toepassing", "subjects": ["Mercurius", "Remmicom"]}
     # The item form offers the same suggestions in a datalist.
     page = _client(app, world, "owner", "dienst").get("/owner/afstemming/items/nieuw?kind=toepassing")
     html = page.get_data(as_text=True)
-    assert 'list="subject-suggesties"' in html and '<option value="remmicom">' in html
-    for hidden in ("buitenstaander", "oudlid", "partnergeheim", "anderesoort"):
+    assert 'list="subject-suggesties"' in html and '<option value="Remmicom">' in html
+    for hidden in ("Buitenstaander", "Oudlid", "Partnergeheim", "Anderesoort"):
         assert hidden not in html
     # The outsider and the former member see none of region A's subjects.
     for foreign in FOREIGN:
         subjects = _client(app, world, foreign).get(f"{API}/subjects?kind=toepassing").get_json()["subjects"]
-        assert "mercurius" not in subjects and "remmicom" not in subjects
+        assert "Mercurius" not in subjects and "Remmicom" not in subjects
 
 
 def test_the_subjects_need_a_known_kind(app, world):

@@ -253,13 +253,13 @@ def test_the_migration_normalises_subjects_as_the_app_does():
     assert frozen("Nádar-hekken") == frozen("nadar hekken") == "nadarhekken"
 
 
-#: Stored before 0022 (item subjects of one tenant, then a proposal's) -> stored after it.
+#: Stored before 0022 (item subjects of one tenant, then a proposal's) -> the key 0022 gives it.
 ITEMS_BEFORE_AFTER = (
     ("Tweede verblijven", "tweedeverblijven"),
-    ("tweede-verblijven", "tweedeverblijven"),  # the same municipality: both rows stay, now one key
+    ("tweede-verblijven", "tweedeverblijven"),  # the same municipality: both rows stay, one key
     ("Nadar-hekken", "nadarhekken"),
     ("nadarhekken", "nadarhekken"),
-    ("?!", "?!"),  # no letter or digit: kept as it was, not emptied
+    ("?!", "?!"),  # no letter or digit: the case-folded text, never an empty key
 )
 PROPOSAL_BEFORE_AFTER = ("Tweede  Verblijven", "tweedeverblijven")
 
@@ -278,6 +278,7 @@ def _seed_subjects(conn: Any, slug: str = "migratie") -> int:
     ).scalar_one()
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant_id)})
+    # Core inserts name only the columns given: the table of revision 0021 has no subject_key yet.
     for n, (before, _after) in enumerate(ITEMS_BEFORE_AFTER):
         conn.execute(
             insert(AlignmentItem.__table__).values(
@@ -298,19 +299,32 @@ def _seed_subjects(conn: Any, slug: str = "migratie") -> int:
     return tenant_id
 
 
-def _stored_subjects(conn: Any, tenant_id: int) -> tuple[list[str], list[str]]:
+def _stored_subjects(conn: Any, tenant_id: int, *, keys: bool = True) -> tuple[list[Any], list[Any]]:
+    """Return the (subject, subject_key) of the tenant's items and proposals (the subjects alone without keys)."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(tenant_id)})
     params = {"t": tenant_id}
-    items = conn.scalars(text("SELECT subject FROM alignment_items WHERE tenant_id = :t ORDER BY id"), params).all()
-    proposals = conn.scalars(text("SELECT subject FROM alignment_proposals WHERE tenant_id = :t"), params).all()
-    return list(items), list(proposals)
+    columns = "subject, subject_key" if keys else "subject"
+    items = conn.execute(text(f"SELECT {columns} FROM alignment_items WHERE tenant_id = :t ORDER BY id"), params).all()
+    proposals = conn.execute(text(f"SELECT {columns} FROM alignment_proposals WHERE tenant_id = :t"), params).all()
+    return [tuple(r) for r in items], [tuple(r) for r in proposals]
 
 
-EXPECTED_AFTER_0022 = ([after for _before, after in ITEMS_BEFORE_AFTER], [PROPOSAL_BEFORE_AFTER[1]])
+#: After 0022: every subject as it was typed, next to its key.
+EXPECTED_AFTER_0022 = (list(ITEMS_BEFORE_AFTER), [PROPOSAL_BEFORE_AFTER])
+#: Before 0022 (and after its downgrade): the same subjects, without a key.
+EXPECTED_BEFORE_0022 = ([(before,) for before, _key in ITEMS_BEFORE_AFTER], [(PROPOSAL_BEFORE_AFTER[0],)])
 
 
-def test_0022_normalises_stored_subjects_on_sqlite(app, tmp_path):
+def _indexes(conn: Any, table: str) -> set[str]:
+    from sqlalchemy import inspect
+
+    return {ix["name"] for ix in inspect(conn).get_indexes(table)}
+
+
+def test_0022_adds_the_subject_keys_and_keeps_what_was_typed_on_sqlite(app, tmp_path):
+    from sqlalchemy.exc import IntegrityError
+
     url = f"sqlite:///{tmp_path / 'subjects.sqlite3'}"
     overrides = {"SQLALCHEMY_DATABASE_URI": url, "PORTAL_MIGRATION_DATABASE_URL": None, "PORTAL_RLS": False}
     with other_app(app, tmp_path, **overrides) as other, other.app_context():
@@ -320,8 +334,20 @@ def test_0022_normalises_stored_subjects_on_sqlite(app, tmp_path):
         upgrade(revision="0022")
         with db.engine.connect() as conn:
             assert _stored_subjects(conn, tenant_id) == EXPECTED_AFTER_0022
-        # Down and up again: the keys stay, and normalising them twice changes nothing.
+            items = _indexes(conn, "alignment_items")
+            assert "ix_alignment_items_kind_subject_key" in items and "ix_alignment_items_kind_subject" not in items
+            assert "ix_alignment_proposals_kind_subject_key" in _indexes(conn, "alignment_proposals")
+        # The CHECK: a subject with text has a key.
+        with db.engine.connect() as conn, pytest.raises(IntegrityError):
+            conn.execute(text("UPDATE alignment_items SET subject_key = '' WHERE tenant_id = :t"), {"t": tenant_id})
+        # Down: the keys and their index go, the subjects stay, the old index is back.
         downgrade(revision="0021")
+        with db.engine.connect() as conn:
+            assert _stored_subjects(conn, tenant_id, keys=False) == EXPECTED_BEFORE_0022
+            items = _indexes(conn, "alignment_items")
+            assert "ix_alignment_items_kind_subject" in items and "ix_alignment_items_kind_subject_key" not in items
+            assert "ix_alignment_proposals_kind_subject_key" not in _indexes(conn, "alignment_proposals")
+        # And up again: the same keys.
         upgrade()
         with db.engine.connect() as conn:
             assert _stored_subjects(conn, tenant_id) == EXPECTED_AFTER_0022
@@ -329,7 +355,7 @@ def test_0022_normalises_stored_subjects_on_sqlite(app, tmp_path):
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not (conftest.PG_URL and conftest.PG_OWNER_URL), reason="needs PostgreSQL with an owner role")
-def test_0022_normalises_stored_subjects_of_every_tenant_on_postgresql(app, tmp_path):
+def test_0022_fills_the_subject_keys_of_every_tenant_on_postgresql(app, tmp_path):
     """Under the owner role, through FORCE row-level security, which is back on afterwards."""
     schema = f"migrations_{uuid.uuid4().hex[:8]}"
     owner_url = make_url(conftest.PG_OWNER_URL or "")

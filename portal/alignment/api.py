@@ -67,7 +67,8 @@ class TariffUnitStatsSchema(Schema):
 class TariffComparisonSchema(Schema):
     """The tariffs of one subject side by side."""
 
-    subject = fields.String()
+    subject = fields.String(metadata={"description": "As the caller's municipality spells it, else the most common"})
+    subject_key = fields.String(metadata={"description": "Comparison key the items were matched on"})
     tenants = tenant_refs()
     units = fields.List(fields.Nested(TariffUnitStatsSchema))
 
@@ -85,7 +86,8 @@ class AlignmentApplicationRowSchema(Schema):
 class AlignmentApplicationGroupSchema(Schema):
     """Who runs one application and whether a joint rollout is an opportunity."""
 
-    subject = fields.String()
+    subject = fields.String(metadata={"description": "As the caller's municipality spells it, else the most common"})
+    subject_key = fields.String(metadata={"description": "Comparison key the items were grouped on"})
     opportunity = fields.String()
     rows = fields.List(fields.Nested(AlignmentApplicationRowSchema))
 
@@ -213,6 +215,7 @@ class TariffComparison(MethodView):
         result = ops.compare_tariffs(args["subject"], ops.chosen_tenants(args["partner_ids"]))
         return {
             "subject": result["subject"],
+            "subject_key": result["subject_key"],
             "tenants": result["tenants"],
             "units": [
                 {
@@ -239,6 +242,7 @@ class ApplicationComparison(MethodView):
         return [
             {
                 "subject": g.subject,
+                "subject_key": g.subject_key,
                 "opportunity": g.opportunity,
                 "rows": [
                     {

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from bench.data import Context, _insert, current_members
+from portal.alignment.subjects import normalise_subject
 
 APPLICATIONS = ("mercurius", "remmicom", "3p", "e-loket", "gis-pakket")
 
@@ -143,7 +144,8 @@ def generate(conn: Connection, ctx: Context) -> None:
                 ),
             ]
             for item, children in rows:
-                items.append(item)
+                # COPY bypasses the model: the comparison key is set here, with the app's rules.
+                items.append({**item, "subject_key": normalise_subject(item["subject"])})
                 details.append(children)
     ids = _insert(conn, "alignment_items", items, returning=True)
     tables = {"tariff": "alignment_tariff_lines", "risk": "alignment_risks", "swot": "alignment_swot_entries"}

@@ -9,8 +9,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from portal.alignment.subjects import SUBJECT_MAX, normalise_subject, tidy_subject
 from portal.core.models import Base, JSONType, Shareable, TimestampMixin, check_in, in_sql
 from tenants.models import Region, Tenant
 
@@ -174,7 +175,26 @@ BODY_LABELS: dict[str, Any] = {
 }
 
 
-class AlignmentItem(Shareable, TimestampMixin, Base):
+#: A subject with a letter or digit has a key (only an empty subject has an empty key).
+SUBJECT_KEY_CHECK = "subject_key <> '' OR subject = ''"
+
+
+class Subjected:
+    """The subject as typed (shown) and its comparison key (compared), set together on every save."""
+
+    #: What the user typed, trimmed and with inner whitespace collapsed: "Tweede verblijven".
+    subject: Mapped[str] = mapped_column(String(SUBJECT_MAX))
+    #: The comparison key, always ``normalise_subject(subject)``: "tweedeverblijven". Never set it directly.
+    subject_key: Mapped[str] = mapped_column(String(SUBJECT_MAX))
+
+    @validates("subject")
+    def _set_subject(self, _name: str, value: str) -> str:
+        subject = tidy_subject(value or "")
+        self.subject_key = normalise_subject(subject)
+        return subject
+
+
+class AlignmentItem(Subjected, Shareable, TimestampMixin, Base):
     """One comparable item in a municipality's register; its kind decides which fields it uses."""
 
     __tablename__ = "alignment_items"
@@ -194,13 +214,12 @@ class AlignmentItem(Shareable, TimestampMixin, Base):
         CheckConstraint("users_count IS NULL OR users_count >= 0", name="users_count"),
         CheckConstraint("map_size IS NULL OR map_size > 0", name="map_size"),
         Index("ix_alignment_items_tenant_kind", "tenant_id", "kind"),
-        Index("ix_alignment_items_kind_subject", "kind", "subject"),
+        Index("ix_alignment_items_kind_subject_key", "kind", "subject_key"),
+        CheckConstraint(SUBJECT_KEY_CHECK, name="subject_key"),
     )
 
     kind: Mapped[str] = mapped_column(String(24))
     title: Mapped[str] = mapped_column(String(200))
-    #: The comparison key (lower case): the same retributie, application or process in every municipality.
-    subject: Mapped[str] = mapped_column(String(120))
     category: Mapped[str] = mapped_column(String(20), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     responsible: Mapped[str] = mapped_column(String(200), default="")
@@ -313,7 +332,7 @@ class SwotEntry(Base):
     item: Mapped[AlignmentItem] = relationship(back_populates="swot")
 
 
-class Proposal(Shareable, TimestampMixin, Base):
+class Proposal(Subjected, Shareable, TimestampMixin, Base):
     """A harmonisation proposal, owned by the municipality that opens it, shared with its parties."""
 
     __tablename__ = "alignment_proposals"
@@ -324,11 +343,12 @@ class Proposal(Shareable, TimestampMixin, Base):
         check_in("status", ProposalStatus),
         CheckConstraint("target_amount IS NULL OR target_amount >= 0", name="target_amount"),
         Index("ix_alignment_proposals_tenant_status", "tenant_id", "status"),
+        Index("ix_alignment_proposals_kind_subject_key", "kind", "subject_key"),
+        CheckConstraint(SUBJECT_KEY_CHECK, name="subject_key"),
     )
 
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(24))
-    subject: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     proposed_value: Mapped[str] = mapped_column(String(300), default="")
     target_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))

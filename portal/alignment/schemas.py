@@ -93,7 +93,10 @@ class CreateAlignmentItemSchema(Schema):
     subject = fields.String(
         required=True,
         validate=validate.Length(min=2, max=120, error=_l("Geef het onderwerp (2 tot 120 tekens), bv. nadarhekken.")),
-        metadata={"description": "Comparison key: the same subject is compared across municipalities."},
+        metadata={
+            "description": "As typed (shown to users); compared across municipalities by its key: "
+            "case, accents, spaces and punctuation do not count."
+        },
     )
     category = fields.String(
         load_default="", validate=validate.OneOf(["", *LevyType], error=_l("Kies belasting of retributie."))
@@ -203,7 +206,10 @@ class AlignmentItemSchema(OwnedSchema):
     kind = fields.String()
     register = fields.String()
     title = fields.String()
-    subject = fields.String()
+    subject = fields.String(metadata={"description": "As typed"})
+    subject_key = fields.String(
+        dump_only=True, metadata={"description": "Comparison key (read-only): letters and digits, lower case"}
+    )
     category = fields.String()
     description = fields.String()
     responsible = fields.String()
@@ -314,7 +320,10 @@ class AlignmentProposalSchema(OwnedSchema):
     id = fields.Integer()
     title = fields.String()
     kind = fields.String()
-    subject = fields.String()
+    subject = fields.String(metadata={"description": "As typed"})
+    subject_key = fields.String(
+        dump_only=True, metadata={"description": "Comparison key (read-only): letters and digits, lower case"}
+    )
     description = fields.String()
     proposed_value = fields.String()
     target_amount = fields.Decimal(as_string=True, allow_none=True)
@@ -369,7 +378,7 @@ class AlignmentSubjectArgsSchema(Schema):
 
 
 class AlignmentSubjectsSchema(Schema):
-    """The subjects used in the caller's regions for one kind (normalised comparison keys)."""
+    """The subjects used in the caller's regions for one kind: one typed spelling per comparison key."""
 
     kind = fields.String()
     subjects = fields.List(fields.String())

@@ -479,6 +479,8 @@ def compare_items() -> Any:
     subject = request.args.get("subject", "").strip()[:120]
     per = ops.compare_items(kind, subject, context["tenants"]) if subject else {}
     items = [i for t in context["tenants"] for i in per.get(t.id, [])]
+    # Compared by key, shown as the own municipality spells it (else the most common spelling).
+    subject = ops.shown_subject(items, subject)
     return _export_or_page(
         "alignment/compare_items.html",
         (ops.register_header(), ops.register_rows(items)),

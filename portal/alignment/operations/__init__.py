@@ -3,7 +3,7 @@
 Every function validates, changes state and flushes; the caller commits once.
 """
 
-from portal.alignment.operations.common import chosen_tenants, normalise_subject, subject_key
+from portal.alignment.operations.common import checked_subject, chosen_tenants, normalise_subject
 from portal.alignment.operations.comparison import (
     application_table,
     compare_applications,
@@ -12,6 +12,7 @@ from portal.alignment.operations.comparison import (
     risk_heatmaps,
     risk_level,
     risk_table,
+    shown_subject,
     subject_suggestions,
     subject_suggestions_by_kind,
     subjects,
@@ -50,6 +51,7 @@ from portal.alignment.operations.registers import (
 __all__ = [
     "application_table",
     "attach_map",
+    "checked_subject",
     "chosen_tenants",
     "compare_applications",
     "compare_items",
@@ -72,7 +74,7 @@ __all__ = [
     "risk_level",
     "risk_table",
     "share_item",
-    "subject_key",
+    "shown_subject",
     "subject_suggestions",
     "subject_suggestions_by_kind",
     "subjects",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from portal.alignment.subjects import SUBJECT_MAX, normalise_subject, spelling, tidy_subject
 from portal.auth.models import User, UserRole
 from portal.core.errors import DomainError
 from portal.core.outbox import notify
@@ -17,6 +17,18 @@ from portal.extensions import db
 from tenants.context import acting_tenant_id
 from tenants.models import Tenant
 from tenants.sharing import partner_tenants
+
+__all__ = [
+    "SUBJECT_MAX",
+    "checked_subject",
+    "chosen_tenants",
+    "directors",
+    "normalise_subject",
+    "notify_users",
+    "require_tenant",
+    "spelling",
+    "tidy_subject",
+]
 
 
 def require_tenant() -> int:
@@ -27,38 +39,19 @@ def require_tenant() -> int:
         raise DomainError(_("Geen bestuur actief."), status_code=400) from None
 
 
-#: The longest key the column holds.
-SUBJECT_MAX = 120
+def checked_subject(subject: str) -> str:
+    """Return a subject being saved as shown (tidied); refuse one without two letters or digits.
 
-
-def normalise_subject(subject: str) -> str:
-    """Return the comparison key: the letters and digits only, lower case, without accents.
-
-    "Nadarhekken", " nadarhekken ", "nadar-hekken" and "Nádarhekken!" all give "nadarhekken",
-    and "tweede verblijven", "tweede-verblijven" and "tweedeverblijven" all give
-    "tweedeverblijven": the one function used when an item or proposal is saved and when a
-    comparison looks it up. Dutch writes a compound joined, hyphenated or (in reglement
-    titles) apart, so spaces, hyphens and every other punctuation mark or symbol are dropped.
-
-    Migration 0022 holds a frozen copy of these rules; change both together (the test
-    ``test_the_migration_normalises_subjects_as_the_app_does`` compares them).
+    The model sets its comparison key (``subject_key``) from it.
     """
-    decomposed = unicodedata.normalize("NFKD", subject.casefold())
-    # Dropping combining marks takes the accent of a decomposed letter (é = e + ´).
-    kept = "".join(char for char in decomposed if char.isalnum() and not unicodedata.combining(char))
-    return kept[:SUBJECT_MAX]
-
-
-def subject_key(subject: str) -> str:
-    """Return the normalised key of a subject being saved; refuse one without two letters or digits."""
-    key = normalise_subject(subject)
-    if len(key) < 2:
+    shown = tidy_subject(subject)
+    if len(normalise_subject(shown)) < 2:
         raise DomainError(
             _("Geef het onderwerp met minstens twee letters of cijfers, bv. nadarhekken."),
             field="subject",
             status_code=422,
         )
-    return key
+    return shown
 
 
 def chosen_tenants(partner_ids: Iterable[int]) -> list[Tenant]:

@@ -11,10 +11,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.alignment.models import QUADRANT_LABELS, AlignmentItem, ItemKind, ItemStatus, Quadrant
-from portal.alignment.operations.common import chosen_tenants, normalise_subject
+from portal.alignment.operations.common import chosen_tenants, normalise_subject, spelling
 from portal.extensions import db
 from tenants.context import current_tenant_id
 from tenants.models import Tenant
@@ -41,31 +41,51 @@ def _items(kind: str, tenants: Iterable[Tenant], subject: str | None = None) -> 
         AlignmentItem.status != ItemStatus.ONTWERP,
     )
     if subject:
-        stmt = stmt.where(AlignmentItem.subject == normalise_subject(subject))
+        stmt = stmt.where(AlignmentItem.subject_key == normalise_subject(subject))
     return list(db.session.scalars(stmt.order_by(AlignmentItem.tenant_id, AlignmentItem.id)))
 
 
+def shown_subject(items: Iterable[Any], fallback: str = "") -> str:
+    """Return the spelling to show for items that share one key: the own municipality's, else the most common.
+
+    ``items`` are register items or proposals (anything with ``subject`` and ``tenant_id``);
+    ties go alphabetically; ``fallback`` (e.g. what the user asked for) when there is none.
+    """
+    own_id = current_tenant_id()
+    return spelling((i.subject, i.tenant_id == own_id) for i in items) or fallback
+
+
+def _spellings(rows: Iterable[Any]) -> dict[str, str]:
+    """Return per key its shown spelling, from rows of (key, subject, tenant id, count)."""
+    own_id = current_tenant_id()
+    per: dict[str, list[tuple[str, bool]]] = {}
+    for key, subject, tenant_id, count in rows:
+        per.setdefault(key, []).extend([(subject, tenant_id == own_id)] * count)
+    return {key: spelling(pairs) for key, pairs in per.items()}
+
+
 def subjects(kind: str, tenants: Iterable[Tenant]) -> list[str]:
-    """Return the subjects of ``kind`` that at least one of the tenants has, alphabetically."""
+    """Return the subjects of ``kind`` that at least one of the tenants has: one spelling per key, alphabetically."""
     ids = [t.id for t in tenants]
     stmt = (
-        select(AlignmentItem.subject)
+        select(AlignmentItem.subject_key, AlignmentItem.subject, AlignmentItem.tenant_id, func.count())
         .where(
             readable_prefilter(AlignmentItem, current_tenant_id()),
             AlignmentItem.kind == kind,
             AlignmentItem.tenant_id.in_(ids),
             AlignmentItem.status != ItemStatus.ONTWERP,
         )
-        .distinct()
-        .order_by(AlignmentItem.subject)
+        .group_by(AlignmentItem.subject_key, AlignmentItem.subject, AlignmentItem.tenant_id)
     )
-    return list(db.session.scalars(stmt))
+    return sorted(_spellings(db.session.execute(stmt)).values(), key=str.casefold)
 
 
-def _suggested(kind: str | None, limit: int) -> list[tuple[str, str]]:
+def _suggested(kind: str | None, limit: int) -> list[tuple[str, list[str]]]:
+    """Return (shown spelling, kinds) per key, alphabetically, at most ``limit`` keys."""
     own_id = current_tenant_id()
     ids = [t.id for t in chosen_tenants([])]
-    stmt = select(AlignmentItem.subject, AlignmentItem.kind).where(
+    columns = (AlignmentItem.subject_key, AlignmentItem.subject, AlignmentItem.tenant_id, AlignmentItem.kind)
+    stmt = select(*columns, func.count()).where(
         readable_prefilter(AlignmentItem, own_id),
         AlignmentItem.tenant_id.in_(ids),
         # The own drafts are suggestions too; a partner's draft is not published yet.
@@ -73,31 +93,36 @@ def _suggested(kind: str | None, limit: int) -> list[tuple[str, str]]:
     )
     if kind is not None:
         stmt = stmt.where(AlignmentItem.kind == kind)
-    stmt = stmt.distinct().order_by(AlignmentItem.subject, AlignmentItem.kind).limit(limit)
-    return [(subject, item_kind) for subject, item_kind in db.session.execute(stmt)]
+    rows = db.session.execute(stmt.group_by(*columns)).all()
+    shown = _spellings((key, subject, tenant_id, count) for key, subject, tenant_id, _kind, count in rows)
+    kinds: dict[str, set[str]] = {}
+    for key, _subject, _tenant_id, item_kind, _count in rows:
+        kinds.setdefault(key, set()).add(item_kind)
+    order: dict[str, int] = {str(k): n for n, k in enumerate(ItemKind)}
+    found = [
+        (shown[key], sorted(found_kinds, key=lambda k: order.get(k, len(order)))) for key, found_kinds in kinds.items()
+    ]
+    return sorted(found, key=lambda pair: (pair[0].casefold(), pair[0]))[:limit]
 
 
 def subject_suggestions(kind: str, limit: int = 500) -> list[str]:
     """Return the subjects of ``kind`` used in the acting tenant's regions: its own and its current partners'.
 
-    Only items the tenant may read count (a partner's unshared item says nothing), and never
-    those of a former partner or of another region's municipality, even one that shares by grant.
+    One typed spelling per key (the own municipality's, else the most common). Only items the
+    tenant may read count (a partner's unshared item says nothing), and never those of a former
+    partner or of another region's municipality, even one that shares by grant.
     """
-    return [subject for subject, _kind in _suggested(kind, limit)]
+    return [subject for subject, _kinds in _suggested(kind, limit)]
 
 
 def subject_suggestions_by_kind(limit: int = 500) -> dict[str, list[str]]:
     """Return the subjects of every kind used in the acting tenant's regions, each with its kinds.
 
     The same items count as for ``subject_suggestions``; for a form whose kind can still
-    change (a proposal), so one list serves every kind. Subjects alphabetically, kinds in
-    register order.
+    change (a proposal), so one list serves every kind. One spelling per key, alphabetically;
+    kinds in register order.
     """
-    order: dict[str, int] = {str(kind): n for n, kind in enumerate(ItemKind)}
-    found: dict[str, list[str]] = {}
-    for subject, kind in _suggested(None, limit):
-        found.setdefault(subject, []).append(kind)
-    return {subject: sorted(kinds, key=lambda k: order.get(k, len(order))) for subject, kinds in found.items()}
+    return dict(_suggested(None, limit))
 
 
 @dataclass
@@ -152,7 +177,9 @@ def compare_tariffs(subject: str, tenants: list[Tenant]) -> dict[str, Any]:
             # One amount per unit and municipality: the first line with that unit.
             units.setdefault(line.unit.strip().lower(), {}).setdefault(tenant_id, Decimal(line.amount))
     return {
-        "subject": normalise_subject(subject) if subject else "",
+        # Shown as the own municipality spells it (else the most common spelling); compared by key.
+        "subject": shown_subject(by_tenant.values(), subject.strip()) if subject else "",
+        "subject_key": normalise_subject(subject) if subject else "",
         "tenants": tenants,
         "items": by_tenant,
         "units": [_stats(unit, values) for unit, values in sorted(units.items())],
@@ -201,6 +228,7 @@ class ApplicationGroup:
     subject: str
     rows: list[AlignmentItem]
     opportunity: str = ""
+    subject_key: str = ""
 
 
 def compare_applications(tenants: list[Tenant]) -> list[ApplicationGroup]:
@@ -208,12 +236,12 @@ def compare_applications(tenants: list[Tenant]) -> list[ApplicationGroup]:
     items = _items(ItemKind.TOEPASSING, tenants)
     groups: dict[str, list[AlignmentItem]] = {}
     for item in items:
-        groups.setdefault(item.subject, []).append(item)
+        groups.setdefault(item.subject_key, []).append(item)
     day = today()
     result = []
-    for subject, rows in sorted(groups.items()):
+    for key, rows in sorted(groups.items()):
         rows.sort(key=lambda i: (i.contract_end_on or date.max, i.tenant.name))
-        group = ApplicationGroup(subject, rows)
+        group = ApplicationGroup(shown_subject(rows), rows, subject_key=key)
         ending = [i.contract_end_on for i in rows if i.contract_end_on is not None and i.contract_end_on >= day]
         municipalities = {i.tenant_id for i in rows}
         if len(municipalities) >= 2 and len(ending) >= 2 and max(ending) - min(ending) <= ROLLOUT_WINDOW:
@@ -227,7 +255,7 @@ def compare_applications(tenants: list[Tenant]) -> list[ApplicationGroup]:
             group.opportunity = _("%(count)s besturen gebruiken deze toepassing.", count=len(municipalities))
         result.append(group)
     # Opportunities first: they are what the table is for.
-    return sorted(result, key=lambda g: (not g.opportunity.startswith(_("Kans")), g.subject))
+    return sorted(result, key=lambda g: (not g.opportunity.startswith(_("Kans")), g.subject.casefold(), g.subject))
 
 
 def application_table(groups: list[ApplicationGroup]) -> tuple[list[str], list[list[Any]]]:

@@ -24,7 +24,7 @@ from portal.alignment.models import (
     ProposalParty,
     ProposalStatus,
 )
-from portal.alignment.operations.common import directors, notify_users, require_tenant, subject_key
+from portal.alignment.operations.common import checked_subject, directors, notify_users, require_tenant
 from portal.core.errors import DomainError
 from portal.core.models import utcnow
 from portal.extensions import db
@@ -101,7 +101,7 @@ def create_proposal(data: dict[str, Any]) -> Proposal:
     proposal = Proposal(
         title=data["title"].strip(),
         kind=data["kind"],
-        subject=subject_key(data["subject"]),
+        subject=checked_subject(data["subject"]),
         description=(data.get("description") or "").strip(),
         proposed_value=(data.get("proposed_value") or "").strip(),
         target_amount=data.get("target_amount"),

@@ -23,11 +23,11 @@ from portal.alignment.models import (
     TariffLine,
 )
 from portal.alignment.operations.common import (
+    checked_subject,
     directors,
     normalise_subject,
     notify_users,
     require_tenant,
-    subject_key,
 )
 from portal.core.errors import DomainError
 from portal.core.files import path_of, store_document
@@ -74,11 +74,11 @@ def visible_items(
         stmt = stmt.where(AlignmentItem.kind.in_(REGISTERS[register]["kinds"]))
     if q:
         pattern = f"%{q.strip()[:100]}%"
-        # The subject is stored normalised: "Nadar-hekken" finds "nadarhekken".
+        # The key is compared too: "Nadar-hekken" finds "nadarhekken" and "nadar hekken".
         match = AlignmentItem.title.ilike(pattern) | AlignmentItem.subject.ilike(pattern)
         key = normalise_subject(q[:100])
         if key:
-            match = match | AlignmentItem.subject.like(f"%{key}%")
+            match = match | AlignmentItem.subject_key.like(f"%{key}%")
         stmt = stmt.where(match)
     if own_only:
         stmt = stmt.where(AlignmentItem.tenant_id == tenant_id)
@@ -111,7 +111,7 @@ def _apply(item: AlignmentItem, data: dict[str, Any]) -> None:
         if name in data:
             value = data[name]
             setattr(item, name, value.strip() if isinstance(value, str) else value)
-    item.subject = subject_key(data["subject"])
+    item.subject = checked_subject(data["subject"])
     item.decision_url = (data.get("decision_url") or "").strip()
     item.steps = [s.strip() for s in data.get("steps") or [] if s.strip()]
     item.channels = list(dict.fromkeys(c.strip() for c in data.get("channels") or [] if c.strip()))
@@ -258,7 +258,7 @@ def _published(item: AlignmentItem, *, changed: bool) -> int:
                 .where(
                     AlignmentItem.tenant_id == tenant_id,
                     AlignmentItem.kind == item.kind,
-                    AlignmentItem.subject == item.subject,
+                    AlignmentItem.subject_key == item.subject_key,
                 )
                 .limit(1)
             )
