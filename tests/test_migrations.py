@@ -317,8 +317,6 @@ EXPECTED_BEFORE_0022 = ([(before,) for before, _key in ITEMS_BEFORE_AFTER], [(PR
 
 
 def _indexes(conn: Any, table: str) -> set[str]:
-    from sqlalchemy import inspect
-
     return {ix["name"] for ix in inspect(conn).get_indexes(table)}
 
 
@@ -391,6 +389,17 @@ def test_0022_fills_the_subject_keys_of_every_tenant_on_postgresql(app, tmp_path
                     {"schema": schema},
                 ).all()
             assert sorted(forced) == [("alignment_items", True), ("alignment_proposals", True)]
+            with scoped.connect() as conn:
+                assert "ix_alignment_items_kind_subject_key" in _indexes(conn, "alignment_items")
+            # Down: the keys go, what was typed stays; and up again gives the same keys.
+            downgrade(revision="0021", x_arg=x_arg)
+            with scoped.begin() as conn:
+                for tenant_id in tenant_ids:
+                    assert _stored_subjects(conn, tenant_id, keys=False) == EXPECTED_BEFORE_0022
+                assert "ix_alignment_items_kind_subject" in _indexes(conn, "alignment_items")
+            upgrade(revision="0022", x_arg=x_arg)
+            with scoped.begin() as conn:
+                assert _stored_subjects(conn, tenant_ids[1]) == EXPECTED_AFTER_0022
     finally:
         scoped.dispose()
         with owner.begin() as conn:
