@@ -56,30 +56,32 @@ from tenants.context import current_context
 _SET = text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.today', :today, true)")
 
 
-def _wanted() -> tuple[str, str]:
+def _wanted(session: Session) -> tuple[int, str, str]:
+    # The record names the session: two sessions can share one connection (the test harness binds
+    # every app's session to one connection), and one's savepoint rollback undoes what the other set.
     ctx = current_context()
     if ctx is None or ctx.tenant_id is None:
-        return "", ""
-    return str(ctx.tenant_id), ctx.today.isoformat()
+        return session.hash_key, "", ""
+    return session.hash_key, str(ctx.tenant_id), ctx.today.isoformat()
 
 
 def _apply(session: Session, connection: Any) -> None:
-    wanted = _wanted()
+    wanted = _wanted(session)
     if session.info.pop("portal_rls_stale", False):
         connection.info.pop("portal_rls", None)
     if connection.info.get("portal_rls") != wanted:
-        connection.execute(_SET, {"tenant": wanted[0], "today": wanted[1]})
+        connection.execute(_SET, {"tenant": wanted[1], "today": wanted[2]})
         connection.info["portal_rls"] = wanted
 
 
 def _after_begin(session: Session, transaction: Any, connection: Any) -> None:
     if connection.dialect.name == "postgresql":
         connection.info.pop("portal_rls", None)
-        if _wanted() == ("", "") and not transaction.nested:
+        if _wanted(session)[1:] == ("", "") and not transaction.nested:
             # No tenant: nothing to set, the settings are transaction-local (set_config(..., true))
             # and a new transaction starts without them. Saves a round trip per such transaction
             # (the session read at the start of every request, tasks outside a tenant).
-            connection.info["portal_rls"] = ("", "")
+            connection.info["portal_rls"] = (session.hash_key, "", "")
             return
         _apply(session, connection)
 
@@ -124,7 +126,7 @@ def mark_preset(session: Session, tenant_id: int | None, today: str) -> None:
     """
     connection = session.connection()
     if connection.dialect.name == "postgresql" and not session.info.get("portal_rls_stale"):
-        connection.info["portal_rls"] = ("" if tenant_id is None else str(tenant_id), today)
+        connection.info["portal_rls"] = (session.hash_key, "" if tenant_id is None else str(tenant_id), today)
 
 
 def enabled(session: Session) -> bool:
