@@ -45,23 +45,23 @@ def _grow(scale: int) -> int:
     from tenants.context import tenant_context
     from tenants.models import Region, Tenant
 
-    tenants = {t.slug: t for t in db.session.scalars(select(Tenant))}
-    region = db.session.scalar(select(Region).where(Region.slug == "regio-ranst"))
-    assert region is not None
+    # Ids, not rows: each commit below ends the session's objects.
+    tenants = dict(db.session.execute(select(Tenant.slug, Tenant.id)).tuples().all())
+    region_id = db.session.scalar(select(Region.id).where(Region.slug == "regio-ranst"))
+    assert region_id is not None
     made = 0
     for copy in range(1, scale):
         for title, lead, partners, domains, _status, _visible in SAMPLES:
             if lead not in ("ranst", "zandhoven", "zoersel"):
                 continue
-            owner = tenants[lead]
-            with tenant_context(owner.id):
+            with tenant_context(tenants[lead]):
                 agreement = ag_ops.create_agreement(
                     {
                         "title": f"{title} ({copy + 1})",
                         "legal_form": "overeenkomst",
                         "domains": domains,
-                        "partner_ids": [tenants[p].id for p in partners],
-                        "region_id": region.id,
+                        "partner_ids": [tenants[p] for p in partners],
+                        "region_id": region_id,
                         "start_date": date(2026, 1, 1),
                         "text_html": "<p>Benchmarktekst.</p>",
                     }
@@ -70,8 +70,8 @@ def _grow(scale: int) -> int:
                 db.session.commit()
                 made += 1
         for slug in ("ranst", "zandhoven", "zoersel"):
-            hr = db.session.scalar(select(User).where(User.email == f"hr.{slug}@demo.samenwerkingsportaal.be"))
-            with tenant_context(tenants[slug].id, user_id=hr.id if hr else None):
+            hr_id = db.session.scalar(select(User.id).where(User.email == f"hr.{slug}@demo.samenwerkingsportaal.be"))
+            with tenant_context(tenants[slug], user_id=hr_id):
                 for n in range(3):
                     vacancy = create_vacancy(
                         {
@@ -80,9 +80,9 @@ def _grow(scale: int) -> int:
                             "deadline_on": date.today() + timedelta(days=30),
                             "kind": "intern",
                             "audience": "region",
-                            "region_id": region.id,
+                            "region_id": region_id,
                         },
-                        author_id=hr.id if hr else None,
+                        author_id=hr_id,
                     )
                     change_vacancy_status(vacancy, "gepubliceerd")
                 db.session.commit()

@@ -10,7 +10,9 @@ get the same answer. Safe by construction:
 * every key holds the acting tenant and platform flag of ``tenants.context``, so inside
   ``acting_for(other)`` a read never answers from the acting tenant's entries, nor after it;
 * a flush that writes tenants, regions, memberships or grants, any bulk or Core write through
-  the session and every rollback empty it: a request that changes memberships reads them again.
+  the session, every commit and every rollback empty it: a request that changes memberships
+  reads them again, and a commit (which expires or detaches the cached rows) never leaves rows
+  behind that can no longer load their attributes.
 """
 
 from __future__ import annotations
@@ -74,6 +76,10 @@ def _after_rollback(session: Session, previous_transaction: Any) -> None:
     clear()
 
 
+def _after_commit(session: Session) -> None:
+    clear()
+
+
 def _on_execute(state: Any) -> None:
     # Bulk and Core writes (update(), delete(), insert()) bypass the flush: any of them empties it.
     if not state.is_select:
@@ -81,8 +87,9 @@ def _on_execute(state: Any) -> None:
 
 
 def install(session_class: Any = Session) -> None:
-    """Empty the cache when ``session_class`` writes what it holds or rolls back."""
+    """Empty the cache when ``session_class`` writes what it holds, commits or rolls back."""
     if not event.contains(session_class, "after_flush", _after_flush):
         event.listen(session_class, "after_flush", _after_flush)
         event.listen(session_class, "after_soft_rollback", _after_rollback)
+        event.listen(session_class, "after_commit", _after_commit)
         event.listen(session_class, "do_orm_execute", _on_execute)

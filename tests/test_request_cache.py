@@ -133,6 +133,25 @@ def test_a_membership_written_in_the_request_is_read_again(app: Flask, world: An
             reset_context(token)
 
 
+def test_a_commit_empties_the_cache_so_no_detached_rows_are_answered(app: Flask, world: Any) -> None:
+    owner = world.tenants["owner"]
+    region_id = world.regions["a"].id
+    with app.test_request_context("/"):
+        token = _act(owner.id)
+        try:
+            assert "owner" in [t.slug for t in region_members(region_id)]
+            db.session.commit()
+            # A unit of work closes the session after its commit: the rows it loaded are detached.
+            db.session.close()
+            with Statements() as seen:
+                members = region_members(region_id)
+            assert seen.count >= 1
+            assert "owner" in [t.slug for t in members]
+            assert all(t.id for t in members)
+        finally:
+            reset_context(token)
+
+
 def test_a_cleared_cache_is_empty_and_clear_outside_a_request_is_harmless(app: Flask, world: Any) -> None:
     owner = world.tenants["owner"]
     request_cache.clear()
