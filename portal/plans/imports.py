@@ -19,7 +19,7 @@ from sqlalchemy import select
 from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.plans.models import ACTION_STATUSES, Level, PlanLink, PlanNode, PlanVersion
-from portal.plans.operations import create_node, create_version, current_version, set_budgets
+from portal.plans.operations import create_node, create_version, current_version, nodes_of, set_budgets
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -291,7 +291,7 @@ def _carry_links(previous: PlanVersion, version: PlanVersion, made: dict[str, Pl
 
 def export_rows(version: PlanVersion) -> tuple[list[str], list[list[Any]]]:
     """Return the version as rows in the import layout (one row per action and year)."""
-    nodes = {n.id: n for n in db.session.scalars(select(PlanNode).where(PlanNode.version_id == version.id))}
+    nodes = {n.id: n for n in nodes_of(version)}
     rows = []
     for node in sorted(nodes.values(), key=lambda n: (n.position, n.code)):
         if node.level != Level.ACTIE:

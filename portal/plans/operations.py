@@ -15,6 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal.core.errors import DomainError
 from portal.extensions import db
@@ -189,9 +190,14 @@ _NODE_FIELDS = (
 # -- the tree ----------------------------------------------------------------------------------
 
 
-def nodes_of(version: PlanVersion, level: str | None = None) -> list[PlanNode]:
-    """Return the nodes of a version, parents before children, in code order."""
-    query = select(PlanNode).where(PlanNode.version_id == version.id)
+def nodes_of(version: PlanVersion, level: str | None = None, *, indicators: bool = False) -> list[PlanNode]:
+    """Return the nodes of a version with their budgets, parents before children, in code order.
+
+    The budgets come in one more statement (pages, exports and reports sum them per node), the
+    indicators in another when asked for.
+    """
+    loads = [selectinload(PlanNode.budgets), *([selectinload(PlanNode.indicators)] if indicators else [])]
+    query = select(PlanNode).where(PlanNode.version_id == version.id).options(*loads)
     if level:
         query = query.where(PlanNode.level == level)
     rows = list(db.session.scalars(query.order_by(PlanNode.position, PlanNode.code)))
@@ -213,11 +219,18 @@ class TreeNode:
             yield from child.walk()
 
 
-def tree(version: PlanVersion) -> list[TreeNode]:
-    """Return the version's domains with their descendants, each level in position and code order."""
-    rows = list(
-        db.session.scalars(
-            select(PlanNode).where(PlanNode.version_id == version.id).order_by(PlanNode.position, PlanNode.code)
+def tree(version: PlanVersion, nodes: Iterable[PlanNode] | None = None) -> list[TreeNode]:
+    """Return the version's domains with their descendants, each level in position and code order.
+
+    ``nodes`` are the version's nodes as :func:`nodes_of` returned them (saves reading them again).
+    """
+    rows = (
+        list(nodes)
+        if nodes is not None
+        else list(
+            db.session.scalars(
+                select(PlanNode).where(PlanNode.version_id == version.id).order_by(PlanNode.position, PlanNode.code)
+            )
         )
     )
     by_id = {n.id: TreeNode(n) for n in rows}

@@ -404,15 +404,15 @@ def _action(
         ],
         "budget": _year_budget([node], year),
         "money": _money(reader.of_nodes([node], link_map)),
-        "links": [_link(link) for link in link_map.get(node.id, [])],
+        "links": [_link(link, reader) for link in link_map.get(node.id, [])],
         "deviations": deviations,
         "is_late": ops.is_late(node, day),
         "needs_decision": ops.needs_decision(node, day),
     }
 
 
-def _link(link: Any) -> dict[str, Any]:
-    seen = links.resolve(link)
+def _link(link: Any, reader: links.MoneyReader) -> dict[str, Any]:
+    seen = links.resolve(link, reader)
     return {
         "type": link.object_type,
         "type_label": str(LINK_LABELS.get(link.object_type, link.object_type)),
@@ -433,14 +433,14 @@ def gather(report: PlanReport) -> dict[str, Any]:
     assert version is not None and tenant is not None
     day = min(report.ends_on, today())
     year = report.starts_on.year
-    nodes = ops.nodes_of(version)
+    nodes = ops.nodes_of(version, indicators=True)
     link_map = links.links_of(nodes)
-    reader = links.MoneyReader(year)
+    reader = links.MoneyReader(year, linked=(link for ls in link_map.values() for link in ls))
     goals: list[dict[str, Any]] = []
     touched: list[PlanNode] = []
     decisions: list[dict[str, Any]] = []
     with force_locale(LOCALE):
-        for root in ops.tree(version):
+        for root in ops.tree(version, nodes):
             for goal in (item for item in ops._items(root) if item.node.level == Level.DOELSTELLING):
                 plans: list[dict[str, Any]] = []
                 goal_actions: list[PlanNode] = []

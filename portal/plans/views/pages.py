@@ -31,7 +31,7 @@ def index() -> Any:
         return render_template("plans/index.html", version=None, versions=[])
     nodes = ops.nodes_of(version)
     link_map = links.links_of(nodes)
-    reader = links.MoneyReader()
+    reader = links.MoneyReader(linked=(link for ls in link_map.values() for link in ls))
     money = {n.id: reader.of_nodes([n], link_map) for n in nodes if link_map.get(n.id)}
     actions = links.action_nodes(nodes)
     touched = [n for n in actions if link_map.get(n.id)]
@@ -39,9 +39,9 @@ def index() -> Any:
         "plans/index.html",
         version=version,
         versions=ops.versions(),
-        roots=ops.tree(version),
+        roots=ops.tree(version, nodes),
         link_map=link_map,
-        resolved={link.id: links.resolve(link) for ls in link_map.values() for link in ls},
+        resolved={link.id: links.resolve(link, reader) for ls in link_map.values() for link in ls},
         money=money,
         total=reader.of_nodes(nodes, link_map),
         touched=touched,
