@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 from flask import Blueprint, Flask, redirect
+from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
 from portal.auth.models import LoginThrottle
 from portal.core.access import PUBLIC, allow
 from portal.core.errors import DomainError
 from portal.core.models import utcnow
+from portal.core.forms import submit
 from portal.core.unitofwork import after_commit, attempt
 from portal.extensions import db
 from tests.conftest import PASSWORD
@@ -30,6 +32,10 @@ def _row(key: str) -> LoginThrottle:
 
 def _count(key: str) -> int:
     return db.session.scalar(select(func.count()).where(LoginThrottle.account_key == key)) or 0
+
+
+class _FailuresSchema(Schema):
+    failures = fields.Integer(required=True, validate=validate.Range(min=0))
 
 
 def _blueprint(seen: dict[str, Any]) -> Blueprint:
@@ -59,6 +65,26 @@ def _blueprint(seen: dict[str, Any]) -> Blueprint:
             # A button flashes the refusal and redirects: still nothing may stay.
             return redirect("/"), 303
         return "ok", 201
+
+    @bp.post("/_test/uow-submit/<key>")
+    @allow(PUBLIC)
+    def submitted(key: str) -> Any:
+        db.session.add(_row(key + "-before"))
+        db.session.flush()
+
+        def save(data: dict[str, Any]) -> LoginThrottle:
+            if data["failures"] > 5:
+                raise DomainError("Te veel mislukte pogingen.", field="failures")
+            row = _row(key)
+            row.failures = data["failures"]
+            db.session.add(row)
+            db.session.flush()
+            return row
+
+        row, errors = submit(_FailuresSchema(), save)
+        if row is None:
+            return {"errors": errors}, 422
+        return {"failures": row.failures}, 201
 
     @bp.post("/api/_test/uow/<key>")
     @allow(PUBLIC)
@@ -128,6 +154,21 @@ def test_attempt_marks_the_request_failed_even_when_it_redirects(uow_app):
     assert response.status_code == 303
     assert _count("button") == 0 and _count("button-b") == 0
     assert "committed" not in seen
+
+
+def test_submit_keeps_a_valid_form_and_nothing_of_a_refused_one(uow_app):
+    other, _seen = uow_app
+    client = other.test_client()
+    response = client.post("/_test/uow-submit/bad", data={"failures": "veel"})
+    assert response.status_code == 422 and "failures" in response.json["errors"]
+    response = client.post("/_test/uow-submit/refused", data={"failures": "9"})
+    assert response.status_code == 422
+    assert response.json["errors"] == {"failures": ["Te veel mislukte pogingen."]}
+    for key in ("bad", "refused"):
+        assert _count(key) == 0 and _count(key + "-before") == 0, key
+    response = client.post("/_test/uow-submit/good", data={"failures": "3"})
+    assert response.status_code == 201 and response.json == {"failures": 3}
+    assert _count("good") == 1 and _count("good-before") == 1
 
 
 def test_commit_conflict_answers_409_in_dutch_not_500(uow_app):

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from flask import request
 from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
+from portal.core.unitofwork import attempt, fail
 from portal.core.validation import messages_as_text
+
+T = TypeVar("T")
 
 
 def form_to_dict(form: MultiDict[str, str], schema: Schema) -> dict[str, Any]:
@@ -39,6 +44,24 @@ def load_data(schema: Schema, data: dict[str, Any]) -> tuple[dict[str, Any] | No
     except ValidationError as err:
         messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
         return None, {field: _flatten(value) for field, value in messages_as_text(messages).items()}
+
+
+def submit(
+    schema: Schema, action: Callable[[dict[str, Any]], T], data: dict[str, Any] | None = None
+) -> tuple[T | None, dict[str, Any]]:
+    """Load the posted form (or ``data``, already shaped) with ``schema`` and run ``action`` on it.
+
+    Return ``(result, {})``, or ``(None, errors)`` with nothing kept (the request's unit of work
+    is marked failed): the caller shows the form again with what was typed and the errors, 422.
+    """
+    loaded, errors = load_data(schema, data) if data is not None else load_form(schema, request.form)
+    if loaded is not None:
+        valid = loaded
+        result, errors, _status = attempt(lambda: action(valid))
+        if result is not None:
+            return result, {}
+    fail()
+    return None, errors
 
 
 def _flatten(value: Any) -> list[str]:

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.core.access import MEMBERS, allow
 from portal.core.errors import DomainError
-from portal.core.forms import form_to_dict, load_data, load_form
+from portal.core.forms import form_to_dict, load_data, submit
 from portal.core.loading import get_owned_or_404
 from portal.core.unitofwork import attempt, fail
 from portal.plans import operations as ops
@@ -102,13 +102,10 @@ def edit_version(version_id: int) -> Any:
     found = _version(version_id)
     ops.ensure_in_force(found)
     if request.method == "POST":
-        data, errors = load_form(UpdatePlanVersionSchema(), request.form)
-        if data is not None:
-            done, errors, _status = attempt(lambda: ops.update_version(found, data))
-            if done is not None:
-                flash(_("De versie is bijgewerkt."), "success")
-                return redirect(url_for("plans.version", version_id=found.id)), 303
-        fail()
+        done, errors = submit(UpdatePlanVersionSchema(), lambda data: ops.update_version(found, data))
+        if done is not None:
+            flash(_("De versie is bijgewerkt."), "success")
+            return redirect(url_for("plans.version", version_id=found.id)), 303
         return _version_form(found, request.form.to_dict(), errors, "edit", 422)
     return _version_form(found, _version_values(found), {}, "edit", 200)
 
@@ -120,13 +117,10 @@ def copy_version(version_id: int) -> Any:
     found = _version(version_id)
     ops.ensure_in_force(found)
     if request.method == "POST":
-        data, errors = load_form(CopyPlanVersionSchema(), request.form)
-        if data is not None:
-            made, errors, _status = attempt(lambda: ops.copy_version(found, data))
-            if made is not None:
-                flash(_("Aanpassing gestart: versie %(n)s is nu van kracht.", n=made.number), "success")
-                return redirect(url_for("plans.version", version_id=made.id)), 303
-        fail()
+        made, errors = submit(CopyPlanVersionSchema(), lambda data: ops.copy_version(found, data))
+        if made is not None:
+            flash(_("Aanpassing gestart: versie %(n)s is nu van kracht.", n=made.number), "success")
+            return redirect(url_for("plans.version", version_id=made.id)), 303
         return _version_form(found, request.form.to_dict(), errors, "copy", 422)
     return _version_form(found, {"title": found.title, "adopted_on": "", "reason": ""}, {}, "copy", 200)
 
@@ -224,13 +218,10 @@ def _create(version_obj: PlanVersion, level: str, parent: PlanNode | None) -> An
         raw = form_to_dict(request.form, schema)
         raw.update(level=level, parent_id=parent.id if parent else None)
         raw.pop("position", None)
-        data, errors = load_data(schema, raw)
-        if data is not None:
-            made, errors, _status = attempt(lambda: ops.create_node(version_obj, data))
-            if made is not None:
-                flash(_("%(code)s is toegevoegd.", code=made.code), "success")
-                return _node_url(made)
-        fail()
+        made, errors = submit(schema, lambda data: ops.create_node(version_obj, data), raw)
+        if made is not None:
+            flash(_("%(code)s is toegevoegd.", code=made.code), "success")
+            return _node_url(made)
         return _node_form(version_obj, level, request.form.to_dict(), errors, 422, parent=parent)
     return _node_form(version_obj, level, {"status": "niet_gestart", "progress_percent": 0}, {}, 200, parent=parent)
 
@@ -260,13 +251,10 @@ def edit_node(node_id: int) -> Any:
     found = _node(node_id)
     ops.node_version_in_force(found)
     if request.method == "POST":
-        data, errors = load_form(UpdatePlanNodeSchema(), request.form)
-        if data is not None:
-            done, errors, _status = attempt(lambda: ops.update_node(found, data))
-            if done is not None:
-                flash(_("%(code)s is bijgewerkt.", code=found.code), "success")
-                return _node_url(found)
-        fail()
+        done, errors = submit(UpdatePlanNodeSchema(), lambda data: ops.update_node(found, data))
+        if done is not None:
+            flash(_("%(code)s is bijgewerkt.", code=found.code), "success")
+            return _node_url(found)
         return _node_form(found.version, found.level, request.form.to_dict(), errors, 422, node_obj=found)
     return _node_form(found.version, found.level, _node_values(found), {}, 200, node_obj=found)
 
@@ -277,13 +265,10 @@ def node_status(node_id: int) -> Any:
     """Update a node's status and progress percentage."""
     found = _node(node_id)
     ops.node_version_in_force(found)
-    data, errors = load_form(PlanNodeStatusSchema(), request.form)
-    if data is not None:
-        done, errors, _status = attempt(lambda: ops.update_node(found, data))
-        if done is not None:
-            flash(_("De stand van %(code)s is bijgewerkt.", code=found.code), "success")
-            return _node_url(found)
-    fail()
+    done, errors = submit(PlanNodeStatusSchema(), lambda data: ops.update_node(found, data))
+    if done is not None:
+        flash(_("De stand van %(code)s is bijgewerkt.", code=found.code), "success")
+        return _node_url(found)
     return _node_page(found, 422, stand_values=request.form.to_dict(), stand_errors=errors)
 
 
@@ -382,13 +367,10 @@ def new_indicator(node_id: int) -> Any:
     found = _node(node_id)
     ops.node_version_in_force(found)
     if request.method == "POST":
-        data, errors = load_form(CreatePlanIndicatorSchema(), request.form)
-        if data is not None:
-            made, errors, _status = attempt(lambda: ops.add_indicator(found, data))
-            if made is not None:
-                flash(_("De indicator is toegevoegd."), "success")
-                return _node_url(found)
-        fail()
+        made, errors = submit(CreatePlanIndicatorSchema(), lambda data: ops.add_indicator(found, data))
+        if made is not None:
+            flash(_("De indicator is toegevoegd."), "success")
+            return _node_url(found)
         return _indicator_form(found, request.form.to_dict(), errors, 422, None)
     return _indicator_form(found, {}, {}, 200, None)
 
@@ -401,13 +383,10 @@ def edit_indicator(indicator_id: int) -> Any:
     found = ops.indicator_node(indicator)
     ops.node_version_in_force(found)
     if request.method == "POST":
-        data, errors = load_form(CreatePlanIndicatorSchema(), request.form)
-        if data is not None:
-            done, errors, _status = attempt(lambda: ops.update_indicator(indicator, data))
-            if done is not None:
-                flash(_("De indicator is bijgewerkt."), "success")
-                return _node_url(found)
-        fail()
+        done, errors = submit(CreatePlanIndicatorSchema(), lambda data: ops.update_indicator(indicator, data))
+        if done is not None:
+            flash(_("De indicator is bijgewerkt."), "success")
+            return _node_url(found)
         return _indicator_form(found, request.form.to_dict(), errors, 422, indicator)
     values = {
         "name": indicator.name,
@@ -426,13 +405,10 @@ def measure_indicator(indicator_id: int) -> Any:
     indicator = _indicator(indicator_id)
     found = ops.indicator_node(indicator)
     ops.node_version_in_force(found)
-    data, errors = load_form(PlanMeasurementSchema(), request.form)
-    if data is not None:
-        done, errors, _status = attempt(lambda: ops.measure(indicator, data))
-        if done is not None:
-            flash(_("De meting is bewaard."), "success")
-            return _node_url(found)
-    fail()
+    done, errors = submit(PlanMeasurementSchema(), lambda data: ops.measure(indicator, data))
+    if done is not None:
+        flash(_("De meting is bewaard."), "success")
+        return _node_url(found)
     return _node_page(
         found, 422, measure_for=indicator_id, measure_values=request.form.to_dict(), measure_errors=errors
     )
