@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from portal.auth.models import LoginThrottle
 from portal.core.access import PUBLIC, allow
 from portal.core.errors import DomainError
-from portal.core.models import utcnow
 from portal.core.forms import submit
+from portal.core.models import utcnow
 from portal.core.unitofwork import after_commit, attempt
 from portal.extensions import db
 from tests.conftest import PASSWORD
