@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from portal.core.notifications import Notification, preload_unread, request_unread_count, unread_count
 from portal.core.outbox import notify
@@ -25,23 +25,7 @@ from portal.extensions import db
 from tenants import rls, scoping
 from tenants.context import TenantContext, acting_for, reset_context, set_context, tenant_context
 from tests.conftest import login
-
-
-class Statements:
-    """Record the statements the database receives inside the block."""
-
-    def __init__(self) -> None:
-        self.sql: list[str] = []
-
-    def _record(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.sql.append(statement)
-
-    def __enter__(self) -> Statements:
-        event.listen(db.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        event.remove(db.engine, "before_cursor_execute", self._record)
+from tests.statements import Statements
 
 
 def _notify(user: Any, title: str = "Nieuwe mededeling") -> None:

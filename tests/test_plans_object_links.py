@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.plans import operations as ops
@@ -14,6 +14,7 @@ from tenants.context import tenant_context
 from tests.conftest import login
 from tests.matrix import _policy_world, _proc_dossier_id, make_agreement, secret
 from tests.matrix_plans_links import add_link, make_plan
+from tests.statements import Statements
 from tests.test_hr_sharing import make_sharing
 from tests.test_hr_trainings import make_training
 from tests.test_rentals_agreement import _lend, _period
@@ -210,42 +211,24 @@ def test_the_include_renders_nothing_without_the_plans_module(app):
     assert template.render(object_type="training", object_id=1).strip() == ""
 
 
-class Statements:
-    """Count the statements that read the plan tables."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def _count(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "plan_" in statement:
-            self.count += 1
-
-    def __enter__(self) -> Statements:
-        event.listen(db.engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        event.remove(db.engine, "before_cursor_execute", self._count)
-
-
 def test_the_block_costs_one_statement_per_page(app, world):
     policy = _policy_world(world, True)
     url = f"/owner/beleidstafels/vergaderingen/{policy['meeting']}"
     client = _client(app, world)
     _page(client, url)  # warm up the session and the templates
-    with Statements() as without_plan:
+    with Statements(only="plan_") as without_plan:
         text = _page(client, url)
     assert "data-plan-links" not in text
     # The one statement that reads the plan in force with its links is also the one that finds none.
     assert without_plan.count == 1
     _version, node_id = make_plan(world)
     add_link(world, node_id, "policy_decision", policy["decision"])
-    with Statements() as with_plan:
+    with Statements(only="plan_") as with_plan:
         text = _page(client, url)
     # Two blocks (the decision and the action item) from one statement.
     assert _block(text, "policy_decision", policy["decision"]) and _block(text, "policy_action", policy["action"])
     assert with_plan.count == 1
     expert = _client(app, world, "owner", "expert")
-    with Statements() as guest:
+    with Statements(only="plan_") as guest:
         expert.get(url)
     assert guest.count == 0

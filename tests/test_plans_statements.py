@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
 
 from portal.core.report import ReportPeriod
 from portal.extensions import db
@@ -25,26 +24,8 @@ from tests import clock
 from tests.conftest import login
 from tests.matrix import make_agreement
 from tests.plans_semester_helpers import make_plan
+from tests.statements import Statements
 from tests.test_hr_trainings import enrol_and_approve, make_training
-
-
-class Statements:
-    """Count the statements the database receives inside the block."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.sql: list[str] = []
-
-    def _count(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.count += 1
-        self.sql.append(statement)
-
-    def __enter__(self) -> Statements:
-        event.listen(db.engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        event.remove(db.engine, "before_cursor_execute", self._count)
 
 
 def _add_actions(world: Any, ids: dict[str, int], first: int, count: int) -> list[str]:

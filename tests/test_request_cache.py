@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
 
 from portal.dashboard.models import Announcement
 from portal.extensions import db
@@ -22,23 +21,7 @@ from tenants.operations import add_member, create_region, create_tenant
 from tenants.sharing import current_regions, is_member, partner_tenants, readable_prefilter, region_members
 from tests import clock
 from tests.conftest import login
-
-
-class Statements:
-    """Count the statements the database receives inside the block."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def _count(self, *args: Any) -> None:
-        self.count += 1
-
-    def __enter__(self) -> Statements:
-        event.listen(db.engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        event.remove(db.engine, "before_cursor_execute", self._count)
+from tests.statements import Statements
 
 
 def _act(tenant_id: int) -> object:
