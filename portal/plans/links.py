@@ -392,6 +392,7 @@ class MoneyReader:
         self._settlement: dict[int, dict[str, Any]] | None = None
         self._objects: dict[tuple[str, int], Any] | None = None
         self._enrolled: dict[int, int] = {}
+        self._money: dict[tuple[str, int], Money] = {}
         if linked is not None:
             self._preload(linked)
 
@@ -440,7 +441,16 @@ class MoneyReader:
         return self._settlement
 
     def of_link(self, link: PlanLink) -> Money:
-        """Return the money one link brings to the plan's owner (nothing for an invisible object)."""
+        """Return the money one link brings to the plan's owner (nothing for an invisible object).
+
+        Computed once per object: a page asks for it per node and again for the totals.
+        """
+        key = (link.object_type, link.object_id)
+        if key not in self._money:
+            self._money[key] = self._compute(link)
+        return self._money[key]
+
+    def _compute(self, link: PlanLink) -> Money:
         money = Money()
         obj = self.object_of(link)
         if obj is None:
