@@ -217,3 +217,33 @@ def test_demo_builds_linked_plans_for_ranst_zandhoven_and_lier(app, monkeypatch)
             found = [link for ls in links.links_of(nodes).values() for link in ls]
             assert found and all(links.resolve(link).visible for link in found)
     assert demo.load() == 0
+
+
+def test_each_key_figure_opens_its_actions_with_their_branches(app, world):
+    from tests.plans_semester_helpers import make_plan as make_linked_plan
+
+    make_linked_plan(world)
+    client = _client(app, world)
+
+    def codes(query: str = "") -> set[str]:
+        page = client.get(f"/owner/meerjarenplan{query}")
+        assert page.status_code == 200, query
+        text = page.get_data(as_text=True)
+        return {
+            code
+            for code in ("BD1", "BDS1", "AP1.1", "AP1.2", "A1.1.1", "A1.1.2", "A1.2.1")
+            if f"<strong>{code}</strong>" in text
+        }
+
+    every = {"BD1", "BDS1", "AP1.1", "AP1.2", "A1.1.1", "A1.1.2", "A1.2.1"}
+    assert codes() == every
+    assert codes("?toon=alles") == every
+    # A1.1.1 is late and over budget: it needs a decision too; A1.1.2 is linked and on time.
+    assert codes("?toon=te-laat") == {"BD1", "BDS1", "AP1.1", "A1.1.1"}
+    assert codes("?toon=beslissing") == {"BD1", "BDS1", "AP1.1", "A1.1.1"}
+    assert codes("?toon=samenwerking") == {"BD1", "BDS1", "AP1.1", "A1.1.1", "A1.1.2"}
+    page = client.get("/owner/meerjarenplan").get_data(as_text=True)
+    assert 'href="/owner/meerjarenplan?toon=te-laat"' in page and 'aria-current="page"' in page
+    bad = client.get("/owner/meerjarenplan?toon=alles-en-meer")
+    assert bad.status_code == 400
+    assert "Kies een van de weergaven" in bad.get_data(as_text=True)

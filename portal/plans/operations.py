@@ -462,6 +462,18 @@ def delete_indicator(indicator: PlanIndicator) -> None:
 # -- budgets and deviations --------------------------------------------------------------------
 
 
+def with_ancestors(nodes: Iterable[PlanNode], chosen: Iterable[PlanNode]) -> set[int]:
+    """Return the ids of the chosen nodes and of every node above them (their branches in the tree)."""
+    parent_of = {n.id: n.parent_id for n in nodes}
+    kept: set[int] = set()
+    for node in chosen:
+        node_id: int | None = node.id
+        while node_id is not None and node_id not in kept:
+            kept.add(node_id)
+            node_id = parent_of.get(node_id)
+    return kept
+
+
 def budget_totals(nodes: Iterable[PlanNode]) -> dict[str, Decimal]:
     """Return the summed planned expense, income and realised expense of the nodes' own budgets."""
     totals = {"expense": Decimal(0), "income": Decimal(0), "actual_expense": Decimal(0)}

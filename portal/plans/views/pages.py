@@ -22,19 +22,29 @@ def _labels() -> dict[str, Any]:
     return {"level_labels": LEVEL_LABELS, "status_labels": STATUS_LABELS, "link_labels": LINK_LABELS}
 
 
+#: The page's views (``?toon=``): the whole plan, or the actions of one key figure with their branches.
+SHOW = ("alles", "samenwerking", "te-laat", "beslissing")
+
+
 @bp.route("")
 @allow(MEMBERS)
 def index() -> Any:
     """Show the own plan: actions touched by the cooperation, what is late, what needs a decision."""
+    show = request.args.get("toon", "alles")
+    if show not in SHOW:
+        raise DomainError(_("Kies een van de weergaven: %(views)s.", views=", ".join(SHOW)), status_code=400)
     version = ops.current_version()
     if version is None:
-        return render_template("plans/index.html", version=None, versions=[])
+        return render_template("plans/index.html", version=None, versions=[], show=show)
     nodes = ops.nodes_of(version)
     link_map = links.links_of(nodes)
     reader = links.MoneyReader(linked=(link for ls in link_map.values() for link in ls))
     money = {n.id: reader.of_nodes([n], link_map) for n in nodes if link_map.get(n.id)}
     actions = links.action_nodes(nodes)
     touched = [n for n in actions if link_map.get(n.id)]
+    late = [n for n in actions if ops.is_late(n)]
+    decide = [n for n in actions if ops.needs_decision(n)]
+    chosen = {"samenwerking": touched, "te-laat": late, "beslissing": decide}.get(show)
     return render_template(
         "plans/index.html",
         version=version,
@@ -45,8 +55,10 @@ def index() -> Any:
         money=money,
         total=reader.of_nodes(nodes, link_map),
         touched=touched,
-        late=[n for n in actions if ops.is_late(n)],
-        decide=[n for n in actions if ops.needs_decision(n)],
+        late=late,
+        decide=decide,
+        show=show,
+        shown=None if chosen is None else ops.with_ancestors(nodes, chosen),
         deviations={n.id: ops.deviations(n) for n in nodes},
         budgets={n.id: ops.budget_totals([n]) for n in nodes},
         actions_count=len(actions),
