@@ -432,6 +432,14 @@ def test_the_risk_heatmap_reads_without_colour(app, world):
     assert "zeer hoog" in page and "Fraude" in page and "5 × 5 = 25" in page
     api = _client(app, world).get("/api/v1/alignment/comparisons/risks").get_json()
     assert {"likelihood": 5, "impact": 5, "count": 1, "level": "zeer hoog"} in api[0]["cells"]
+    # The level word follows the language; the cell's class is the same key in every language.
+    assert 'class="heat-zeer-hoog"' in page and 'class="heat-middel"' in page
+    from flask_babel import force_locale
+
+    with app.test_request_context("/"), force_locale("en"):
+        english = ops.risk_level(25)
+        assert ops.risk_key(25) == "zeer-hoog" and english != "zeer hoog"
+    assert ops.risk_level(25) == "zeer hoog" and ops.risk_level(9) == "middel" and ops.risk_level(10) == "hoog"
 
 
 def test_swot_and_process_comparisons(app, world):

@@ -60,6 +60,7 @@ LABELS = {
     "decision_labels": DECISION_LABELS,
     "body_labels": BODY_LABELS,
     "risk_level": ops.risk_level,
+    "risk_key": ops.risk_key,
 }
 
 _TABLE_COLUMNS = {

@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -23,13 +25,30 @@ from tenants.sharing import readable_prefilter, today
 #: Two or more municipalities whose contracts for the same application end within this window: a rollout opportunity.
 ROLLOUT_WINDOW = timedelta(days=730)
 
-#: Risk levels by score (likelihood x impact): a word, so the heatmap reads without colour.
-LEVELS: tuple[tuple[int, Any], ...] = ((4, _l("laag")), (9, _l("middel")), (16, _l("hoog")), (25, _l("zeer hoog")))
+#: Risk levels by score (likelihood x impact): the highest score of each, a stable key and a word,
+#: so the heatmap reads without colour.
+LEVELS: tuple[tuple[int, str, Any], ...] = (
+    (4, "laag", _l("laag")),
+    (9, "middel", _l("middel")),
+    (16, "hoog", _l("hoog")),
+    (25, "zeer-hoog", _l("zeer hoog")),
+)
+
+
+def risk_key(score: int) -> str:
+    """Return the stable key of a risk score's level (for a CSS class; the same in every language)."""
+    return next(key for limit, key, _label in LEVELS if score <= limit)
+
+
+@lru_cache(maxsize=16)
+def _level_words(locale: str) -> tuple[str, ...]:
+    # Translated once per locale: a heatmap page asks for ~900 level words (25 cells per partner).
+    return tuple(str(next(label for limit, _key, label in LEVELS if score <= limit)) for score in range(26))
 
 
 def risk_level(score: int) -> str:
-    """Return the level word of a risk score."""
-    return str(next(label for limit, label in LEVELS if score <= limit))
+    """Return the level word of a risk score (1-25) in the current language."""
+    return _level_words(str(get_locale()))[max(0, min(score, 25))]
 
 
 def _items(kind: str, tenants: Iterable[Tenant], subject: str | None = None) -> list[AlignmentItem]:
