@@ -609,6 +609,21 @@ def test_one_bad_row_keeps_the_whole_file_out_with_dutch_row_errors(app, world):
     assert _count(AlignmentItem, world.tenants["owner"]) == 0
 
 
+def test_a_row_error_names_its_line_in_the_file_also_after_an_empty_row(app, world):
+    client = _client(app, world)
+    text = (
+        "titel;onderwerp;soort_heffing;tarief_omschrijving;tarief_bedrag;tarief_eenheid\n"
+        "Retributie nadarhekken;nadarhekken;retributie;Nadarhek;2,50;per hek per dag\n"
+        ";;;;;\n"
+        "Retributie podium;podium;huur;Podium;5;per dag\n"
+    )
+    response = client.post("/owner/afstemming/importeren", data={"kind": "reglement", "file": _csv(text)})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Rij 4, soort_heffing" in page and "Rij 3" not in page
+    assert _count(AlignmentItem, world.tenants["owner"]) == 0
+
+
 def test_import_from_xlsx_and_refusals_of_unreadable_files(app, world):
     workbook = Workbook()
     sheet = workbook.active

@@ -8,8 +8,6 @@ of the previous version are carried to the actions with the same code, and stay 
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -17,11 +15,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.core.errors import DomainError
+from portal.core.tables import read_table
 from portal.extensions import db
 from portal.plans.models import ACTION_STATUSES, Level, PlanLink, PlanNode, PlanVersion
 from portal.plans.operations import create_node, create_version, current_version, nodes_of, set_budgets
 
-MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 
 #: The columns, in BBC order: code and title per level, then the action's details and one budget year.
@@ -48,70 +46,6 @@ _LEVELS = (
     (Level.ACTIEPLAN, "actieplan"),
     (Level.ACTIE, "actie"),
 )
-
-
-def read_table(upload: Any) -> list[dict[str, str]]:
-    """Return the rows of a CSV (; or ,) or XLSX file as dicts keyed by lower-case heading."""
-    if upload is None or not getattr(upload, "filename", ""):
-        raise DomainError(_("Kies een CSV- of XLSX-bestand."), field="file", status_code=422)
-    data = upload.stream.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise DomainError(_("Het bestand is groter dan 2 MB."), field="file", status_code=422)
-    name = upload.filename.lower()
-    if name.endswith(".xlsx") or data.startswith(b"PK\x03\x04"):
-        table = _xlsx_rows(data)
-    elif name.endswith((".csv", ".txt")):
-        table = _csv_rows(data)
-    else:
-        raise DomainError(_("Kies een CSV- of XLSX-bestand."), field="file", status_code=422)
-    if not table or not any(table[0]):
-        raise DomainError(_("Het bestand is leeg."), field="file", status_code=422)
-    header = [str(h or "").strip().lower().replace(" ", "_") for h in table[0]]
-    missing = [h for h in REQUIRED if h not in header]
-    if missing:
-        raise DomainError(
-            _("Deze kolommen ontbreken: %(columns)s.", columns=", ".join(missing)), field="file", status_code=422
-        )
-    rows = [
-        dict(zip(header, (str(v).strip() if v is not None else "" for v in row), strict=False)) for row in table[1:]
-    ]
-    if len(rows) > MAX_ROWS:
-        raise DomainError(_("Een bestand telt hoogstens %(max)s rijen.", max=MAX_ROWS), field="file", status_code=422)
-    return rows
-
-
-def _csv_rows(data: bytes) -> list[list[str]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DomainError(_("Bewaar het CSV-bestand als UTF-8."), field="file", status_code=422) from None
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
-
-
-def _xlsx_rows(data: bytes) -> list[list[Any]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any unreadable file gets the same Dutch answer
-        raise DomainError(_("Dit XLSX-bestand kan niet gelezen worden."), field="file", status_code=422) from None
-    rows = []
-    for row in workbook.worksheets[0].iter_rows(values_only=True):
-        rows.append([_xlsx_value(v) for v in row])
-        if len(rows) > MAX_ROWS + 1:
-            break
-    workbook.close()
-    return rows
-
-
-def _xlsx_value(value: Any) -> Any:
-    if hasattr(value, "date") and callable(value.date):
-        return value.date().isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return value
 
 
 def _amount(text: str) -> Decimal:
@@ -174,14 +108,12 @@ def _check_row(line: int, row: dict[str, str]) -> tuple[dict[str, Any] | None, l
 
 def import_plan(upload: Any, data: dict[str, Any]) -> tuple[PlanVersion | None, list[str]]:
     """Check every row, then create the new version with its tree and budgets, or nothing."""
-    rows = read_table(upload)
+    rows = read_table(upload, max_rows=MAX_ROWS, required=REQUIRED)
     checked: list[dict[str, Any]] = []
     errors: list[str] = []
     titles: dict[tuple[str, str], tuple[str, int]] = {}
     seen_years: set[tuple[str, int]] = set()
-    for line, row in enumerate(rows, start=2):
-        if not any(row.values()):
-            continue
+    for line, row in rows:
         out, row_errors = _check_row(line, row)
         errors.extend(row_errors)
         if out is None:

@@ -7,8 +7,6 @@ titel, onderwerp, soort-specific columns (see ``COLUMNS``), and the common ones.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask_babel import gettext as _
@@ -19,9 +17,9 @@ from portal.alignment.operations.common import normalise_subject
 from portal.alignment.operations.registers import create_item
 from portal.alignment.schemas import CreateAlignmentItemSchema
 from portal.core.errors import DomainError
+from portal.core.tables import read_table
 from portal.core.validation import messages_as_text
 
-MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
 
 #: Column heading -> schema field, common to every kind.
@@ -77,72 +75,11 @@ def template_header(kind: str) -> list[str]:
     return [*COMMON, *COLUMNS[kind]]
 
 
-def _read(upload: Any) -> list[dict[str, str]]:
-    """Return the rows of a CSV (; or ,) or XLSX file as dicts keyed by lower-case heading."""
-    if upload is None or not getattr(upload, "filename", ""):
-        raise DomainError(_("Kies een CSV- of XLSX-bestand."), field="file", status_code=422)
-    data = upload.stream.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise DomainError(_("Het bestand is groter dan 2 MB."), field="file", status_code=422)
-    name = upload.filename.lower()
-    if name.endswith(".xlsx") or data.startswith(b"PK\x03\x04"):
-        table = _xlsx_rows(data)
-    elif name.endswith((".csv", ".txt")):
-        table = _csv_rows(data)
-    else:
-        raise DomainError(_("Kies een CSV- of XLSX-bestand."), field="file", status_code=422)
-    if not table or not any(table[0]):
-        raise DomainError(_("Het bestand is leeg."), field="file", status_code=422)
-    header = [str(h or "").strip().lower().replace(" ", "_") for h in table[0]]
-    rows = [
-        dict(zip(header, (str(v).strip() if v is not None else "" for v in row), strict=False)) for row in table[1:]
-    ]
-    rows = [r for r in rows if any(r.values())]
-    if len(rows) > MAX_ROWS:
-        raise DomainError(_("Een bestand telt hoogstens %(max)s rijen.", max=MAX_ROWS), field="file", status_code=422)
-    return rows
-
-
-def _csv_rows(data: bytes) -> list[list[str]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DomainError(_("Bewaar het CSV-bestand als UTF-8."), field="file", status_code=422) from None
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
-
-
-def _xlsx_rows(data: bytes) -> list[list[Any]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any unreadable file gets the same Dutch answer
-        raise DomainError(_("Dit XLSX-bestand kan niet gelezen worden."), field="file", status_code=422) from None
-    sheet = workbook.worksheets[0]
-    rows = []
-    for row in sheet.iter_rows(values_only=True):
-        rows.append([_xlsx_value(v) for v in row])
-        if len(rows) > MAX_ROWS + 1:
-            break
-    workbook.close()
-    return rows
-
-
-def _xlsx_value(value: Any) -> Any:
-    if hasattr(value, "date") and callable(value.date):
-        return value.date().isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return value
-
-
-def _group(kind: str, rows: list[dict[str, str]]) -> list[tuple[int, dict[str, Any]]]:
+def _group(kind: str, rows: list[tuple[int, dict[str, str]]]) -> list[tuple[int, dict[str, Any]]]:
     """Fold rows into items: rows repeating a title and subject add a child line."""
     mapping = {**COMMON, **COLUMNS[kind]}
     items: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         data: dict[str, Any] = {"kind": kind}
         child: dict[str, dict[str, Any]] = {}
         for heading, value in row.items():
@@ -197,7 +134,7 @@ def import_items(kind: str, upload: Any, share: dict[str, Any]) -> tuple[list[Al
     """Check every row of the file, then create all items, or none: returns (items, errors)."""
     if kind not in COLUMNS:
         raise DomainError(_("Kies een soort uit de lijst."), field="kind", status_code=422)
-    rows = _read(upload)
+    rows = read_table(upload, max_rows=MAX_ROWS)
     if not rows:
         raise DomainError(_("Het bestand bevat geen rijen."), field="file", status_code=422)
     schema = CreateAlignmentItemSchema()
