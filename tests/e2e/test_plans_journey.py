@@ -258,6 +258,13 @@ def test_ad_imports_links_reports_and_sees_the_saving_per_action(page, awarded_d
     expect(page.locator("#kerncijfers")).to_contain_text(saving)
     other = plan.get_by_role("row", name=re.compile(f"Hoogtewerker delen met de regio {tag}"))
     expect(other).not_to_contain_text(saving)
+    # The view of what the cooperation touches: the linked action with its branch, nothing else.
+    page.get_by_role("link", name="Geraakt door de samenwerking").click()
+    touched = page.get_by_role("table", name=re.compile("De acties van deze weergave"))
+    expect(touched.get_by_role("row", name=re.compile(re.escape(action)))).to_be_visible()
+    expect(touched.get_by_role("rowheader", name=re.compile(f"BD-{tag} Organisatiebeheersing"))).to_be_visible()
+    expect(touched.get_by_role("row", name=re.compile(f"Hoogtewerker delen met de regio {tag}"))).to_have_count(0)
+    assert _serious(page) == []
 
     # The semester report to college and MAT: made in the page, read, and downloaded as PDF.
     page.get_by_role("link", name="Semesterrapporten").click()
