@@ -38,7 +38,8 @@ from portal.agreements.schemas import (
 from portal.core.access import MEMBERS, STAFF, allow
 from portal.core.exports import table_response
 from portal.core.files import path_of
-from portal.core.forms import load_data, load_form
+from portal.core.forms import load_form
+from portal.core.forms import submit as submit_form
 from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.core.unitofwork import attempt
@@ -138,12 +139,10 @@ def new() -> Any:
     values: dict[str, Any] = _form_values()
     errors: dict[str, Any] = {}
     if request.method == "POST":
-        data, errors = load_form(CreateAgreementSchema(), request.form)
-        if data is not None:
-            agreement, errors, _status = attempt(lambda: ops.create_agreement(data))
-            if agreement is not None:
-                flash(_("Het ontwerp is bewaard."), "success")
-                return redirect(url_for("agreements.detail", agreement_id=agreement.id))
+        agreement, errors = submit_form(CreateAgreementSchema(), lambda data: ops.create_agreement(data))
+        if agreement is not None:
+            flash(_("Het ontwerp is bewaard."), "success")
+            return redirect(url_for("agreements.detail", agreement_id=agreement.id))
         return _render_form(values, errors, None, 422)
     return _render_form(values, errors, None, 200)
 
@@ -186,12 +185,10 @@ def edit(agreement_id: int) -> Any:
     values: dict[str, Any] = _form_values(agreement)
     errors: dict[str, Any] = {}
     if request.method == "POST":
-        data, errors = load_form(CreateAgreementSchema(), request.form)
-        if data is not None:
-            done, errors, _status = attempt(lambda: ops.update_draft(agreement, data))
-            if done is not None:
-                flash(_("Het ontwerp is bijgewerkt."), "success")
-                return redirect(url_for("agreements.detail", agreement_id=agreement.id))
+        done, errors = submit_form(CreateAgreementSchema(), lambda data: ops.update_draft(agreement, data))
+        if done is not None:
+            flash(_("Het ontwerp is bijgewerkt."), "success")
+            return redirect(url_for("agreements.detail", agreement_id=agreement.id))
         return _render_form(values, errors, agreement, 422)
     return _render_form(values, errors, agreement, 200)
 
@@ -345,12 +342,12 @@ def evaluation(agreement_id: int, evaluation_id: int) -> Any:
             "meeting_reference": request.form.get("meeting_reference", ""),
             "meeting_id": request.form.get("meeting_id") or None,
         }
-        data, errors = load_data(EvaluationSchema(), form)
-        if data is not None:
-            done, errors, _status = attempt(lambda: ops.complete_evaluation(agreement, found, data))
-            if done is not None:
-                flash(_("De evaluatie is afgerond."), "success")
-                return redirect(url_for("agreements.detail", agreement_id=agreement.id)), 303
+        done, errors = submit_form(
+            EvaluationSchema(), lambda data: ops.complete_evaluation(agreement, found, data), form
+        )
+        if done is not None:
+            flash(_("De evaluatie is afgerond."), "success")
+            return redirect(url_for("agreements.detail", agreement_id=agreement.id)), 303
         status = 422
     return render_template(
         "agreements/evaluation.html",
@@ -428,12 +425,10 @@ def record_informal() -> Any:
     """Record informal cooperation with a partner (level 1)."""
     if not permissions.can_record_informal(current_user):
         abort(403)
-    data, errors = load_form(InformalSchema(), request.form)
-    if data is not None:
-        done, errors, _status = attempt(lambda: ops.record_informal(data))
-        if done is not None:
-            flash(_("De informele samenwerking is bewaard."), "success")
-            return redirect(url_for("agreements.matrix")), 303
+    done, errors = submit_form(InformalSchema(), lambda data: ops.record_informal(data))
+    if done is not None:
+        flash(_("De informele samenwerking is bewaard."), "success")
+        return redirect(url_for("agreements.matrix")), 303
     region, regions = _chosen_region()
     context: dict[str, Any] = {"region": region, "regions": regions, "errors": errors, "values": request.form}
     if region is not None:
