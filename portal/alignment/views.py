@@ -37,7 +37,7 @@ from portal.alignment.schemas import (
 )
 from portal.core.access import MEMBERS, STAFF, allow
 from portal.core.exports import table_response
-from portal.core.forms import load_data, load_form
+from portal.core.forms import load_data, load_form, submit
 from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
 from portal.core.unitofwork import attempt
@@ -239,12 +239,12 @@ def new_item() -> Any:
     if kind not in KINDS:
         kind = ItemKind.REGLEMENT
     if request.method == "POST":
-        data, errors = load_data(CreateAlignmentItemSchema(), _item_input(request.form, kind))
-        if data is not None:
-            item, errors, _status = attempt(lambda: ops.create_item(data))
-            if item is not None:
-                flash(_("Het item is bewaard."), "success")
-                return redirect(url_for("alignment.item", item_id=item.id)), 303
+        item, errors = submit(
+            CreateAlignmentItemSchema(), lambda data: ops.create_item(data), _item_input(request.form, kind)
+        )
+        if item is not None:
+            flash(_("Het item is bewaard."), "success")
+            return redirect(url_for("alignment.item", item_id=item.id)), 303
         return _render_item_form(kind, _form_values(request.form, kind), errors, None, 422)
     values = {"kind": kind, "status": "actief", "audience": "own", "partner_ids": []}
     return _render_item_form(kind, values, {}, None, 200)
@@ -515,12 +515,10 @@ def new_proposal() -> Any:
         abort(403)
     errors: dict[str, Any] = {}
     if request.method == "POST":
-        data, errors = load_form(CreateAlignmentProposalSchema(), request.form)
-        if data is not None:
-            proposal, errors, _status = attempt(lambda: ops.create_proposal(data))
-            if proposal is not None:
-                flash(_("Het harmonisatievoorstel is bewaard."), "success")
-                return redirect(url_for("alignment.proposal", proposal_id=proposal.id)), 303
+        proposal, errors = submit(CreateAlignmentProposalSchema(), lambda data: ops.create_proposal(data))
+        if proposal is not None:
+            flash(_("Het harmonisatievoorstel is bewaard."), "success")
+            return redirect(url_for("alignment.proposal", proposal_id=proposal.id)), 303
         values: dict[str, Any] = {
             **request.form.to_dict(),
             "partner_ids": request.form.getlist("partner_ids"),
