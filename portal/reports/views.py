@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from portal.core.access import MEMBERS, allow, roles
 from portal.core.errors import DomainError
-from portal.core.forms import load_form
+from portal.core.forms import load_form, submit
 from portal.core.pagination import paginate
 from portal.core.permissions import is_admin
 from portal.core.roles import ALGEMEEN_DIRECTEUR
@@ -69,10 +69,9 @@ def generate() -> Any:
     if not permissions.can_manage(current_user):
         abort(403)
     values = request.form.to_dict()
-    data, errors = load_form(CreateReportSchema(), request.form)
-    report = None
-    if data is not None:
-        report, errors, _status = attempt(lambda: ops.request_report((data.get("period") or "").strip() or None))
+    report, errors = submit(
+        CreateReportSchema(), lambda data: ops.request_report((data.get("period") or "").strip() or None)
+    )
     if report is None:
         return _render_index(errors, values, 422)
     tenant_id, report_id = report.tenant_id, report.id
