@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,9 +99,14 @@ def store_bytes(data: bytes, tenant_id: int, *, extension: str, filename: str, c
     path = upload_root() / key
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        # A temporary name of this writer's own: two processes storing the same bytes at once
+        # would otherwise share one .tmp file, and the second rename would find it gone.
+        tmp = path.with_name(f"{path.name}.{secrets.token_hex(8)}.tmp")
+        try:
+            tmp.write_bytes(data)
+            tmp.replace(path)  # atomic; the same bytes may replace the same bytes
+        finally:
+            tmp.unlink(missing_ok=True)
     return StoredFile(key=key, filename=filename, content_type=content_type, size=len(data), sha256=digest)
 
 

@@ -63,6 +63,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         **{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")},
         "PORTAL_DATABASE_URL": f"sqlite:///{folder / 'portal.sqlite3'}",
         "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",
+        # Its own upload folder: the checkout's instance/ is shared with other processes of the run.
+        "PORTAL_UPLOAD_DIR": str(folder / "uploads"),
     }
     _flask(env, "db", "upgrade")
     _flask(env, "demo", "load")
