@@ -18,6 +18,14 @@ from tests.plans_semester_helpers import make_plan, make_report
 TITLE = "Het semesterrapport van het meerjarenplan"
 
 
+@pytest.fixture(autouse=True)
+def _session_celery(app: Any) -> None:
+    # Another test module may have built a second app (with its own, by now closed, SMTP sink)
+    # that became Celery's default: the mail would go there and be refused.
+    app.extensions["celery"].set_current()
+    app.extensions["celery"].set_default()
+
+
 def _run() -> int:
     from tasks.plans import schedule_semester_reports
 
