@@ -84,7 +84,7 @@ def version(version_id: int) -> Any:
         versions=ops.versions(),
         in_force=ops.is_in_force(found),
         can_edit=_may_keep() and ops.is_in_force(found),
-        roots=ops.tree(found),
+        roots=ops.tree(found, nodes),
         budgets={n.id: ops.budget_totals([n]) for n in nodes},
         deviations={n.id: ops.deviations(n) for n in nodes},
         Level=Level,
