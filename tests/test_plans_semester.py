@@ -411,6 +411,35 @@ def test_the_dashboard_card_shows_touched_late_and_to_decide(app, world, monkeyp
     assert with_card - without <= 2, (with_card, without)
 
 
+def test_the_card_flags_an_action_over_budget_only_as_the_plan_page_does(app, world):
+    """The card answers "over budget" in SQL; it must agree with ``ops.deviations`` on the budgets."""
+    from portal.plans.models import PlanBudget
+
+    ids = make_plan(world)
+    ad = world.user("owner", "ad")
+    with tenant_context(ad.tenant_id, user_id=ad.id):
+        # A1.1.2 is on time; one year overspent makes it need a decision (and nothing else).
+        budget = db.session.scalars(
+            select(PlanBudget).where(PlanBudget.node_id == ids["A1.1.2"]).order_by(PlanBudget.year)
+        ).first()
+        assert budget is not None
+        budget.actual_expense = budget.expense + 1
+        db.session.commit()
+        running = db.session.get(PlanNode, ids["A1.1.2"])
+        assert ops.deviations(running) == ["over budget"] and not ops.is_late(running)
+        flags = dict(
+            db.session.execute(select(PlanNode.code, ops.over_budget_clause()).where(PlanNode.level == Level.ACTIE))
+            .tuples()
+            .all()
+        )
+        by_python = {
+            n.code: "over budget" in ops.deviations(n) for n in ops.nodes_of(ops.current_version(), Level.ACTIE)
+        }
+        assert flags == by_python == {"A1.1.1": True, "A1.1.2": True, "A1.2.1": False}
+    page = client_for(app, world).get("/owner/").get_data(as_text=True)
+    assert "A1.1.2 Gedeelde vormingen" in page and "over budget; vraagt een beslissing" in page
+
+
 def test_no_card_for_the_expert_and_a_card_without_a_plan(app, world):
     expert = client_for(app, world, role="expert")
     page = expert.get("/owner/").get_data(as_text=True)

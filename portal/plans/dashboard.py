@@ -6,7 +6,6 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from portal.core.access import MEMBERS
 from portal.extensions import db
@@ -21,30 +20,38 @@ LISTED = 5
 def card() -> Card | None:
     """Return the card for a reader of the plan (no card for the expert guest).
 
-    Two statements at most: the actions of the plan in force with a flag "linked to the
-    cooperation" (the newest version picked in a subquery), and their budgets.
+    One statement: the actions of the plan in force (the newest version picked in a subquery) as
+    columns, with flags "linked to the cooperation" and "over budget" computed in SQL, so the
+    dashboard does not load every action and its budgets.
     """
     if not MEMBERS.admits(current_user):
         return None
     newest = select(PlanVersion.id).order_by(PlanVersion.number.desc()).limit(1).scalar_subquery()
     linked = select(PlanLink.id).where(PlanLink.node_id == PlanNode.id).exists()
-    rows = db.session.execute(
-        select(PlanNode, linked.label("linked"))
+    actions = db.session.execute(
+        select(
+            PlanNode.id,
+            PlanNode.code,
+            PlanNode.title,
+            PlanNode.status,
+            PlanNode.due_on,
+            linked.label("linked"),
+            ops.over_budget_clause().label("over_budget"),
+        )
         .where(PlanNode.version_id == newest, PlanNode.level == Level.ACTIE)
-        .options(selectinload(PlanNode.budgets))
         .order_by(PlanNode.position, PlanNode.code)
     ).all()
-    actions = [row[0] for row in rows]
-    touched = [row[0] for row in rows if row[1]]
-    late = [n for n in actions if ops.is_late(n)]
-    decide = [n for n in actions if ops.needs_decision(n)]
+    touched = [row for row in actions if row.linked]
+    late = [row for row in actions if ops.is_late(row)]
+    decide = [row for row in actions if ops.needs_decision(row, over_budget=row.over_budget)]
+    decide_ids = {row.id for row in decide}
     plan_url = url_for("plans.index")
     items = []
-    for node in (decide + [n for n in late if n not in decide])[:LISTED]:
-        note = ", ".join(ops.deviations(node))
-        if node in decide:
+    for row in (decide + [n for n in late if n.id not in decide_ids])[:LISTED]:
+        note = ", ".join(ops.deviations(row, over_budget=row.over_budget))
+        if row.id in decide_ids:
             note = _("%(why)s; vraagt een beslissing", why=note)
-        items.append(CardItem(f"{node.code} {node.title}", plan_url, note))
+        items.append(CardItem(f"{row.code} {row.title}", plan_url, note))
     return Card(
         key="plans",
         title=_("Mijn meerjarenplan"),

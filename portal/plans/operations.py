@@ -485,22 +485,26 @@ def budget_totals(nodes: Iterable[PlanNode]) -> dict[str, Decimal]:
     return totals
 
 
-def deviations(node: PlanNode, day: date | None = None) -> list[str]:
-    """Return the node's deviations from the plan: late, over budget, stopped (Dutch labels)."""
+def deviations(node: Any, day: date | None = None, *, over_budget: bool | None = None) -> list[str]:
+    """Return the node's deviations from the plan: late, over budget, stopped (Dutch labels).
+
+    ``node`` needs ``status`` and ``due_on`` (a row of those columns will do); ``over_budget``
+    answered by the caller (e.g. an ``EXISTS`` in its query) spares reading ``node.budgets``.
+    """
     day = day or today()
     found = []
     if node.status == ActionStatus.STOPGEZET:
         found.append(_("stopgezet"))
-    elif node.status == ActionStatus.VERTRAAGD or (
-        node.due_on is not None and node.due_on < day and node.status not in DONE
-    ):
+    elif is_late(node, day):
         found.append(_("te laat"))
-    if any(b.actual_expense is not None and b.actual_expense > b.expense for b in node.budgets):
+    if over_budget is None:
+        over_budget = any(b.actual_expense is not None and b.actual_expense > b.expense for b in node.budgets)
+    if over_budget:
         found.append(_("over budget"))
     return found
 
 
-def is_late(node: PlanNode, day: date | None = None) -> bool:
+def is_late(node: Any, day: date | None = None) -> bool:
     """Tell whether the node is behind schedule."""
     day = day or today()
     return node.status == ActionStatus.VERTRAAGD or (
@@ -508,9 +512,22 @@ def is_late(node: PlanNode, day: date | None = None) -> bool:
     )
 
 
-def needs_decision(node: PlanNode, day: date | None = None) -> bool:
+def needs_decision(node: Any, day: date | None = None, *, over_budget: bool | None = None) -> bool:
     """Tell whether the college has to decide: late, over budget, or past its end without being closed."""
-    return bool(deviations(node, day)) and node.status != ActionStatus.STOPGEZET
+    return bool(deviations(node, day, over_budget=over_budget)) and node.status != ActionStatus.STOPGEZET
+
+
+def over_budget_clause() -> Any:
+    """Return SQL true for an action with a year whose realised expense exceeds its budget (``deviations``)."""
+    return (
+        select(PlanBudget.id)
+        .where(
+            PlanBudget.node_id == PlanNode.id,
+            PlanBudget.actual_expense.is_not(None),
+            PlanBudget.actual_expense > PlanBudget.expense,
+        )
+        .exists()
+    )
 
 
 # -- suggestions -------------------------------------------------------------------------------
