@@ -241,10 +241,12 @@ def _scope_statement(state: ORMExecuteState) -> None:
     ctx = current_context()
     tenant_id = ctx.tenant_id if ctx else None
     if state.is_select:
-        _check_implicit_froms(state.statement)
         now = ctx.started_at if ctx else datetime.min.replace(tzinfo=UTC)
         today = ctx.today if ctx else date.min
         state.statement = state.statement.options(*_read_options(tenant_id, now, today))
+        # Checked after the options are added: the check's cache key is memoized on this very
+        # statement, which the execution then reuses instead of computing a second key.
+        _check_implicit_froms(state.statement)
     elif state.is_update or state.is_delete:
         state.statement = state.statement.options(
             with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True),

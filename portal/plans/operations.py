@@ -7,6 +7,7 @@ another municipality's plan. Linked objects are read through their own modules' 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.core.errors import DomainError
@@ -190,13 +191,19 @@ _NODE_FIELDS = (
 # -- the tree ----------------------------------------------------------------------------------
 
 
-def nodes_of(version: PlanVersion, level: str | None = None, *, indicators: bool = False) -> list[PlanNode]:
+def nodes_of(
+    version: PlanVersion, level: str | None = None, *, indicators: bool = False, budgets: bool = True
+) -> list[PlanNode]:
     """Return the nodes of a version with their budgets, parents before children, in code order.
 
-    The budgets come in one more statement (pages, exports and reports sum them per node), the
-    indicators in another when asked for.
+    The budgets come in one more statement (exports and reports read them per year), the
+    indicators in another when asked for. Pages that only show totals pass ``budgets=False``
+    and read :func:`budget_summary` instead.
     """
-    loads = [selectinload(PlanNode.budgets), *([selectinload(PlanNode.indicators)] if indicators else [])]
+    loads = [
+        *([selectinload(PlanNode.budgets)] if budgets else []),
+        *([selectinload(PlanNode.indicators)] if indicators else []),
+    ]
     query = select(PlanNode).where(PlanNode.version_id == version.id).options(*loads)
     if level:
         query = query.where(PlanNode.level == level)
@@ -483,6 +490,44 @@ def budget_totals(nodes: Iterable[PlanNode]) -> dict[str, Decimal]:
             totals["income"] += Decimal(budget.income)
             totals["actual_expense"] += Decimal(budget.actual_expense or 0)
     return totals
+
+
+@dataclass(frozen=True)
+class BudgetSummary:
+    """A node's own budgets summed over the years, and whether any year is overspent."""
+
+    expense: Decimal = Decimal(0)
+    income: Decimal = Decimal(0)
+    actual_expense: Decimal = Decimal(0)
+    over_budget: bool = False
+
+
+def budget_summary(version: PlanVersion) -> dict[int, BudgetSummary]:
+    """Return every node's :class:`BudgetSummary` (as :func:`budget_totals` and :func:`deviations`), in one statement.
+
+    Summed in SQL, so a tree page does not load every budget row of the plan; a node without
+    budgets has the zero summary.
+    """
+    overspent = case(
+        (PlanBudget.actual_expense.is_not(None) & (PlanBudget.actual_expense > PlanBudget.expense), 1), else_=0
+    )
+    rows = db.session.execute(
+        select(
+            PlanNode.id,
+            func.sum(PlanBudget.expense),
+            func.sum(PlanBudget.income),
+            func.sum(func.coalesce(PlanBudget.actual_expense, 0)),
+            func.max(overspent),
+        )
+        .join(PlanBudget, PlanBudget.node_id == PlanNode.id)
+        .where(PlanNode.version_id == version.id)
+        .group_by(PlanNode.id)
+    ).all()
+    found = {
+        node_id: BudgetSummary(Decimal(expense), Decimal(income), Decimal(actual), bool(over))
+        for node_id, expense, income, actual, over in rows
+    }
+    return defaultdict(BudgetSummary, found)
 
 
 def deviations(node: Any, day: date | None = None, *, over_budget: bool | None = None) -> list[str]:

@@ -77,7 +77,8 @@ def _node_url(node: PlanNode) -> Any:
 def version(version_id: int) -> Any:
     """Show one version's tree (an older version read-only), with the version switcher."""
     found = _version(version_id)
-    nodes = ops.nodes_of(found)
+    nodes = ops.nodes_of(found, budgets=False)
+    budgets = ops.budget_summary(found)
     return render_template(
         "plans/version.html",
         version=found,
@@ -85,8 +86,8 @@ def version(version_id: int) -> Any:
         in_force=ops.is_in_force(found),
         can_edit=_may_keep() and ops.is_in_force(found),
         roots=ops.tree(found, nodes),
-        budgets={n.id: ops.budget_totals([n]) for n in nodes},
-        deviations={n.id: ops.deviations(n) for n in nodes},
+        budgets=budgets,
+        deviations={n.id: ops.deviations(n, over_budget=budgets[n.id].over_budget) for n in nodes},
         Level=Level,
     )
 

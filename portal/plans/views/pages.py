@@ -33,22 +33,24 @@ def index() -> Any:
     show = request.args.get("toon", "alles")
     if show not in SHOW:
         raise DomainError(_("Kies een van de weergaven: %(views)s.", views=", ".join(SHOW)), status_code=400)
-    version = ops.current_version()
+    every = ops.versions()  # newest first: the first is the one in force (as ops.current_version)
+    version = every[0] if every else None
     if version is None:
         return render_template("plans/index.html", version=None, versions=[], show=show)
-    nodes = ops.nodes_of(version)
+    nodes = ops.nodes_of(version, budgets=False)
+    budgets = ops.budget_summary(version)
     link_map = links.links_of(nodes)
     reader = links.MoneyReader(linked=(link for ls in link_map.values() for link in ls))
     money = {n.id: reader.of_nodes([n], link_map) for n in nodes if link_map.get(n.id)}
     actions = links.action_nodes(nodes)
     touched = [n for n in actions if link_map.get(n.id)]
     late = [n for n in actions if ops.is_late(n)]
-    decide = [n for n in actions if ops.needs_decision(n)]
+    decide = [n for n in actions if ops.needs_decision(n, over_budget=budgets[n.id].over_budget)]
     chosen = {"samenwerking": touched, "te-laat": late, "beslissing": decide}.get(show)
     return render_template(
         "plans/index.html",
         version=version,
-        versions=ops.versions(),
+        versions=every,
         roots=ops.tree(version, nodes),
         link_map=link_map,
         resolved={link.id: links.resolve(link, reader) for ls in link_map.values() for link in ls},
@@ -59,8 +61,8 @@ def index() -> Any:
         decide=decide,
         show=show,
         shown=None if chosen is None else ops.with_ancestors(nodes, chosen),
-        deviations={n.id: ops.deviations(n) for n in nodes},
-        budgets={n.id: ops.budget_totals([n]) for n in nodes},
+        deviations={n.id: ops.deviations(n, over_budget=budgets[n.id].over_budget) for n in nodes},
+        budgets=budgets,
         actions_count=len(actions),
         Level=Level,
     )
