@@ -188,6 +188,34 @@ def test_deviations_flag_late_over_budget_and_stopped(app, world):
         db.session.rollback()
 
 
+def test_the_budget_summary_in_sql_equals_the_sums_of_the_budget_rows(app, world):
+    """The tree pages read ``budget_summary``; it must give what the rows give one by one."""
+    from decimal import Decimal
+
+    owner_id = world.tenants["owner"].id
+    _client(app, world).post("/owner/meerjarenplan/importeren", data={"file": _csv(HEADER + "\n" + ROWS)})
+    with tenant_context(owner_id):
+        version = ops.current_version()
+        nodes = ops.nodes_of(version)
+        overspent = next(n for n in nodes if n.budgets)
+        overspent.budgets[0].actual_expense = overspent.budgets[0].expense + Decimal("0.01")
+        db.session.flush()
+        summary = ops.budget_summary(version)
+        assert any(not n.budgets for n in nodes)  # parents have none: the zero summary
+        for node in nodes:
+            totals = ops.budget_totals([node])
+            got = summary[node.id]
+            assert (got.expense, got.income, got.actual_expense) == (
+                totals["expense"],
+                totals["income"],
+                totals["actual_expense"],
+            ), node.code
+            assert got.over_budget == ("over budget" in ops.deviations(node)), node.code
+        assert summary[overspent.id].over_budget
+        assert sum(summary[n.id].expense for n in nodes) > 0
+        db.session.rollback()
+
+
 def test_demo_builds_linked_plans_for_ranst_zandhoven_and_lier(app, monkeypatch):
     from portal import features
     from portal.agreements import demo as agreements_demo
