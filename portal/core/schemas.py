@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -15,6 +16,21 @@ class TenantRefSchema(Schema):
     name = fields.String()
     slug = fields.String()
     nis_code = fields.String(allow_none=True)
+
+
+@cache
+def _instance(schema_class: type[Schema], many: bool) -> Schema:
+    return schema_class(many=many)
+
+
+def dump_with(schema_class: type[Schema], value: Any, *, many: bool = False) -> Any:
+    """Dump ``value`` (a list with ``many``) through one shared instance of ``schema_class``.
+
+    For ``fields.Method`` bodies that dump computed values: building a schema deep-copies its
+    fields, which per object of a long list cost more than the dump itself. Dumping does not
+    change a schema, so one instance serves every request and thread.
+    """
+    return _instance(schema_class, many).dump(list(value) if many and not isinstance(value, list) else value)
 
 
 def owner_ref(attribute: str = "tenant", **kwargs: Any) -> fields.Nested:

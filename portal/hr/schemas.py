@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from portal.core.schemas import OwnedSchema, check_audience, owner_ref
+from portal.core.schemas import OwnedSchema, check_audience, dump_with, owner_ref
 from portal.hr.models import (
     APPLICATION_STATUSES,
     EMPLOYMENTS,
@@ -511,7 +511,7 @@ class ComparisonRowSchema(Schema):
 
     def dump_grades(self, row: dict[str, Any]) -> list[dict[str, Any]]:
         """Dump the grades of every municipality that shares one."""
-        return list(FunctionGradeSchema(many=True).dump(row["grades"].values()))
+        return list(dump_with(FunctionGradeSchema, row["grades"].values(), many=True))
 
 
 # -- recruitment reserve --------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from portal.core.schemas import owner_ref
+from portal.core.schemas import dump_with, owner_ref
 from portal.policy_tables.models import (
     ACTION_STATUSES,
     CHALLENGE_STATUSES,
@@ -20,7 +20,6 @@ from portal.policy_tables.models import (
     RSVP_ANSWERS,
     THEMES,
     Decision,
-    Meeting,
     Minutes,
 )
 
@@ -220,11 +219,8 @@ class MeetingSchema(Schema):
     location = fields.String()
     online_url = fields.String()
     agenda_published_at = fields.DateTime(allow_none=True)
-    agenda = fields.Method("get_agenda")
-
-    def get_agenda(self, obj: Meeting) -> Any:
-        """Return the ordered agenda items (preloaded for lists: ``meetings_of(with_agenda=True)``)."""
-        return AgendaItemSchema(many=True).dump(obj.agenda_items)
+    # The ordered agenda items (preloaded for lists: ``meetings_of(with_agenda=True)``).
+    agenda = fields.Nested(AgendaItemSchema, many=True, attribute="agenda_items")
 
 
 class ActionSchema(Schema):
@@ -306,7 +302,7 @@ class MinutesSchema(Schema):
         """Return every version, newest first."""
         from portal.policy_tables.operations import versions_of
 
-        return MinutesVersionSchema(many=True).dump(versions_of(obj))
+        return dump_with(MinutesVersionSchema, versions_of(obj), many=True)
 
 
 class FollowUpDumpSchema(Schema):
@@ -339,7 +335,7 @@ class TableDecisionSchema(Schema):
         rows = db.session.scalars(
             select(DecisionFollowUp).where(DecisionFollowUp.decision_id == obj.id).order_by(DecisionFollowUp.id)
         )
-        return FollowUpDumpSchema(many=True).dump(rows)
+        return dump_with(FollowUpDumpSchema, rows, many=True)
 
 
 def _kbo(value: str) -> None:

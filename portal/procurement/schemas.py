@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from portal.core.schemas import OwnedSchema, owner_ref
+from portal.core.schemas import OwnedSchema, dump_with, owner_ref
 from portal.procurement.models import LEGAL_FORMS, PROCEDURES, STAGES
 from portal.procurement.validators import cpv_error, kbo_error
 
@@ -208,7 +208,7 @@ class DossierSchema(Schema):
 
     def get_stages(self, obj: Any) -> list[dict[str, Any]]:
         """Return the stages in timeline order."""
-        return StageSchema(many=True).dump(sorted(obj.stages, key=lambda s: s.position))  # type: ignore[no-any-return]
+        return dump_with(StageSchema, sorted(obj.stages, key=lambda s: s.position), many=True)  # type: ignore[no-any-return]
 
 
 class LineInputSchema(Schema):

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validates
 
-from portal.core.schemas import TenantRefSchema
+from portal.core.schemas import TenantRefSchema, dump_with
 from portal.plans import semester
 
 
@@ -26,7 +26,7 @@ def _owner(report: Any) -> Any:
     from portal.extensions import db
     from tenants.models import Tenant
 
-    return TenantRefSchema().dump(db.session.get(Tenant, report.tenant_id))
+    return dump_with(TenantRefSchema, db.session.get(Tenant, report.tenant_id))
 
 
 class SemesterReportSummarySchema(Schema):
