@@ -195,3 +195,25 @@ def test_moments_are_shown_in_brussels_time(app):
         # Summer time: UTC+2.
         assert fmt_datetime(datetime(2026, 7, 1, 12, 0, tzinfo=UTC)) == "1 jul 2026 14:00"
         assert fmt_datetime(None) == ""
+
+
+def test_template_labels_are_translated_once_per_language(app):
+    """``translated_labels`` gives each language its own plain strings and reuses them."""
+    from portal.core.roles import ALGEMEEN_DIRECTEUR, ROLE_LABELS
+    from portal.core.templating import translated_labels
+
+    groups = {"role_labels": ROLE_LABELS, "helper": len}
+    with app.test_request_context():
+        with force_locale("nl_BE"):
+            dutch = translated_labels(groups)
+            assert translated_labels(groups) is dutch  # the second page of the same language reuses them
+        with force_locale("en"):
+            english = translated_labels(groups)
+    assert dutch["role_labels"][ALGEMEEN_DIRECTEUR] == "Algemeen directeur"
+    assert english["role_labels"][ALGEMEEN_DIRECTEUR] == "Chief executive (algemeen directeur)"
+    assert type(english["role_labels"][ALGEMEEN_DIRECTEUR]) is str and english["helper"] is len
+    assert set(english["role_labels"]) == set(ROLE_LABELS)
+    # Another group that happens to land on a freed id is not mistaken for the first.
+    other = {"role_labels": {ALGEMEEN_DIRECTEUR: "x"}}
+    with app.test_request_context(), force_locale("en"):
+        assert translated_labels(other)["role_labels"][ALGEMEEN_DIRECTEUR] == "x"

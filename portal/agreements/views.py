@@ -42,6 +42,7 @@ from portal.core.forms import load_form
 from portal.core.forms import submit as submit_form
 from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
+from portal.core.templating import translated_labels
 from portal.core.unitofwork import attempt
 from portal.core.web import tenant_blueprint
 from tenants.sharing import current_regions, partner_tenants
@@ -64,7 +65,7 @@ LABELS = {
 
 @bp.context_processor
 def _labels() -> dict[str, Any]:
-    return LABELS
+    return translated_labels(LABELS)
 
 
 def _manageable(agreement_id: int) -> Agreement:

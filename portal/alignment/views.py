@@ -40,6 +40,7 @@ from portal.core.exports import table_response
 from portal.core.forms import load_data, load_form, submit
 from portal.core.loading import get_editable_or_404, get_visible_or_404
 from portal.core.pagination import paginate
+from portal.core.templating import translated_labels
 from portal.core.unitofwork import attempt
 from portal.core.web import tenant_blueprint
 from portal.extensions import db
@@ -73,7 +74,7 @@ _PREFIX = {"tariff_lines": "tarief", "risks": "risico", "swot": "swot"}
 
 @bp.context_processor
 def _labels() -> dict[str, Any]:
-    return LABELS
+    return translated_labels(LABELS)
 
 
 def _editable(item_id: int) -> AlignmentItem:

@@ -19,6 +19,7 @@ from flask_babel import (
     to_user_timezone,
 )
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -159,6 +160,9 @@ def _modules() -> list[Mapping[str, Any]]:
     return list(menu)
 
 
+_CORE_LABELS = {"role_labels": ROLE_LABELS}
+
+
 def _context() -> dict[str, Any]:
     unread = 0
     user = current_user._get_current_object() if has_request_context() else None  # type: ignore[attr-defined]
@@ -170,7 +174,7 @@ def _context() -> dict[str, Any]:
     locale = str(get_locale() or "nl_BE")
     return {
         "modules": _modules(),
-        "role_labels": ROLE_LABELS,
+        **translated_labels(_CORE_LABELS),
         "unread_count": unread,
         "current_locale": locale,
         "html_lang": "nl-BE" if locale.startswith("nl") else "en",
@@ -179,6 +183,38 @@ def _context() -> dict[str, Any]:
         # Read once per rendering by the templates' gettext below (instead of once per string).
         TRANSLATIONS_KEY: get_translations(),
     }
+
+
+#: Label groups already translated, by (id of the group, language): the group itself (to tell a
+#: reused id apart) and its translation. Groups are module constants, so this stays small; bounded
+#: all the same.
+_LABELS: dict[tuple[int, str], tuple[Mapping[str, Any], dict[str, Any]]] = {}
+_LABELS_MAX = 256
+
+
+def translated_labels(groups: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a blueprint's template labels with every lazy label translated, once per language.
+
+    ``groups`` (a module constant) maps template names to label mappings (code to lazy label) or
+    to anything else, passed as is. A lazy label costs a catalogue lookup each time a template
+    prints it: a matrix or plan tree prints the same few labels hundreds of times per page.
+    """
+    language = str(get_locale() or "")
+    key = (id(groups), language)
+    found = _LABELS.get(key)
+    if found is not None and found[0] is groups:
+        return found[1]
+    translated = {name: _translate_values(value) for name, value in groups.items()}
+    if len(_LABELS) >= _LABELS_MAX:
+        _LABELS.clear()
+    _LABELS[key] = (groups, translated)
+    return translated
+
+
+def _translate_values(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {code: str(label) if isinstance(label, LazyString) else label for code, label in value.items()}
+    return value
 
 
 #: The template variable holding the rendering's translations.

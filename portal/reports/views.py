@@ -17,6 +17,7 @@ from portal.core.forms import load_form, submit
 from portal.core.pagination import paginate
 from portal.core.permissions import is_admin
 from portal.core.roles import ALGEMEEN_DIRECTEUR
+from portal.core.templating import translated_labels
 from portal.core.unitofwork import after_commit, attempt, fail, transaction
 from portal.core.web import tenant_blueprint
 from portal.extensions import db
@@ -32,9 +33,12 @@ bp = tenant_blueprint("reports", __name__, "/rapporten")
 bp.cli.short_help = "Rapporten aan de gemeenteraad."
 
 
+LABELS = {"statuses": STATUSES, "period_kinds": PERIOD_KINDS}
+
+
 @bp.context_processor
 def _labels() -> dict[str, Any]:
-    return {"statuses": STATUSES, "period_kinds": PERIOD_KINDS}
+    return translated_labels(LABELS)
 
 
 def _render_index(errors: dict[str, Any], values: dict[str, Any], status: int = 200) -> Any:

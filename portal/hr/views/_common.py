@@ -9,6 +9,7 @@ from flask_babel import format_time, to_user_timezone
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError
 
+from portal.core.templating import translated_labels
 from portal.hr.models import (
     ApplicationStatus,
     CandidateStatus,
@@ -75,18 +76,21 @@ def _clock(moment: Any) -> str:
     return format_time(to_user_timezone(moment), "short")
 
 
+LABELS = {
+    "hr_clock": _clock,
+    "sharing_labels": SHARING_LABELS,
+    "enrolment_labels": ENROLMENT_LABELS,
+    "candidate_labels": CANDIDATE_LABELS,
+    "kind_labels": KIND_LABELS,
+    "status_labels": STATUS_LABELS,
+    "status_actions": STATUS_ACTIONS,
+    "application_labels": APPLICATION_LABELS,
+}
+
+
 @bp.app_context_processor
 def _labels() -> dict[str, Any]:
-    return {
-        "hr_clock": _clock,
-        "sharing_labels": SHARING_LABELS,
-        "enrolment_labels": ENROLMENT_LABELS,
-        "candidate_labels": CANDIDATE_LABELS,
-        "kind_labels": KIND_LABELS,
-        "status_labels": STATUS_LABELS,
-        "status_actions": STATUS_ACTIONS,
-        "application_labels": APPLICATION_LABELS,
-    }
+    return translated_labels(LABELS)
 
 
 def load(schema: Schema, raw: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any]]:

@@ -10,16 +10,19 @@ from flask_babel import gettext as _
 from portal.core.access import MEMBERS, allow
 from portal.core.errors import DomainError
 from portal.core.exports import table_response
+from portal.core.templating import translated_labels
 from portal.core.unitofwork import fail
 from portal.plans import imports, links
 from portal.plans import operations as ops
 from portal.plans.models import LEVEL_LABELS, LINK_LABELS, STATUS_LABELS, Level
 from portal.plans.views._blueprint import PLAN_KEEPERS, bp
 
+LABELS = {"level_labels": LEVEL_LABELS, "status_labels": STATUS_LABELS, "link_labels": LINK_LABELS}
+
 
 @bp.context_processor
 def _labels() -> dict[str, Any]:
-    return {"level_labels": LEVEL_LABELS, "status_labels": STATUS_LABELS, "link_labels": LINK_LABELS}
+    return translated_labels(LABELS)
 
 
 #: The page's views (``?toon=``): the whole plan, or the actions of one key figure with their branches.
