@@ -433,3 +433,33 @@ def test_decision_with_follow_up_per_municipality(app, world, login_as):
             ).status_code
             == 404
         )
+
+
+def test_the_meeting_page_reads_its_own_rows_and_the_open_ones_of_earlier_meetings_only(app, world):
+    """``meeting_actions`` / ``meeting_minutes``: own rows in any state; earlier meetings' still open ones."""
+    from portal.policy_tables.models import Minutes, MinutesStatus
+
+    table_id = make_table(world)
+    other_table = make_table(world, name="Tafel Omgeving")
+    earlier, current, later = (make_meeting(world, table_id, days=d) for d in (-28, -7, 14))
+    elsewhere = make_meeting(world, other_table, days=-14)
+    owner = world.tenants["owner"]
+    with tenant_context(owner.id, user_id=world.user("owner").id):
+        for meeting_id in (earlier, current, later, elsewhere):
+            meeting = db.session.get(Meeting, meeting_id)
+            for state in ("open", "klaar"):
+                action = ops.create_action(
+                    meeting, {"title": f"{meeting_id}-{state}", "owner_tenant_id": owner.id}, path="/"
+                )
+                action.status = state
+            minutes = ops.create_minutes(meeting, {"body_html": "<p>Tekst</p>"}, user_id=None)
+            minutes.status = MinutesStatus.TER_OPMERKING if meeting_id != current else MinutesStatus.ONTWERP
+        db.session.commit()
+        page = db.session.get(Meeting, current)
+        follow_up, own = ops.meeting_actions(page)
+        assert [a.title for a in follow_up] == [f"{earlier}-open"]
+        assert sorted(a.title for a in own) == [f"{current}-klaar", f"{current}-open"]
+        minutes_of, to_approve = ops.meeting_minutes(page)
+        assert minutes_of is not None and minutes_of.meeting_id == current
+        assert [m.meeting_id for m in to_approve] == [earlier]
+        assert {m.meeting_id for m in db.session.scalars(select(Minutes))} >= {earlier, later, elsewhere}

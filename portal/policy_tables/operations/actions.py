@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 
 from portal.core.errors import DomainError
 from portal.core.outbox import notify
@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.policy_tables.models import OPEN_ACTION_STATUSES, ActionItem, ActionStatus, Meeting
 from portal.policy_tables.operations._common import _check_member, member_users
 from portal.policy_tables.operations.agenda import agenda_of
+from portal.policy_tables.operations.meetings import this_and_earlier
 from tenants.sharing import set_audience
 
 
@@ -35,18 +36,11 @@ def follow_up_actions(meeting: Meeting) -> list[ActionItem]:
 
 def meeting_actions(meeting: Meeting) -> tuple[list[ActionItem], list[ActionItem]]:
     """Return ``follow_up_actions`` and ``actions_of`` of the meeting page in one query."""
-    earlier = select(Meeting.id).where(Meeting.table_id == meeting.table_id, Meeting.starts_at < meeting.starts_at)
     rows = db.session.scalars(
         select(ActionItem)
         .where(
-            or_(
-                ActionItem.meeting_id == meeting.id,
-                and_(
-                    ActionItem.table_id == meeting.table_id,
-                    ActionItem.meeting_id.in_(earlier),
-                    ActionItem.status.in_(OPEN_ACTION_STATUSES),
-                ),
-            )
+            ActionItem.meeting_id.in_(this_and_earlier(meeting)),
+            or_(ActionItem.meeting_id == meeting.id, ActionItem.status.in_(OPEN_ACTION_STATUSES)),
         )
         .order_by(ActionItem.due_on.nulls_last(), ActionItem.id)
     ).all()

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.core.errors import DomainError
@@ -79,6 +79,20 @@ def meetings_of(table: PolicyTable, *, with_agenda: bool = False) -> list[Meetin
     if with_agenda:
         stmt = stmt.options(selectinload(Meeting.agenda_items))
     return list(db.session.scalars(stmt))
+
+
+def this_and_earlier(meeting: Meeting) -> Select[tuple[int]]:
+    """Return the ids of the meeting and of its table's earlier meetings, as a subquery for an ``IN``.
+
+    The meeting page reads its own rows and the still open ones of earlier meetings in one
+    query: ``x.meeting_id IN (this_and_earlier) AND (x.meeting_id = id OR still open)`` is an index
+    range over the table's meetings, where ``x.meeting_id = id OR (... IN earlier AND open)``
+    made PostgreSQL filter every row of the whole table.
+    """
+    return select(Meeting.id).where(
+        Meeting.table_id == meeting.table_id,
+        or_(Meeting.id == meeting.id, Meeting.starts_at < meeting.starts_at),
+    )
 
 
 def next_meeting(meeting: Meeting) -> Meeting | None:

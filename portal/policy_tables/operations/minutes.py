@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 
 from portal.core.errors import DomainError
 from portal.core.models import Shareable, utcnow
@@ -14,7 +14,7 @@ from portal.core.richtext import sanitise
 from portal.extensions import db
 from portal.policy_tables.models import Meeting, Minutes, MinutesRemark, MinutesStatus, MinutesVersion
 from portal.policy_tables.operations._common import member_users
-from portal.policy_tables.operations.meetings import next_meeting
+from portal.policy_tables.operations.meetings import next_meeting, this_and_earlier
 from tenants.sharing import object_grantees, region_members, set_audience
 
 
@@ -195,13 +195,10 @@ def publish_minutes(minutes: Minutes) -> Minutes:
 
 def meeting_minutes(meeting: Meeting) -> tuple[Minutes | None, list[Minutes]]:
     """Return ``minutes_of`` and ``minutes_to_approve`` of the meeting page in one query."""
-    earlier = select(Meeting.id).where(Meeting.table_id == meeting.table_id, Meeting.starts_at < meeting.starts_at)
     rows = db.session.scalars(
         select(Minutes).where(
-            or_(
-                Minutes.meeting_id == meeting.id,
-                and_(Minutes.meeting_id.in_(earlier), Minutes.status == MinutesStatus.TER_OPMERKING),
-            )
+            Minutes.meeting_id.in_(this_and_earlier(meeting)),
+            or_(Minutes.meeting_id == meeting.id, Minutes.status == MinutesStatus.TER_OPMERKING),
         )
     ).all()
     own = next((m for m in rows if m.meeting_id == meeting.id), None)
