@@ -217,6 +217,11 @@ def test_partner_joins_with_mandate_and_the_lead_sees_consolidated_needs(world, 
         dossier = db.session.scalar(select(Dossier).where(Dossier.id == dossier_id))
         needs = ops.consolidated_needs(dossier)
         assert needs[0].total_quantity == Decimal("150") and needs[0].total_amount == Decimal("36000")
+        # The dossier page builds them from the participations it read already: the same rows.
+        preloaded = ops.consolidated_needs(dossier, ops.dossier_participations(dossier))
+        assert [[(p.id, line.id) for p, line in e.rows] for e in preloaded] == [
+            [(p.id, line.id) for p, line in e.rows] for e in needs
+        ]
         header, rows = ops.needs_table(dossier)
     assert header[:3] == ["Dossier", "Perceel", "Bestuur"]
     assert [row[2:] for row in rows] == [
@@ -392,6 +397,9 @@ def test_award_notifies_participants_and_computes_savings(world, mailbox):
         db.session.commit()
         dossier = db.session.scalar(select(Dossier).where(Dossier.id == dossier_id))
         rows = {s.tenant.slug: (s.estimated, s.awarded, s.saving) for s in ops.savings(dossier)}
+        needs = ops.consolidated_needs(dossier, ops.dossier_participations(dossier))
+        again = {s.tenant.slug: (s.estimated, s.awarded, s.saving) for s in ops.savings(dossier, needs=needs)}
+        assert again == rows
     assert rows["partner"] == (Decimal("60000"), Decimal("48000.00"), Decimal("12000.00"))
     assert rows["owner"] == (Decimal("20000"), Decimal("16000.00"), Decimal("4000.00"))
     assert any("gegund" in t for t in _notes(world.user("partner", "aankoper")))

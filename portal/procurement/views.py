@@ -280,7 +280,15 @@ def _dossier_page(
     dossier: Dossier, errors: dict[str, Any] | None = None, status: int = 200, doc_values: dict[str, Any] | None = None
 ) -> Any:
     is_lead = permissions.can_lead(current_user, dossier)
-    own = ops.own_participation(dossier, current_user.tenant_id)
+    tenant_id = current_user.tenant_id
+    # The lead reads every participation (its own among them) and the needs once for both tables.
+    participations = ops.dossier_participations(dossier) if is_lead else []
+    own = (
+        next((p for p in participations if p.tenant_id == tenant_id), None)
+        if is_lead
+        else ops.own_participation(dossier, tenant_id)
+    )
+    needs = ops.consolidated_needs(dossier, participations) if is_lead else []
     own_lines = {line.lot_id: line for line in own.lines} if own else {}
     return (
         render_template(
@@ -289,15 +297,15 @@ def _dossier_page(
             stages=sorted(dossier.stages, key=lambda s: s.position),
             is_lead=is_lead,
             can_buy=permissions.can_buy(current_user),
-            participations=ops.dossier_participations(dossier) if is_lead else [],
-            needs=ops.consolidated_needs(dossier) if is_lead else [],
-            savings=ops.savings(dossier) if is_lead else [],
+            participations=participations,
+            needs=needs,
+            savings=ops.savings(dossier, needs=needs) if is_lead else [],
             own=own,
             own_lines=own_lines,
             joining_open=ops.joining_open(dossier),
             questions=ops.dossier_questions(dossier),
             documents=ops.dossier_documents(dossier),
-            may_share=permissions.can_buy(current_user) and ops.may_share_documents(dossier, current_user.tenant_id),
+            may_share=permissions.can_buy(current_user) and ops.may_share_documents(dossier, tenant_id, own=own),
             doc_values=doc_values or {},
             regions=current_regions(current_user.tenant_id),
             labels=_labels(),

@@ -19,7 +19,7 @@ from portal.procurement.models import (
     Lot,
 )
 from portal.procurement.operations._common import _notify_tenant
-from portal.procurement.operations.participations import consolidated_needs, dossier_participations
+from portal.procurement.operations.participations import LotNeeds, consolidated_needs, dossier_participations
 from portal.procurement.validators import format_kbo, kbo_error
 from tenants.context import current_tenant_id
 from tenants.models import Tenant
@@ -70,14 +70,17 @@ class Saving:
         return self.estimated - self.awarded
 
 
-def savings(dossier: Dossier, lot_ids: Collection[int] | None = None) -> list[Saving]:
+def savings(
+    dossier: Dossier, lot_ids: Collection[int] | None = None, *, needs: list[LotNeeds] | None = None
+) -> list[Saving]:
     """Return per participant the estimate vs its share of the awarded value of awarded lots.
 
     The awarded value of a lot is split over the participants by quantity (by amount when the
     lot has no quantities). ``lot_ids`` limits it to those lots (the council report's period).
+    ``needs``: the dossier's ``consolidated_needs`` when the caller read them already.
     """
     per: dict[int, Saving] = {}
-    for entry in consolidated_needs(dossier):
+    for entry in consolidated_needs(dossier) if needs is None else needs:
         lot = entry.lot
         if lot.awarded_value is None or not entry.rows or (lot_ids is not None and lot.id not in lot_ids):
             continue

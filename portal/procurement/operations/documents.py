@@ -17,6 +17,7 @@ from portal.procurement.models import (
     DocumentKind,
     Dossier,
     DossierStatus,
+    Participation,
     ParticipationStatus,
 )
 from portal.procurement.operations._common import _mirror, _notify_tenant
@@ -33,13 +34,20 @@ def dossier_documents(dossier: Dossier) -> list[Document]:
     return sorted(docs, key=lambda d: DOCUMENT_KINDS.index(d.kind))
 
 
-def may_share_documents(dossier: Dossier, tenant_id: int | None) -> bool:
-    """The lead shares documents; a partner once it takes part (interest or participation, not withdrawn)."""
+#: ``may_share_documents(own=...)`` default: the participation is not known yet and is read.
+_UNREAD: Any = object()
+
+
+def may_share_documents(dossier: Dossier, tenant_id: int | None, *, own: Participation | None = _UNREAD) -> bool:
+    """The lead shares documents; a partner once it takes part (interest or participation, not withdrawn).
+
+    ``own``: the tenant's participation (or None) when the caller read it already.
+    """
     if dossier.tenant_id == tenant_id:
         return True
     if dossier.status == DossierStatus.CONCEPT:
         return False
-    part = own_participation(dossier, tenant_id)
+    part = own_participation(dossier, tenant_id) if own is _UNREAD else own
     return part is not None and part.status != ParticipationStatus.INGETROKKEN
 
 

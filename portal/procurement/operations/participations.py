@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
 
 from portal.core.errors import DomainError
 from portal.core.models import utcnow
@@ -40,9 +41,15 @@ def _require_open(dossier: Dossier) -> None:
 
 
 def own_participation(dossier: Dossier, tenant_id: int | None) -> Participation | None:
-    """Return the acting tenant's participation in the dossier, if any."""
-    return db.session.scalar(
-        select(Participation).where(Participation.dossier_id == dossier.id, Participation.tenant_id == tenant_id)
+    """Return the acting tenant's participation in the dossier, if any, with its lines (one query)."""
+    return (
+        db.session.scalars(
+            select(Participation)
+            .where(Participation.dossier_id == dossier.id, Participation.tenant_id == tenant_id)
+            .options(joinedload(Participation.lines))
+        )
+        .unique()
+        .first()
     )
 
 
@@ -56,11 +63,14 @@ def own_participations(tenant_id: int | None) -> Select[Any]:
 
 
 def dossier_participations(dossier: Dossier) -> list[Participation]:
-    """Return the participations the acting tenant may read (all of them for the lead, else its own)."""
+    """Return the participations the acting tenant may read (all for the lead, else its own), with their lines."""
     return list(
         db.session.scalars(
-            select(Participation).where(Participation.dossier_id == dossier.id).order_by(Participation.id)
-        )
+            select(Participation)
+            .where(Participation.dossier_id == dossier.id)
+            .order_by(Participation.id)
+            .options(joinedload(Participation.lines))
+        ).unique()
     )
 
 
@@ -164,20 +174,33 @@ class LotNeeds:
         return sum((Decimal(line.amount) for _p, line in self.rows), Decimal("0"))
 
 
-def consolidated_needs(dossier: Dossier) -> list[LotNeeds]:
-    """Return per lot the counting participants' quantities and amounts (only with a mandate)."""
+def consolidated_needs(dossier: Dossier, participations: list[Participation] | None = None) -> list[LotNeeds]:
+    """Return per lot the counting participants' quantities and amounts (only with a mandate).
+
+    ``participations``: the dossier's ``dossier_participations`` (with their lines) when the
+    caller read them already; the same rows then need no query of their own.
+    """
     needs = {lot.id: LotNeeds(lot) for lot in dossier.lots}
-    stmt = (
-        select(Participation, ParticipationLine)
-        .join(ParticipationLine, ParticipationLine.participation_id == Participation.id)
-        .where(
-            Participation.dossier_id == dossier.id,
-            Participation.status == ParticipationStatus.DEELNAME,
-            Participation.mandate_reference.is_not(None),
+    if participations is None:
+        stmt = (
+            select(Participation, ParticipationLine)
+            .join(ParticipationLine, ParticipationLine.participation_id == Participation.id)
+            .where(
+                Participation.dossier_id == dossier.id,
+                Participation.status == ParticipationStatus.DEELNAME,
+                Participation.mandate_reference.is_not(None),
+            )
+            .order_by(Participation.id)
         )
-        .order_by(Participation.id)
-    )
-    for part, line in db.session.execute(stmt).all():
+        pairs = [(part, line) for part, line in db.session.execute(stmt).all()]
+    else:
+        pairs = [
+            (part, line)
+            for part in sorted(participations, key=lambda p: p.id)
+            if part.status == ParticipationStatus.DEELNAME and part.mandate_reference is not None
+            for line in part.lines
+        ]
+    for part, line in pairs:
         if line.lot_id in needs:
             needs[line.lot_id].rows.append((part, line))
     return [needs[lot.id] for lot in dossier.lots]
