@@ -492,6 +492,11 @@ def budget_totals(nodes: Iterable[PlanNode]) -> dict[str, Decimal]:
     return totals
 
 
+def _overspent_year() -> Any:
+    """Return SQL true for a budget year whose realised expense exceeds it (the rule of ``deviations``)."""
+    return PlanBudget.actual_expense.is_not(None) & (PlanBudget.actual_expense > PlanBudget.expense)
+
+
 @dataclass(frozen=True)
 class BudgetSummary:
     """A node's own budgets summed over the years, and whether any year is overspent."""
@@ -508,9 +513,7 @@ def budget_summary(version: PlanVersion) -> dict[int, BudgetSummary]:
     Summed in SQL, so a tree page does not load every budget row of the plan; a node without
     budgets has the zero summary.
     """
-    overspent = case(
-        (PlanBudget.actual_expense.is_not(None) & (PlanBudget.actual_expense > PlanBudget.expense), 1), else_=0
-    )
+    overspent = case((_overspent_year(), 1), else_=0)
     rows = db.session.execute(
         select(
             PlanNode.id,
@@ -564,15 +567,7 @@ def needs_decision(node: Any, day: date | None = None, *, over_budget: bool | No
 
 def over_budget_clause() -> Any:
     """Return SQL true for an action with a year whose realised expense exceeds its budget (``deviations``)."""
-    return (
-        select(PlanBudget.id)
-        .where(
-            PlanBudget.node_id == PlanNode.id,
-            PlanBudget.actual_expense.is_not(None),
-            PlanBudget.actual_expense > PlanBudget.expense,
-        )
-        .exists()
-    )
+    return select(PlanBudget.id).where(PlanBudget.node_id == PlanNode.id, _overspent_year()).exists()
 
 
 # -- suggestions -------------------------------------------------------------------------------
